@@ -1,0 +1,26 @@
+# The README's two commands. Both build .venv from the pinned set when it is absent or stale.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/quartet doctor
+	$(BIN)/quartet train deep --dataset planar --layer-dims 2,4,1 --hidden-activation tanh \
+		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

@@ -1,0 +1,1 @@
+"""Harness: datasets, the conformance engine, benchmarks and the `quartet` command."""

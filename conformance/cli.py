@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -18,6 +19,7 @@ from reference_numpy.initializers import SCHEMES
 from . import course, datasets, environment
 
 console = Console()
+error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
 
 
 class UsageError(ValueError):
@@ -279,10 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors
-        console.print(f"[bold red]error:[/] {err}")
+        error_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         return 2
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
+        error_console.print("[yellow]interrupted[/]")
         return 130
 
 

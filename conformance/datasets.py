@@ -111,8 +111,8 @@ def _read_h5(path: Path, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray
     import h5py
 
     if not path.is_file():
-        found = sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else None
-        where = f"the directory holds {found}" if found is not None else "the directory does not exist"
+        found = sorted(p.name for p in path.parent.glob("*.h5")) if path.parent.is_dir() else None
+        where = f"the directory holds the .h5 files {found}" if found is not None else "the directory does not exist"
         raise DatasetError(f"cat / non-cat data: no file {path} ({where}); pass --data-dir DIR")
     try:
         with h5py.File(path, "r") as f:

@@ -13,8 +13,6 @@ Schemes, for W[l] of shape (n[l], n[l-1]):
   he      randn * sqrt(2 / n[l-1])     (He et al., for ReLU)
 """
 
-import math
-
 import numpy as np
 
 SCHEMES = ("zeros", "small", "xavier", "he")
@@ -31,14 +29,15 @@ def check_layer_dims(layer_dims) -> list[int]:
     return [int(n) for n in dims]
 
 
-def weight_scale(scheme: str, n_prev: int) -> float:
-    """The factor that multiplies a standard normal draw for W[l] with n[l-1] = n_prev inputs."""
+def scale(scheme: str, draw: np.ndarray, n_prev: int) -> np.ndarray:
+    """A standard normal draw for W[l] scaled as the course writes each scheme (a division for
+    xavier: multiplying by 1 / sqrt(n) instead rounds differently in the last bit)."""
     if scheme == "small":
-        return 0.01
+        return draw * 0.01
     if scheme == "xavier":
-        return 1 / math.sqrt(n_prev)
+        return draw / np.sqrt(n_prev)
     if scheme == "he":
-        return math.sqrt(2 / n_prev)
+        return draw * np.sqrt(2.0 / n_prev)
     raise ValueError(f"unknown initialisation scheme {scheme!r}; choose one of {SCHEMES}")
 
 
@@ -55,18 +54,18 @@ def initialize(
     if rng is None:
         if seed is None:
             raise ValueError("give a seed (course-exact legacy stream) or a numpy.random.Generator as rng")
-        randn = np.random.RandomState(seed).randn
+        stream = np.random.RandomState(seed)  # randn(*shape) is its standard_normal(shape)
     else:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        randn = rng.standard_normal
+        stream = rng
     parameters = {}
     for l in range(1, len(layer_dims)):
         shape = (layer_dims[l], layer_dims[l - 1])
         if scheme == "zeros":
             parameters[f"W{l}"] = np.zeros(shape)  # (n[l], n[l-1])
         else:
-            parameters[f"W{l}"] = randn(*shape) * weight_scale(scheme, layer_dims[l - 1])  # (n[l], n[l-1])
+            parameters[f"W{l}"] = scale(scheme, stream.standard_normal(shape), layer_dims[l - 1])  # (n[l], n[l-1])
         parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))  # (n[l], 1)
     return parameters
 

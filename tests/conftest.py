@@ -1,0 +1,42 @@
+"""Shared options and fixtures.
+
+Floating-point warnings are errors (pyproject: filterwarnings = error::RuntimeWarning), so an
+overflow or a 0 * inf anywhere in the reference fails the test that caused it."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance.datasets import CAT_FILES, default_data_dir
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--data-dir",
+        default=None,
+        help="directory of the course's train/test_catvnoncat.h5 (default: $QUARTET_DATA_DIR, else "
+        "../shared/data/catvnoncat beside this checkout)",
+    )
+
+
+@pytest.fixture(scope="session")
+def cat_data_dir(request: pytest.FixtureRequest) -> Path:
+    """The course's cat / non-cat directory; tests that need it skip, saying where they looked."""
+    option = request.config.getoption("--data-dir")
+    data_dir = Path(option) if option else default_data_dir()
+    missing = [name for name, _, _ in CAT_FILES.values() if not (data_dir / name).is_file()]
+    if missing:
+        pytest.skip(f"course data not found: {data_dir} lacks {missing} (pass --data-dir DIR)")
+    return data_dir
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261125)
+
+
+def assert_rank2(name: str, array: np.ndarray, shape: tuple[int, int]) -> None:
+    """No rank-1 arrays and no accidental broadcast: exactly the course's 2-D shape."""
+    assert isinstance(array, np.ndarray), f"{name} is {type(array).__name__}, not an ndarray"
+    assert array.shape == shape, f"{name} has shape {array.shape}, expected {shape}"

@@ -1,0 +1,121 @@
+"""The `quartet` command, run in-process (its output is captured by pytest's capsys)."""
+
+import json
+
+import pytest
+
+from conformance import cli
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_doctor_json_lists_every_framework(capsys):
+    code, out = run_cli(capsys, "doctor", "--json")
+    assert code == 0
+    env = json.loads(out)
+    names = [fw["name"] for fw in env["frameworks"]]
+    assert names == ["numpy", "torch", "jax", "tensorflow", "keras", "scikit-learn"]
+    numpy_row = env["frameworks"][0]
+    assert numpy_row["installed"] and numpy_row["version"] == env["numpy"]
+    assert env["blas"]["library"] and env["cores_usable"] >= 1
+    for fw in env["frameworks"]:  # installed with a version, or missing with the reason
+        assert (fw["installed"] and fw["version"]) or fw["note"].startswith("not installed")
+
+
+def test_doctor_table(capsys):
+    code, out = run_cli(capsys, "doctor")
+    assert code == 0
+    assert "BLAS (NumPy)" in out and "framework" in out and "numpy" in out
+
+
+def test_train_planar_prints_costs_and_accuracy(capsys, tmp_path):
+    png = tmp_path / "curve.png"
+    code, out = run_cli(
+        capsys,
+        "train",
+        "deep",
+        "--dataset",
+        "planar",
+        "--layer-dims",
+        "2,4,1",
+        "--hidden-activation",
+        "tanh",
+        "--init",
+        "small",
+        "--seed",
+        "2",
+        "--learning-rate",
+        "1.2",
+        "--num-iterations",
+        "1001",
+        "--plot",
+        str(png),
+    )
+    assert code == 0
+    assert "Cost after iteration 0: 0.693048" in out
+    assert "Cost after iteration 1000: 0.288083" in out  # the course's number
+    assert "train accuracy" in out and "n/a (no test set)" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_logistic_on_breast_cancer_reports_test_accuracy(capsys):
+    code, out = run_cli(
+        capsys, "train", "logistic", "--dataset", "breast_cancer", "--learning-rate", "0.1", "--num-iterations", "300"
+    )
+    assert code == 0
+    accuracy_line = next(line for line in out.splitlines() if "test accuracy" in line)
+    assert float(accuracy_line.split("│")[2].split("%")[0]) > 90
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--layer-dims", "3,4,1"], "--layer-dims starts with 3, but dataset 'planar' has n_x = 2"),
+        (["--layer-dims", "2,4,2"], "must end with 1"),
+    ],
+)
+def test_train_rejects_layer_dims_that_do_not_fit(capsys, argv, message):
+    code, out = run_cli(capsys, "train", "deep", "--num-iterations", "1", *argv)
+    assert code == 2
+    assert message in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--learning-rate", "-1"], "must be a positive finite number, got '-1'"),
+        (["--learning-rate", "nan"], "must be a positive finite number, got 'nan'"),
+        (["--num-iterations", "0"], "must be a positive integer, got '0'"),
+        (["--layer-dims", "2,x,1"], "integers separated by commas"),
+        (["--hidden-activation", "gelu"], "invalid choice: 'gelu'"),
+    ],
+)
+def test_train_rejects_bad_arguments(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "deep", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_train_on_cat_without_data_names_the_directory(capsys, tmp_path):
+    code, out = run_cli(capsys, "train", "deep", "--dataset", "cat", "--data-dir", str(tmp_path / "none"))
+    assert code == 2
+    assert "is not a directory" in out and "--data-dir" in out
+
+
+def test_replicate_writes_the_page(capsys, tmp_path):
+    code, _out = run_cli(capsys, "replicate", "planar", "--out", str(tmp_path))
+    assert code == 0
+    page = (tmp_path / "course-replication.md").read_text()
+    assert "| 7000 | 0.21750" in page and "| 0.217504 | match |" in page
+    assert "DIFFERS" not in page
+    assert (tmp_path / "course-replication" / "planar.png").stat().st_size > 1000
+
+
+def test_replicate_rejects_an_unknown_run(capsys, tmp_path):
+    code, out = run_cli(capsys, "replicate", "mnist", "--out", str(tmp_path))
+    assert code == 2 and "unknown course run(s) ['mnist']" in out

@@ -1,0 +1,34 @@
+"""Replays of the course's runs against the numbers its notebooks printed."""
+
+import pytest
+
+from conformance import course
+
+CAT_PREFIX = 201  # iterations 0, 100 and 200: a few seconds even for the deep net
+
+
+@pytest.mark.parametrize("name", ["logistic", "two_layer", "deep"])
+def test_cat_runs_replay_the_published_costs(name, cat_data_dir):
+    run = course.RUNS[name]
+    result = course.replay(run, num_iterations=CAT_PREFIX, data_dir=cat_data_dir)
+    compared = 0
+    for i, printed in run.published_costs.items():
+        if i < CAT_PREFIX:
+            assert result.costs[i] == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
+            compared += 1
+    assert compared == 3
+
+
+def test_planar_run_replays_the_published_costs_and_accuracy():
+    run = course.RUNS["planar"]
+    result = course.replay(run)
+    for i, printed in run.published_costs.items():
+        assert result.costs[i] == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
+    assert result.train_accuracy == 0.9075  # the course prints int(...) = 90 %
+    assert result.test_accuracy is None
+    assert len(result.cost_curve) == run.num_iterations and 9999 in result.costs
+
+
+def test_published_tolerance_is_half_the_last_printed_place():
+    assert course.published_tolerance("0.693048") == pytest.approx(5e-7)
+    assert course.published_tolerance("0.6930497356599888") == 1e-12

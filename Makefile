@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "quartet needs Python >= 3.11; run e.g. PYTHON=python3.11 make $(MAKECMDGOALS)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all]'
 	@touch $(STAMP)
@@ -17,7 +19,7 @@ run: $(STAMP)
 		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -63,11 +63,12 @@ def replication_markdown(results: list[RunResult], env: dict, figures: dict[str,
     ]
     for r in results:
         run = r.run
+        init = run.init if run.init == "zeros" else f"{run.init} (seed {run.seed})"
         lines += [
             f"## {run.title}",
             "",
-            f"layer_dims {list(run.layer_dims)}, hidden activation {run.hidden_activation}, init {run.init} "
-            f"(seed {run.seed}), learning rate {run.learning_rate}, {r.num_iterations} iterations; "
+            f"layer_dims {list(run.layer_dims)}, hidden activation {run.hidden_activation}, init {init}, "
+            f"learning rate {run.learning_rate}, {r.num_iterations} iterations; "
             f"wall time {r.wall_s:.2f} s ({1e3 * r.wall_s / r.num_iterations:.2f} ms per iteration).",
             "",
             "| iteration | cost (reference) | cost (course printed) | |",

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/quartet doctor
 	$(BIN)/quartet train deep --dataset planar --layer-dims 2,4,1 --hidden-activation tanh \
-		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000
+		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000 --print-every 1000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,202 @@
+"""The one comparison engine: every test and `quartet check` run their backends through here.
+
+For a case (a spec, data and initial weights), every backend computes the same quantities; each is
+compared with the float64 NumPy reference (and float64 backends with each other), and each
+comparison becomes one row of a tidy DataFrame:
+
+    model, backend, mode, dtype, device, quantity, against, max_abs_err, max_rel_err,
+    tolerance, margin, passed, f32_drift
+
+max_rel_err is normwise (max |x - ref| / max |ref|, see tolerances.py); margin is tolerance /
+max_rel_err, how many times inside its tolerance a quantity is (inf for an exact match); f32_drift,
+on float32 rows, is how far the NumPy reference itself moves when run in float32: the error that
+float32 costs any implementation, next to the error this one has."""
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .backends import BackendUnavailable, load_backend
+from .datasets import make_random_dataset
+from .spec import ModelSpec
+from .tolerances import group, tolerance
+
+STEPS = (1, 10, 100)
+COLUMNS = [
+    "model", "backend", "mode", "dtype", "device", "quantity", "group", "against", "max_abs_err", "max_rel_err",
+    "tolerance", "margin", "passed", "f32_drift",
+]  # fmt: skip
+
+
+@dataclass
+class Case:
+    """One spec with its data and initial weights (float64 NumPy), shared by every backend."""
+
+    spec: ModelSpec
+    X: np.ndarray  # (n_x, m)
+    Y: np.ndarray  # (1, m)
+    params: dict[str, np.ndarray]
+    learning_rate: float = 0.05
+
+    @property
+    def m(self) -> int:
+        return self.X.shape[1]
+
+
+def make_case(spec: ModelSpec, m: int = 32, seed: int = 0, learning_rate: float = 0.05, kink: bool = True) -> Case:
+    """Random data from a linear teacher and seeded weights. With `kink`, sample 0 is all zeros, so with
+    the zero initial biases every Z[l] of that column is exactly 0: ReLU's kink, in every layer."""
+    X, Y = make_random_dataset(spec.n_x, m, seed=seed)
+    if kink:
+        X[:, 0] = 0.0
+    scheme = "he" if spec.hidden_activation in ("relu", "leaky_relu") else "xavier"
+    params = spec.init_params(seed=None, scheme=scheme, rng=np.random.default_rng(seed + 1))
+    return Case(spec, X, Y, params, learning_rate)
+
+
+def default_cases(depths: Iterable[int] = (1, 2, 3, 4, 5), activations: Iterable[str] | None = None) -> list[Case]:
+    """Logistic regression, and the deep net at each depth with each hidden activation."""
+    from reference_numpy.activations import HIDDEN_ACTIVATIONS
+
+    widths = [7, 6, 5, 4, 3, 3]
+    cases = [make_case(ModelSpec("logistic", (8, 1)))]
+    for activation in activations or HIDDEN_ACTIVATIONS:
+        for depth in depths:
+            dims = (8, *widths[: depth - 1], 1)
+            cases.append(make_case(ModelSpec("deep", dims, activation), seed=depth))
+    return cases
+
+
+def flatten(params: dict[str, np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.ravel(params[k]) for k in sorted(params)])
+
+
+def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.ndarray]:
+    """Every compared quantity, as float64 NumPy arrays: Z[l], A[l], AL, cost, the gradients, and the
+    parameters and costs after each number of steps."""
+    out = dict(backend.forward(case.params, case.X))
+    out["cost"] = np.array(backend.cost(case.params, case.X, case.Y))
+    out.update(backend.grads(case.params, case.X, case.Y))
+    for n in steps:
+        params, costs = backend.train(case.params, case.X, case.Y, case.learning_rate, n, record_every=1)
+        out[f"params@{n}"] = flatten(params)
+        out[f"cost@{n}"] = np.array(costs)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def errors(x: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    """(max |x - ref|, normwise relative error); a shape mismatch is an error of its own."""
+    if x.shape != ref.shape:
+        raise AssertionError(f"shape {x.shape} where the reference has {ref.shape}")
+    max_abs = float(np.max(np.abs(x - ref))) if x.size else 0.0
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    if max_abs == 0:
+        return 0.0, 0.0
+    return max_abs, (max_abs / scale if scale > 0 else float("inf"))
+
+
+def _steps_of(quantity: str) -> int:
+    return int(quantity.split("@")[1]) if "@" in quantity else 0
+
+
+def compare(
+    got: dict[str, np.ndarray],
+    ref: dict[str, np.ndarray],
+    case: Case,
+    labels: dict,
+    against: str,
+    drift: dict[str, float] | None = None,
+) -> list[dict]:
+    """One row per quantity of `ref`; a quantity missing from `got` fails."""
+    rows = []
+    for quantity, ref_value in ref.items():
+        tol = tolerance(
+            quantity,
+            labels["dtype"],
+            case.spec,
+            case.m,
+            _steps_of(quantity),
+            backend=labels["backend"],
+            device=labels["device"],
+        ).rtol
+        if quantity not in got:
+            max_abs = max_rel = float("inf")
+        else:
+            max_abs, max_rel = errors(got[quantity], ref_value)
+        rows.append({
+            "model": case.spec.label, **labels, "quantity": quantity, "group": group(quantity),
+            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol,
+            "margin": tol / max_rel if max_rel > 0 else float("inf"), "passed": bool(max_rel <= tol),
+            "f32_drift": (drift or {}).get(quantity, float("nan")),
+        })  # fmt: skip
+    return rows
+
+
+@dataclass
+class MatrixResult:
+    frame: pd.DataFrame
+    skipped: list[dict] = field(default_factory=list)  # backend, mode, dtype, device, reason
+
+    @property
+    def passed(self) -> bool:
+        return bool(len(self.frame)) and bool(self.frame["passed"].all())
+
+
+def run_matrix(
+    cases: list[Case],
+    targets: Iterable[tuple[str, str, str, str]],
+    steps: Iterable[int] = STEPS,
+    pairwise: bool = True,
+    on_progress: Callable[[str], None] | None = None,
+) -> MatrixResult:
+    """Each (backend, mode, dtype, device) target on each case, against the float64 reference; float64
+    targets also against each other. Unavailable targets are listed in `skipped`, with the reason."""
+    targets, steps = list(targets), tuple(steps)
+    rows, skipped, backends = [], [], {}
+    for target in targets:
+        name, mode, dtype, device = target
+        try:
+            load_backend(name, cases[0].spec, mode, dtype, device)
+        except BackendUnavailable as err:
+            skipped.append(dict(backend=name, mode=mode, dtype=dtype, device=device, reason=str(err)))
+            continue
+        backends[target] = None
+    for case in cases:
+        ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
+        ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
+        drift = {q: errors(ref32[q], ref[q])[1] for q in ref}
+        results = {}
+        for target in backends:
+            name, mode, dtype, device = target
+            if on_progress:
+                on_progress(f"{case.spec.label} {name} {mode} {dtype} {device}")
+            labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
+            results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps)
+            rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None)
+        if pairwise:
+            f64 = [t for t in results if t[2] == "float64" and t[0] != "numpy"]
+            for a, b in itertools.combinations(f64, 2):
+                labels = dict(backend=a[0], mode=a[1], dtype=a[2], device=a[3])
+                rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}")
+    return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped)
+
+
+def column(quantity: str) -> str:
+    """The summary column of a quantity: forward, cost, grads, or train@N."""
+    g = group(quantity)
+    return f"train@{quantity.split('@')[1]}" if g == "trajectory" else g
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (backend, mode, dtype, device) against the reference, one column per quantity
+    group: the worst max_rel_err and the smallest margin over every case and quantity in it."""
+    ref_rows = frame[frame["against"] == "numpy/float64"].assign(column=lambda f: f["quantity"].map(column))
+    keys = ["backend", "mode", "dtype", "device", "column"]
+    table = ref_rows.groupby(keys, sort=False).agg(
+        max_rel_err=("max_rel_err", "max"), margin=("margin", "min"), passed=("passed", "all"),
+        f32_drift=("f32_drift", "max"),
+    )  # fmt: skip
+    return table.reset_index()

@@ -1,0 +1,77 @@
+"""Logistic regression in JAX: A = sigmoid(w^T X + b), cross-entropy cost, gradient descent, with
+the gradients from jax.value_and_grad. It is the deep network with layer_dims = [n_x, 1], W1 = w^T.
+
+Shapes: w (n_x, 1); b (1, 1); X (n_x, m); Y and A (1, m).
+"""
+
+import functools
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from .deep import MODES, compute_cost_from_logits
+
+
+def propagate(w: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array) -> tuple[dict[str, jax.Array], jax.Array]:
+    """The 0-d cost and its gradients {"dw": (n_x, 1), "db": (1, 1)}. A = sigmoid(Z) itself is not
+    needed: the cost takes the logits Z, and autodiff finds the reference's dZ = A - Y."""
+
+    def cost_of(w: jax.Array, b: jax.Array) -> jax.Array:
+        Z = w.T @ X + b  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
+        return compute_cost_from_logits(Z, Y)
+
+    cost, (dw, db) = jax.value_and_grad(cost_of, argnums=(0, 1))(w, b)  # (n_x, 1), (1, 1)
+    assert dw.shape == w.shape and db.shape == b.shape
+    return {"dw": dw, "db": db}, cost
+
+
+def train_step(
+    w: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array, learning_rate: float
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """One gradient-descent step: (w, b, the cost before the update)."""
+    grads, cost = propagate(w, b, X, Y)
+    learning_rate = jnp.asarray(learning_rate, dtype=w.dtype)  # () a float64 scalar must not promote float32
+    w = w - learning_rate * grads["dw"]  # (n_x, 1)
+    b = b - learning_rate * grads["db"]  # (1, 1)
+    return w, b, cost
+
+
+@functools.cache  # one step function per mode: a second training run reuses its compiled program
+def make_train_step(mode: str = "eager") -> Callable:
+    """step(w, b, X, Y, learning_rate) -> (w, b, cost); "compiled" is jax.jit of the whole step,
+    learning_rate traced (a new value does not recompile)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} for jax; choose one of {MODES}")
+    return jax.jit(train_step) if mode == "compiled" else train_step
+
+
+def optimize(
+    w: jax.Array,
+    b: jax.Array,
+    X: jax.Array,
+    Y: jax.Array,
+    num_iterations: int = 100,
+    learning_rate: float = 0.009,
+    mode: str = "eager",
+    record_every: int = 100,
+) -> tuple[dict[str, jax.Array], dict[str, jax.Array], list[float]]:
+    """Gradient descent; returns ({"w", "b"}, the last iteration's grads, the costs at iterations
+    0, record_every, ...), each cost measured before that iteration's update."""
+    step = make_train_step(mode)
+    costs = []
+    w_last, b_last = w, b
+    for i in range(num_iterations):
+        w_last, b_last = w, b
+        w, b, cost = step(w, b, X, Y, learning_rate)
+        if i % record_every == 0:
+            costs.append(float(cost))
+    # The step returns no grads; the reference's last grads are those at the last pre-update weights.
+    grads = propagate(w_last, b_last, X, Y)[0] if num_iterations > 0 else {}
+    return {"w": w, "b": b}, grads, costs
+
+
+def predict(w: jax.Array, b: jax.Array, X: jax.Array) -> jax.Array:
+    """1 where sigmoid(w^T X + b) > 0.5, else 0, in X's dtype; (1, m)."""
+    A = jax.nn.sigmoid(w.T @ X + b)  # (1, m) = sigmoid((1, n_x) @ (n_x, m) + (1, 1))
+    return (A > 0.5).astype(X.dtype)  # (1, m)

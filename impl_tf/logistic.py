@@ -1,0 +1,82 @@
+"""Logistic regression in TensorFlow: A = sigmoid(w^T X + b), cross-entropy cost, gradient descent,
+with the gradients from tf.GradientTape. It is the deep network with layer_dims = [n_x, 1], W1 = w^T.
+
+Shapes: w is (n_x, 1); b is (1, 1); X is (n_x, m); Y and A are (1, m). The weights come from NumPy
+(reference_numpy.logistic.initialize_with_zeros, then arrays.from_numpy), so there is no initializer.
+"""
+
+import functools
+from collections.abc import Callable
+
+import tensorflow as tf
+
+from .deep import MODES, compute_cost_from_logits
+
+
+def propagate(w: tf.Tensor, b: tf.Tensor, X: tf.Tensor, Y: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+    """The cost (0-d) and its gradients {"dw": (n_x, 1), "db": (1, 1)}."""
+    with tf.GradientTape() as tape:
+        tape.watch([w, b])  # plain tensors: the tape records only what it is told to watch
+        Z = tf.transpose(w) @ X + b  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
+        # A = sigmoid(Z) is not needed: the cost is taken from the logits Z, and the tape finds dZ = A - Y
+        cost = compute_cost_from_logits(Z, Y)  # ()
+    dw, db = tape.gradient(cost, [w, b])  # (n_x, 1), (1, 1)
+    assert dw.shape == w.shape and db.shape == b.shape
+    return {"dw": dw, "db": db}, cost
+
+
+def train_step(
+    w: tf.Tensor, b: tf.Tensor, X: tf.Tensor, Y: tf.Tensor, learning_rate: float | tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """One gradient-descent step: (new w, new b, the cost before the update)."""
+    grads, cost = propagate(w, b, X, Y)
+    w = w - learning_rate * grads["dw"]  # (n_x, 1)
+    b = b - learning_rate * grads["db"]  # (1, 1)
+    return w, b, cost
+
+
+@functools.cache  # one step function per mode: a second training run reuses its compiled program
+def make_train_step(mode: str = "eager") -> Callable:
+    """step(w, b, X, Y, learning_rate) -> (w, b, cost), modes as deep.make_train_step: "eager",
+    "function" (tf.function) or "compiled" (tf.function with XLA). Pass learning_rate as a tensor of
+    the weights' dtype, so that a new value does not trace the step again."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+    if mode == "eager":
+        return train_step
+    return tf.function(train_step, jit_compile=(mode == "compiled"))
+
+
+def optimize(
+    w: tf.Tensor,
+    b: tf.Tensor,
+    X: tf.Tensor,
+    Y: tf.Tensor,
+    num_iterations: int = 100,
+    learning_rate: float = 0.009,
+    mode: str = "eager",
+    record_every: int = 100,
+) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor], list[float]]:
+    """Gradient descent; returns ({"w", "b"}, the last iteration's grads, the cost at iterations
+    0, record_every, ...), each cost measured before that iteration's update."""
+    step = make_train_step(mode)
+    learning_rate = tf.constant(learning_rate, dtype=X.dtype)  # once: no retracing, no dtype mixing
+    costs = []
+    grads: dict[str, tf.Tensor] = {}
+    with tf.device(X.device):  # compute where the data lives
+        for i in range(num_iterations):
+            w_before, b_before = w, b  # (n_x, 1), (1, 1)
+            w, b, cost = step(w, b, X, Y, learning_rate)
+            if i % record_every == 0:
+                costs.append(float(cost))  # copies the cost to the host, waiting for the step
+        if num_iterations > 0:
+            # The step returns no gradients (it is the unit that is compiled and timed); the reference
+            # returns the last iteration's, taken at its pre-update weights, so recompute those once.
+            grads, _ = propagate(w_before, b_before, X, Y)
+    return {"w": w, "b": b}, grads, costs
+
+
+def predict(w: tf.Tensor, b: tf.Tensor, X: tf.Tensor) -> tf.Tensor:
+    """1 where sigmoid(w^T X + b) > 0.5, else 0, in the dtype of X; (1, m)."""
+    A = tf.math.sigmoid(tf.transpose(w) @ X + b)  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
+    return tf.cast(A > 0.5, X.dtype)  # (1, m)

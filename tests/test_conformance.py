@@ -1,0 +1,73 @@
+"""The conformance matrix: every framework, mode and dtype against the float64 NumPy reference,
+through the same engine `quartet check` uses. A missing framework skips with the reason."""
+
+import numpy as np
+import pytest
+
+from conformance import backends, compare
+from conformance.spec import ModelSpec
+
+EAGER_CASES = compare.default_cases(depths=(1, 2, 3, 4, 5))
+# compiled programs cost seconds per new shape (torch.compile ~4 s): two shapes per target
+COMPILED_CASES = [
+    compare.make_case(ModelSpec("logistic", (8, 1))),
+    compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3),
+]
+TARGETS = [(name, mode, dtype) for name in backends.NAMES for mode in backends.MODES[name]
+           for dtype in backends.DTYPES]  # fmt: skip
+
+
+def require(name: str) -> None:
+    ok, reason = backends.framework_status(name)
+    if not ok:
+        pytest.skip(reason)
+
+
+def failures(frame) -> str:
+    bad = frame[~frame["passed"]]
+    return bad[["model", "backend", "mode", "dtype", "quantity", "max_rel_err", "tolerance"]].to_string()
+
+
+@pytest.mark.parametrize(("name", "mode", "dtype"), TARGETS, ids=["-".join(t) for t in TARGETS])
+def test_backend_matches_the_float64_reference(name, mode, dtype):
+    require(name)
+    cases = EAGER_CASES if mode == "eager" else COMPILED_CASES
+    result = compare.run_matrix(cases, [(name, mode, dtype, "cpu")], pairwise=False)
+    frame = result.frame
+    assert not result.skipped
+    assert set(frame["model"]) == {case.spec.label for case in cases}
+    for model, rows in frame.groupby("model"):
+        quantities = set(rows["quantity"])
+        grads = {"dw", "db"} if model.startswith("logistic") else {"dW1", "db1"}
+        assert {"Z1", "AL", "cost", "params@100", "cost@100"} | grads <= quantities, model
+    assert frame["passed"].all(), failures(frame)
+    if dtype == "float32":
+        assert (frame["max_rel_err"] > 0).any(), "a float32 run equal to float64 everywhere is not float32"
+
+
+def test_float64_backends_agree_with_each_other():
+    available = [n for n in ("torch", "jax", "tf") if backends.framework_status(n)[0]]
+    if len(available) < 2:
+        pytest.skip(f"pairwise needs two frameworks; installed: {available}")
+    targets = [(n, "eager", "float64", "cpu") for n in ["numpy", *available]]
+    result = compare.run_matrix(EAGER_CASES[:6], targets, steps=(10,), pairwise=True)
+    pairwise = result.frame[result.frame["against"] != "numpy/float64"]
+    assert len(pairwise) > 0 and pairwise["passed"].all(), failures(pairwise)
+
+
+def test_the_engine_flags_a_backend_that_computes_something_else():
+    """A backend off by one part in a million in one gradient fails its row: the tolerances bite."""
+    case = compare.make_case(ModelSpec("deep", (8, 5, 1), "tanh"))
+    ref = compare.measure(backends.load_backend("numpy", case.spec, "eager", "float64"), case, steps=(1,))
+    got = {k: v.copy() for k, v in ref.items()}
+    got["dW1"] = got["dW1"] * (1 + 1e-6)
+    labels = dict(backend="numpy", mode="eager", dtype="float64", device="cpu")
+    rows = {r["quantity"]: r for r in compare.compare(got, ref, case, labels, "numpy/float64")}
+    assert not rows["dW1"]["passed"] and rows["dW2"]["passed"]
+    assert rows["dW2"]["margin"] == np.inf
+
+
+def test_exact_zeros_at_the_kink_are_in_the_data():
+    case = compare.make_case(ModelSpec("deep", (8, 5, 4, 1), "relu"))
+    forward = backends.load_backend("numpy", case.spec).forward(case.params, case.X)
+    assert (forward["Z1"][:, 0] == 0).all() and (forward["Z2"][:, 0] == 0).all()

@@ -10,13 +10,14 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "quartet needs Python >= 3.11; run e.g. PYTHON=python3.11 make $(MAKECMDGOALS)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all]' --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/quartet doctor
 	$(BIN)/quartet train deep --dataset planar --layer-dims 2,4,1 --hidden-activation tanh \
 		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000 --print-every 1000
+	$(BIN)/quartet check --quick
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -46,9 +46,12 @@ class InputError(ValueError):
 @functools.cache
 def framework_status(name: str) -> tuple[bool, str]:
     """(True, version) or (False, why it cannot be imported)."""
+    from .environment import captured_stderr
+
     try:
-        module = importlib.import_module(FRAMEWORKS[name])
-        importlib.import_module(PACKAGES[name])
+        with captured_stderr():  # TensorFlow's start-up notices, which no log level silences
+            module = importlib.import_module(FRAMEWORKS[name])
+            importlib.import_module(PACKAGES[name])
     except ImportError as err:
         return False, f"{FRAMEWORKS[name]} not installed ({err})"
     return True, str(getattr(module, "__version__", ""))
@@ -56,11 +59,11 @@ def framework_status(name: str) -> tuple[bool, str]:
 
 @functools.cache
 def device_status(name: str, device: str) -> tuple[bool, str]:
-    if device == "cpu":
-        return True, ""
     ok, reason = framework_status(name)
     if not ok:
         return False, reason
+    if device == "cpu":
+        return True, ""
     if name == "numpy":
         return False, "NumPy runs on the CPU only"
     try:
@@ -162,6 +165,8 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
         return jax.jit
     import tensorflow as tf
 
+    # every backend instance traces its own functions once per shape: that is the plan, not a leak
+    tf.get_logger().setLevel("ERROR")
     return functools.partial(tf.function, jit_compile=(mode == "compiled"))
 
 

@@ -18,7 +18,7 @@ from reference_numpy.initializers import SCHEMES
 
 from . import course, datasets, environment
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
 
 
@@ -208,7 +208,10 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in course.RUNS]
     if unknown:
         raise UsageError(f"unknown course run(s) {unknown}; choose from {list(course.RUNS)}")
-    results = []
+    from . import backends
+
+    frameworks = _choices(args.frameworks, ("torch", "jax", "tf"), "framework(s)") if args.frameworks else []
+    results, others = [], {}
     with _progress() as progress:
         for name in names:
             run = course.RUNS[name]
@@ -217,9 +220,123 @@ def cmd_replicate(args: argparse.Namespace) -> int:
                 run, data_dir=args.data_dir, callback=lambda i, c, t=task: progress.update(t, advance=1, cost=c)
             )
             results.append(result)
-    page = write_replication(results, Path(args.out), environment.environment(include_frameworks=False))
+            others[name] = []
+            for framework in frameworks:
+                ok, reason = backends.framework_status(framework)
+                if not ok:
+                    progress.console.print(f"{framework}: skipped, {reason}")
+                    continue
+                mode = args.mode if args.mode in backends.MODES[framework] else "eager"
+                task = progress.add_task(f"{name} {framework} {mode}", total=1, cost=float("nan"))
+                other = course.replay_in(run, framework, mode, data_dir=args.data_dir)
+                progress.update(task, completed=1, cost=other.cost_curve[-1])
+                others[name].append(other)
+    page = write_replication(results, Path(args.out), environment.environment(include_frameworks=False), others)
     console.print(f"wrote {page}")
     return 0
+
+
+# --- check --------------------------------------------------------------------------------------
+
+
+def _choices(text: str, choices: tuple[str, ...], what: str) -> list[str]:
+    values = [v for v in text.replace(" ", "").split(",") if v]
+    unknown = [v for v in values if v not in choices]
+    if unknown or not values:
+        raise UsageError(f"unknown {what} {unknown or text!r}; choose from {list(choices)}")
+    return values
+
+
+def _short(value: float) -> str:
+    """1.5e-07 -> 1.5e-7: the tables are read across nine columns."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _cell(max_rel_err: float, margin: float, passed: bool) -> str:
+    style = "bold red" if not passed else "green" if margin >= 10 else "yellow"
+    return f"[{style}]{'exact' if max_rel_err == 0 else _short(max_rel_err)}[/]"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import backends, compare
+    from .report import fresh_results_dir, write_check
+    from .spec import ModelSpec
+
+    names = _choices(args.backends, backends.NAMES, "backend(s)")
+    dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
+    modes = _choices(args.modes, ("eager", "compiled", "function"), "mode(s)")
+    steps = (1, 10) if args.quick else compare.STEPS
+    targets = [(n, m, d, args.device) for n in names for m in backends.MODES[n] if m in modes for d in dtypes
+               if (n, d) != ("numpy", "float64")]  # fmt: skip
+    if args.quick:  # compiled programs cost seconds per shape: two shapes for them
+        eager_cases = compare.default_cases(depths=(1, 3))
+        compiled_cases = [compare.make_case(ModelSpec("logistic", (8, 1))),
+                          compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3)]  # fmt: skip
+    else:
+        eager_cases = compiled_cases = compare.default_cases()
+    plan = [(eager_cases if t[1] == "eager" else compiled_cases, t) for t in targets]
+    console.print(f"[bold]check[/] {len(targets)} targets on {args.device}, steps {list(steps)}; "
+                  f"{len(eager_cases)} cases eager, {len(compiled_cases)} compiled")  # fmt: skip
+    frames, skipped = [], []
+    with _progress() as progress:
+        task = progress.add_task("conformance", total=sum(len(c) for c, _ in plan), cost=float("nan"))
+        for cases, target in plan:
+            for case in cases:
+                progress.update(task, description=f"{target[0]} {target[1]} {target[2]} {case.spec.label}")
+                result = compare.run_matrix([case], [target], steps=steps, pairwise=False)
+                frames.append(result.frame)
+                if result.skipped:
+                    skipped += result.skipped
+                    progress.advance(task, len(cases))
+                    break
+                progress.advance(task)
+        pair_targets = [(n, "eager", "float64", args.device) for n in names if n != "numpy" and "float64" in dtypes]
+        pair_targets = [t for t in pair_targets if backends.device_status(t[0], t[3])[0]]
+        if len(pair_targets) > 1 and "eager" in modes:
+            progress.update(task, description="float64 pairwise")
+            frames.append(compare.run_matrix(eager_cases, pair_targets, steps=steps, pairwise=True).frame)
+    import pandas as pd
+
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(
+        subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
+    )
+    result = compare.MatrixResult(frame, skipped)
+    summary = compare.summary(frame)
+
+    columns = list(dict.fromkeys(summary["column"]))
+    table = Table(title=f"max relative error against float64 NumPy on {args.device}; green: 10x inside its "
+                  "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
+    for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
+        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
+    for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
+        cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
+        drift = rows["f32_drift"].max()
+        short_dtype = dtype.replace("float", "f")
+        table.add_row(
+            name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else _short(drift)
+        )
+    for s in skipped:
+        table.add_row(s["backend"], s["mode"], s["dtype"], f"[dim]unavailable: {escape(s['reason'])}[/]")
+    console.print(table)
+    pairwise = frame[frame["against"] != "numpy/float64"]
+    if len(pairwise):
+        console.print(f"float64 pairwise: {len(pairwise)} comparisons, worst error "
+                      f"{pairwise['max_rel_err'].max():.1e}, {int((~pairwise['passed']).sum())} failed")  # fmt: skip
+    out = fresh_results_dir(args.out, "check")
+    settings = dict(backends=names, modes=modes, dtypes=dtypes, device=args.device, steps=list(steps),
+                    quick=args.quick, cases=len(eager_cases))  # fmt: skip
+    paths = write_check(result, summary, out, environment.environment(), settings)
+    failed = int((~frame["passed"]).sum())
+    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
+                  f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
+    if failed:
+        bad = frame[~frame["passed"]].head(10)
+        for r in bad.itertuples():
+            console.print(
+                f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {r.max_rel_err:.2e} > {r.tolerance:.2e}"
+            )
+    return 1 if failed else 0
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -268,10 +385,28 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--plot", type=Path, default=None, metavar="PNG", help="save the cost curve here")
     train.set_defaults(func=cmd_train)
 
+    check = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference")
+    check.add_argument("--backends", default=",".join(("numpy", "torch", "jax", "tf")), metavar="A,B")
+    check.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
+    check.add_argument("--dtypes", default="float32,float64", metavar="A,B")
+    check.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    check.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
+    check.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/check-<time>/")
+    check.set_defaults(func=cmd_check)
+
     replicate = sub.add_parser("replicate", help="replay the course's four runs and write the replication page")
     replicate.add_argument("runs", nargs="*", metavar="RUN", help=f"some of {list(course.RUNS)} (default: all)")
     replicate.add_argument("--data-dir", type=Path, default=None, help="directory of the *_catvnoncat.h5 files")
     replicate.add_argument("--out", type=Path, default=Path("docs"), help="where course-replication.md goes")
+    replicate.add_argument(
+        "--frameworks",
+        default="torch,jax,tf",
+        metavar="A,B",
+        help="replay in these too, float64 (empty: the NumPy reference only)",
+    )
+    replicate.add_argument(
+        "--mode", default="compiled", choices=("eager", "compiled"), help="mode for the frameworks (default compiled)"
+    )
     replicate.set_defaults(func=cmd_replicate)
     return parser
 

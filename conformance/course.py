@@ -130,6 +130,8 @@ def published_tolerance(printed: str) -> float:
 class RunResult:
     run: CourseRun
     num_iterations: int
+    framework: str = "numpy"
+    mode: str = "eager"
     costs: dict[int, float] = field(default_factory=dict)  # every 100th iteration and the last
     cost_curve: list[float] = field(default_factory=list)  # every iteration
     train_accuracy: float = float("nan")
@@ -172,5 +174,35 @@ def replay(run: CourseRun, num_iterations: int | None = None, data_dir=None, cal
         if X_test is not None:
             result.test_accuracy = float(np.mean(deep.predict(X_test, parameters, run.hidden_activation) == Y_test))
     result.wall_s = time.perf_counter() - start
+    result.costs = {i: c for i, c in enumerate(result.cost_curve) if i % 100 == 0 or i == n - 1}
+    return result
+
+
+def replay_in(
+    run: CourseRun, framework: str, mode: str = "eager", num_iterations: int | None = None, data_dir=None
+) -> RunResult:
+    """The same run, float64, through the backend protocol: the framework's own forward, autodiff and
+    update from the course's initial weights; the cost at every iteration."""
+    from .backends import load_backend
+    from .spec import ModelSpec
+
+    n = run.num_iterations if num_iterations is None else num_iterations
+    if run.dataset == "cat":
+        X, Y, X_test, Y_test, _ = load_catvnoncat(data_dir)
+    else:
+        (X, Y), X_test, Y_test = load_planar_dataset(), None, None
+    spec = ModelSpec(run.model, run.layer_dims, run.hidden_activation if run.model == "deep" else "relu")
+    params = spec.init_params(seed=run.seed, scheme=run.init)
+    backend = load_backend(framework, spec, mode, "float64")
+    result = RunResult(run, n, framework, mode)
+    start = time.perf_counter()
+    final, result.cost_curve = backend.train(params, X, Y, run.learning_rate, n, record_every=1)
+    result.wall_s = time.perf_counter() - start
+
+    def accuracy(X_: np.ndarray, Y_: np.ndarray) -> float:
+        return float(np.mean((backend.forward(final, X_)["AL"] > 0.5) == Y_))
+
+    result.train_accuracy = accuracy(X, Y)
+    result.test_accuracy = None if X_test is None else accuracy(X_test, Y_test)
     result.costs = {i: c for i, c in enumerate(result.cost_curve) if i % 100 == 0 or i == n - 1}
     return result

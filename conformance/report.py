@@ -21,24 +21,99 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def fresh_results_dir(base: Path, kind: str) -> Path:
+    """base/kind-YYYYmmdd-HHMMSS (with a suffix if that exists): every run writes to a folder of its own."""
+    import time
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in [""] + [f"-{i}" for i in range(1, 100)]:
+        path = Path(base) / f"{kind}-{stamp}{suffix}"
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no fresh folder for {kind} under {base}")
+
+
+def frame_markdown(frame) -> str:
+    """A DataFrame as a GitHub markdown table (no extra dependency)."""
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> dict[str, Path]:
+    """conformance.csv (every comparison), conformance.json (the same with metadata and skipped targets)
+    and conformance.md (the summary) in out_dir."""
+    frame = result.frame
+    paths = {name: out_dir / f"conformance.{name}" for name in ("csv", "json", "md")}
+    write_atomically(paths["csv"], frame.to_csv(index=False).encode())
+    payload = {
+        "environment": env,
+        "settings": settings,
+        "skipped": result.skipped,
+        "passed": result.passed,
+        "rows": json.loads(frame.to_json(orient="records")),
+    }
+    write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
+    table = summary.assign(
+        max_rel_err=summary["max_rel_err"].map(lambda v: f"{v:.1e}"),
+        margin=summary["margin"].map(lambda v: "exact" if v == float("inf") else f"{v:.3g}"),
+        f32_drift=summary["f32_drift"].map(lambda v: "" if v != v else f"{v:.1e}"),
+    )
+    lines = [
+        "# Conformance",
+        "",
+        f"{len(frame)} comparisons, {int((~frame['passed']).sum())} failed; settings: {settings}.",
+        "",
+        "max_rel_err: max |x - ref| / max |ref| over each quantity, the worst over all cases; margin: tolerance /",
+        "max_rel_err, the smallest; f32_drift: the same error of the NumPy reference run in float32.",
+        "",
+        frame_markdown(table),
+        "",
+    ]
+    if result.skipped:
+        lines += ["Unavailable:", ""] + [
+            f"- {s['backend']} {s['mode']} {s['dtype']} {s['device']}: {s['reason']}" for s in result.skipped
+        ]
+    write_atomically(paths["md"], "\n".join(lines).encode())
+    return paths
+
+
 def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> Path:
-    """One line per label, cost against iteration, saved as a PNG."""
+    """Cost against iteration, one line per label, saved as a PNG. With several curves, a second panel
+    shows each one's |J - J_first| on a log scale: the curves themselves lie on top of each other."""
     import io
 
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=120)
+    several = len(curves) > 1
+    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11 if several else 6.4, 3.6), dpi=120, squeeze=False)
+    ax = axes[0, 0]
     for label, costs in curves.items():
-        ax.plot(range(len(costs)), costs, label=label, linewidth=1.4)
+        ax.plot(range(len(costs)), costs, label=label, linewidth=1.2, alpha=0.8)
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost J")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    if len(curves) > 1:
+    if several:
         ax.legend()
+        first_label, first = next(iter(curves.items()))
+        diff_ax = axes[0, 1]
+        for label, costs in list(curves.items())[1:]:
+            diff = np.abs(np.asarray(costs) - np.asarray(first[: len(costs)]))
+            diff_ax.semilogy(range(len(costs)), np.maximum(diff, 1e-18), label=label, linewidth=0.8)
+        diff_ax.set_xlabel("iteration")
+        diff_ax.set_ylabel(f"|J - J({first_label})|  (1e-18 = equal)")
+        diff_ax.set_title("difference from the first curve", fontsize=10)
+        diff_ax.grid(alpha=0.3)
+        diff_ax.legend()
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
@@ -47,7 +122,42 @@ def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> 
     return path
 
 
-def replication_markdown(results: list[RunResult], env: dict, figures: dict[str, str]) -> str:
+def framework_table(ref: RunResult, others: list[RunResult]) -> list[str]:
+    """Every framework's float64 run of the same course run, against the NumPy reference's."""
+    from .spec import ModelSpec
+    from .tolerances import tolerance
+
+    run = ref.run
+    spec = ModelSpec(run.model, run.layer_dims, run.hidden_activation if run.model == "deep" else "relu")
+    m = 209 if run.dataset == "cat" else 400
+    tol = tolerance(f"cost@{ref.num_iterations}", "float64", spec, m, ref.num_iterations).rtol
+    lines = [
+        f"Every framework, float64, from the same initial weights (tolerance for the cost curve: {tol:.1e}"
+        " relative, from conformance/tolerances.py):",
+        "",
+        "| framework | mode | final cost | max abs difference from NumPy, all iterations | first iteration "
+        "beyond tolerance | train acc. | test acc. | wall time |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in [ref, *others]:
+        n = min(len(r.cost_curve), len(ref.cost_curve))
+        diffs = [abs(a - b) for a, b in zip(r.cost_curve[:n], ref.cost_curve[:n], strict=True)]
+        scale = max(abs(c) for c in ref.cost_curve[:n])
+        test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy:.4f}"
+        beyond = [i for i, d in enumerate(diffs) if d > tol * scale]
+        verdict = f"**{beyond[0]}**" if beyond else "none"
+        diff = max(diffs)
+        accuracy_same = r.train_accuracy == ref.train_accuracy and r.test_accuracy == ref.test_accuracy
+        lines.append(
+            f"| {r.framework} | {r.mode} | {r.cost_curve[-1]:.16f} | {diff:.1e} | {verdict} "
+            f"| {r.train_accuracy:.4f}{'' if accuracy_same else ' (differs)'} | {test} | {r.wall_s:.1f} s |"
+        )
+    return [*lines, ""]
+
+
+def replication_markdown(
+    results: list[RunResult], env: dict, figures: dict[str, str], others: dict[str, list[RunResult]] | None = None
+) -> str:
     lines = [
         "# Course replication",
         "",
@@ -89,23 +199,33 @@ def replication_markdown(results: list[RunResult], env: dict, figures: dict[str,
             f"| train accuracy | {r.train_accuracy:.4f} | {run.published_train_accuracy:.4f} |",
             f"| test accuracy | {test} | {course_test} |",
             "",
-            f"![cost curve of {run.name}]({figures[run.name]})",
-            "",
         ]
+        if others and others.get(run.name):
+            lines += framework_table(r, others[run.name])
+        lines += [f"![cost curve of {run.name}]({figures[run.name]})", ""]
     return "\n".join(lines)
 
 
-def write_replication(results: list[RunResult], out_dir: Path, env: dict) -> Path:
-    """docs/course-replication.md, its PNG cost curves and a JSON of the numbers."""
+def write_replication(
+    results: list[RunResult], out_dir: Path, env: dict, others: dict[str, list[RunResult]] | None = None
+) -> Path:
+    """docs/course-replication.md, its PNG cost curves and a JSON of the numbers; `others` holds each
+    run replayed in the other frameworks."""
     out_dir = Path(out_dir)
+    others = others or {}
     figures = {}
     for r in results:
         rel = f"course-replication/{r.run.name}.png"
-        plot_cost_curves({"NumPy reference": r.cost_curve}, out_dir / rel, r.run.title)
+        curves = {"numpy": r.cost_curve} | {
+            f"{o.framework} ({o.mode})": o.cost_curve for o in others.get(r.run.name, [])
+        }
+        plot_cost_curves(curves, out_dir / rel, r.run.title)
         figures[r.run.name] = rel
     numbers = [
         {
             "run": r.run.name,
+            "framework": r.framework,
+            "mode": r.mode,
             "num_iterations": r.num_iterations,
             "costs": {str(i): c for i, c in r.costs.items()},
             "train_accuracy": r.train_accuracy,
@@ -119,5 +239,5 @@ def write_replication(results: list[RunResult], out_dir: Path, env: dict) -> Pat
         json.dumps({"environment": env, "runs": numbers}, indent=2).encode(),
     )
     page = out_dir / "course-replication.md"
-    write_atomically(page, replication_markdown(results, env, figures).encode())
+    write_atomically(page, replication_markdown(results, env, figures, others).encode())
     return page

@@ -32,3 +32,18 @@ def test_planar_run_replays_the_published_costs_and_accuracy():
 def test_published_tolerance_is_half_the_last_printed_place():
     assert course.published_tolerance("0.693048") == pytest.approx(5e-7)
     assert course.published_tolerance("0.6930497356599888") == 1e-12
+
+
+@pytest.mark.parametrize("framework", ["torch", "jax", "tf"])
+def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status(framework)
+    if not ok:
+        pytest.skip(reason)
+    run = course.RUNS["deep"]
+    result = course.replay_in(run, framework, "compiled", num_iterations=CAT_PREFIX, data_dir=cat_data_dir)
+    for i, printed in run.published_costs.items():
+        if i < CAT_PREFIX:
+            assert result.costs[i] == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
+    assert len(result.cost_curve) == CAT_PREFIX

@@ -26,7 +26,6 @@ from impl_torch import logistic as torch_logistic  # noqa: E402
 from reference_numpy import deep, initializers, logistic  # noqa: E402
 
 # torch's inductor imports torch.utils.mkldnn, which uses the deprecated torch.jit.script_method
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
 
 TOLERANCES = {"float64": (1e-12, 1e-14), "float32": (1e-5, 1e-6)}
 HIDDEN_ACTIVATIONS = tuple(torch_deep.ACTIVATIONS)

@@ -1,0 +1,116 @@
+"""The backend protocol's boundary: names, shapes, labels and numbers are checked once, here, with
+messages that name the argument; the caller's arrays are never mutated."""
+
+import numpy as np
+import pytest
+
+from conformance import backends
+from conformance.spec import ModelSpec
+
+SPEC = ModelSpec("deep", (3, 4, 1), "tanh")
+
+
+@pytest.fixture
+def problem():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 5))  # (n_x, m)
+    Y = (rng.random((1, 5)) > 0.5).astype(np.float64)  # (1, m)
+    return SPEC.init_params(seed=1), X, Y
+
+
+def test_available_backends_lists_every_combination_with_a_reason():
+    rows = backends.available_backends()
+    expected = sum(len(m) for m in backends.MODES.values()) * len(backends.DTYPES) * len(backends.DEVICES)
+    assert len(rows) == expected
+    for row in rows:
+        assert row["available"] or row["reason"], row
+    assert any(r["name"] == "numpy" and r["device"] == "gpu" and not r["available"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "mxnet"}, "unknown backend 'mxnet'"),
+        ({"name": "numpy", "mode": "compiled"}, "unknown mode for numpy 'compiled'"),
+        ({"name": "torch", "mode": "function"}, "unknown mode for torch 'function'"),
+        ({"name": "numpy", "dtype": "float16"}, "unknown dtype 'float16'"),
+        ({"name": "numpy", "device": "tpu"}, "unknown device 'tpu'"),
+    ],
+)
+def test_load_backend_names_a_bad_choice(kwargs, message):
+    with pytest.raises(backends.InputError, match=message):
+        backends.load_backend(spec=SPEC, **kwargs)
+
+
+def test_numpy_on_gpu_is_unavailable_with_the_reason():
+    with pytest.raises(backends.BackendUnavailable, match="NumPy runs on the CPU only"):
+        backends.load_backend("numpy", SPEC, device="gpu")
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda p, X, Y: (p, X[0], Y), backends.InputError, r"X must be 2-D, got shape \(5,\)"),
+        (lambda p, X, Y: (p, X[:2], Y), backends.InputError, r"X has shape \(2, 5\): 2 rows, but layer_dims\[0\] = 3"),
+        (lambda p, X, Y: (p, X[:, :0], Y[:, :0]), backends.InputError, r"no samples \(m = 0\)"),
+        (lambda p, X, Y: (p, X, Y.T), backends.InputError, r"Y has shape \(5, 1\); expected \(1, m\) = \(1, 5\)"),
+        (lambda p, X, Y: (p, X, Y * 2), backends.InputError, r"labels 0 and 1 only; found \[2.0\]"),
+        (lambda p, X, Y: (p, np.where(X > 1, np.nan, X), Y), backends.InputError, "X holds .* NaN or Inf"),
+        (lambda p, X, Y: ({**p, "W3": p["W2"]}, X, Y), backends.InputError, r"missing \[\], extra \['W3'\]"),
+        (lambda p, X, Y: ({"W1": p["W1"]}, X, Y), backends.InputError, r"missing \['W2', 'b1', 'b2'\]"),
+        (lambda p, X, Y: ({**p, "b1": p["b1"].T}, X, Y), backends.InputError, r"params\['b1'\] has shape \(1, 4\)"),
+        (lambda p, X, Y: (p, X.tolist(), Y), TypeError, "X must be a NumPy array, got list"),
+    ],
+)
+def test_bad_inputs_are_named(problem, change, error, message):
+    params, X, Y = change(*problem)
+    backend = backends.load_backend("numpy", SPEC)
+    with pytest.raises(error, match=message):
+        backend.grads(params, X, Y)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learning_rate": -0.1}, "learning_rate must be a positive finite number, got -0.1"),
+        ({"learning_rate": float("inf")}, "learning_rate must be a positive finite number, got inf"),
+        ({"num_iterations": -1}, "num_iterations must be an integer >= 0, got -1"),
+        ({"record_every": 0}, "record_every must be an integer >= 1, got 0"),
+    ],
+)
+def test_bad_training_arguments_are_named(problem, kwargs, message):
+    params, X, Y = problem
+    with pytest.raises(backends.InputError, match=message):
+        backends.load_backend("numpy", SPEC).train(params, X, Y, **{"learning_rate": 0.1, **kwargs})
+
+
+@pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
+def test_protocol_returns_numpy_and_leaves_inputs_alone(problem, name):
+    ok, reason = backends.framework_status(name)
+    if not ok:
+        pytest.skip(reason)
+    params, X, Y = problem
+    before = {k: v.copy() for k, v in params.items()}
+    backend = backends.load_backend(name, SPEC, dtype="float32")
+    forward = backend.forward(params, X)
+    assert set(forward) == {"Z1", "A1", "Z2", "AL"}
+    assert all(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in forward.values())
+    assert isinstance(backend.cost(params, X, Y), float)
+    grads = backend.grads(params, X, Y)
+    assert {k: v.shape for k, v in grads.items()} == {f"d{k}": v.shape for k, v in params.items()}
+    final, costs = backend.train(params, X, Y, learning_rate=0.1, num_iterations=5, record_every=2)
+    assert len(costs) == 3 and set(final) == set(params)
+    for key, value in before.items():
+        np.testing.assert_array_equal(params[key], value)
+
+
+def test_spec_rejects_what_it_cannot_be():
+    with pytest.raises(ValueError, match="logistic regression has layer_dims \\[n_x, 1\\]"):
+        ModelSpec("logistic", (3, 2, 1))
+    with pytest.raises(ValueError, match="must end with 1"):
+        ModelSpec("deep", (3, 2))
+    with pytest.raises(ValueError, match="unknown hidden_activation 'swish'"):
+        ModelSpec("deep", (3, 2, 1), "swish")
+    with pytest.raises(ValueError, match="unknown model kind 'cnn'"):
+        ModelSpec("cnn", (3, 1))
+    assert ModelSpec("logistic", [3, 1]).param_shapes() == {"w": (3, 1), "b": (1, 1)}

@@ -80,8 +80,10 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
     out = dict(backend.forward(case.params, case.X))
     out["cost"] = np.array(backend.cost(case.params, case.X, case.Y))
     out.update(backend.grads(case.params, case.X, case.Y))
-    for n in steps:
-        params, costs = backend.train(case.params, case.X, case.Y, case.learning_rate, n, record_every=1)
+    params, costs, done = case.params, [], 0
+    for n in sorted(steps):  # continue from the last stop: N = 1, 10, 100 cost 100 steps, not 111
+        params, more = backend.train(params, case.X, case.Y, case.learning_rate, n - done, record_every=1)
+        costs, done = costs + more, n
         out[f"params@{n}"] = flatten(params)
         out[f"cost@{n}"] = np.array(costs)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}

@@ -6,6 +6,7 @@ cost and gradients, returned in our naming and shapes ({"dW1": (n[1], n[0]), "db
 Keras binds its backend when it is imported (KERAS_BACKEND), so each Keras backend runs in a child
 process, `python -m conformance.peers keras BACKEND DIR`, with inputs and outputs in .npz files."""
 
+import dataclasses
 import functools
 import importlib.metadata
 import importlib.util
@@ -71,19 +72,16 @@ def torch_nn_cost_and_grads(
     activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
                   "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE)}[spec.hidden_activation]  # fmt: skip
     torch_dtype = getattr(torch, dtype)
-    layers = _layers(spec, params)
-    modules = []
-    for l, (W, b) in enumerate(layers, start=1):
-        linear = nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype)  # weight (out, in) is our W[l]
+    linears = []
+    for W, b in _layers(spec, params):
+        linears.append(nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype))  # weight (out, in) is our W[l]
         with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(W))
-            linear.bias.copy_(torch.from_numpy(b))
-        modules += [linear, activation()] if l < len(layers) else [linear]  # the last Linear gives the logit
-    model = nn.Sequential(*modules)
-    logits = model(torch.tensor(X.T, dtype=torch_dtype))  # (m, 1) = (m, n_x) -> ...
+            linears[-1].weight.copy_(torch.from_numpy(W))
+            linears[-1].bias.copy_(torch.from_numpy(b))
+    model = nn.Sequential(*[module for lin in linears[:-1] for module in (lin, activation())], linears[-1])
+    logits = model(torch.tensor(X.T, dtype=torch_dtype))  # (m, 1): samples as rows, one logit each
     loss = nn.BCEWithLogitsLoss()(logits, torch.tensor(Y.T, dtype=torch_dtype))  # mean over the m samples
     loss.backward()
-    linears = [module for module in model if isinstance(module, nn.Linear)]
     return loss.item(), _ours(spec, [(lin.weight.grad.numpy(), lin.bias.grad.numpy()) for lin in linears])
 
 
@@ -106,8 +104,9 @@ def keras_backends_available() -> dict[str, tuple[bool, str]]:
 def keras_cost_and_grads(
     spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray, keras_backend: str, dtype: str = "float64"
 ) -> tuple[float, Grads]:
-    """Cost and gradients from a Keras Sequential of Dense layers on one Keras backend."""
-    return keras_solve([Problem(spec, params, X, Y, dtype)], [keras_backend])[keras_backend][0]
+    """Cost and gradients from a Keras Sequential of Dense layers on one Keras backend (one child process)."""
+    cost, grads, _ = keras_solve([Problem(spec, params, X, Y, dtype)], [keras_backend])[keras_backend][0]
+    return cost, grads
 
 
 def keras_solve(
@@ -121,60 +120,54 @@ def keras_solve(
             raise ValueError(f"unknown keras backend {name!r}; choose one of {tuple(KERAS_BACKENDS)}")
         if not available[name][0]:
             raise BackendUnavailable(f"keras backend {name}: {available[name][1]}")
-    arrays = {}
+    meta, arrays = [], {}
     for i, (spec, params, X, Y, dtype, keras_x64) in enumerate(problems):
         validate_inputs(spec, params, X, Y)
-        arrays[f"{i}/spec"] = json.dumps({"kind": spec.kind, "layer_dims": spec.layer_dims, "dtype": dtype,
-                                          "hidden_activation": spec.hidden_activation, "keras_x64": keras_x64})  # fmt: skip
+        meta.append(dataclasses.asdict(spec) | {"dtype": dtype, "keras_x64": keras_x64})
         arrays |= {f"{i}/X": X, f"{i}/Y": Y} | {f"{i}/{k}": v for k, v in params.items()}
     with tempfile.TemporaryDirectory(prefix="quartet-peers-") as tmp:
-        np.savez(Path(tmp, "in.npz"), **arrays)
-        jobs = {}
-        for name in keras_backends:
-            # JAX silently computes float64 in float32 unless x64 is switched on before it starts
-            env = os.environ | {"KERAS_BACKEND": name, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-            jobs[name] = ([sys.executable, "-m", "conformance.peers", "keras", name, tmp], env)
-        run_children(jobs, Path(tmp), timeout)
+        np.savez(Path(tmp, "in.npz"), problems=json.dumps(meta), **arrays)
+        # JAX silently computes float64 in float32 unless x64 is on before it starts
+        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        argv = [sys.executable, "-m", "conformance.peers", "keras"]
+        run_children(
+            {name: ([*argv, name, tmp], env | {"KERAS_BACKEND": name}) for name in keras_backends}, Path(tmp), timeout
+        )
         results = {}
         for name in keras_backends:
             with np.load(Path(tmp, f"out-{name}.npz")) as out:
                 results[name] = [
-                    (float(out[f"{i}/cost"]), {k: out[f"{i}/{k}"] for k in _grad_names(p.spec)},
-                     str(out[f"{i}/dtypes"]).split(","))
+                    (float(out[f"{i}/cost"]), {f"d{k}": out[f"{i}/d{k}"] for k in p.spec.param_shapes()},
+                     str(out[f"{i}/computed_in"]).split(","))
                     for i, p in enumerate(problems)
                 ]  # fmt: skip
     return results
 
 
-def _grad_names(spec: ModelSpec) -> list[str]:
-    return [f"d{k}" for k in spec.param_shapes()]
-
-
 def run_children(jobs: dict[str, tuple[list[str], dict]], logdir: Path, timeout: float) -> None:
     """Run {name: (argv, env)} at once; RuntimeError with the stderr tail when one fails or outlives `timeout`."""
-    procs = {}
-    for name, (argv, env) in jobs.items():
-        with open(logdir / f"{name}.stderr", "w") as stderr:  # a file, not a pipe: a chatty child cannot block
-            procs[name] = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
-    deadline = time.monotonic() + timeout
+
+    def tail(name: str) -> str:
+        return (logdir / f"{name}.stderr").read_text(errors="replace")[-3000:]
+
+    procs, deadline = {}, time.monotonic() + timeout
     try:
+        for name, (argv, env) in jobs.items():
+            with open(logdir / f"{name}.stderr", "w") as stderr:  # a file, not a pipe: a chatty child cannot block
+                procs[name] = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
         for name, proc in procs.items():
             try:
                 returncode = proc.wait(timeout=max(deadline - time.monotonic(), 0.0))
             except subprocess.TimeoutExpired:
-                raise RuntimeError(f"{name} child gave no answer within {timeout:g} s: {_tail(logdir, name)}") from None
+                raise RuntimeError(f"{name} child gave no answer within {timeout:g} s:\n{tail(name)}") from None
             if returncode != 0:
-                raise RuntimeError(f"{name} child failed (exit {returncode}):\n{_tail(logdir, name)}")
+                raise RuntimeError(f"{name} child failed (exit {returncode}):\n{tail(name)}")
     finally:
         for proc in procs.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-
-
-def _tail(logdir: Path, name: str, chars: int = 3000) -> str:
-    return (logdir / f"{name}.stderr").read_text(errors="replace")[-chars:]
 
 
 def _keras_child(backend: str, workdir: Path) -> None:
@@ -191,8 +184,7 @@ def _keras_child(backend: str, workdir: Path) -> None:
     out = {}
     with np.load(workdir / "in.npz") as f:
         arrays = dict(f)
-    for i in range(len([k for k in arrays if k.endswith("/spec")])):
-        meta = json.loads(str(arrays[f"{i}/spec"]))
+    for i, meta in enumerate(json.loads(str(arrays["problems"]))):
         dtype = meta.pop("dtype")
         BIT64_TO_BIT32_DTYPE["float64"] = "float64" if meta.pop("keras_x64") else shipped
         spec = ModelSpec(**meta)
@@ -212,7 +204,7 @@ def _keras_child(backend: str, workdir: Path) -> None:
         y = keras.ops.convert_to_tensor(arrays[f"{i}/Y"].T, dtype=dtype)  # (m, 1)
         loss, grads = _keras_value_and_grads(backend, model, loss_fn, x, y)
         loss, *grads = [keras.ops.convert_to_numpy(t) for t in [loss, *grads]]  # grads: [kernel1, bias1, ...]
-        out[f"{i}/dtypes"] = ",".join(str(t.dtype) for t in [loss, *grads])  # what the child really computed in
+        out[f"{i}/computed_in"] = ",".join(str(t.dtype) for t in [loss, *grads])  # what came out
         out[f"{i}/cost"] = loss
         kernels = [g.T for g in grads[::2]]  # (in, out) -> our (n[l], n[l-1])
         out |= {f"{i}/{k}": v for k, v in _ours(spec, list(zip(kernels, grads[1::2], strict=True))).items()}

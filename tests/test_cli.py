@@ -108,11 +108,12 @@ def test_train_on_cat_without_data_names_the_directory(capsys, tmp_path):
 
 
 def test_replicate_writes_the_page(capsys, tmp_path):
-    code, _out = run_cli(capsys, "replicate", "planar", "--out", str(tmp_path))
+    code, _out = run_cli(capsys, "replicate", "planar", "--frameworks", "jax", "--out", str(tmp_path))
     assert code == 0
     page = (tmp_path / "course-replication.md").read_text()
     assert "| 7000 | 0.21750" in page and "| 0.217504 | match |" in page
     assert "DIFFERS" not in page
+    assert "| jax | compiled |" in page
     assert (tmp_path / "course-replication" / "planar.png").stat().st_size > 1000
 
 

@@ -49,24 +49,23 @@ def _layer_dims(text: str) -> list[int]:
     return dims
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return value
+def _positive(kind: type, what: str):
+    """An argparse type: `kind`(text), which must be finite and above 0, or the message `what`."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+_positive_float = _positive(float, "a positive finite number")
+_positive_int = _positive(int, "a positive integer")
 
 
 # --- doctor -------------------------------------------------------------------------------------
@@ -316,9 +315,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         table.add_row(
             name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else _short(drift)
         )
-    for s in skipped:
-        table.add_row(s["backend"], s["mode"], s["dtype"], f"[dim]unavailable: {escape(s['reason'])}[/]")
-    console.print(table)
+    if len(summary):
+        console.print(table)
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for skip in skipped:
+        reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
+    for (name, reason), which in reasons.items():
+        console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
     pairwise = frame[frame["against"] != "numpy/float64"]
     if len(pairwise):
         console.print(f"float64 pairwise: {len(pairwise)} comparisons, worst error "
@@ -328,6 +331,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                     quick=args.quick, cases=len(eager_cases))  # fmt: skip
     paths = write_check(result, summary, out, environment.environment(), settings)
     failed = int((~frame["passed"]).sum())
+    if not len(frame):
+        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {args.device}")
+        return 2
     console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
                   f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
     if failed:

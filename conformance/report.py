@@ -202,6 +202,8 @@ def replication_markdown(
         ]
         if others and others.get(run.name):
             lines += framework_table(r, others[run.name])
+            if run.note:
+                lines += [run.note, ""]
         lines += [f"![cost curve of {run.name}]({figures[run.name]})", ""]
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from conformance import cli
@@ -120,3 +121,22 @@ def test_replicate_writes_the_page(capsys, tmp_path):
 def test_replicate_rejects_an_unknown_run(capsys, tmp_path):
     code, out = run_cli(capsys, "replicate", "mnist", "--out", str(tmp_path))
     assert code == 2 and "unknown course run(s) ['mnist']" in out
+
+
+def test_check_writes_its_results_and_passes(capsys, tmp_path):
+    code, out = run_cli(capsys, "check", "--quick", "--backends", "numpy,jax", "--modes", "compiled,eager",
+                        "--dtypes", "float32", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, out
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.startswith("check-")
+    frame = pd.read_csv(folder / "conformance.csv")
+    assert set(frame["backend"]) == {"numpy", "jax"} and frame["passed"].all()
+    payload = json.loads((folder / "conformance.json").read_text())
+    assert payload["passed"] and payload["environment"]["frameworks"]
+    assert "| jax | compiled | float32 |" in (folder / "conformance.md").read_text()
+
+
+def test_check_with_nothing_available_says_why_and_fails(capsys, tmp_path):
+    code, out = run_cli(capsys, "check", "--backends", "numpy", "--device", "gpu", "--out", str(tmp_path))
+    assert code == 2
+    assert "NumPy runs on the CPU only" in out and "nothing to check" in out

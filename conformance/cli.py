@@ -345,6 +345,101 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# --- bench --------------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    bench.limit_threads(args.threads)  # before any framework is imported
+    import pandas as pd
+
+    from . import backends
+    from .bench_report import write_bench
+    from .report import fresh_results_dir
+
+    names = _choices(args.backends, backends.NAMES, "backend(s)")
+    dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
+    modes = _choices(args.modes, ("eager", "compiled", "function"), "mode(s)")
+    workloads = bench.main_workloads() + ([] if args.quick else bench.sweep_workloads())
+    if args.workloads:
+        wanted = _choices(args.workloads, tuple(w.name for w in workloads), "workload(s)")
+        workloads = [w for w in workloads if w.name in wanted]
+    min_time, min_repeats = (0.05, 2) if args.quick else (args.min_time, 5)
+    for name in names:
+        backends.framework_status(name)  # imports (quietly) before the thread limits are applied
+    threads = bench.apply_thread_limits(args.threads)
+    console.print(
+        f"[bold]bench[/] {len(workloads)} workloads, backends {names}, {args.threads} threads; probing the machine"
+    )
+    limits = bench.probe(quick=args.quick)
+    console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
+                  f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
+    todo, rows = bench.plan(workloads, names, modes, dtypes, args.device)
+    imports = {n: bench.import_seconds(backends.FRAMEWORKS[n]) for n in names if n != "numpy"}
+    peers = []
+    if args.peers:
+        from . import bench_peers
+
+        peers = _choices(args.peers, bench_peers.PEERS, "peer(s)")
+    with _progress() as progress:
+        task = progress.add_task("bench", total=len(todo) + len(peers), cost=float("nan"))
+        for workload, name, mode, dtype in todo:
+            progress.update(task, description=f"{workload.name} {name} {mode} {dtype}")
+            try:
+                row = bench.bench_ours(name, mode, dtype, args.device, workload, min_time, min_repeats)
+            except Exception as err:  # one broken row must not lose the others
+                row = {"workload": workload.name, "family": workload.family, "backend": name, "mode": mode,
+                       "dtype": dtype, "device": args.device, "m": workload.m,
+                       "status": f"error: {type(err).__name__}: {err}"[:200]}  # fmt: skip
+            row["import_s"] = imports.get(name)
+            rows.append(row)
+            progress.advance(task)
+        if peers:
+            from . import bench_peers
+
+            for peer in peers:
+                progress.update(task, description=f"peer {peer}")
+                rows += bench_peers.bench_peers([peer], workloads, dtypes, args.threads, min_time, min_repeats)
+                progress.advance(task)
+    specs = {w.name: w.spec for w in workloads}
+    frame = pd.DataFrame([bench.add_roofline(r, specs[r["workload"]], limits) for r in rows])
+    frame = frame.reindex(columns=bench.COLUMNS)
+    out = fresh_results_dir(args.out, "bench")
+    meta = {"environment": environment.environment(), "limits": limits, "threads": args.threads,
+            "thread_settings": threads, "device": args.device, "quick": args.quick}  # fmt: skip
+    paths = write_bench(frame, meta, out)
+    _print_bench(frame)
+    failed = frame[frame["status"] == "check failed"]
+    for r in failed.itertuples():
+        console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
+                      f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
+    console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
+    return 0
+
+
+def _print_bench(frame) -> None:
+    main = frame[frame["family"].fillna("") == ""]
+    workloads = list(dict.fromkeys(main["workload"]))
+    table = Table(title="ms per training step (median); in brackets: % of the roofline bound", title_justify="left")
+    for column in ["backend", "mode", "dtype", *workloads]:
+        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
+    for (name, mode, dtype), rows in main.groupby(["backend", "mode", "dtype"], sort=False):
+        cells = []
+        for workload in workloads:
+            row = rows[rows["workload"] == workload]
+            if row.empty:
+                cells.append("")
+                continue
+            r = row.iloc[0]
+            if r["status"] != "ok":
+                cells.append(f"[red]{escape(str(r['status']))[:24]}[/]")
+            else:
+                cells.append(f"{r['median_s'] * 1e3:.3g} ({100 * r['roofline_fraction']:.0f}%)")
+        table.add_row(name, mode, dtype.replace("float", "f"), *cells)
+    console.print(table)
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -399,6 +494,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     check.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/check-<time>/")
     check.set_defaults(func=cmd_check)
+
+    bench_parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
+    bench_parser.add_argument("--quick", action="store_true", help="few repeats, no sweeps (under two minutes)")
+    bench_parser.add_argument("--workloads", default="", metavar="A,B", help="a subset of the workloads by name")
+    bench_parser.add_argument("--backends", default="numpy,torch,jax,tf", metavar="A,B")
+    bench_parser.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
+    bench_parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")
+    bench_parser.add_argument("--peers", default="keras/tensorflow,keras/jax,keras/torch,sklearn,torch.nn",
+                              metavar="A,B", help="peers to time beside ours (empty: none)")  # fmt: skip
+    bench_parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    bench_parser.add_argument("--threads", type=_positive_int, default=2, help="threads for every framework")
+    bench_parser.add_argument("--min-time", type=_positive_float, default=1.0, help="seconds of repeats per row")
+    bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
+    bench_parser.set_defaults(func=cmd_bench)
 
     replicate = sub.add_parser("replicate", help="replay the course's four runs and write the replication page")
     replicate.add_argument("runs", nargs="*", metavar="RUN", help=f"some of {list(course.RUNS)} (default: all)")

@@ -58,11 +58,18 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         "rows": json.loads(frame.to_json(orient="records")),
     }
     write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
-    table = summary.assign(
-        max_rel_err=summary["max_rel_err"].map(lambda v: f"{v:.1e}"),
-        margin=summary["margin"].map(lambda v: "exact" if v == float("inf") else f"{v:.3g}"),
-        f32_drift=summary["f32_drift"].map(lambda v: "" if v != v else f"{v:.1e}"),
+
+    def cell(r) -> str:
+        error = "exact" if r.max_rel_err == 0 else f"{r.max_rel_err:.1e}"
+        margin = "" if r.margin == float("inf") else f" ({r.margin:.3g}x)"
+        return f"{error}{margin}{'' if r.passed else ' **FAIL**'}"
+
+    table = summary.assign(cell=[cell(r) for r in summary.itertuples()]).pivot_table(
+        index=["backend", "mode", "dtype", "device"], columns="column", values="cell", aggfunc="first", sort=False
     )
+    drift = summary.groupby(["backend", "mode", "dtype", "device"], sort=False)["f32_drift"].max()
+    table["f32 drift"] = drift.map(lambda v: "" if v != v else f"{v:.1e}")
+    table = table.reset_index()
     lines = [
         "# Conformance",
         "",

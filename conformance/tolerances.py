@@ -23,7 +23,7 @@ reference:
     errors, so they accumulate like a random walk: a factor sqrt(N + 1).
 
 So the tolerance is   C * u * sqrt(n_max) * sqrt(m) * L * sqrt(N + 1)   with n_max the widest fan-in,
-and C a safety factor of 16 (forward, cost), 64 (gradients) and 256 (trajectories) that absorbs
+and C a safety factor of 16 (forward, cost) and 64 (gradients, trajectories) that absorbs
 the constants of the bounds and the condition of the data; measured errors sit one to three
 decades inside (the `margin` column says how far). For comparison, the anchors the design names:
 NumPy's assert_allclose default rtol 1e-7; torch.testing.assert_close float32 rtol 1.3e-6 /
@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from .spec import ModelSpec
 
 UNIT_ROUNDOFF = {"float32": 2.0**-24, "float64": 2.0**-53, "tf32": 2.0**-11}
-SAFETY = {"forward": 16.0, "cost": 16.0, "grads": 64.0, "trajectory": 256.0}
+SAFETY = {"forward": 16.0, "cost": 16.0, "grads": 64.0, "trajectory": 64.0}
 
 
 @dataclass(frozen=True)

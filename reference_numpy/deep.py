@@ -129,6 +129,20 @@ def update_parameters(
     return updated
 
 
+def train_step(
+    parameters: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    learning_rate: float,
+    hidden_activation: str = "relu",
+) -> tuple[dict[str, np.ndarray], float]:
+    """Forward, cost, backward, update: (the new parameters, the cost BEFORE the update)."""
+    AL, caches = L_model_forward(X, parameters, hidden_activation)  # (1, m)
+    cost = compute_cost_from_logits(caches[-1][1], Y)  # from ZL (1, m)
+    grads = L_model_backward(AL, Y, caches, hidden_activation)
+    return update_parameters(parameters, grads, learning_rate), cost
+
+
 def predict(X: np.ndarray, parameters: dict[str, np.ndarray], hidden_activation: str = "relu") -> np.ndarray:
     """1.0 where AL > 0.5, else 0.0; (1, m)."""
     AL, _ = L_model_forward(X, parameters, hidden_activation)  # (1, m)
@@ -158,11 +172,7 @@ def L_layer_model(
         parameters = initialize_parameters_deep(layers_dims, seed=seed, scheme=init)
     costs = []
     for i in range(num_iterations):
-        AL, caches = L_model_forward(X, parameters, hidden_activation)  # (1, m)
-        ZL = caches[-1][1]  # (1, m)
-        cost = compute_cost_from_logits(ZL, Y)
-        grads = L_model_backward(AL, Y, caches, hidden_activation)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)
         if i % record_every == 0:
             costs.append(cost)
         if print_cost and (i % 100 == 0 or i == num_iterations - 1):

@@ -35,6 +35,16 @@ def propagate(w: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tup
     return {"dw": dw, "db": db}, cost
 
 
+def train_step(
+    w: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray, learning_rate: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One gradient-descent step; returns the new w, b and the cost before the update."""
+    grads, cost = propagate(w, b, X, Y)
+    w = w - learning_rate * grads["dw"]  # (n_x, 1)
+    b = b - learning_rate * grads["db"]  # (1, 1)
+    return w, b, cost
+
+
 def optimize(
     w: np.ndarray,
     b: np.ndarray,

@@ -465,3 +465,49 @@ def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: 
                                             "dtype": dtype, "device": device, "m": w.m,
                                             "status": f"unavailable: {reason}"})  # fmt: skip
     return todo, unavailable
+
+
+def bench_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int, min_time: float,
+               min_repeats: int) -> dict:  # fmt: skip
+    """The amortised step of the implementation's compiled training loop (make_train_loop: lax.scan under
+    jax.jit, a tf.while_loop under XLA): `iterations` steps in one call, timed as a whole and divided."""
+    import importlib
+
+    from .backends import PACKAGES
+
+    prob = problem(workload)
+    spec, act = workload.spec, workload.spec.hidden_activation
+    arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
+    module = importlib.import_module(f"{PACKAGES[name]}.{spec.kind if spec.kind == 'logistic' else 'deep'}")
+    loop = module.make_train_loop("compiled") if spec.kind == "logistic" else module.make_train_loop(act, "compiled")
+    params, X, Y = (arrays.from_numpy(a, dtype, device) for a in (prob.params, prob.X, prob.Y))
+    lr, count, one = workload.learning_rate, iterations, 1
+    if name == "tf":  # tensors, so that a new count or rate does not trace the loop again
+        import tensorflow as tf
+
+        lr, count, one = tf.constant(lr, dtype=dtype), tf.constant(iterations), tf.constant(1)
+
+    def run(n):
+        if spec.kind == "logistic":
+            w, b, costs = loop(params["w"], params["b"], X, Y, lr, n)
+            return {"w": w, "b": b}, costs
+        return loop(params, X, Y, lr, n)
+
+    row = {"workload": workload.name, "backend": name, "mode": "compiled-loop", "dtype": dtype, "device": device,
+           "m": workload.m, "family": workload.family}  # fmt: skip
+    reset_peak_rss()
+    sync = _sync_for(name, device)
+    start = time.perf_counter()
+    sync(run(count)[1])
+    row["first_call_s"] = time.perf_counter() - start
+    # the check: the loop's first recorded cost, and one step of the same loop code from the start
+    params1, costs1 = run(one)
+    cost0 = float(np.asarray(arrays.to_numpy(costs1))[0])
+    params1 = {k: np.asarray(arrays.to_numpy(v)) for k, v in params1.items()}
+    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1, name, device)
+    timing = time_steps(lambda: run(count)[1], sync, min_repeats=min_repeats, min_time=min_time)
+    row.update(median_s=timing.median_s / iterations, iqr_s=timing.iqr_s / iterations, repeats=len(timing.times))
+    row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0)
+    row["peak_mem_mb"] = peak_rss_mb()
+    row["status"] = "ok" if row["verified"] else "check failed"
+    return row

@@ -143,6 +143,69 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
     payload = {**meta, "rows": json.loads(frame.to_json(orient="records"))}
     write_atomically(paths["json"], json.dumps(payload, indent=1, default=str).encode())
     figures = plots(frame, out)
-    page = markdown(frame, meta) + "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in figures) + "\n"
+    goal_lines = ["## Speed goals", "", frame_markdown(pd.DataFrame(goals(frame))), ""]
+    page = (
+        markdown(frame, meta)
+        + "\n"
+        + "\n".join(goal_lines)
+        + "\n"
+        + "\n".join(f"![{p.stem}]({p.name})" for p in figures)
+        + "\n"
+    )
     write_atomically(paths["md"], page.encode())
     return paths
+
+
+def goals(frame: pd.DataFrame) -> list[dict]:
+    """The speed goals of the benchmark issue, each with what this run measured and whether it is met."""
+    ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
+
+    def rows(workload: str, dtype: str, backends: tuple[str, ...] | None = None, mode: str | None = None):
+        sel = ok[(ok["workload"] == workload) & (ok["dtype"] == dtype)]
+        if backends is not None:
+            sel = sel[sel["backend"].isin(backends)]
+        if mode is not None:
+            sel = sel[sel["mode"] == mode]
+        return sel
+
+    out = []
+
+    def goal(text: str, value: float | None, target: float, unit: str = "x") -> None:
+        measured = "not measured" if value is None or value != value else (
+            f"{100 * value:.0f}%" if unit == "%" else f"{value:.2f}x")  # fmt: skip
+        met = None if value is None or value != value else value >= target
+        out.append({"goal": text, "target": f"{100 * target:.0f}%" if unit == "%" else f"{target:g}x",
+                    "measured": measured, "met": {None: "?", True: "yes", False: "NO"}[met]})  # fmt: skip
+
+    ours = ("numpy", "torch", "jax", "tf")
+    for name in ("torch", "jax", "tf"):
+        sel = rows("wide", "float32", (name,), "compiled")
+        best = sel["roofline_fraction"].max() if len(sel) else None
+        goal(f"wide, float32: {name} compiled, fraction of roofline", best, 0.85, "%")
+    sel = rows("wide", "float32", ("numpy",))
+    goal("wide, float32: NumPy reference, fraction of roofline", sel["roofline_fraction"].max() if len(sel) else None,
+         0.70, "%")  # fmt: skip
+    deep32 = rows("course_deep", "float32", ours)
+    goal("course deep, float32: fastest of ours, fraction of roofline",
+         deep32["roofline_fraction"].max() if len(deep32) else None, 0.75, "%")  # fmt: skip
+    keras = rows("course_deep", "float32", ("keras/tensorflow", "keras/jax", "keras/torch"))
+    goal(
+        "course deep, float32: fastest Keras train_on_batch step / fastest of ours",
+        keras["median_s"].min() / deep32["median_s"].min() if len(keras) and len(deep32) else None,
+        2.5,
+    )
+    numpy64 = rows("course_deep", "float64", ("numpy",))
+    sklearn = rows("course_deep", "float64", ("sklearn",))
+    goal(
+        "course deep, float64: scikit-learn MLPClassifier step / NumPy reference step",
+        sklearn["median_s"].min() / numpy64["median_s"].min() if len(sklearn) and len(numpy64) else None,
+        2.0,
+    )
+    numpy_planar = rows("planar", "float32", ("numpy",))
+    loops = ok[(ok["workload"] == "planar") & (ok["dtype"] == "float32") & (ok["mode"] == "compiled-loop")]
+    goal(
+        "planar, float32: NumPy reference step / fastest compiled training loop's amortised step",
+        numpy_planar["median_s"].min() / loops["median_s"].min() if len(loops) and len(numpy_planar) else None,
+        5.0,
+    )
+    return out

@@ -149,6 +149,33 @@ def make_train_step(hidden_activation: str = "relu", mode: str = "eager") -> Cal
     return jax.jit(step) if mode == "compiled" else step
 
 
+@functools.cache  # one loop per (activation, mode), so jit's cache of compiled programs outlives a training run
+def make_train_loop(hidden_activation: str = "relu", mode: str = "compiled") -> Callable:
+    """loop(parameters, X, Y, learning_rate, num_iterations) -> (parameters, costs (num_iterations,)),
+    the cost of EVERY iteration, each before its update. "compiled" is jax.jit of the whole loop:
+    one call, one program, where a loop over the compiled step pays Python and dispatch for every
+    step (on a tiny net that overhead is most of the step). "eager" is the same function without
+    jax.jit, for reading; JAX has no op-by-op scan, so even then lax.scan compiles its body.
+
+    jax.lax.scan runs the step num_iterations times and stacks the per-step outputs (the costs) into
+    one array. Its length must be known when compiling, so num_iterations is a static argument: each
+    new count compiles the loop again (once; later calls with that count reuse it). learning_rate
+    stays traced, as in make_train_step: a new value reuses the program."""
+    _check_hidden_activation(hidden_activation)
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} for jax; choose one of {MODES}")
+
+    def loop(
+        parameters: Parameters, X: jax.Array, Y: jax.Array, learning_rate: float, num_iterations: int
+    ) -> tuple[Parameters, jax.Array]:
+        def body(parameters: Parameters, _) -> tuple[Parameters, jax.Array]:
+            return train_step(parameters, X, Y, learning_rate, hidden_activation)  # (the carry, this step's cost)
+
+        return jax.lax.scan(body, parameters, length=num_iterations)  # (final parameters, costs (num_iterations,))
+
+    return jax.jit(loop, static_argnames="num_iterations") if mode == "compiled" else loop
+
+
 def predict(X: jax.Array, parameters: Parameters, hidden_activation: str = "relu") -> jax.Array:
     """1 where AL > 0.5, else 0, in X's dtype; (1, m)."""
     AL, _ = L_model_forward(X, parameters, hidden_activation)  # (1, m)
@@ -166,7 +193,13 @@ def L_layer_model(
     record_every: int = 100,
 ) -> tuple[Parameters, list[float]]:
     """Full-batch gradient descent from `parameters` (JAX arrays, like X and Y); returns the final
-    parameters and the costs at iterations 0, record_every, ..., each measured before that update."""
+    parameters and the costs at iterations 0, record_every, ..., each measured before that update.
+    "eager" is the plain Python loop over the step; "compiled" runs the whole loop as one program
+    (make_train_loop) and keeps every record_every-th of its costs."""
+    if mode != "eager":
+        parameters, costs = make_train_loop(hidden_activation, mode)(parameters, X, Y, learning_rate, num_iterations)
+        # to the host (a NumPy array, waiting for the loop), then every record_every-th as Python floats
+        return parameters, jax.device_get(costs)[::record_every].tolist()
     step = make_train_step(hidden_activation, mode)
     costs = []
     for i in range(num_iterations):

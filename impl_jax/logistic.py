@@ -46,6 +46,27 @@ def make_train_step(mode: str = "eager") -> Callable:
     return jax.jit(train_step) if mode == "compiled" else train_step
 
 
+@functools.cache  # one loop per mode, so jit's cache of compiled programs outlives a training run
+def make_train_loop(mode: str = "compiled") -> Callable:
+    """loop(w, b, X, Y, learning_rate, num_iterations) -> (w, b, costs (num_iterations,)), the cost of
+    every iteration before its update; as deep.make_train_loop, "compiled" is jax.jit of the whole
+    jax.lax.scan, num_iterations static (a new count compiles again), learning_rate traced."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} for jax; choose one of {MODES}")
+
+    def loop(
+        w: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array, learning_rate: float, num_iterations: int
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        def body(carry: tuple[jax.Array, jax.Array], _) -> tuple[tuple[jax.Array, jax.Array], jax.Array]:
+            w, b, cost = train_step(*carry, X, Y, learning_rate)  # (n_x, 1), (1, 1), ()
+            return (w, b), cost
+
+        (w, b), costs = jax.lax.scan(body, (w, b), length=num_iterations)  # costs (num_iterations,)
+        return w, b, costs
+
+    return jax.jit(loop, static_argnames="num_iterations") if mode == "compiled" else loop
+
+
 def optimize(
     w: jax.Array,
     b: jax.Array,
@@ -57,17 +78,27 @@ def optimize(
     record_every: int = 100,
 ) -> tuple[dict[str, jax.Array], dict[str, jax.Array], list[float]]:
     """Gradient descent; returns ({"w", "b"}, the last iteration's grads, the costs at iterations
-    0, record_every, ...), each cost measured before that iteration's update."""
+    0, record_every, ...), each cost measured before that iteration's update. "eager" is the plain
+    Python loop over the step; "compiled" runs all iterations but the last as one program
+    (make_train_loop), then the last with the compiled step, whose pre-update weights give the grads."""
+    if num_iterations == 0:
+        return {"w": w, "b": b}, {}, []
     step = make_train_step(mode)
-    costs = []
-    w_last, b_last = w, b
-    for i in range(num_iterations):
-        w_last, b_last = w, b
+    if mode != "eager":
+        w, b, costs = make_train_loop(mode)(w, b, X, Y, learning_rate, num_iterations - 1)
+        w_last, b_last = w, b  # (n_x, 1), (1, 1): the last iteration's pre-update weights
         w, b, cost = step(w, b, X, Y, learning_rate)
-        if i % record_every == 0:
-            costs.append(float(cost))
+        # to the host (a NumPy array, waiting for the loop), then every record_every-th as Python floats
+        costs = [*jax.device_get(costs).tolist(), float(cost)][::record_every]
+    else:
+        costs = []
+        for i in range(num_iterations):
+            w_last, b_last = w, b
+            w, b, cost = step(w, b, X, Y, learning_rate)
+            if i % record_every == 0:
+                costs.append(float(cost))
     # The step returns no grads; the reference's last grads are those at the last pre-update weights.
-    grads = propagate(w_last, b_last, X, Y)[0] if num_iterations > 0 else {}
+    grads = propagate(w_last, b_last, X, Y)[0]
     return {"w": w, "b": b}, grads, costs
 
 

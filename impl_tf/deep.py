@@ -151,6 +151,34 @@ def make_train_step(hidden_activation: str = "relu", mode: str = "eager") -> Cal
     return tf.function(step, jit_compile=(mode == "compiled"))
 
 
+@functools.cache  # one loop per (activation, mode): a second training run reuses its trace and programs
+def make_train_loop(hidden_activation: str = "relu", mode: str = "compiled") -> Callable:
+    """loop(parameters, X, Y, learning_rate, num_iterations) -> (parameters, costs (num_iterations,)),
+    the cost of EVERY iteration, each before its update. "compiled" is the whole loop in one XLA
+    program (tf.function with jit_compile=True), "function" the same loop as one graph without XLA,
+    "eager" the same code op by op. One call runs every iteration, where a Python loop over the
+    step pays Python and dispatch for each (on a tiny net that overhead is most of the step).
+
+    Inside tf.function, AutoGraph turns `for i in tf.range(num_iterations)` into a tf.while_loop, and
+    the costs go into a tf.TensorArray, the list a graph loop can append to. Pass learning_rate and
+    num_iterations as tensors: the loop is traced once, whatever their values; XLA needs the
+    TensorArray's size when compiling, so each new num_iterations compiles again (not traces again)."""
+    _check_hidden_activation(hidden_activation)
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+
+    def loop(parameters, X, Y, learning_rate, num_iterations):
+        costs = tf.TensorArray(X.dtype, size=num_iterations, element_shape=())  # (num_iterations,) when stacked
+        for i in tf.range(num_iterations):
+            parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)  # new dict, ()
+            costs = costs.write(i, cost)  # a TensorArray is immutable too: write returns the new one
+        return parameters, costs.stack()  # (num_iterations,)
+
+    if mode == "eager":
+        return loop
+    return tf.function(loop, jit_compile=(mode == "compiled"))
+
+
 def predict(X: tf.Tensor, parameters: dict[str, tf.Tensor], hidden_activation: str = "relu") -> tf.Tensor:
     """1 where AL > 0.5, else 0, in the dtype of X; (1, m)."""
     AL, _ = L_model_forward(X, parameters, hidden_activation)  # (1, m)
@@ -169,12 +197,17 @@ def L_layer_model(
 ) -> tuple[dict[str, tf.Tensor], list[float]]:
     """Full-batch gradient descent from `parameters` (tensors of one dtype, on one device); returns the
     final parameters and the cost at iterations 0, record_every, ... (each measured before that
-    iteration's update)."""
-    step = make_train_step(hidden_activation, mode)
+    iteration's update). "eager" is the plain Python loop over the step; "function" and "compiled"
+    run the whole loop in one call (make_train_loop) and keep every record_every-th of its costs."""
     # once, as a tensor of the parameters' dtype: no retracing, and no float32/float64 mixing
     learning_rate = tf.constant(learning_rate, dtype=X.dtype)
-    costs = []
     with tf.device(X.device):  # compute where the data lives, even when another device is visible
+        if mode != "eager":
+            loop = make_train_loop(hidden_activation, mode)
+            parameters, costs = loop(parameters, X, Y, learning_rate, tf.constant(num_iterations))
+            return parameters, costs.numpy()[::record_every].tolist()  # to the host, then Python floats
+        step = make_train_step(hidden_activation, mode)
+        costs = []
         for i in range(num_iterations):
             parameters, cost = step(parameters, X, Y, learning_rate)
             if i % record_every == 0:

@@ -47,6 +47,26 @@ def make_train_step(mode: str = "eager") -> Callable:
     return tf.function(train_step, jit_compile=(mode == "compiled"))
 
 
+@functools.cache  # one loop per mode: a second training run reuses its trace and programs
+def make_train_loop(mode: str = "compiled") -> Callable:
+    """loop(w, b, X, Y, learning_rate, num_iterations) -> (w, b, costs (num_iterations,)), the cost of
+    every iteration before its update; modes, tf.while_loop and tf.TensorArray as in
+    deep.make_train_loop. Pass learning_rate and num_iterations as tensors, so that the loop is traced once."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+
+    def loop(w, b, X, Y, learning_rate, num_iterations):
+        costs = tf.TensorArray(X.dtype, size=num_iterations, element_shape=())  # (num_iterations,) when stacked
+        for i in tf.range(num_iterations):
+            w, b, cost = train_step(w, b, X, Y, learning_rate)  # (n_x, 1), (1, 1), ()
+            costs = costs.write(i, cost)
+        return w, b, costs.stack()  # (n_x, 1), (1, 1), (num_iterations,)
+
+    if mode == "eager":
+        return loop
+    return tf.function(loop, jit_compile=(mode == "compiled"))
+
+
 def optimize(
     w: tf.Tensor,
     b: tf.Tensor,
@@ -58,21 +78,29 @@ def optimize(
     record_every: int = 100,
 ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor], list[float]]:
     """Gradient descent; returns ({"w", "b"}, the last iteration's grads, the cost at iterations
-    0, record_every, ...), each cost measured before that iteration's update."""
+    0, record_every, ...), each cost measured before that iteration's update. "eager" is the plain
+    Python loop over the step; "function" and "compiled" run all iterations but the last in one call
+    (make_train_loop), then the last with the step, whose pre-update weights give the grads."""
+    if num_iterations == 0:
+        return {"w": w, "b": b}, {}, []
     step = make_train_step(mode)
     learning_rate = tf.constant(learning_rate, dtype=X.dtype)  # once: no retracing, no dtype mixing
-    costs = []
-    grads: dict[str, tf.Tensor] = {}
     with tf.device(X.device):  # compute where the data lives
-        for i in range(num_iterations):
-            w_before, b_before = w, b  # (n_x, 1), (1, 1)
+        if mode != "eager":
+            w, b, costs = make_train_loop(mode)(w, b, X, Y, learning_rate, tf.constant(num_iterations - 1))
+            w_before, b_before = w, b  # (n_x, 1), (1, 1): the last iteration's pre-update weights
             w, b, cost = step(w, b, X, Y, learning_rate)
-            if i % record_every == 0:
-                costs.append(float(cost))  # copies the cost to the host, waiting for the step
-        if num_iterations > 0:
-            # The step returns no gradients (it is the unit that is compiled and timed); the reference
-            # returns the last iteration's, taken at its pre-update weights, so recompute those once.
-            grads, _ = propagate(w_before, b_before, X, Y)
+            costs = [*costs.numpy().tolist(), float(cost)][::record_every]  # to the host, as Python floats
+        else:
+            costs = []
+            for i in range(num_iterations):
+                w_before, b_before = w, b  # (n_x, 1), (1, 1)
+                w, b, cost = step(w, b, X, Y, learning_rate)
+                if i % record_every == 0:
+                    costs.append(float(cost))  # copies the cost to the host, waiting for the step
+        # The step returns no gradients (it is the unit that is compiled and timed); the reference
+        # returns the last iteration's, taken at its pre-update weights, so recompute those once.
+        grads, _ = propagate(w_before, b_before, X, Y)
     return {"w": w, "b": b}, grads, costs
 
 

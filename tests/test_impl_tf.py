@@ -1,6 +1,7 @@
 """impl_tf against the float64 NumPy reference: every Z[l], A[l], AL, cost and gradient for every
 hidden activation and depths 1..3, the kinks of ReLU and leaky ReLU, 20-step trajectories in every
-mode, logistic regression, and clear errors for bad names.
+mode, the training loop in one call against the eager one (traced once, whatever the learning rate),
+logistic regression, and clear errors for bad names.
 
 Tolerances are relative to each array's largest entry (atol = rtol * max|reference|), because entries
 near 0 come from cancellation and carry an absolute, not a relative, rounding error:
@@ -31,12 +32,13 @@ DTYPES = ("float64", "float32")
 MODES = ("eager", "function", "compiled")
 
 
-def assert_close(actual, expected: np.ndarray, dtype: str) -> None:
-    """Entrywise within rtol of the reference, with atol = rtol times the reference's largest entry."""
+def assert_close(actual, expected: np.ndarray, dtype: str, rtol: float | None = None) -> None:
+    """Entrywise within rtol (default RTOL[dtype]) of the reference, with atol = rtol times the
+    reference's largest entry."""
     actual = np.asarray(arrays.to_numpy(actual) if isinstance(actual, tf.Tensor) else actual)
     expected = np.asarray(expected)
     assert np.shape(actual) == expected.shape, f"shape {np.shape(actual)}, expected {expected.shape}"
-    rtol = RTOL[dtype]
+    rtol = RTOL[dtype] if rtol is None else rtol
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.max(np.abs(expected)))
 
 
@@ -201,6 +203,73 @@ def test_20_steps_trace_once(mode):
         learning_rate = tf.constant(0.1 if i < 10 else 0.05, dtype=tf.float32)
         tparameters, _ = step(tparameters, tX, tY, learning_rate)
     assert step.experimental_get_tracing_count() - traced_before <= 1
+
+
+# The loop in one call (tf.while_loop in a tf.function, with or without XLA) against the eager
+# Python loop over the step: the same ops in the same order. Only XLA's own kernels (its tanh, its
+# fused reductions) and its fusion can differ, by an ulp here and there. Measured over 20 steps: at
+# most 4e-16 (float64) and 3.2e-7 (float32) of the largest entry; "function" runs TensorFlow's own
+# kernels and matches eager to 1e-16 or exactly.
+LOOP_RTOL = {"float64": 1e-13, "float32": 1e-6}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", ("function", "compiled"))
+def test_the_loop_in_one_call_matches_the_eager_step_by_step_loop(mode, dtype):
+    X, Y, parameters = make_problem(3, seed=7, m=64)  # the trajectory test's problem: its traces are reused
+    tX, tY, tparameters = to_tf(dtype, X, Y, parameters)
+    eager, eager_costs = tf_deep.L_layer_model(tX, tY, tparameters, 0.1, 20, mode="eager", record_every=1)
+    final, costs = tf_deep.L_layer_model(tX, tY, tparameters, 0.1, 20, mode=mode, record_every=1)
+    assert len(costs) == 20 and all(isinstance(cost, float) for cost in costs)
+    np.testing.assert_allclose(costs, eager_costs, rtol=LOOP_RTOL[dtype])
+    for name, value in eager.items():
+        assert final[name].dtype == tf.as_dtype(dtype)
+        assert_close(final[name], value.numpy(), dtype, rtol=LOOP_RTOL[dtype])
+    np.testing.assert_array_equal(tparameters["W1"].numpy(), parameters["W1"].astype(dtype))  # unchanged
+    _, some_costs = tf_deep.L_layer_model(tX, tY, tparameters, 0.1, 20, mode=mode, record_every=7)
+    assert some_costs == [costs[0], costs[7], costs[14]]  # the same program, so exactly equal
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", ("function", "compiled"))
+def test_the_logistic_loop_in_one_call_matches_the_eager_loop_last_grads_included(mode, dtype):
+    w, b, X, Y = logistic_problems()[1]
+    args = to_tf(dtype, w, b, X, Y)
+    eager, eager_grads, eager_costs = tf_logistic.optimize(*args, 20, 0.1, mode="eager", record_every=1)
+    params, grads, costs = tf_logistic.optimize(*args, 20, 0.1, mode=mode, record_every=1)
+    assert len(costs) == 20
+    np.testing.assert_allclose(costs, eager_costs, rtol=LOOP_RTOL[dtype])
+    for name in ("w", "b"):
+        assert_close(params[name], eager[name].numpy(), dtype, rtol=LOOP_RTOL[dtype])
+    # db = mean(A - Y) cancels O(1) terms: judge its rounding by the size of the largest gradient
+    atol = LOOP_RTOL[dtype] * max(np.max(np.abs(grad.numpy())) for grad in eager_grads.values())
+    for name in ("dw", "db"):
+        np.testing.assert_allclose(grads[name].numpy(), eager_grads[name].numpy(), rtol=LOOP_RTOL[dtype], atol=atol)
+    _, _, some_costs = tf_logistic.optimize(*args, 20, 0.1, mode=mode, record_every=7)
+    assert some_costs == [costs[0], costs[7], costs[14]]
+
+
+@pytest.mark.parametrize("mode", ("function", "compiled"))
+def test_the_loop_traces_once_for_a_new_learning_rate_or_count(mode):
+    """learning_rate and num_iterations are tensors, so new values reuse the trace (XLA still compiles
+    once per count: its TensorArray needs the size). The loops are the ones L_layer_model uses."""
+    X, Y, parameters = make_problem(3, seed=7, m=64)
+    tX, tY, tparameters = to_tf("float32", X, Y, parameters)
+    loop = tf_deep.make_train_loop("relu", mode)  # functools.cache: the same object every time
+    _, costs = loop(tparameters, tX, tY, tf.constant(0.1, tf.float32), tf.constant(20))
+    traced = loop.experimental_get_tracing_count()
+    _, other_costs = loop(tparameters, tX, tY, tf.constant(0.05, tf.float32), tf.constant(20))
+    assert loop.experimental_get_tracing_count() == traced
+    assert other_costs[0] == costs[0] and other_costs[1] != costs[1]  # and the new rate is used
+    tf_deep.L_layer_model(tX, tY, tparameters, 0.05, 21, mode=mode)
+    assert loop.experimental_get_tracing_count() == traced
+
+    w, b, X, Y = logistic_problems()[1]
+    logistic_loop = tf_logistic.make_train_loop(mode)
+    tf_logistic.optimize(*to_tf("float32", w, b, X, Y), 20, 0.1, mode=mode)
+    traced = logistic_loop.experimental_get_tracing_count()
+    tf_logistic.optimize(*to_tf("float32", w, b, X, Y), 20, 0.05, mode=mode)
+    assert logistic_loop.experimental_get_tracing_count() == traced
 
 
 # --- logistic regression ---

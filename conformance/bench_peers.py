@@ -1,0 +1,293 @@
+"""Timing of the peers: the same workloads trained by code nobody here wrote, for the same benchmark table
+as our backends. Keras 3 `train_on_batch` on each of its backends, scikit-learn's `MLPClassifier`
+(`partial_fit` on the full batch) and torch.nn with `torch.optim.SGD`, all plain SGD from our weights.
+
+Every row is held to the rule of bench.py: before it is timed, its first step from our initial weights
+must give the float64 reference's cost (the loss the peer reports for that step, computed before its
+update) and updated weights, within the conformance tolerance; no row is fast by computing something
+else. Keras binds its backend at import, so each Keras backend runs in its own child process,
+`python -m conformance.bench_peers keras BACKEND DIR`, started with the thread limits already in its
+environment and run one at a time, never beside another timing."""
+
+import contextlib
+import dataclasses
+import functools
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+from reference_numpy.activations import LEAKY_RELU_SLOPE
+
+from . import bench, peers
+from .bench import Workload
+from .spec import ModelSpec
+
+PEERS = ("keras/tensorflow", "keras/jax", "keras/torch", "sklearn", "torch.nn")
+KERAS = {"keras/tensorflow": "tensorflow", "keras/jax": "jax", "keras/torch": "torch"}  # peer -> Keras backend
+MODES = {**dict.fromkeys(KERAS, "train_on_batch"), "sklearn": "partial_fit", "torch.nn": "optim.SGD"}
+SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}  # ours -> MLPClassifier's
+Runner = Callable[[bench.Problem, str], tuple[Callable, Callable, Callable]]  # -> (step, sync, read)
+
+
+class Unavailable(Exception):
+    """The peer cannot run this row (scikit-learn has no leaky ReLU); the message says why."""
+
+
+def peer_status(peer: str) -> tuple[bool, str]:
+    """(True, "") or (False, why), found without importing the frameworks into this process."""
+    if peer not in PEERS:
+        raise ValueError(f"unknown peer {peer!r}; choose one of {PEERS}")
+    if peer in KERAS:
+        return peers.keras_backends_available()[KERAS[peer]]
+    module = {"sklearn": "sklearn", "torch.nn": "torch"}[peer]
+    return (True, "") if importlib.util.find_spec(module) else (False, f"{module} not installed")
+
+
+def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
+                min_time: float = 1.0, min_repeats: int = 7) -> list[dict]:  # fmt: skip
+    """One row per (peer, workload, dtype), in bench.bench_ours's columns; mode is the peer's own unit
+    (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import."""
+    rows = []
+    for peer in peer_names:
+        ok, reason = peer_status(peer)
+        if not ok:
+            rows += [_row(peer, w, dtype, status=f"unavailable: {reason}") for w in workloads for dtype in dtypes]
+        elif peer in KERAS:
+            rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats)
+        else:
+            runner = _sklearn_runner if peer == "sklearn" else _torch_runner
+            import_s = bench.import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
+            with _threads(threads, torch=peer == "torch.nn"):
+                for workload in workloads:
+                    for dtype in dtypes:
+                        row = _bench_row(peer, workload, dtype, runner, min_time, min_repeats)
+                        rows.append(row | {"import_s": import_s})
+    return rows
+
+
+def _row(peer: str, workload: Workload, dtype: str, **values) -> dict:
+    return {"workload": workload.name, "family": workload.family, "backend": peer, "mode": MODES[peer],
+            "dtype": dtype, "device": "cpu", "m": workload.m, "first_call_s": None, "median_s": None,
+            "iqr_s": None, "repeats": 0, "import_s": None, "peak_mem_mb": None, "verified": False,
+            "check_err": None, "check_tol": None} | values  # fmt: skip
+
+
+def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int) -> dict:
+    """As bench.bench_ours: the first step from our weights, timed on its own and checked, then the
+    timed steps. A failed check keeps its time here; the caller does not report it."""
+    row = _row(peer, workload, dtype)
+    try:
+        prob = bench.problem(workload)
+        bench.reset_peak_rss()
+        step, sync, read = runner(prob, dtype)
+        start = time.perf_counter()
+        sync(step())
+        row["first_call_s"] = time.perf_counter() - start
+        cost0, params1 = read()
+        passed, err, tol = bench.check_first_step(prob, dtype, cost0, params1, peer)
+        row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
+        timing = bench.time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
+        row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
+        row.update(peak_mem_mb=bench.peak_rss_mb(), status="ok" if row["verified"] else "check failed")
+    except Unavailable as err:
+        row["status"] = f"unavailable: {err}"
+    except Exception as err:  # one broken row must not lose the others
+        row["status"] = f"error: {type(err).__name__}: {err}"[:200]
+    return row
+
+
+def _params(spec: ModelSpec, layers: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """[(W (n[l], n[l-1]), b (n[l],)), ...] in our naming: {"W1", "b1" (n[l], 1), ...} or {"w", "b"}."""
+    return {name[1:]: value for name, value in peers._ours(spec, layers).items()}  # "dW1" -> "W1"
+
+
+# --- scikit-learn and torch.nn, in this process ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def _threads(threads: int, torch: bool = False) -> Iterator[None]:
+    """NumPy's BLAS (scikit-learn, and OpenMP pools) and, where asked, PyTorch on `threads` threads inside
+    the block; as before after it."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads):
+        if not torch:
+            yield
+            return
+        import torch as torch_module
+
+        saved = torch_module.get_num_threads()
+        torch_module.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch_module.set_num_threads(saved)
+
+
+def _sklearn_runner(prob: bench.Problem, dtype: str):
+    """MLPClassifier as plain full-batch SGD; one step = one partial_fit. It keeps float32 input in
+    float32 (coefs_ come out float32), so both dtypes are its own."""
+    from sklearn.neural_network import MLPClassifier
+
+    spec, lr = prob.workload.spec, prob.workload.learning_rate
+    if spec.hidden_activation not in SKLEARN_ACTIVATIONS:
+        raise Unavailable(f"scikit-learn's MLP has no {spec.hidden_activation}")
+    model = MLPClassifier(solver="sgd", batch_size=prob.workload.m, momentum=0.0, nesterovs_momentum=False,
+                          alpha=0.0, learning_rate="constant", learning_rate_init=lr, shuffle=False,
+                          hidden_layer_sizes=spec.layer_dims[1:-1],  # () is logistic regression
+                          activation=SKLEARN_ACTIVATIONS[spec.hidden_activation], random_state=0)  # fmt: skip
+    X, y = prob.X.T.astype(dtype), prob.Y[0].astype(int)  # (m, n_x), (m,): samples as rows, class labels
+    model.partial_fit(X, y, classes=[0, 1])  # the only way to make coefs_; its step from its own weights is undone:
+    for coef, intercept, (W, b) in zip(model.coefs_, model.intercepts_, peers._layers(spec, prob.params), strict=True):
+        coef[...], intercept[...] = W.T, b  # in place: coefs_ is (in, out) = W^T, and its optimizer holds these arrays
+
+    def step():
+        model.partial_fit(X, y)
+        return model.loss_  # the mean log-loss of the forward pass before the update (alpha = 0: no penalty)
+
+    def read():
+        layers = zip([c.T for c in model.coefs_], model.intercepts_, strict=True)  # W (out, in), b (out,)
+        return float(model.loss_), _params(spec, list(layers))
+
+    return step, lambda _: None, read
+
+
+def _torch_runner(prob: bench.Problem, dtype: str):
+    """nn.Sequential(Linear, act, ..., Linear) + BCEWithLogitsLoss + optim.SGD, as peers.py builds it."""
+    import torch
+    from torch import nn
+
+    spec, lr = prob.workload.spec, prob.workload.learning_rate
+    activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
+                  "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE)}[spec.hidden_activation]  # fmt: skip
+    torch_dtype = getattr(torch, dtype)
+    linears = []
+    for W, b in peers._layers(spec, prob.params):
+        linears.append(nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype))  # weight (out, in) is our W[l]
+        with torch.no_grad():
+            linears[-1].weight.copy_(torch.from_numpy(W))
+            linears[-1].bias.copy_(torch.from_numpy(b))
+    model = nn.Sequential(*[module for lin in linears[:-1] for module in (lin, activation())], linears[-1])
+    X = torch.tensor(prob.X.T, dtype=torch_dtype)  # (m, n_x)
+    Y = torch.tensor(prob.Y.T, dtype=torch_dtype)  # (m, 1)
+    loss_fn, optimizer = nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
+    state = {}
+
+    def step():
+        optimizer.zero_grad()
+        state["loss"] = loss_fn(model(X), Y)  # before the update
+        state["loss"].backward()
+        optimizer.step()
+        return state["loss"]
+
+    def read():
+        layers = [(lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()) for lin in linears]
+        return state["loss"].item(), _params(spec, layers)
+
+    return step, lambda loss: loss.item(), read
+
+
+# --- Keras 3, one child process per backend --------------------------------------------------------
+
+
+def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads: int, min_time: float,
+                min_repeats: int) -> list[dict]:  # fmt: skip
+    """All rows of one Keras backend from its child; rows it did not finish say why."""
+    backend = KERAS[peer]
+    with mock.patch.dict(os.environ):  # bench.limit_threads's settings, for the child only
+        bench.limit_threads(threads)
+        env = dict(os.environ)
+    env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(peers.ROOT), env.get("PYTHONPATH")]))
+    job = {"workloads": [dataclasses.asdict(w) for w in workloads], "dtypes": list(dtypes), "threads": threads,
+           "min_time": min_time, "min_repeats": min_repeats}  # fmt: skip
+    error = ""
+    with tempfile.TemporaryDirectory(prefix="quartet-bench-peers-") as tmp:
+        Path(tmp, "in.json").write_text(json.dumps(job))
+        timeout = 180 + len(workloads) * len(dtypes) * (4 * min_time + 60)
+        try:
+            argv = [sys.executable, "-m", "conformance.bench_peers", "keras", backend, tmp]
+            peers.run_children({backend: (argv, env)}, Path(tmp), timeout)
+        except RuntimeError as err:
+            error = f"error: {str(err).strip().splitlines()[-1]}"[:200]
+        out = Path(tmp, f"out-{backend}.json")
+        done = {(r["workload"], r["dtype"]): r for r in json.loads(out.read_text())} if out.exists() else {}
+    missing = error or "error: the child wrote no row"
+    return [done.get((w.name, d)) or _row(peer, w, d, status=missing) for w in workloads for d in dtypes]
+
+
+def _keras_runner(prob: bench.Problem, dtype: str):
+    """A Sequential of Dense layers compiled with SGD and BinaryCrossentropy(from_logits=True), built as
+    peers.py builds it; one step = one train_on_batch, which returns the loss of its forward pass."""
+    import keras
+
+    spec = prob.workload.spec
+    keras.backend.clear_session()  # the previous row's model and graphs
+    # floatx too: Keras keeps the optimizer's learning rate and the loss tracker in floatx, so under the
+    # float32 default a float64 row's update uses lr rounded to float32 and its reported loss is rounded
+    keras.config.set_floatx(dtype)
+    layers = peers._layers(spec, prob.params)
+    leaky = functools.partial(keras.activations.leaky_relu, negative_slope=LEAKY_RELU_SLOPE)
+    activation = leaky if spec.hidden_activation == "leaky_relu" else spec.hidden_activation
+    model = keras.Sequential(
+        [keras.Input((spec.n_x,), dtype=dtype)]
+        + [keras.layers.Dense(W.shape[0], activation=activation, dtype=dtype) for W, _ in layers[:-1]]
+        + [keras.layers.Dense(1, dtype=dtype)]  # the logit
+    )
+    model.set_weights([w for W, b in layers for w in (W.T, b)])  # Dense kernel is (in, out) = W^T
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype))  # fmt: skip
+    x = keras.ops.convert_to_tensor(prob.X.T, dtype=dtype)  # (m, n_x): in the backend's tensors, as ours are
+    y = keras.ops.convert_to_tensor(prob.Y.T, dtype=dtype)  # (m, 1)
+    state = {}
+
+    def step():
+        state["loss"] = model.train_on_batch(x, y)  # a Python float: the step has finished
+        return state["loss"]
+
+    def read():
+        weights = model.get_weights()  # [kernel1, bias1, ...]
+        return state["loss"], _params(spec, [(k.T, b) for k, b in zip(weights[::2], weights[1::2], strict=True)])
+
+    return step, lambda _: None, read
+
+
+def _keras_child(backend: str, workdir: Path) -> None:
+    """In the child: every row of in.json on this Keras backend, written to out-BACKEND.json after each."""
+    job = json.loads((workdir / "in.json").read_text())
+    start = time.perf_counter()
+    import keras
+
+    import_s = time.perf_counter() - start
+    assert keras.backend.backend() == backend, f"KERAS_BACKEND={backend} but keras runs {keras.backend.backend()}"
+    from keras.src.backend.common.dtypes import BIT64_TO_BIT32_DTYPE
+
+    BIT64_TO_BIT32_DTYPE["float64"] = "float64"  # real float64 on jax and torch: see peers._keras_child
+    with _threads(job["threads"], torch=backend == "torch"):
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.threading.set_intra_op_parallelism_threads(job["threads"])  # before TF starts its pools
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        rows, timing = [], (job["min_time"], job["min_repeats"])
+        for w in job["workloads"]:
+            workload = Workload(**(w | {"spec": ModelSpec(**w["spec"])}))
+            for dtype in job["dtypes"]:
+                row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, *timing)
+                rows.append(row | {"import_s": import_s})
+                (workdir / "out.tmp").write_text(json.dumps(rows))
+                (workdir / "out.tmp").replace(workdir / f"out-{backend}.json")  # whole rows only
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "keras":
+        sys.exit("usage: python -m conformance.bench_peers keras BACKEND DIR")
+    _keras_child(sys.argv[2], Path(sys.argv[3]))

@@ -1,0 +1,87 @@
+"""The peers' benchmark rows: every available peer (Keras 3 on each backend, scikit-learn, torch.nn) is
+timed only after its first step from our weights matched the float64 reference, in float64 and in
+float32; an unavailable peer says why; a peer that computes something else is flagged, not reported."""
+
+import dataclasses
+
+import pytest
+
+from conformance import bench, bench_peers
+from conformance.bench import Workload
+from conformance.spec import ModelSpec
+
+# names of their own: bench.problem caches by workload name
+WORKLOADS = [
+    Workload("peers_tiny_deep", ModelSpec("deep", (8, 6, 1), "tanh"), 32, 0.1),
+    Workload("peers_tiny_logistic", ModelSpec("logistic", (8, 1)), 32, 0.1),
+]
+DTYPES = ("float64", "float32")
+KEYS = {"workload", "backend", "mode", "dtype", "device", "m", "first_call_s", "median_s", "iqr_s", "repeats",
+        "import_s", "peak_mem_mb", "verified", "check_err", "check_tol", "status"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    """All peers on both workloads in both dtypes, briefly timed: one Keras child per backend."""
+    return bench_peers.bench_peers(list(bench_peers.PEERS), WORKLOADS, list(DTYPES), 2, min_time=0.02, min_repeats=3)
+
+
+def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict]) -> None:
+    expected = {(p, w.name, d) for p in bench_peers.PEERS for w in WORKLOADS for d in DTYPES}
+    assert {(r["backend"], r["workload"], r["dtype"]) for r in rows} == expected
+    assert len(rows) == len(expected)
+    for row in rows:
+        assert KEYS <= set(row), f"{row['backend']} lacks {KEYS - set(row)}"
+        assert row["mode"] == bench_peers.MODES[row["backend"]] and row["device"] == "cpu"
+
+
+@pytest.mark.parametrize("peer", bench_peers.PEERS)
+def test_every_available_peer_is_verified_then_timed(rows: list[dict], peer: str) -> None:
+    ok, reason = bench_peers.peer_status(peer)
+    if not ok:
+        assert all(r["status"] == f"unavailable: {reason}" for r in rows if r["backend"] == peer)
+        pytest.skip(f"{peer}: {reason}")
+    for row in (r for r in rows if r["backend"] == peer):
+        who = f"{peer} {row['workload']} {row['dtype']}"
+        assert row["status"] == "ok", f"{who}: {row['status']} (error {row['check_err']}, tol {row['check_tol']})"
+        assert row["verified"] and row["check_err"] <= row["check_tol"], who
+        assert row["median_s"] > 0 and row["first_call_s"] > 0 and row["repeats"] >= 3, who
+        assert row["import_s"] is not None and row["import_s"] > 0, who
+        assert row["peak_mem_mb"] > 0, who
+
+
+def test_float64_rows_are_held_to_float64_tolerance(rows: list[dict]) -> None:
+    """A peer rounding through float32 (Keras's floatx learning rate and loss tracker) would miss by 1e-8."""
+    for row in (r for r in rows if r["dtype"] == "float64" and r["status"] == "ok"):
+        assert row["check_tol"] < 1e-12 and row["check_err"] < 1e-14, f"{row['backend']} {row['workload']}"
+
+
+def test_an_unavailable_peer_gives_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_peers.importlib.util, "find_spec", lambda name: None)
+    assert bench_peers.peer_status("sklearn") == (False, "sklearn not installed")
+    (row,) = bench_peers.bench_peers(["sklearn"], WORKLOADS[:1], ["float64"])
+    assert row["status"] == "unavailable: sklearn not installed" and row["median_s"] is None and not row["verified"]
+    with pytest.raises(ValueError, match="unknown peer"):
+        bench_peers.peer_status("keras/mxnet")
+
+
+def test_an_activation_the_peer_lacks_is_unavailable() -> None:
+    if not bench_peers.peer_status("sklearn")[0]:
+        pytest.skip("scikit-learn not installed")
+    leaky = Workload("peers_tiny_leaky", ModelSpec("deep", (8, 6, 1), "leaky_relu"), 32, 0.1)
+    (row,) = bench_peers.bench_peers(["sklearn"], [leaky], ["float64"])
+    assert row["status"] == "unavailable: scikit-learn's MLP has no leaky_relu"
+
+
+def test_a_peer_that_computes_something_else_is_flagged_not_reported() -> None:
+    if not bench_peers.peer_status("torch.nn")[0]:
+        pytest.skip("torch not installed")
+    workload = WORKLOADS[0]
+    wrong = dataclasses.replace(workload, learning_rate=0.2)  # its own step, against our reference's 0.1
+
+    def runner(prob: bench.Problem, dtype: str):
+        return bench_peers._torch_runner(dataclasses.replace(prob, workload=wrong), dtype)
+
+    row = bench_peers._bench_row("torch.nn", workload, "float64", runner, min_time=0.01, min_repeats=2)
+    assert row["status"] == "check failed" and not row["verified"]
+    assert row["check_err"] > row["check_tol"] and row["median_s"] > 0  # timed, for the caller to withhold

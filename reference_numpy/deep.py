@@ -77,42 +77,52 @@ def compute_cost_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
     return float(np.sum(losses) / m)
 
 
-def linear_backward(dZ: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """From dZ[l] to dA[l-1], dW[l], db[l]; the 1/m is the mean in the cost."""
+def linear_backward(
+    dZ: np.ndarray, cache: LinearCache, need_dA_prev: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """From dZ[l] to dA[l-1], dW[l], db[l]; the 1/m is the mean in the cost. dA[l-1] is None when
+    not needed: for l = 1 it is dA0, the gradient with respect to the data, which training never uses."""
     A_prev, W, b = cache
     m = A_prev.shape[1]
     dW = dZ @ A_prev.T / m  # (n[l], n[l-1]) = (n[l], m) @ (m, n[l-1])
     db = np.sum(dZ, axis=1, keepdims=True) / m  # (n[l], 1)
-    dA_prev = W.T @ dZ  # (n[l-1], m) = (n[l-1], n[l]) @ (n[l], m)
-    assert dW.shape == W.shape and db.shape == b.shape and dA_prev.shape == A_prev.shape
+    dA_prev = W.T @ dZ if need_dA_prev else None  # (n[l-1], m) = (n[l-1], n[l]) @ (n[l], m)
+    assert dW.shape == W.shape and db.shape == b.shape and (dA_prev is None or dA_prev.shape == A_prev.shape)
     return dA_prev, dW, db
 
 
 def linear_activation_backward(
-    dA: np.ndarray, cache: Cache, activation: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dA: np.ndarray, cache: Cache, activation: str, need_dA_prev: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """From dA[l] to dA[l-1], dW[l], db[l] through g'(Z[l])."""
     linear_cache, activation_cache = cache
     dZ = activations.BACKWARD[activation](dA, activation_cache)  # (n[l], m)
-    return linear_backward(dZ, linear_cache)
+    return linear_backward(dZ, linear_cache, need_dA_prev)
 
 
 def L_model_backward(
-    AL: np.ndarray, Y: np.ndarray, caches: list[Cache], hidden_activation: str = "relu"
+    AL: np.ndarray, Y: np.ndarray, caches: list[Cache], hidden_activation: str = "relu", need_dA0: bool = True
 ) -> dict[str, np.ndarray]:
     """grads["dW1"], grads["db1"], ..., grads["dA0"], ... of the mean cross-entropy.
 
     The course starts from dAL = -(Y / AL - (1 - Y) / (1 - AL)) and multiplies by sigmoid'(ZL) =
     AL (1 - AL); the product is exactly AL - Y, which this writes directly because the quotient
-    form divides by zero once AL rounds to 0 or 1."""
+    form divides by zero once AL rounds to 0 or 1. The course also computes dA0 = W1^T dZ1, the
+    gradient with respect to X; training does not need it (need_dA0=False), and on the course's
+    deep net it is a third of the step's arithmetic: W1 is (20, 12288)."""
     grads = {}
     L = len(caches)
     assert Y.shape == AL.shape
     dZL = AL - Y  # (1, m)
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZL, caches[L - 1][0])
+    dA_prev, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZL, caches[L - 1][0], L > 1 or need_dA0)
+    if dA_prev is not None:
+        grads[f"dA{L - 1}"] = dA_prev  # (n[L-1], m)
     for l in reversed(range(L - 1)):
-        dA_prev, dW, db = linear_activation_backward(grads[f"dA{l + 1}"], caches[l], hidden_activation)
-        grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dA_prev, dW, db
+        need = l > 0 or need_dA0
+        dA_prev, dW, db = linear_activation_backward(grads[f"dA{l + 1}"], caches[l], hidden_activation, need)
+        grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dW, db
+        if dA_prev is not None:
+            grads[f"dA{l}"] = dA_prev  # (n[l], m)
     return grads
 
 
@@ -139,7 +149,7 @@ def train_step(
     """Forward, cost, backward, update: (the new parameters, the cost BEFORE the update)."""
     AL, caches = L_model_forward(X, parameters, hidden_activation)  # (1, m)
     cost = compute_cost_from_logits(caches[-1][1], Y)  # from ZL (1, m)
-    grads = L_model_backward(AL, Y, caches, hidden_activation)
+    grads = L_model_backward(AL, Y, caches, hidden_activation, need_dA0=False)
     return update_parameters(parameters, grads, learning_rate), cost
 
 

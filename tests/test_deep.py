@@ -177,3 +177,14 @@ def test_random_tanh_networks_pass_gradcheck(layer_dims, m, seed):
     for l in range(1, len(layer_dims)):
         assert grads[f"dW{l}"].shape == parameters[f"W{l}"].shape
     assert gradcheck.gradient_check(cost_function(X, Y, "tanh"), parameters, grads) < 1e-6
+
+
+def test_training_skips_dA0_and_gets_the_same_parameter_gradients():
+    _, X, Y, parameters = make_problem(3, seed=8)
+    AL, caches = deep.L_model_forward(X, parameters, "relu")
+    full = deep.L_model_backward(AL, Y, caches, "relu")
+    lean = deep.L_model_backward(AL, Y, caches, "relu", need_dA0=False)
+    assert "dA0" in full and "dA0" not in lean
+    assert set(full) - set(lean) == {"dA0"}
+    for key in lean:
+        np.testing.assert_array_equal(lean[key], full[key])

@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/quartet train deep --dataset planar --layer-dims 2,4,1 --hidden-activation tanh \
 		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000 --print-every 1000
 	$(BIN)/quartet check --quick
+	$(BIN)/quartet bench --quick
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

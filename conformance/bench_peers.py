@@ -234,15 +234,7 @@ def _keras_runner(prob: bench.Problem, dtype: str):
     # floatx too: Keras keeps the optimizer's learning rate and the loss tracker in floatx, so under the
     # float32 default a float64 row's update uses lr rounded to float32 and its reported loss is rounded
     keras.config.set_floatx(dtype)
-    layers = peers._layers(spec, prob.params)
-    leaky = functools.partial(keras.activations.leaky_relu, negative_slope=LEAKY_RELU_SLOPE)
-    activation = leaky if spec.hidden_activation == "leaky_relu" else spec.hidden_activation
-    model = keras.Sequential(
-        [keras.Input((spec.n_x,), dtype=dtype)]
-        + [keras.layers.Dense(W.shape[0], activation=activation, dtype=dtype) for W, _ in layers[:-1]]
-        + [keras.layers.Dense(1, dtype=dtype)]  # the logit
-    )
-    model.set_weights([w for W, b in layers for w in (W.T, b)])  # Dense kernel is (in, out) = W^T
+    model = peers.keras_model(spec, prob.params, dtype)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype))  # fmt: skip
     x = keras.ops.convert_to_tensor(prob.X.T, dtype=dtype)  # (m, n_x): in the backend's tensors, as ours are

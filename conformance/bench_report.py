@@ -121,11 +121,12 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
         paths.append(out / f"bench-sweep-{family}.png")
         write_atomically(paths[-1], _png(fig))
         plt.close(fig)
-    roof = main[main["roofline_fraction"].notna()]
+    roof = main[main["roofline_fraction"].notna() & (main["dtype"] == "float32")]
     if not roof.empty:
         fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
-        table = roof[roof["dtype"] == "float32"].pivot_table(index="label", columns="workload",
-                                                             values="roofline_fraction", sort=False)  # fmt: skip
+        table = roof.astype({"roofline_fraction": float}).pivot_table(
+            index="label", columns="workload", values="roofline_fraction", sort=False
+        )
         table.plot.bar(ax=ax, rot=60, fontsize=7)
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_ylabel("fraction of roofline bound, float32")

@@ -188,17 +188,7 @@ def _keras_child(backend: str, workdir: Path) -> None:
         dtype = meta.pop("dtype")
         BIT64_TO_BIT32_DTYPE["float64"] = "float64" if meta.pop("keras_x64") else shipped
         spec = ModelSpec(**meta)
-        layers = _layers(spec, {k: arrays[f"{i}/{k}"] for k in spec.param_shapes()})
-        # Keras's own leaky_relu slope is 0.2; the string "leaky_relu" would not be our model
-        leaky = functools.partial(keras.activations.leaky_relu, negative_slope=LEAKY_RELU_SLOPE)
-        activation = leaky if spec.hidden_activation == "leaky_relu" else spec.hidden_activation
-        # dtype on every layer and on the loss: Keras computes in floatx (float32) wherever it is not told
-        model = keras.Sequential(
-            [keras.Input((spec.n_x,), dtype=dtype)]
-            + [keras.layers.Dense(W.shape[0], activation=activation, dtype=dtype) for W, _ in layers[:-1]]
-            + [keras.layers.Dense(1, dtype=dtype)]  # the logit
-        )
-        model.set_weights([w for W, b in layers for w in (W.T, b)])  # Dense kernel is (in, out) = W^T
+        model = keras_model(spec, {k: arrays[f"{i}/{k}"] for k in spec.param_shapes()}, dtype)
         loss_fn = keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype)  # mean over the batch
         x = keras.ops.convert_to_tensor(arrays[f"{i}/X"].T, dtype=dtype)  # (m, n_x)
         y = keras.ops.convert_to_tensor(arrays[f"{i}/Y"].T, dtype=dtype)  # (m, 1)
@@ -209,6 +199,24 @@ def _keras_child(backend: str, workdir: Path) -> None:
         kernels = [g.T for g in grads[::2]]  # (in, out) -> our (n[l], n[l-1])
         out |= {f"{i}/{k}": v for k, v in _ours(spec, list(zip(kernels, grads[1::2], strict=True))).items()}
     np.savez(workdir / f"out-{backend}.npz", **out)
+
+
+def keras_model(spec: ModelSpec, params: dict[str, np.ndarray], dtype: str):
+    """A Keras Sequential of Dense layers holding our weights and producing the logit; samples as rows."""
+    import keras
+
+    layers = _layers(spec, params)
+    # Keras's own leaky_relu slope is 0.2; the string "leaky_relu" would not be our model
+    leaky = functools.partial(keras.activations.leaky_relu, negative_slope=LEAKY_RELU_SLOPE)
+    activation = leaky if spec.hidden_activation == "leaky_relu" else spec.hidden_activation
+    # dtype on every layer (and on the loss, by the caller): Keras computes in floatx wherever it is not told
+    model = keras.Sequential(
+        [keras.Input((spec.n_x,), dtype=dtype)]
+        + [keras.layers.Dense(W.shape[0], activation=activation, dtype=dtype) for W, _ in layers[:-1]]
+        + [keras.layers.Dense(1, dtype=dtype)]  # the logit
+    )
+    model.set_weights([w for W, b in layers for w in (W.T, b)])  # Dense kernel is (in, out) = W^T
+    return model
 
 
 def _keras_value_and_grads(backend: str, model, loss_fn, x, y):

@@ -375,7 +375,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     limits = bench.probe(quick=args.quick)
     console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
                   f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
-    todo, rows = bench.plan(workloads, names, modes, dtypes, args.device)
+    primary = [w for w in workloads if w.family == ""]
+    sweeps = [w for w in workloads if w.family != ""]
+    todo, rows = bench.plan(primary, names, modes, dtypes, args.device)
+    if sweeps and "float32" in dtypes:  # the sweeps' plots are float32: their float64 would double the run
+        more_todo, more_rows = bench.plan(sweeps, names, modes, ["float32"], args.device)
+        todo, rows = todo + more_todo, rows + more_rows
     # the compiled whole training loop, where the framework has one, on the overhead-bound workloads
     loops = [(w, n, "compiled-loop", d) for w in workloads if w.family == "" and w.name != "wide"
              for n in names if n in ("jax", "tf") and "compiled" in modes and backends.device_status(n, args.device)[0]
@@ -409,7 +414,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             for peer in peers:
                 progress.update(task, description=f"peer {peer}")
-                rows += bench_peers.bench_peers([peer], workloads, dtypes, args.threads, min_time, min_repeats)
+                rows += bench_peers.bench_peers([peer], primary, dtypes, args.threads, min_time, min_repeats)
                 progress.advance(task)
     specs = {w.name: w.spec for w in workloads}
     frame = pd.DataFrame([bench.add_roofline(r, specs[r["workload"]], limits) for r in rows])
@@ -523,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
                               metavar="A,B", help="peers to time beside ours (empty: none)")  # fmt: skip
     bench_parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     bench_parser.add_argument("--threads", type=_positive_int, default=2, help="threads for every framework")
-    bench_parser.add_argument("--min-time", type=_positive_float, default=1.0, help="seconds of repeats per row")
+    bench_parser.add_argument("--min-time", type=_positive_float, default=0.5, help="seconds of repeats per row")
     bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
     bench_parser.set_defaults(func=cmd_bench)
 

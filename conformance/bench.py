@@ -94,32 +94,64 @@ def apply_thread_limits(threads: int) -> dict[str, str]:
 
 
 def probe(quick: bool = False) -> dict:
-    """Peak GEMM rate (GFLOP/s) in float32 and float64 and memory bandwidth (GB/s), best of a few
-    runs, measured with NumPy's BLAS (and PyTorch's where it is faster: the bound is the machine's)."""
+    """Peak GEMM rate (GFLOP/s) in float32 and float64, the best any installed framework reaches on a
+    square product (the bound is the machine's, whichever library gets closest to it), and memory
+    read bandwidth (GB/s) past the caches."""
     n = 1024 if quick else 2048
-    gemm = {}
+    repeats = 3 if quick else 5
+    gemm, gemm_by = {}, {}
+    rng = np.random.default_rng(0)
     for dtype in ("float32", "float64"):
-        rng = np.random.default_rng(0)
         a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
-        best = min(_seconds(lambda a=a, b=b: a @ b) for _ in range(3 if quick else 5))
-        gemm[dtype] = 2 * n**3 / best / 1e9
-        try:
-            import torch
+        rates = {}
+        for library, product in _gemms(a, b).items():
+            product()
+            rates[library] = 2 * n**3 / min(_seconds(product) for _ in range(repeats)) / 1e9
+        gemm_by[dtype] = rates
+        gemm[dtype] = max(rates.values())
+    return {"gemm_gflops": gemm, "gemm_gflops_by_library": gemm_by, "gemm_n": n,
+            "bandwidth_gbs": read_bandwidth(max(128 * 2**20, 4 * last_level_cache_bytes())),
+            "cache_bandwidth_gbs": read_bandwidth(last_level_cache_bytes() // 4),
+            "cache_bytes": last_level_cache_bytes()}  # fmt: skip
 
-            ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-            best = min(_seconds(lambda ta=ta, tb=tb: ta @ tb) for _ in range(3 if quick else 5))
-            gemm[dtype] = max(gemm[dtype], 2 * n**3 / best / 1e9)
-        except ImportError:
-            pass
-    cache = last_level_cache_bytes()
-    bandwidth = {}
-    for level, nbytes in (("memory", max(128 * 2**20, 4 * cache)), ("cache", cache // 4)):
-        src, dst = np.ones(nbytes // 8), np.empty(nbytes // 8)  # copy: read src, write dst
-        np.copyto(dst, src)
-        best = min(_seconds(lambda src=src, dst=dst: np.copyto(dst, src)) for _ in range(7))
-        bandwidth[level] = 2 * src.nbytes / best / 1e9
-    return {"gemm_gflops": gemm, "bandwidth_gbs": bandwidth["memory"], "cache_bandwidth_gbs": bandwidth["cache"],
-            "cache_bytes": cache, "gemm_n": n}  # fmt: skip
+
+def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
+    """a @ b in every installed framework, each returning only when the product is done."""
+    from .backends import framework_status
+
+    products: dict[str, Callable[[], object]] = {"numpy": lambda: a @ b}
+    if framework_status("torch")[0]:
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        products["torch"] = lambda: ta @ tb
+    if framework_status("jax")[0]:
+        import jax
+
+        ja, jb = jax.device_put(a), jax.device_put(b)
+        matmul = jax.jit(lambda x, y: x @ y)
+        products["jax"] = lambda: matmul(ja, jb).block_until_ready()
+    if framework_status("tf")[0]:
+        import tensorflow as tf
+
+        fa, fb = tf.constant(a), tf.constant(b)
+        products["tf"] = lambda: (fa @ fb).numpy()
+    return products
+
+
+_READ_BANDWIDTH: dict[int, float] = {}
+
+
+def read_bandwidth(nbytes: int) -> float:
+    """GB/s at which this machine reads `nbytes` of float64 (a matrix-vector product over them, the
+    access pattern of a step's products), best of several runs: from the caches when it fits in them."""
+    key = 1 << max(int(nbytes).bit_length() - 1, 20)  # a probe per power of two; under 1 MiB, overhead dominates
+    if key not in _READ_BANDWIDTH:
+        rows = max(key // (8 * 1024), 1)
+        matrix, vector = np.ones((rows, 1024)), np.ones(1024)
+        matrix @ vector
+        _READ_BANDWIDTH[key] = matrix.nbytes / min(_seconds(lambda: matrix @ vector) for _ in range(9)) / 1e9
+    return _READ_BANDWIDTH[key]
 
 
 def last_level_cache_bytes() -> int:
@@ -435,9 +467,8 @@ def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
     row["flops"] = step_flops(spec, row["m"])
     row["bytes"] = step_bytes(spec, row["m"], itemsize)
     peak = limits["gemm_gflops"][row["dtype"]] * 1e9
-    # a step whose working set fits in half the last-level cache streams from the cache, not from memory
-    fits = working_set_bytes(spec, row["m"], itemsize) <= limits["cache_bytes"] // 2
-    bandwidth = limits["cache_bandwidth_gbs" if fits else "bandwidth_gbs"] * 1e9
+    # the rate at which this machine reads a working set of this size: from the caches when it fits
+    bandwidth = read_bandwidth(working_set_bytes(spec, row["m"], itemsize)) * 1e9
     row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / bandwidth)
     median = row.get("median_s")
     if row.get("status") != "ok" or not median:

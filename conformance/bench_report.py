@@ -50,9 +50,11 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
         f"{env['cpu']}, {meta['threads']} threads for every framework; {blas['library']} {blas['version']} "
         f"({blas['architecture']}); device {meta['device']}.",
         f"Machine limits measured in this run: GEMM {limits['gemm_gflops']['float32']:.1f} GFLOP/s float32, "
-        f"{limits['gemm_gflops']['float64']:.1f} GFLOP/s float64; memory bandwidth {limits['bandwidth_gbs']:.1f} GB/s, "
-        f"{limits['cache_bandwidth_gbs']:.1f} GB/s from the {limits['cache_bytes'] // 2**20} MiB last-level cache "
-        "(used for steps whose working set fits in half of it).",
+        f"{limits['gemm_gflops']['float64']:.1f} GFLOP/s float64 (the best of "
+        f"{', '.join(limits.get('gemm_gflops_by_library', {}).get('float32', {}))} on a square product); read "
+        f"bandwidth {limits['bandwidth_gbs']:.1f} GB/s from memory, {limits['cache_bandwidth_gbs']:.1f} GB/s from the "
+        f"{limits['cache_bytes'] // 2**20} MiB last-level cache (each step is bounded by the read rate measured at "
+        "its own working-set size).",
         "", "The timed unit is one full training step (forward, cost, backward, update), median over repeats after a",
         "warm-up; `% roofline` is the step's bound max(FLOPs / peak, bytes / bandwidth) over its median time. A row",
         "whose first step does not match the float64 reference within tolerance shows FAIL and no time.", "",

@@ -463,6 +463,43 @@ def _print_bench(frame) -> None:
     console.print(table)
 
 
+# --- code ---------------------------------------------------------------------------------------
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    from . import code
+
+    if args.list or not args.concept:
+        table = Table(title="concepts (quartet code NAME; a function name works too)", title_justify="left")
+        table.add_column("concept", style="bold")
+        table.add_column("the course's formula")
+        for name, concept in code.CONCEPTS.items():
+            table.add_row(name, concept.formula)
+        console.print(table)
+        return 0
+    name = code.resolve(args.concept)
+    concept = code.CONCEPTS[name]
+    console.print(f"[bold]{name}[/]: {concept.title}\n[cyan]{escape(concept.formula)}[/]")
+    panels = [
+        Panel(Syntax(text, "python", theme="ansi_dark", background_color="default"), title=code.TITLES[fw],
+              title_align="left", expand=True)
+        for fw, text in code.sources(name).items()
+    ]  # fmt: skip
+    if console.width >= 4 * 60:
+        grid = Table.grid(expand=True, padding=(0, 1))
+        for _ in panels:
+            grid.add_column(ratio=1)
+        grid.add_row(*panels)
+        console.print(grid)
+    else:  # a narrow terminal: one after another
+        for panel in panels:
+            console.print(panel)
+    return 0
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -531,6 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--min-time", type=_positive_float, default=0.5, help="seconds of repeats per row")
     bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
     bench_parser.set_defaults(func=cmd_bench)
+
+    code_parser = sub.add_parser("code", help="one concept of the course in all four implementations, side by side")
+    code_parser.add_argument("concept", nargs="?", help="e.g. L_model_forward, cost, backward, relu")
+    code_parser.add_argument("--list", action="store_true", help="list the concepts")
+    code_parser.set_defaults(func=cmd_code)
 
     replicate = sub.add_parser("replicate", help="replay the course's four runs and write the replication page")
     replicate.add_argument("runs", nargs="*", metavar="RUN", help=f"some of {list(course.RUNS)} (default: all)")

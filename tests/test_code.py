@@ -1,0 +1,61 @@
+"""`quartet code`: the four implementations of a concept, read from the modules themselves."""
+
+import inspect
+import io
+
+import pytest
+from rich.console import Console
+
+from conformance import cli, code
+
+
+@pytest.mark.parametrize("concept", list(code.CONCEPTS))
+def test_every_concept_has_source_in_all_four(concept):
+    sources = code.sources(concept)
+    assert list(sources) == ["numpy", "torch", "jax", "tf"]
+    for framework, text in sources.items():
+        assert text.strip(), (concept, framework)
+        assert "def " in text or "ACTIVATIONS" in text, (concept, framework)
+
+
+def test_the_source_is_the_live_function():
+    from reference_numpy import deep
+
+    assert code.source("numpy", "deep.L_model_forward") == inspect.getsource(deep.L_model_forward).rstrip("\n")
+
+
+def test_function_names_lead_to_their_concept_and_typos_get_a_suggestion():
+    assert code.resolve("L_model_backward") == "backward"
+    assert code.resolve("compute_cost_from_logits") == "cost"
+    with pytest.raises(code.UnknownConcept, match="did you mean L_model_forward"):
+        code.resolve("L_model_forwrd")
+
+
+def run_with_width(monkeypatch, width, *argv):
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=buffer, width=width, color_system=None))
+    return cli.main(list(argv)), buffer.getvalue()
+
+
+def test_a_wide_terminal_shows_four_columns(monkeypatch):
+    code_, out = run_with_width(monkeypatch, 260, "code", "L_model_forward")
+    assert code_ == 0
+    titles = next(line for line in out.splitlines() if "─ NumPy (by hand)" in line)
+    assert all(f"─ {t}" in titles for t in ("PyTorch", "JAX", "TensorFlow"))  # side by side, one row of panels
+    assert "[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID" in out
+
+
+def test_a_narrow_terminal_shows_them_one_after_another(monkeypatch):
+    code_, out = run_with_width(monkeypatch, 100, "code", "cost")
+    assert code_ == 0
+    lines = out.splitlines()
+    titles = ("NumPy (by hand)", "PyTorch", "JAX", "TensorFlow")
+    rows = [i for i, line in enumerate(lines) for t in titles if f"╭─ {t}" in line]
+    assert len(rows) == 4 and rows == sorted(set(rows))
+
+
+def test_list_and_unknown(monkeypatch, capsys):
+    code_, out = run_with_width(monkeypatch, 120, "code", "--list")
+    assert code_ == 0 and "L_model_forward" in out and "propagate" in out
+    assert cli.main(["code", "softmax"]) == 2
+    assert "unknown concept 'softmax'" in capsys.readouterr().err

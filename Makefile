@@ -19,6 +19,7 @@ run: $(STAMP)
 		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000 --print-every 1000
 	$(BIN)/quartet check --quick
 	$(BIN)/quartet bench --quick
+	$(BIN)/quartet report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

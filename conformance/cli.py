@@ -500,6 +500,20 @@ def cmd_code(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- report -------------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import html_report
+
+    path, missing = html_report.write(args.results, args.docs, args.out, environment.environment())
+    for what in missing:
+        console.print(f"[yellow]not in the report:[/] no {what} results (run quartet "
+                      f"{ {'check': 'check', 'bench': 'bench --quick'}.get(what, 'replicate')})")  # fmt: skip
+    console.print(f"report: {path.resolve()}")
+    return 0
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -573,6 +587,18 @@ def build_parser() -> argparse.ArgumentParser:
     code_parser.add_argument("concept", nargs="?", help="e.g. L_model_forward, cost, backward, relu")
     code_parser.add_argument("--list", action="store_true", help="list the concepts")
     code_parser.set_defaults(func=cmd_code)
+
+    report = sub.add_parser("report", help="one self-contained HTML report of everything")
+    report.add_argument(
+        "--from",
+        dest="results",
+        type=Path,
+        default=Path("results"),
+        help="where the check-* and bench-* folders are (the newest of each is used)",
+    )
+    report.add_argument("--docs", type=Path, default=Path("docs"), help="where course-replication/ is")
+    report.add_argument("--out", type=Path, default=Path("results"), help="report.html goes here")
+    report.set_defaults(func=cmd_report)
 
     replicate = sub.add_parser("replicate", help="replay the course's four runs and write the replication page")
     replicate.add_argument("runs", nargs="*", metavar="RUN", help=f"some of {list(course.RUNS)} (default: all)")

@@ -1,0 +1,193 @@
+"""`quartet report`: one self-contained HTML file (CSS, JavaScript and images inline; no request
+leaves it) with the environment, the conformance heat-map, the benchmark, the course replication and
+the side-by-side code of every concept."""
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import code
+from .report import write_atomically
+
+SECTIONS = ("environment", "conformance", "benchmarks", "replication", "code")
+
+
+def latest(base: Path, kind: str) -> Path | None:
+    """The newest base/kind-<time>/ folder, or None."""
+    folders = sorted(p for p in Path(base).glob(f"{kind}-*") if p.is_dir())
+    return folders[-1] if folders else None
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table(frame: pd.DataFrame, cell=None) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for column, value in record.items():
+            cells.append(cell(column, value, record) if cell else f"<td>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _missing(what: str, where: str, command: str) -> str:
+    return f'<p class="missing">No {what} found in {html.escape(where)}: run <code>{command}</code>.</p>'
+
+
+def environment_section(env: dict) -> str:
+    blas = env["blas"]
+    rows = [
+        ("Python", env["python"]),
+        ("CPU", f"{env['cpu']} ({env['cores_usable']} cores usable)"),
+        ("BLAS (NumPy)", f"{blas['library']} {blas['version']} {blas['architecture']}, {blas['threads']} threads"),
+    ]
+    rows += [(fw["name"], f"{fw['version'] or 'missing'}; threads {fw['threads'] or '-'}; devices "
+              f"{', '.join(fw['devices']) or '-'} {fw['note']}") for fw in env.get("frameworks", [])]  # fmt: skip
+    return _table(pd.DataFrame(rows, columns=["", "version, threads, devices"]))
+
+
+def conformance_section(folder: Path | None, base: Path) -> str:
+    if folder is None:
+        return _missing("conformance results", str(base), "quartet check")
+    from .compare import summary
+
+    frame = pd.read_csv(folder / "conformance.csv")
+    table = summary(frame)
+    pivot = table.pivot_table(index=["backend", "mode", "dtype", "device"], columns="column", values="margin",
+                              aggfunc="min", sort=False)  # fmt: skip
+    errors = table.pivot_table(index=["backend", "mode", "dtype", "device"], columns="column",
+                               values="max_rel_err", aggfunc="max", sort=False)  # fmt: skip
+
+    def cell(column, value, record):
+        if column in ("backend", "mode", "dtype", "device"):
+            return f"<td>{html.escape(str(value))}</td>"
+        key = tuple(record[k] for k in ("backend", "mode", "dtype", "device"))
+        error = errors.loc[key, column]
+        margin = value
+        cls = "fail" if margin < 1 else "near" if margin < 10 else "good"
+        text = "exact" if error == 0 else f"{error:.1e}"
+        title = "exact match" if margin == float("inf") else f"{margin:.3g}x inside the tolerance"
+        return f'<td class="{cls}" title="{title}">{text}</td>'
+
+    failed = int((~frame["passed"]).sum())
+    intro = (f"<p>{len(frame)} comparisons from <code>{html.escape(folder.name)}</code>, {failed} failed. Each cell: "
+             "the worst normwise relative error against the float64 NumPy reference; colour: margin to the "
+             "tolerance (green: 10x inside, yellow: inside, red: outside).</p>")  # fmt: skip
+    return intro + _table(pivot.reset_index(), cell)
+
+
+def bench_section(folder: Path | None, base: Path) -> str:
+    if folder is None:
+        return _missing("benchmark results", str(base), "quartet bench --quick")
+    frame = pd.read_csv(folder / "bench.csv")
+    main = frame[frame["family"].isna()]
+    rows = []
+    for (name, mode, dtype), group in main.groupby(["backend", "mode", "dtype"], sort=False):
+        row = {"backend": name, "mode": mode, "dtype": dtype}
+        for workload in dict.fromkeys(main["workload"]):
+            match = group[group["workload"] == workload]
+            if match.empty:
+                row[workload] = ""
+                continue
+            r = match.iloc[0]
+            row[workload] = (f"{r['median_s'] * 1e3:.3g} ({100 * r['roofline_fraction']:.0f}%)"
+                             if r["status"] == "ok" else r["status"])  # fmt: skip
+        rows.append(row)
+    images = "".join(_img(p, p.stem) for p in sorted(folder.glob("*.png")))
+    return (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
+            f"</code>.</p>{_table(pd.DataFrame(rows))}{images}")  # fmt: skip
+
+
+def replication_section(docs: Path) -> str:
+    numbers = docs / "course-replication" / "results.json"
+    if not numbers.is_file():
+        return _missing("course replication", str(docs), "quartet replicate")
+    runs = json.loads(numbers.read_text())["runs"]
+    frame = pd.DataFrame([{
+        "run": r["run"], "framework": r.get("framework", "numpy"), "iterations": r["num_iterations"],
+        "final cost": f"{r['costs'][str(r['num_iterations'] - 1)]:.10f}",
+        "train accuracy": f"{r['train_accuracy']:.4f}",
+        "test accuracy": "n/a" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}",
+    } for r in runs])  # fmt: skip
+    images = "".join(_img(p, p.stem) for p in sorted((docs / "course-replication").glob("*.png")))
+    return _table(frame) + images
+
+
+def code_section() -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> {html.escape(code.TITLES[fw])}</label> '
+                    for fw in code.FRAMEWORKS)  # fmt: skip
+    parts = [f'<div class="chooser">Show: {boxes}</div>']
+    for name, concept in code.CONCEPTS.items():
+        columns = "".join(
+            f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES[fw])}</h4>'
+            f"{highlight(text, PythonLexer(), HtmlFormatter(nowrap=False))}</div>"
+            for fw, text in code.sources(name).items()
+        )
+        heading = f'<h3 id="code-{name}">{html.escape(name)}: {html.escape(concept.title)}</h3>'
+        formula = f'<p class="formula">{html.escape(concept.formula)}</p>'
+        parts.append(f'{heading}{formula}<div class="columns">{columns}</div>')
+    return "".join(parts)
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th { background: #f0f0f0; }
+td.good { background: #c8efc8; } td.near { background: #fbeaa5; } td.fail { background: #f5b5b5; }
+.missing { color: #a33; font-weight: bold; }
+img { max-width: 100%; display: block; margin: 1em 0; }
+.columns { display: flex; gap: 8px; } .fw { flex: 1; min-width: 0; overflow-x: auto; font-size: 12px; }
+.formula { font-family: monospace; background: #eef; padding: 4px; }
+"""
+SCRIPT = """
+document.querySelectorAll('.chooser input').forEach(function (box) {
+  box.addEventListener('change', function () {
+    document.querySelectorAll('.fw-' + box.dataset.fw).forEach(function (el) {
+      el.style.display = box.checked ? '' : 'none';
+    });
+  });
+});
+"""
+
+
+def build(results: Path, docs: Path, env: dict) -> str:
+    from pygments.formatters import HtmlFormatter
+
+    check, bench = latest(results, "check"), latest(results, "bench")
+    bodies = {
+        "environment": ("Environment", environment_section(env)),
+        "conformance": ("Conformance", conformance_section(check, results)),
+        "benchmarks": ("Benchmarks", bench_section(bench, results)),
+        "replication": ("Course replication", replication_section(docs)),
+        "code": ("The code, side by side", code_section()),
+    }
+    nav = " · ".join(f'<a href="#{key}">{title}</a>' for key, (title, _) in bodies.items())
+    sections = "".join(f'<section id="{key}"><h2>{title}</h2>{body}</section>' for key, (title, body) in bodies.items())
+    style = CSS + HtmlFormatter().get_style_defs(".highlight")
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>quartet report</title>"
+            f"<style>{style}</style></head><body><h1>quartet report</h1><p>NumPy, PyTorch, JAX and TensorFlow "
+            f"computing the course's models: do they agree, and how fast? {nav}</p>{sections}"
+            f"<script>{SCRIPT}</script></body></html>")  # fmt: skip
+
+
+def write(results: Path, docs: Path, out: Path, env: dict) -> tuple[Path, list[str]]:
+    """Write out/report.html; also return which inputs were missing."""
+    page = build(results, docs, env)
+    path = Path(out) / "report.html"
+    write_atomically(path, page.encode())
+    missing = [kind for kind in ("check", "bench") if latest(results, kind) is None]
+    if not (docs / "course-replication" / "results.json").is_file():
+        missing.append("course replication")
+    return path, missing

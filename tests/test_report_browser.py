@@ -1,0 +1,61 @@
+"""The HTML report, opened in a real headless Chromium: title, every section, its tables, nothing
+fetched from outside the file, and a screenshot that is not blank."""
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conformance import cli
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    assert cli.main(["check", "--quick", "--backends", "numpy", "--dtypes", "float32", "--out", str(results)]) == 0
+    assert cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--peers", "",
+                     "--dtypes", "float32", "--out", str(results)]) == 0  # fmt: skip
+    assert cli.main(["report", "--from", str(results), "--out", str(results)]) == 0
+    return results / "report.html"
+
+
+def chromium(*args, tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed (Debian's package chromium; .ci/run installs it)")
+    command = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_the_report_is_self_contained(report):
+    page = report.read_text()
+    links = re.findall(r'(?:src|href)="([^"]*)"', page)
+    outside = [link for link in links if not (link.startswith("data:") or link.startswith("#"))]
+    assert outside == [], outside
+    assert "<script src" not in page and "<link" not in page
+
+
+def test_chromium_renders_every_section(report, tmp_path):
+    dom = chromium("--dump-dom", report.as_uri(), tmp_path=tmp_path).stdout
+    assert "<title>quartet report</title>" in dom
+    for section in ("environment", "conformance", "benchmarks", "replication", "code"):
+        assert f'<section id="{section}">' in dom, section
+    assert dom.count("<table>") >= 4
+    assert dom.count('class="highlight"') >= 4 * 14  # every concept in every framework
+    assert 'class="missing"' not in dom
+
+
+def test_the_screenshot_is_not_blank(report, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "report.png"
+    result = chromium("--window-size=1400,2000", f"--screenshot={png}", report.as_uri(), tmp_path=tmp_path)
+    assert png.is_file(), result.stderr[-2000:]
+    pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
+    assert pixels.std() > 10 and len(np.unique(pixels)) > 50

@@ -508,8 +508,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     path, missing = html_report.write(args.results, args.docs, args.out, environment.environment())
     for what in missing:
-        console.print(f"[yellow]not in the report:[/] no {what} results (run quartet "
-                      f"{ {'check': 'check', 'bench': 'bench --quick'}.get(what, 'replicate')})")  # fmt: skip
+        command = {"check": "check", "bench": "bench --quick"}.get(what, "replicate")
+        console.print(f"[yellow]not in the report:[/] no {what} results (run quartet {command})")
     console.print(f"report: {path.resolve()}")
     return 0
 

@@ -40,6 +40,18 @@ class InputError(ValueError):
     """An argument that cannot be used: the message names it, with the shapes or values involved."""
 
 
+class NonFiniteError(InputError):
+    """A result left the dtype's range (Inf or NaN): the message names the quantity, its dtype and the cure."""
+
+
+class TrainingDiverged(NonFiniteError):
+    """Gradient descent blew up: the cost became NaN or Inf, or grew tenfold. Names the iteration."""
+
+    def __init__(self, message: str, iteration: int, cost: float) -> None:
+        super().__init__(message)
+        self.iteration, self.cost = iteration, cost
+
+
 # --- availability -------------------------------------------------------------------------------
 
 
@@ -137,6 +149,43 @@ def validate_inputs(spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray 
             raise InputError(f"Y must hold labels 0 and 1 only; found {bad[:5].tolist()}")
 
 
+def _check_range(name: str, value: np.ndarray, dtype: str) -> None:
+    """Finite float64 numbers beyond float32's range would silently become Inf on conversion."""
+    largest = float(np.finfo(dtype).max)
+    biggest = float(np.max(np.abs(value), initial=0.0))
+    if biggest > largest:
+        raise InputError(f"{name} holds values up to {biggest:.3g}, beyond {dtype}'s largest {largest:.3g}; "
+                         "scale it or use float64")  # fmt: skip
+
+
+def check_finite(what: str, values: dict[str, np.ndarray], dtype: str, cure: str) -> None:
+    """Raise NonFiniteError naming every quantity in `values` that holds Inf or NaN."""
+    bad = {k: int(np.size(v) - np.isfinite(v).sum()) for k, v in values.items()}
+    bad = {k: n for k, n in bad.items() if n}
+    if bad:
+        named = ", ".join(f"{k} ({n} of {np.size(values[k])})" for k, n in bad.items())
+        raise NonFiniteError(f"{what} overflowed {dtype}: Inf or NaN in {named}; {cure}")
+
+
+SEGMENT = 100  # Backend.train looks for divergence at least this often (in iterations)
+DIVERGED_FACTOR = 10.0  # a cost this many times above max(first cost, ln 2) is divergence, not noise
+LN2 = math.log(2.0)  # the cost of predicting 0.5 everywhere: the floor of the tenfold test
+
+
+def check_divergence(iteration: int, cost: float, first_cost: float, learning_rate: float) -> None:
+    """Raise TrainingDiverged when `cost` is NaN or Inf, or more than ten times max(first cost, ln 2).
+    Gradient descent with a small enough step never raises the cost (for a smooth cost); a tenfold rise
+    above the start, or above the cost of a coin flip when the start was already good, is a step
+    too large, not rounding."""
+    limit = DIVERGED_FACTOR * max(first_cost, LN2)
+    if math.isfinite(cost) and cost <= limit:
+        return
+    why = f"cost {cost}" if not math.isfinite(cost) else f"cost {cost:.4g} > 10 x max(first cost {first_cost:.4g}, ln 2)"
+    raise TrainingDiverged(f"training diverged at iteration {iteration}: {why}; learning_rate {learning_rate:g} is "
+                           f"too large for this problem, try a smaller one (e.g. {learning_rate / 10:g})",
+                           iteration, cost)  # fmt: skip
+
+
 def _check_training(learning_rate, num_iterations, record_every) -> None:
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float | np.floating):
         raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
@@ -168,6 +217,18 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
     # every backend instance traces its own functions once per shape: that is the plan, not a leak
     tf.get_logger().setLevel("ERROR")
     return functools.partial(tf.function, jit_compile=(mode == "compiled"))
+
+
+def _quiet_numpy(method: Callable) -> Callable:
+    """NumPy's own overflow warnings stay quiet inside the protocol: an Inf or NaN in a result is reported
+    once, as NonFiniteError naming the quantity, the same way for every backend."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 class Backend:
@@ -205,8 +266,20 @@ class Backend:
         """Logistic regression is the one-layer network with W1 = w^T."""
         return {"W1": params["w"].T.copy(), "b1": params["b"]} if self.spec.kind == "logistic" else params
 
+    def _validate(self, params: dict, X: np.ndarray, Y: np.ndarray | None = None) -> None:
+        validate_inputs(self.spec, params, X, Y)
+        if self.dtype != "float64":
+            for key, value in [("X", X), *((f"params[{k!r}]", v) for k, v in params.items())]:
+                _check_range(key, value, self.dtype)
+
+    def _finite(self, what: str, values: dict) -> dict:
+        cure = "scale the inputs or weights down" + (" or use float64" if self.dtype != "float64" else "")
+        check_finite(f"{self.name} {self.mode}: {what}", values, self.dtype, cure)
+        return values
+
+    @_quiet_numpy
     def forward(self, params: dict, X: np.ndarray) -> dict[str, np.ndarray]:
-        validate_inputs(self.spec, params, X)
+        self._validate(params, X)
         act = self.spec.hidden_activation
         forward = self._function("forward", lambda: functools.partial(self._forward_fn, hidden_activation=act))
         AL, caches = forward(self._put(X), self._put(self._deep_params(params)))
@@ -216,40 +289,46 @@ class Backend:
             if l < len(caches):
                 out[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
         out["AL"] = AL
-        return self._get(out)
+        return self._finite("the forward pass", self._get(out))
 
     def _forward_fn(self, X, parameters, hidden_activation):
         return self.deep.L_model_forward(X, parameters, hidden_activation)
 
+    @_quiet_numpy
     def cost(self, params: dict, X: np.ndarray, Y: np.ndarray) -> float:
-        validate_inputs(self.spec, params, X, Y)
+        self._validate(params, X, Y)
         act = self.spec.hidden_activation
 
         def cost_fn(X, Y, parameters):
             _, caches = self.deep.L_model_forward(X, parameters, act)
             return self.deep.compute_cost_from_logits(caches[-1][1], Y)
 
-        return float(
-            self._function("cost", lambda: cost_fn)(self._put(X), self._put(Y), self._put(self._deep_params(params)))
-        )
+        cost = self._function("cost", lambda: cost_fn)(self._put(X), self._put(Y), self._put(self._deep_params(params)))
+        return self._finite("the cost", {"cost": np.asarray(self._get(cost))})["cost"].item()
 
+    @_quiet_numpy
     def grads(self, params: dict, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
-        validate_inputs(self.spec, params, X, Y)
+        self._validate(params, X, Y)
         p, X_, Y_ = self._put(params), self._put(X), self._put(Y)
         if self.spec.kind == "logistic":
-            grads, _ = self._function("propagate", lambda: self.logistic.propagate)(p["w"], p["b"], X_, Y_)
+            grads, cost = self._function("propagate", lambda: self.logistic.propagate)(p["w"], p["b"], X_, Y_)
         else:
-            grads, _ = self._grads_deep(p, X_, Y_)
-        return self._get({k: v for k, v in grads.items() if not k.startswith("dA")})
+            grads, cost = self._grads_deep(p, X_, Y_)
+        grads = self._get({k: v for k, v in grads.items() if not k.startswith("dA")})
+        # an Inf cost means an overflowed forward pass: autodiff then returns finite gradients that are
+        # wrong (JAX and TensorFlow in float32), so the cost is checked with them
+        self._finite("the gradients", {**grads, "cost": np.asarray(self._get(cost))})
+        return grads
 
     def _grads_deep(self, p, X_, Y_):
         act = self.spec.hidden_activation
         if self.name == "numpy":
             AL, caches = self.deep.L_model_forward(X_, p, act)
-            return self.deep.L_model_backward(AL, Y_, caches, act), None
+            return self.deep.L_model_backward(AL, Y_, caches, act), self.deep.compute_cost_from_logits(caches[-1][1], Y_)
         grads_fn = self._function("grads", lambda: functools.partial(self.deep.L_model_grads, hidden_activation=act))
         return grads_fn(p, X_, Y_)
 
+    @_quiet_numpy
     def train(
         self,
         params: dict,
@@ -259,14 +338,33 @@ class Backend:
         num_iterations: int = 2500,
         record_every: int = 100,
     ) -> tuple[dict[str, np.ndarray], list[float]]:
-        validate_inputs(self.spec, params, X, Y)
+        """Runs a segment of at least SEGMENT iterations (a multiple of record_every) at a time and looks at
+        its recorded costs, so training that diverges stops within a segment with TrainingDiverged naming
+        the first recorded iteration whose cost is NaN, Inf or tenfold."""
+        self._validate(params, X, Y)
         _check_training(learning_rate, num_iterations, record_every)
         p, X_, Y_ = self._put(params), self._put(X), self._put(Y)
-        if self.spec.kind == "logistic":
-            final, _, costs = self._optimize(p, X_, Y_, float(learning_rate), num_iterations, record_every)
-        else:
-            final, costs = self._L_layer_model(p, X_, Y_, float(learning_rate), num_iterations, record_every)
-        return self._get(final), [float(c) for c in costs]
+        costs: list[float] = []
+        segment = record_every * -(-SEGMENT // record_every)
+        for start in range(0, num_iterations, segment):
+            n = min(segment, num_iterations - start)
+            if self.spec.kind == "logistic":
+                p, _, recorded = self._optimize(p, X_, Y_, float(learning_rate), n, record_every)
+            else:
+                p, recorded = self._L_layer_model(p, X_, Y_, float(learning_rate), n, record_every)
+            for k, cost in enumerate(recorded):  # the costs at iterations start, start + record_every, ...
+                costs.append(float(cost))
+                if len(costs) == 1:  # not finite before any step: overflow in the data, not divergence
+                    self._finite("the cost at iteration 0", {"cost": np.asarray(costs[0])})
+                check_divergence(start + k * record_every, costs[-1], costs[0], learning_rate)
+        final = self._get(p)
+        bad = [k for k, v in final.items() if not np.all(np.isfinite(v))]
+        if bad:
+            last = (num_iterations - 1) // record_every * record_every
+            raise TrainingDiverged(f"training diverged after iteration {last}: {bad} hold Inf or NaN at the end; "
+                                   f"learning_rate {learning_rate:g} is too large for this problem, try a smaller "
+                                   f"one (e.g. {learning_rate / 10:g})", last, float("nan"))  # fmt: skip
+        return final, costs
 
     def _optimize(self, p, X_, Y_, learning_rate, num_iterations, record_every):
         return self.logistic.optimize(

@@ -1,4 +1,4 @@
-"""The `quartet` command: doctor, train, replicate."""
+"""The `quartet` command: doctor, train, check, bench, code, report, replicate."""
 
 import argparse
 import json
@@ -17,6 +17,7 @@ from reference_numpy.activations import HIDDEN_ACTIVATIONS
 from reference_numpy.initializers import SCHEMES
 
 from . import course, datasets, environment
+from .backends import check_divergence
 
 console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
@@ -145,6 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         def callback(i: int, cost: float) -> None:
             curve.append(cost)
+            check_divergence(i, cost, curve[0], args.learning_rate)  # stops training with the iteration
             if i % args.print_every == 0 or i == args.num_iterations - 1:
                 progress.console.print(f"Cost after iteration {i}: {cost:.6f}")
             progress.update(task, advance=1, cost=cost)

@@ -89,12 +89,44 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
-def errors(x: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
-    """(max |x - ref|, normwise relative error); a shape mismatch is an error of its own."""
+def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
+    """The scale each forward and gradient quantity's rounding error is measured against: the same
+    computation on absolute values, max(|W[l]| |A[l-1]| + |b[l]|) for Z[l], max(|dZ[l]| |A[l-1]|^T / m)
+    for dW[l], with |dZ[L]| = |AL| + |Y| and |dZ[l]| = |W[l+1]|^T |dZ[l+1]| * |g'(Z[l])|. That is the
+    quantity rounding-error bounds are proportional to: it equals max |ref| when nothing cancels, and it
+    keeps the comparison honest when a sum cancels to (nearly) zero, e.g. db[L] = mean(AL - Y) with
+    AL = 0.5 and half the labels 1, which is exactly 0 in the reference and 1e-8 in float32."""
+    from reference_numpy.activations import BACKWARD
+
+    spec, X, Y = case.spec, case.X, case.Y
+    logistic = spec.kind == "logistic"
+    params = {"W1": case.params["w"].T, "b1": case.params["b"]} if logistic else case.params
+    L, m = spec.L, case.m
+    A = [np.abs(X)] + [np.abs(ref[f"A{l}"]) for l in range(1, L)] + [np.abs(ref["AL"])]  # |A[0]| ... |A[L]|
+    out = {}
+    for l in range(1, L + 1):
+        Z = np.abs(params[f"W{l}"]) @ A[l - 1] + np.abs(params[f"b{l}"])  # (n[l], m)
+        slope = 0.25 if l == L or spec.hidden_activation == "sigmoid" else 1.0  # max |g'|
+        out[f"Z{l}"] = float(Z.max())
+        out["AL" if l == L else f"A{l}"] = max(float(A[l].max()), slope * out[f"Z{l}"])
+    dZ = A[L] + np.abs(Y)  # (1, m): |AL - Y| before cancellation
+    for l in range(L, 0, -1):
+        w, b = ("dw", "db") if logistic else (f"dW{l}", f"db{l}")
+        out[w] = float((dZ @ A[l - 1].T).max() / m)
+        out[b] = float(dZ.sum(axis=1).max() / m)
+        if l > 1:
+            dA = np.abs(params[f"W{l}"]).T @ dZ  # (n[l-1], m)
+            dZ = np.abs(BACKWARD[spec.hidden_activation](dA, ref[f"Z{l - 1}"]))
+    return out
+
+
+def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[float, float]:
+    """(max |x - ref|, normwise relative error: max |x - ref| / max(max |ref|, magnitude)); a shape
+    mismatch is an error of its own."""
     if x.shape != ref.shape:
         raise AssertionError(f"shape {x.shape} where the reference has {ref.shape}")
     max_abs = float(np.max(np.abs(x - ref))) if x.size else 0.0
-    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    scale = max(float(np.max(np.abs(ref))) if ref.size else 0.0, magnitude)
     if max_abs == 0:
         return 0.0, 0.0
     return max_abs, (max_abs / scale if scale > 0 else float("inf"))
@@ -113,6 +145,7 @@ def compare(
     drift: dict[str, float] | None = None,
 ) -> list[dict]:
     """One row per quantity of `ref`; a quantity missing from `got` fails."""
+    scales = magnitudes(case, ref)
     rows = []
     for quantity, ref_value in ref.items():
         tol = tolerance(
@@ -127,7 +160,7 @@ def compare(
         if quantity not in got:
             max_abs = max_rel = float("inf")
         else:
-            max_abs, max_rel = errors(got[quantity], ref_value)
+            max_abs, max_rel = errors(got[quantity], ref_value, scales.get(quantity, 0.0))
         rows.append({
             "model": case.spec.label, **labels, "quantity": quantity, "group": group(quantity),
             "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol,
@@ -169,7 +202,8 @@ def run_matrix(
     for case in cases:
         ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
         ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
-        drift = {q: errors(ref32[q], ref[q])[1] for q in ref}
+        scales = magnitudes(case, ref)
+        drift = {q: errors(ref32[q], ref[q], scales.get(q, 0.0))[1] for q in ref}
         results = {}
         for target in backends:
             name, mode, dtype, device = target

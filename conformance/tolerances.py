@@ -3,7 +3,10 @@
 Errors are normwise: max |x - ref| / max |ref| over the whole array (the max-abs error relative to
 the array's scale). Elementwise relative errors are meaningless where the reference is near 0
 (ReLU outputs, small gradient entries), and floating-point error analysis bounds exactly this
-normwise quantity.
+normwise quantity. For the forward pass and the gradients the scale is the larger of max |ref| and
+the magnitude of the computation (the same products and sums on absolute values, compare.magnitudes):
+rounding error is proportional to |W||A|, not to |W A|, so a sum that cancels to zero (db[L] =
+mean(AL - Y) with AL = 0.5 and balanced labels) is compared at the scale of its terms.
 
 The model of the error, for a backend in precision u (unit roundoff) against the float64 NumPy
 reference:

@@ -60,13 +60,26 @@ def test_numpy_on_gpu_is_unavailable_with_the_reason():
         (lambda p, X, Y: ({"W1": p["W1"]}, X, Y), backends.InputError, r"missing \['W2', 'b1', 'b2'\]"),
         (lambda p, X, Y: ({**p, "b1": p["b1"].T}, X, Y), backends.InputError, r"params\['b1'\] has shape \(1, 4\)"),
         (lambda p, X, Y: (p, X.tolist(), Y), TypeError, "X must be a NumPy array, got list"),
+        (lambda p, X, Y: (p, X > 0, Y), TypeError, "X must hold real numbers, got dtype bool"),
+        (lambda p, X, Y: (p, X, Y * 0.5), backends.InputError, r"labels 0 and 1 only; found \[0.5\]"),
+        (lambda p, X, Y: (p, X, np.full_like(Y, np.nan)), backends.InputError, "Y holds 5 NaN or Inf values"),
+        (lambda p, X, Y: ({**p, "W2": p["W2"] * np.inf}, X, Y), backends.InputError, r"params\['W2'\] holds 4 NaN"),
+        (lambda p, X, Y: ({**p, "b2": 0.0}, X, Y), TypeError, r"params\['b2'\] must be a NumPy array, got float"),
+        (lambda p, X, Y: (list(p.values()), X, Y), TypeError, "params must be a dict of NumPy arrays, got list"),
     ],
 )
-def test_bad_inputs_are_named(problem, change, error, message):
+@pytest.mark.parametrize("name", backends.NAMES)
+def test_bad_inputs_are_named(problem, change, error, message, name):
+    """The same message from every backend, before any framework sees the numbers."""
+    ok, reason = backends.framework_status(name)
+    if not ok:
+        pytest.skip(reason)
     params, X, Y = change(*problem)
-    backend = backends.load_backend("numpy", SPEC)
+    backend = backends.load_backend(name, SPEC)
     with pytest.raises(error, match=message):
         backend.grads(params, X, Y)
+    with pytest.raises(error, match=message):
+        backend.train(params, X, Y, learning_rate=0.1, num_iterations=2)
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,57 @@ def test_check_with_nothing_available_says_why_and_fails(capsys, tmp_path):
     code, out = run_cli(capsys, "check", "--backends", "numpy", "--device", "gpu", "--out", str(tmp_path))
     assert code == 2
     assert "NumPy runs on the CPU only" in out and "nothing to check" in out
+
+
+def test_train_that_diverges_stops_and_names_the_iteration(capsys):
+    code, out = run_cli(capsys, "train", "deep", "--hidden-activation", "tanh", "--learning-rate", "100",
+                        "--num-iterations", "500", "--seed", "2")  # fmt: skip
+    text = " ".join(out.split())
+    assert code == 2
+    assert "training diverged at iteration" in text and "try a smaller one (e.g. 10)" in text
+    assert "Traceback" not in out and "summary" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "--backends", "numpy,mxnet"], "unknown backend(s) ['mxnet']; choose from ['numpy', 'torch'"),
+        (["check", "--dtypes", "float16"], "unknown dtype(s) ['float16']"),
+        (["check", "--modes", "graph"], "unknown mode(s) ['graph']"),
+        (["check", "--backends", ""], "unknown backend(s) ''"),
+        (["bench", "--workloads", "resnet", "--backends", "numpy"], "unknown workload(s) ['resnet']"),
+        (["bench", "--peers", "caffe", "--backends", "numpy", "--workloads", "planar"], "unknown peer(s) ['caffe']"),
+        (["code", "softmax"], "softmax"),
+    ],
+)
+def test_commands_name_a_bad_choice(capsys, tmp_path, argv, message):
+    code, out = run_cli(capsys, *argv, *(["--out", str(tmp_path)] if argv[0] in ("check", "bench") else []))
+    assert code == 2
+    assert message in " ".join(out.split())
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "deep", "--num-iterations", "-5"], "must be a positive integer, got '-5'"),
+        (["train", "deep", "--init", "orthogonal"], "invalid choice: 'orthogonal'"),
+        (["train", "deep", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["check", "--device", "tpu"], "invalid choice: 'tpu'"),
+        (["bench", "--threads", "0"], "must be a positive integer, got '0'"),
+        (["bench", "--min-time", "inf"], "must be a positive finite number, got 'inf'"),
+    ],
+)
+def test_argument_parser_names_a_bad_value(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_train_on_cat_with_a_directory_lacking_the_files_names_them(capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("not the data")
+    code, out = run_cli(capsys, "train", "deep", "--dataset", "cat", "--data-dir", str(tmp_path))
+    text = " ".join(out.split())
+    assert code == 2
+    assert "no file" in text and "train_catvnoncat.h5" in text and "holds the .h5 files []" in text

@@ -180,7 +180,7 @@ def check_divergence(iteration: int, cost: float, first_cost: float, learning_ra
     limit = DIVERGED_FACTOR * max(first_cost, LN2)
     if math.isfinite(cost) and cost <= limit:
         return
-    why = f"cost {cost}" if not math.isfinite(cost) else f"cost {cost:.4g} > 10 x max(first cost {first_cost:.4g}, ln 2)"
+    why = f"cost {cost:.4g} > 10 x max(first cost {first_cost:.4g}, ln 2)" if math.isfinite(cost) else f"cost {cost}"
     raise TrainingDiverged(f"training diverged at iteration {iteration}: {why}; learning_rate {learning_rate:g} is "
                            f"too large for this problem, try a smaller one (e.g. {learning_rate / 10:g})",
                            iteration, cost)  # fmt: skip
@@ -324,7 +324,8 @@ class Backend:
         act = self.spec.hidden_activation
         if self.name == "numpy":
             AL, caches = self.deep.L_model_forward(X_, p, act)
-            return self.deep.L_model_backward(AL, Y_, caches, act), self.deep.compute_cost_from_logits(caches[-1][1], Y_)
+            cost = self.deep.compute_cost_from_logits(caches[-1][1], Y_)
+            return self.deep.L_model_backward(AL, Y_, caches, act), cost
         grads_fn = self._function("grads", lambda: functools.partial(self.deep.L_model_grads, hidden_activation=act))
         return grads_fn(p, X_, Y_)
 

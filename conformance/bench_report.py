@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .report import frame_markdown, write_atomically
+from .report import INCOMPLETE, frame_markdown, write_atomically
 
 
 def label(row) -> str:
@@ -47,6 +47,8 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
     blas = env["blas"]
     lines = [
         "# Benchmark", "",
+        *([] if meta.get("complete", True) else [INCOMPLETE.format(command="bench", folder=meta.get("folder", "DIR")),
+                                                 ""]),
         f"{env['cpu']}, {meta['threads']} threads for every framework; {blas['library']} {blas['version']} "
         f"({blas['architecture']}); device {meta['device']}.",
         f"Machine limits measured in this run: GEMM {limits['gemm_gflops']['float32']:.1f} GFLOP/s float32, "

@@ -259,54 +259,95 @@ def _cell(max_rel_err: float, margin: float, passed: bool) -> str:
     return f"[{style}]{'exact' if max_rel_err == 0 else _short(max_rel_err)}[/]"
 
 
+def _interrupted(out: Path, err: KeyboardInterrupt, done: int, total: int, command: str) -> int:
+    """What an interrupted run says, and its exit status: 130 for Ctrl-C, 143 for SIGTERM."""
+    from .checkpoint import Terminated
+
+    console.print(f"[bold yellow]interrupted[/] ({'SIGTERM' if isinstance(err, Terminated) else 'Ctrl-C'}): "
+                  f"{done} of {total} finished units kept in {out}; finish the run with "
+                  f"[bold]quartet {command} --resume {out}[/]", soft_wrap=True)  # fmt: skip
+    return 143 if isinstance(err, Terminated) else 130
+
+
+RESUME_HELP = "finish an interrupted run in DIR (with its own settings; other options are ignored)"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from . import backends, compare
+    from .checkpoint import Checkpoint, interruptible
     from .report import fresh_results_dir, write_check
     from .spec import ModelSpec
 
-    names = _choices(args.backends, backends.NAMES, "backend(s)")
-    dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
-    modes = _choices(args.modes, ("eager", "compiled", "function"), "mode(s)")
-    steps = (1, 10) if args.quick else compare.STEPS
-    targets = [(n, m, d, args.device) for n in names for m in backends.MODES[n] if m in modes for d in dtypes
+    if args.resume:
+        checkpoint = Checkpoint.resume(args.resume, "check")
+        settings = checkpoint.settings
+        names, modes, dtypes, device = settings["backends"], settings["modes"], settings["dtypes"], settings["device"]
+        quick, out = settings["quick"], Path(args.resume)
+    else:
+        names = _choices(args.backends, backends.NAMES, "backend(s)")
+        dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
+        modes = _choices(args.modes, ("eager", "compiled", "function"), "mode(s)")
+        device, quick = args.device, args.quick
+    steps = (1, 10) if quick else compare.STEPS
+    targets = [(n, m, d, device) for n in names for m in backends.MODES[n] if m in modes for d in dtypes
                if (n, d) != ("numpy", "float64")]  # fmt: skip
-    if args.quick:  # compiled programs cost seconds per shape: two shapes for them
+    if quick:  # compiled programs cost seconds per shape: two shapes for them
         eager_cases = compare.default_cases(depths=(1, 3))
         compiled_cases = [compare.make_case(ModelSpec("logistic", (8, 1))),
                           compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3)]  # fmt: skip
     else:
         eager_cases = compiled_cases = compare.default_cases()
+    if not args.resume:
+        settings = dict(backends=names, modes=modes, dtypes=dtypes, device=device, steps=list(steps), quick=quick,
+                        cases=len(eager_cases))  # fmt: skip
+        out = fresh_results_dir(args.out, "check")
+        checkpoint = Checkpoint(out, "check", settings)
+        checkpoint.save()
     plan = [(eager_cases if t[1] == "eager" else compiled_cases, t) for t in targets]
-    console.print(f"[bold]check[/] {len(targets)} targets on {args.device}, steps {list(steps)}; "
-                  f"{len(eager_cases)} cases eager, {len(compiled_cases)} compiled")  # fmt: skip
-    frames, skipped = [], []
-    with _progress() as progress:
-        task = progress.add_task("conformance", total=sum(len(c) for c, _ in plan), cost=float("nan"))
-        for cases, target in plan:
-            for case in cases:
-                progress.update(task, description=f"{target[0]} {target[1]} {target[2]} {case.spec.label}")
-                result = compare.run_matrix([case], [target], steps=steps, pairwise=False)
-                frames.append(result.frame)
-                if result.skipped:
-                    skipped += result.skipped
-                    progress.advance(task, len(cases))
-                    break
+    pair_targets = [(n, "eager", "float64", device) for n in names if n != "numpy" and "float64" in dtypes]
+    pair_targets = [t for t in pair_targets if backends.device_status(t[0], t[3])[0]]
+    pairwise = len(pair_targets) > 1 and "eager" in modes
+    total = sum(len(c) for c, _ in plan) + pairwise
+    console.print(f"[bold]check[/] {len(targets)} targets on {device}, steps {list(steps)}; "
+                  f"{len(eager_cases)} cases eager, {len(compiled_cases)} compiled"
+                  + (f"; resuming {out} ({len(checkpoint.units)} units done)" if args.resume else ""))  # fmt: skip
+    skipped, interrupted = [], None
+    with _progress() as progress, interruptible():
+        task = progress.add_task("conformance", total=total, cost=float("nan"))
+        try:
+            for cases, target in plan:
+                for case in cases:
+                    key = "/".join(target) + "/" + case.spec.label
+                    if checkpoint.done(key):
+                        progress.advance(task)
+                        continue
+                    progress.update(task, description=f"{target[0]} {target[1]} {target[2]} {case.spec.label}")
+                    result = compare.run_matrix([case], [target], steps=steps, pairwise=False)
+                    if result.skipped:
+                        skipped += result.skipped
+                        progress.advance(task, len(cases))
+                        break
+                    checkpoint.add(key, result.frame.to_dict("records"))
+                    progress.advance(task)
+            if pairwise and not checkpoint.done("float64 pairwise"):
+                progress.update(task, description="float64 pairwise")
+                result = compare.run_matrix(eager_cases, pair_targets, steps=steps, pairwise=True)
+                checkpoint.add("float64 pairwise", result.frame.to_dict("records"))
                 progress.advance(task)
-        pair_targets = [(n, "eager", "float64", args.device) for n in names if n != "numpy" and "float64" in dtypes]
-        pair_targets = [t for t in pair_targets if backends.device_status(t[0], t[3])[0]]
-        if len(pair_targets) > 1 and "eager" in modes:
-            progress.update(task, description="float64 pairwise")
-            frames.append(compare.run_matrix(eager_cases, pair_targets, steps=steps, pairwise=True).frame)
-    import pandas as pd
+        except KeyboardInterrupt as err:
+            interrupted = err
 
-    frame = pd.concat(frames, ignore_index=True).drop_duplicates(
+    frame = pd.DataFrame(checkpoint.rows(), columns=compare.COLUMNS).drop_duplicates(
         subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
     )
+    frame["passed"] = frame["passed"].astype(bool)
     result = compare.MatrixResult(frame, skipped)
     summary = compare.summary(frame)
 
     columns = list(dict.fromkeys(summary["column"]))
-    table = Table(title=f"max relative error against float64 NumPy on {args.device}; green: 10x inside its "
+    table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
                   "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
     for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
         table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
@@ -324,17 +365,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
     for (name, reason), which in reasons.items():
         console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
-    pairwise = frame[frame["against"] != "numpy/float64"]
-    if len(pairwise):
-        console.print(f"float64 pairwise: {len(pairwise)} comparisons, worst error "
-                      f"{pairwise['max_rel_err'].max():.1e}, {int((~pairwise['passed']).sum())} failed")  # fmt: skip
-    out = fresh_results_dir(args.out, "check")
-    settings = dict(backends=names, modes=modes, dtypes=dtypes, device=args.device, steps=list(steps),
-                    quick=args.quick, cases=len(eager_cases))  # fmt: skip
-    paths = write_check(result, summary, out, environment.environment(), settings)
+    pair_rows = frame[frame["against"] != "numpy/float64"]
+    if len(pair_rows):
+        console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
+                      f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
+    paths = write_check(result, summary, out, environment.environment(), {**settings, "complete": not interrupted})
+    checkpoint.save(complete=not interrupted)
+    if interrupted:
+        return _interrupted(out, interrupted, len(checkpoint.units), total, "check")
     failed = int((~frame["passed"]).sum())
     if not len(frame):
-        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {args.device}")
+        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
         return 2
     console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
                   f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
@@ -352,7 +393,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
+    from .checkpoint import Checkpoint, interruptible
 
+    checkpoint = Checkpoint.resume(args.resume, "bench") if args.resume else None
+    if checkpoint:  # the interrupted run's settings, thread count first: it is applied before any import
+        for key, value in checkpoint.settings.items():
+            setattr(args, key, value)
     bench.limit_threads(args.threads)  # before any framework is imported
     import pandas as pd
 
@@ -367,14 +413,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.workloads:
         wanted = _choices(args.workloads, tuple(w.name for w in workloads), "workload(s)")
         workloads = [w for w in workloads if w.name in wanted]
+    peers = []
+    if args.peers:
+        from . import bench_peers
+
+        peers = _choices(args.peers, bench_peers.PEERS, "peer(s)")
     min_time, min_repeats = (0.05, 2) if args.quick else (args.min_time, 5)
     for name in names:
         backends.framework_status(name)  # imports (quietly) before the thread limits are applied
     threads = bench.apply_thread_limits(args.threads)
-    console.print(
-        f"[bold]bench[/] {len(workloads)} workloads, backends {names}, {args.threads} threads; probing the machine"
-    )
-    limits = bench.probe(quick=args.quick)
+    if checkpoint is None:
+        out = fresh_results_dir(args.out, "bench")
+        settings = {k: getattr(args, k) for k in ("backends", "modes", "dtypes", "workloads", "peers", "quick",
+                                                  "threads", "min_time", "device")}  # fmt: skip
+        checkpoint = Checkpoint(out, "bench", settings)
+    out = checkpoint.folder
+    then = f"; resuming {out} ({len(checkpoint.units)} rows done)" if args.resume else "; probing the machine"
+    console.print(f"[bold]bench[/] {len(workloads)} workloads, backends {names}, {args.threads} threads{then}")
+    if "limits" not in checkpoint.extra:  # a resumed run keeps the first run's probe: one roofline per table
+        checkpoint.extra["limits"] = json.loads(json.dumps(bench.probe(quick=args.quick)))  # as a resume reads it
+        checkpoint.save()
+    limits = checkpoint.extra["limits"]
     console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
                   f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
     primary = [w for w in workloads if w.family == ""]
@@ -388,43 +447,55 @@ def cmd_bench(args: argparse.Namespace) -> int:
              for n in names if n in ("jax", "tf") and "compiled" in modes and backends.device_status(n, args.device)[0]
              for d in dtypes]  # fmt: skip
     todo += loops
-    imports = {n: bench.import_seconds(backends.FRAMEWORKS[n]) for n in names if n != "numpy"}
-    peers = []
-    if args.peers:
-        from . import bench_peers
-
-        peers = _choices(args.peers, bench_peers.PEERS, "peer(s)")
-    with _progress() as progress:
-        task = progress.add_task("bench", total=len(todo) + len(peers), cost=float("nan"))
-        for workload, name, mode, dtype in todo:
-            progress.update(task, description=f"{workload.name} {name} {mode} {dtype}")
-            try:
-                if mode == "compiled-loop":
-                    iterations = 1000 if workload.name == "planar" else 20
-                    row = bench.bench_loop(name, dtype, args.device, workload, iterations, min_time, min_repeats)
-                else:
-                    row = bench.bench_ours(name, mode, dtype, args.device, workload, min_time, min_repeats)
-            except Exception as err:  # one broken row must not lose the others
-                row = {"workload": workload.name, "family": workload.family, "backend": name, "mode": mode,
-                       "dtype": dtype, "device": args.device, "m": workload.m,
-                       "status": f"error: {type(err).__name__}: {err}"[:200]}  # fmt: skip
-            row["import_s"] = imports.get(name)
-            rows.append(row)
-            progress.advance(task)
-        if peers:
-            from . import bench_peers
-
-            for peer in peers:
-                progress.update(task, description=f"peer {peer}")
-                rows += bench_peers.bench_peers([peer], primary, dtypes, args.threads, min_time, min_repeats)
+    if "imports" not in checkpoint.extra:
+        checkpoint.extra["imports"] = {n: bench.import_seconds(backends.FRAMEWORKS[n]) for n in names if n != "numpy"}
+    imports = checkpoint.extra["imports"]
+    total, interrupted = len(todo) + len(peers), None
+    with _progress() as progress, interruptible():
+        task = progress.add_task("bench", total=total, cost=float("nan"))
+        try:
+            for workload, name, mode, dtype in todo:
+                key = f"{workload.name}/{name}/{mode}/{dtype}"
+                if checkpoint.done(key):
+                    progress.advance(task)
+                    continue
+                progress.update(task, description=f"{workload.name} {name} {mode} {dtype}")
+                try:
+                    if mode == "compiled-loop":
+                        iterations = 1000 if workload.name == "planar" else 20
+                        row = bench.bench_loop(name, dtype, args.device, workload, iterations, min_time, min_repeats)
+                    else:
+                        row = bench.bench_ours(name, mode, dtype, args.device, workload, min_time, min_repeats)
+                except Exception as err:  # one broken row must not lose the others
+                    row = {"workload": workload.name, "family": workload.family, "backend": name, "mode": mode,
+                           "dtype": dtype, "device": args.device, "m": workload.m,
+                           "status": f"error: {type(err).__name__}: {err}"[:200]}  # fmt: skip
+                row["import_s"] = imports.get(name)
+                checkpoint.add(key, [row])
                 progress.advance(task)
+            for peer in peers:
+                if checkpoint.done(f"peer/{peer}"):
+                    progress.advance(task)
+                    continue
+                from . import bench_peers
+
+                progress.update(task, description=f"peer {peer}")
+                found = bench_peers.bench_peers([peer], primary, dtypes, args.threads, min_time, min_repeats)
+                checkpoint.add(f"peer/{peer}", found)
+                progress.advance(task)
+        except KeyboardInterrupt as err:
+            interrupted = err
+    rows += checkpoint.rows()
     specs = {w.name: w.spec for w in workloads}
     frame = pd.DataFrame([bench.add_roofline(r, specs[r["workload"]], limits) for r in rows])
     frame = frame.reindex(columns=bench.COLUMNS)
-    out = fresh_results_dir(args.out, "bench")
     meta = {"environment": environment.environment(), "limits": limits, "threads": args.threads,
-            "thread_settings": threads, "device": args.device, "quick": args.quick}  # fmt: skip
+            "thread_settings": threads, "device": args.device, "quick": args.quick,
+            "complete": not interrupted, "folder": str(out)}  # fmt: skip
     paths = write_bench(frame, meta, out)
+    checkpoint.save(complete=not interrupted)
+    if interrupted:
+        return _interrupted(out, interrupted, len(checkpoint.units), total, "bench")
     _print_bench(frame)
     failed = frame[frame["status"] == "check failed"]
     for r in failed.itertuples():
@@ -569,6 +640,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     check.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     check.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/check-<time>/")
+    check.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     check.set_defaults(func=cmd_check)
 
     bench_parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
@@ -583,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--threads", type=_positive_int, default=2, help="threads for every framework")
     bench_parser.add_argument("--min-time", type=_positive_float, default=0.5, help="seconds of repeats per row")
     bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
+    bench_parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     bench_parser.set_defaults(func=cmd_bench)
 
     code_parser = sub.add_parser("code", help="one concept of the course in all four implementations, side by side")

@@ -22,7 +22,7 @@ import pandas as pd
 from .backends import BackendUnavailable, load_backend
 from .datasets import make_random_dataset
 from .spec import ModelSpec
-from .tolerances import group, tolerance
+from .tolerances import group, tolerance, underflow_floor
 
 STEPS = (1, 10, 100)
 COLUMNS = [
@@ -160,7 +160,8 @@ def compare(
         if quantity not in got:
             max_abs = max_rel = float("inf")
         else:
-            max_abs, max_rel = errors(got[quantity], ref_value, scales.get(quantity, 0.0))
+            floor = max(scales.get(quantity, 0.0), underflow_floor(labels["dtype"]))
+            max_abs, max_rel = errors(got[quantity], ref_value, floor)
         rows.append({
             "model": case.spec.label, **labels, "quantity": quantity, "group": group(quantity),
             "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol,
@@ -203,7 +204,7 @@ def run_matrix(
         ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
         ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
         scales = magnitudes(case, ref)
-        drift = {q: errors(ref32[q], ref[q], scales.get(q, 0.0))[1] for q in ref}
+        drift = {q: errors(ref32[q], ref[q], max(scales.get(q, 0.0), underflow_floor("float32")))[1] for q in ref}
         results = {}
         for target in backends:
             name, mode, dtype, device = target

@@ -37,6 +37,18 @@ def _table(frame: pd.DataFrame, cell=None) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _incomplete(folder: Path, command: str) -> str:
+    """A warning above the tables of a run that was interrupted and not resumed."""
+    from .checkpoint import status
+
+    state = status(folder)
+    if state is None or state["complete"]:
+        return ""
+    return (f'<p class="incomplete">Incomplete run: <code>{html.escape(folder.name)}</code> was interrupted after '
+            f"{state['units']} finished units; these are its finished rows. Finish it with <code>quartet {command} "
+            f"--resume {html.escape(str(folder))}</code>.</p>")  # fmt: skip
+
+
 def _missing(what: str, where: str, command: str) -> str:
     return f'<p class="missing">No {what} found in {html.escape(where)}: run <code>{command}</code>.</p>'
 
@@ -80,7 +92,7 @@ def conformance_section(folder: Path | None, base: Path) -> str:
     intro = (f"<p>{len(frame)} comparisons from <code>{html.escape(folder.name)}</code>, {failed} failed. Each cell: "
              "the worst normwise relative error against the float64 NumPy reference; colour: margin to the "
              "tolerance (green: 10x inside, yellow: inside, red: outside).</p>")  # fmt: skip
-    return intro + _table(pivot.reset_index(), cell)
+    return _incomplete(folder, "check") + intro + _table(pivot.reset_index(), cell)
 
 
 def bench_section(folder: Path | None, base: Path) -> str:
@@ -101,7 +113,7 @@ def bench_section(folder: Path | None, base: Path) -> str:
                              if r["status"] == "ok" else r["status"])  # fmt: skip
         rows.append(row)
     images = "".join(_img(p, p.stem) for p in sorted(folder.glob("*.png")))
-    return (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
+    return _incomplete(folder, "bench") + (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
             f"</code>.</p>{_table(pd.DataFrame(rows))}{images}")  # fmt: skip
 
 
@@ -147,6 +159,7 @@ th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th { background: #f0f0f0; }
 td.good { background: #c8efc8; } td.near { background: #fbeaa5; } td.fail { background: #f5b5b5; }
 .missing { color: #a33; font-weight: bold; }
+.incomplete { background: #fff4d6; border-left: 4px solid #d90; padding: 0.4em 0.8em; }
 img { max-width: 100%; display: block; margin: 1em 0; }
 .columns { display: flex; gap: 8px; } .fw { flex: 1; min-width: 0; overflow-x: auto; font-size: 12px; }
 .formula { font-family: monospace; background: #eef; padding: 4px; }

@@ -7,6 +7,11 @@ from pathlib import Path
 
 from .course import RunResult, published_tolerance
 
+INCOMPLETE = (
+    "**Incomplete run**: interrupted before every row was finished; the rows below are the finished "
+    "ones. Finish it with `quartet {command} --resume {folder}`."
+)
+
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename, so a reader never sees half a file."""
@@ -53,6 +58,7 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
     payload = {
         "environment": env,
         "settings": settings,
+        "complete": settings.get("complete", True),
         "skipped": result.skipped,
         "passed": result.passed,
         "rows": json.loads(frame.to_json(orient="records")),
@@ -73,6 +79,7 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
     lines = [
         "# Conformance",
         "",
+        *([] if settings.get("complete", True) else [INCOMPLETE.format(command="check", folder=out_dir), ""]),
         f"{len(frame)} comparisons, {int((~frame['passed']).sum())} failed; settings: {settings}.",
         "",
         "Each cell: the worst max |x - ref| / max |ref| over every case and quantity in its column, and in brackets",

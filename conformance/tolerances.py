@@ -37,6 +37,11 @@ float32 against the float64 reference also carries the float32 rounding of the *
 the weights are rounded to float32 before any arithmetic): that is an error of u in every input,
 inside the same model.
 
+Underflow: a number below the dtype's smallest normal (float32: 1.2e-38) has lost its relative precision,
+and exp(-200) is 0 in float32. So every scale has a floor, underflow_floor(dtype) = tiny / u (float32:
+2e-31, float64: 2e-292): an error is measured against at least that, and a cost of 1e-86 that float32
+computes as 0 is an underflow, not a disagreement. Anything of a size that matters is far above it.
+
 On an NVIDIA GPU, JAX and TensorFlow run float32 matrix products in TF32 by default (a 10-bit
 mantissa): their float32 GPU rows are held to u = 2^-11, which is what users of those defaults
 get. PyTorch keeps full float32 matmuls unless told otherwise (torch.backends.cuda.matmul.allow_tf32).
@@ -55,6 +60,13 @@ SAFETY = {"forward": 16.0, "cost": 16.0, "grads": 64.0, "trajectory": 64.0}
 class Tolerance:
     rtol: float  # bound on max|x - ref| / max|ref|
     reason: str
+
+
+def underflow_floor(dtype: str) -> float:
+    """The smallest scale an error is measured against in `dtype`: its smallest normal number over u."""
+    import numpy as np
+
+    return float(np.finfo(dtype).tiny) / UNIT_ROUNDOFF[dtype]
 
 
 def group(quantity: str) -> str:

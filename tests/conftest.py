@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from conformance.datasets import CAT_FILES, default_data_dir
 
@@ -40,3 +41,15 @@ def assert_rank2(name: str, array: np.ndarray, shape: tuple[int, int]) -> None:
     """No rank-1 arrays and no accidental broadcast: exactly the course's 2-D shape."""
     assert isinstance(array, np.ndarray), f"{name} is {type(array).__name__}, not an ndarray"
     assert array.shape == shape, f"{name} has shape {array.shape}, expected {shape}"
+
+
+# property-based conformance (tests/test_properties.py): "ci" is the default, derandomised so that
+# `make test` is repeatable and fast; "thorough" is for a long hunt: --hypothesis-profile thorough
+settings.register_profile(
+    "ci", max_examples=25, derandomize=True, deadline=None, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("ci")

@@ -1,0 +1,90 @@
+"""Nothing lost: the finished rows of a `quartet check` or `quartet bench` run are on disk after every
+unit of work, so Ctrl-C or SIGTERM keeps them, and `--resume DIR` finishes the run.
+
+    progress.json   {"command", "settings", "complete", "extra", "units": {key: [row, ...]}}
+
+is rewritten atomically (a temporary file, then a rename) after each unit, so a reader, or a resumed
+run, sees the state before or after a unit and never half of one. A resumed run takes its settings
+from the file, not from the command line, so its rows stay comparable with the ones already there."""
+
+import contextlib
+import json
+import signal
+from pathlib import Path
+
+from .report import write_atomically
+
+FILE = "progress.json"
+
+
+class Checkpoint:
+    """The units of work a run has finished, each with its result rows."""
+
+    def __init__(self, folder: Path, command: str, settings: dict, units: dict | None = None,
+                 extra: dict | None = None) -> None:  # fmt: skip
+        self.folder, self.command, self.settings = Path(folder), command, settings
+        self.units: dict[str, list[dict]] = units or {}
+        self.extra: dict = extra or {}
+        self.complete = False
+
+    @classmethod
+    def resume(cls, folder: Path, command: str) -> "Checkpoint":
+        """The checkpoint of an earlier run in `folder`; ValueError when there is none for `command`."""
+        path = Path(folder) / FILE
+        if not path.is_file():
+            raise ValueError(f"--resume {folder}: no {FILE} there (is it a results folder of quartet {command}?)")
+        state = json.loads(path.read_text())
+        if state.get("command") != command:
+            raise ValueError(f"--resume {folder}: that folder holds a quartet {state.get('command')} run, "
+                             f"not quartet {command}")  # fmt: skip
+        if state.get("complete"):
+            raise ValueError(f"--resume {folder}: that run is already complete")
+        return cls(folder, command, state["settings"], state["units"], state.get("extra"))
+
+    def done(self, key: str) -> bool:
+        return key in self.units
+
+    def add(self, key: str, rows: list[dict]) -> None:
+        self.units[key] = rows
+        self.save()
+
+    def rows(self) -> list[dict]:
+        return [row for rows in self.units.values() for row in rows]
+
+    def save(self, complete: bool = False) -> None:
+        self.complete = complete
+        state = {"command": self.command, "settings": self.settings, "complete": complete, "extra": self.extra,
+                 "units": self.units}  # fmt: skip
+        write_atomically(self.folder / FILE, json.dumps(state, indent=1, default=str).encode())
+
+
+def status(folder: Path) -> dict | None:
+    """{"complete": bool, "units": n} of a results folder, or None when it has no checkpoint."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return None
+    state = json.loads(path.read_text())
+    return {"complete": bool(state.get("complete")), "units": len(state.get("units", {}))}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same unwinding as Ctrl-C."""
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Within the block, SIGTERM raises Terminated (a KeyboardInterrupt), so a killed run unwinds like an
+    interrupted one and writes what it finished."""
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,91 @@
+"""Nothing lost: a benchmark killed with SIGTERM keeps every finished row, says it is incomplete, and
+`--resume` completes it without redoing (or changing) the rows it had."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conformance import backends, checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quartet(*argv: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-m", "conformance", *argv], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)  # fmt: skip
+
+
+def units(folder: Path) -> dict:
+    path = folder / checkpoint.FILE
+    return json.loads(path.read_text())["units"] if path.is_file() else {}
+
+
+def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
+    ok, reason = backends.framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    run = quartet("bench", "--quick", "--backends", "numpy,jax", "--modes", "eager,compiled", "--dtypes", "float64",
+                  "--workloads", "planar,course_logistic", "--peers", "", "--out", str(tmp_path))  # fmt: skip
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and run.poll() is None:
+        folders = list(tmp_path.glob("bench-*"))
+        if folders and len(units(folders[0])) >= 2:
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, f"the run ended before it could be interrupted:\n{run.stdout.read()}"
+    run.send_signal(signal.SIGTERM)
+    output = run.communicate(timeout=120)[0]
+    assert run.returncode == 143, output
+    (folder,) = tmp_path.glob("bench-*")
+    assert "interrupted (SIGTERM)" in output and f"--resume {folder}" in " ".join(output.split())
+
+    state = json.loads((folder / checkpoint.FILE).read_text())
+    assert not state["complete"] and checkpoint.status(folder) == {"complete": False, "units": len(state["units"])}
+    kept = pd.read_csv(folder / "bench.csv")
+    assert len(kept) == len(state["units"]) >= 2  # every finished row is in the written table
+    assert "Incomplete run" in (folder / "bench.md").read_text()
+    assert json.loads((folder / "bench.json").read_text())["complete"] is False
+
+    resumed = quartet("bench", "--resume", str(folder))
+    output = resumed.communicate(timeout=240)[0]
+    assert resumed.returncode == 0, output
+    assert "resuming" in output and "probing" not in output
+    final = pd.read_csv(folder / "bench.csv")
+    # numpy and jax eager and compiled on 2 workloads, and jax's compiled loop on both: 8 rows
+    assert len(final) == 8 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
+    assert checkpoint.status(folder)["complete"] and "Incomplete" not in (folder / "bench.md").read_text()
+    key = ["workload", "backend", "mode", "dtype"]
+    before = kept.set_index(key)["median_s"]
+    after = final.set_index(key)["median_s"].loc[before.index]
+    pd.testing.assert_series_equal(before, after)  # the finished rows were kept, not measured again
+
+
+def test_resume_names_what_it_cannot_resume(tmp_path):
+    with pytest.raises(ValueError, match="no progress.json there"):
+        checkpoint.Checkpoint.resume(tmp_path, "bench")
+    run = checkpoint.Checkpoint(tmp_path, "check", {"quick": True})
+    run.add("a", [{"x": 1.0}])
+    with pytest.raises(ValueError, match="holds a quartet check run, not quartet bench"):
+        checkpoint.Checkpoint.resume(tmp_path, "bench")
+    again = checkpoint.Checkpoint.resume(tmp_path, "check")
+    assert again.rows() == [{"x": 1.0}] and again.done("a") and not again.done("b")
+    again.save(complete=True)
+    with pytest.raises(ValueError, match="already complete"):
+        checkpoint.Checkpoint.resume(tmp_path, "check")
+
+
+def test_checkpoint_file_is_replaced_atomically(tmp_path):
+    """The file is whole after every add: a reader never sees a partial JSON document."""
+    run = checkpoint.Checkpoint(tmp_path, "bench", {})
+    for i in range(20):
+        run.add(str(i), [{"i": i, "row": "x" * 1000}])
+        assert len(json.loads((tmp_path / checkpoint.FILE).read_text())["units"]) == i + 1
+    assert [p.name for p in tmp_path.iterdir()] == [checkpoint.FILE]  # no temporary file left behind

@@ -536,6 +536,43 @@ def _print_bench(frame) -> None:
     console.print(table)
 
 
+# --- determinism --------------------------------------------------------------------------------
+
+
+def cmd_determinism(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from . import backends, determinism
+    from .report import frame_markdown, fresh_results_dir, write_atomically
+
+    names = _choices(args.backends, backends.NAMES, "backend(s)")
+    dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
+    targets = [(n, m, d) for n in names for m in backends.MODES[n] for d in dtypes]
+    rows, unavailable = [], []
+    with _progress() as progress:
+        task = progress.add_task("determinism", total=len(targets), cost=float("nan"))
+        for name, mode, dtype in targets:
+            progress.update(task, description=f"{name} {mode} {dtype}")
+            ok, reason = backends.framework_status(name)
+            if ok:
+                rows.append(determinism.measure(name, mode, dtype, runs=args.runs))
+            elif name not in unavailable:
+                unavailable.append(name)
+                progress.console.print(f"[dim]unavailable: {name}: {escape(reason)}[/]")
+            progress.advance(task)
+    frame = pd.DataFrame(rows).replace({True: "same bits", False: "DIFFERS"})
+    table = Table(title=f"bitwise equal: 2 calls in one process, {args.runs} fresh processes", title_justify="left")
+    for column in frame.columns:
+        table.add_column(column, no_wrap=column in ("backend", "mode", "dtype"))
+    for record in frame.itertuples(index=False):
+        table.add_row(*[f"[red]{v}[/]" if v == "DIFFERS" else str(v) for v in record])
+    console.print(table)
+    out = fresh_results_dir(args.out, "determinism")
+    write_atomically(out / "determinism.md", (frame_markdown(frame) + "\n").encode())
+    console.print(f"wrote {out / 'determinism.md'}")
+    return 0
+
+
 # --- code ---------------------------------------------------------------------------------------
 
 
@@ -657,6 +694,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
     bench_parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     bench_parser.set_defaults(func=cmd_bench)
+
+    det = sub.add_parser("determinism", help="which backends give the same bits run to run (same seed, same data)")
+    det.add_argument("--backends", default="numpy,torch,jax,tf", metavar="A,B")
+    det.add_argument("--dtypes", default="float32,float64", metavar="A,B")
+    det.add_argument("--runs", type=_positive_int, default=3, help="fresh processes per target")
+    det.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/determinism-<time>/")
+    det.set_defaults(func=cmd_determinism)
 
     code_parser = sub.add_parser("code", help="one concept of the course in all four implementations, side by side")
     code_parser.add_argument("concept", nargs="?", help="e.g. L_model_forward, cost, backward, relu")

@@ -92,11 +92,21 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
 def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
     """The scale each forward and gradient quantity's rounding error is measured against: the same
     computation on absolute values, max(|W[l]| |A[l-1]| + |b[l]|) for Z[l], max(|dZ[l]| |A[l-1]|^T / m)
-    for dW[l], with |dZ[L]| = |AL| + |Y| and |dZ[l]| = |W[l+1]|^T |dZ[l+1]| * |g'(Z[l])|. That is the
+    for dW[l], with |dZ[L]| = |AL| + |Y| and |dZ[l]| = |W[l+1]|^T |dZ[l+1]| * g_prime(Z[l]). That is the
     quantity rounding-error bounds are proportional to: it equals max |ref| when nothing cancels, and it
     keeps the comparison honest when a sum cancels to (nearly) zero, e.g. db[L] = mean(AL - Y) with
     AL = 0.5 and half the labels 1, which is exactly 0 in the reference and 1e-8 in float32."""
-    from reference_numpy.activations import BACKWARD
+    from reference_numpy.activations import BACKWARD, sigmoid
+
+    def g_prime(Z: np.ndarray) -> np.ndarray:
+        """The magnitude of computing g'(Z): 1 - tanh^2 and s (1 - s) are rounded at the scale of their
+        terms (1 + tanh^2, s (1 + s)), so a saturated unit's 0 in float32 against 6e-12 in float64 is rounding."""
+        if spec.hidden_activation == "tanh":
+            return 1 + np.tanh(Z) ** 2
+        if spec.hidden_activation == "sigmoid":
+            s = sigmoid(Z)[0]
+            return s * (1 + s)
+        return np.abs(BACKWARD[spec.hidden_activation](np.ones_like(Z), Z))
 
     spec, X, Y = case.spec, case.X, case.Y
     logistic = spec.kind == "logistic"
@@ -116,7 +126,7 @@ def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
         out[b] = float(dZ.sum(axis=1).max() / m)
         if l > 1:
             dA = np.abs(params[f"W{l}"]).T @ dZ  # (n[l-1], m)
-            dZ = np.abs(BACKWARD[spec.hidden_activation](dA, ref[f"Z{l - 1}"]))
+            dZ = dA * g_prime(ref[f"Z{l - 1}"])
     return out
 
 

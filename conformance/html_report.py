@@ -113,8 +113,9 @@ def bench_section(folder: Path | None, base: Path) -> str:
                              if r["status"] == "ok" else r["status"])  # fmt: skip
         rows.append(row)
     images = "".join(_img(p, p.stem) for p in sorted(folder.glob("*.png")))
-    return _incomplete(folder, "bench") + (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
-            f"</code>.</p>{_table(pd.DataFrame(rows))}{images}")  # fmt: skip
+    intro = (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
+             "</code>.</p>")  # fmt: skip
+    return _incomplete(folder, "bench") + intro + _table(pd.DataFrame(rows)) + images
 
 
 def replication_section(docs: Path) -> str:

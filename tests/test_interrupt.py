@@ -69,7 +69,7 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
 
 
 def test_resume_names_what_it_cannot_resume(tmp_path):
-    with pytest.raises(ValueError, match="no progress.json there"):
+    with pytest.raises(ValueError, match=r"no progress\.json there"):
         checkpoint.Checkpoint.resume(tmp_path, "bench")
     run = checkpoint.Checkpoint(tmp_path, "check", {"quick": True})
     run.add("a", [{"x": 1.0}])

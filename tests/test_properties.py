@@ -84,7 +84,8 @@ def test_random_networks_conform(name, mode):
     ok, reason = backends.framework_status(name)
     if not ok:
         pytest.skip(reason)
-    share = {("torch", "compiled"): TORCH_COMPILED_SHARE, ("jax", "eager"): JAX_EAGER_SHARE}.get((name, mode), SHARE[mode])
+    special = {("torch", "compiled"): TORCH_COMPILED_SHARE, ("jax", "eager"): JAX_EAGER_SHARE}
+    share = special.get((name, mode), SHARE[mode])
     failing: list[dict] = []
 
     @settings(max_examples=max(1, round(settings.default.max_examples * share)))

@@ -90,7 +90,7 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
 
 
 def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
-    """The scale each forward and gradient quantity's rounding error is measured against: the same
+    """The scale each forward, cost and gradient quantity's rounding error is measured against: the same
     computation on absolute values, max(|W[l]| |A[l-1]| + |b[l]|) for Z[l], max(|dZ[l]| |A[l-1]|^T / m)
     for dW[l], with |dZ[L]| = |AL| + |Y| and |dZ[l]| = |W[l+1]|^T |dZ[l+1]| * g_prime(Z[l]). That is the
     quantity rounding-error bounds are proportional to: it equals max |ref| when nothing cancels, and it
@@ -119,6 +119,9 @@ def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
         slope = 0.25 if l == L or spec.hidden_activation == "sigmoid" else 1.0  # max |g'|
         out[f"Z{l}"] = float(Z.max())
         out["AL" if l == L else f"A{l}"] = max(float(A[l].max()), slope * out[f"Z{l}"])
+    # the cost moves by |AL - Y| per unit of Z[L]: Z[L]'s own rounding, at the scale of |W||A|, bounds
+    # how well any implementation can know a small cost (z = -14, y = 0: J = 7.7e-7, dJ/dz = 7.7e-7)
+    out["cost"] = float(np.sum(np.abs(ref["AL"] - Y) * Z) / m)
     dZ = A[L] + np.abs(Y)  # (1, m): |AL - Y| before cancellation
     for l in range(L, 0, -1):
         w, b = ("dw", "db") if logistic else (f"dW{l}", f"db{l}")
@@ -128,6 +131,37 @@ def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
             dA = np.abs(params[f"W{l}"]).T @ dZ  # (n[l-1], m)
             dZ = dA * g_prime(ref[f"Z{l - 1}"])
     return out
+
+
+KINKED = ("relu", "leaky_relu")
+
+
+def kink_margin(case: Case, steps: int = 0) -> float:
+    """How far the pre-activations stay from ReLU's kink, in units of their layer's scale: the smallest
+    |Z[l]| / max(|W[l]| |A[l-1]| + |b[l]|) over every hidden Z[l] entry that is not exactly 0, at the
+    initial weights and after each of `steps` steps of the float64 reference (inf without a kink).
+
+    Where this is below the forward tolerance, rounding alone can put a unit on either side of the kink:
+    its derivative jumps from 1 to 0 (0.01 for leaky ReLU), and float32 and float64, or two float32
+    backends, legitimately take different branches. No tolerance can hold there; exact zeros are fine,
+    every backend computes them exactly."""
+    if case.spec.kind == "logistic" or case.spec.hidden_activation not in KINKED or case.spec.L == 1:
+        return float("inf")
+    from reference_numpy.deep import L_model_forward, train_step
+
+    params = {k: v.astype(np.float64) for k, v in case.params.items()}
+    smallest = float("inf")
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps + 1):
+            _, caches = L_model_forward(case.X, params, case.spec.hidden_activation)
+            for (A_prev, W, b), Z in caches[:-1]:  # the hidden layers
+                scale = float(np.max(np.abs(W) @ np.abs(A_prev) + np.abs(b)))
+                nonzero = np.abs(Z[Z != 0])
+                if nonzero.size and scale > 0:
+                    smallest = min(smallest, float(nonzero.min()) / scale)
+            if step < steps:
+                params, _ = train_step(params, case.X, case.Y, case.learning_rate, case.spec.hidden_activation)
+    return smallest
 
 
 def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[float, float]:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from conformance import backends, compare
 from conformance.spec import ModelSpec
+from conformance.tolerances import tolerance
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
 
 REGRESSIONS = Path(__file__).parent / "regressions" / "properties.json"
@@ -63,6 +64,14 @@ def build_case(example: dict) -> compare.Case:
     return case
 
 
+def ill_conditioned(example: dict) -> bool:
+    """A hidden pre-activation within rounding distance of ReLU's kink (compare.kink_margin): the branch
+    taken depends on rounding, so no tolerance holds and the example says nothing about conformance."""
+    case = build_case(example)
+    dtype = example["target"][2]
+    return compare.kink_margin(case, max(STEPS)) < tolerance("Z1", dtype, case.spec, case.m).rtol
+
+
 def check(example: dict) -> None:
     """The engine's rows for this example on its target; an AssertionError lists the failing rows."""
     name, mode, dtype = example["target"]
@@ -74,7 +83,7 @@ def check(example: dict) -> None:
 
 def save_regression(example: dict) -> None:
     saved = json.loads(REGRESSIONS.read_text()) if REGRESSIONS.exists() else []
-    if example not in saved:
+    if all({k: v for k, v in e.items() if k != "expect"} != example for e in saved):
         REGRESSIONS.parent.mkdir(exist_ok=True)
         REGRESSIONS.write_text(json.dumps([*saved, example], indent=1) + "\n")
 
@@ -92,6 +101,7 @@ def test_random_networks_conform(name, mode):
     @given(examples(name, mode))
     def conforms(example):
         note(f"example: {json.dumps(example)}")
+        assume(not ill_conditioned(example))
         try:
             check(example)
         except Exception:
@@ -112,6 +122,11 @@ def _saved() -> list[dict]:
 
 @pytest.mark.parametrize("example", _saved(), ids=lambda e: f"{'-'.join(e['target'])}-{e['layer_dims']}")
 def test_saved_regressions(example):
+    """Each entry failed once; "expect": "ill-conditioned" marks one that failed because rounding chose
+    a different side of ReLU's kink, which the property test must now recognise and set aside."""
+    if example.get("expect") == "ill-conditioned":
+        assert ill_conditioned(example)
+        return
     ok, reason = backends.framework_status(example["target"][0])
     if not ok:
         pytest.skip(reason)

@@ -112,13 +112,17 @@ def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
     logistic = spec.kind == "logistic"
     params = {"W1": case.params["w"].T, "b1": case.params["b"]} if logistic else case.params
     L, m = spec.L, case.m
-    A = [np.abs(X)] + [np.abs(ref[f"A{l}"]) for l in range(1, L)] + [np.abs(ref["AL"])]  # |A[0]| ... |A[L]|
+    # A[l]'s scale, entry by entry: |A[l]|, or |g'| times its Z's scale where that is larger (an error
+    # made in Z[l] reaches A[l] and the next product; a sum that cancelled in Z[l] keeps its scale)
+    A = [np.abs(X)]  # (n[0], m)
     out = {}
     for l in range(1, L + 1):
         Z = np.abs(params[f"W{l}"]) @ A[l - 1] + np.abs(params[f"b{l}"])  # (n[l], m)
         slope = 0.25 if l == L or spec.hidden_activation == "sigmoid" else 1.0  # max |g'|
+        Al = np.abs(ref["AL" if l == L else f"A{l}"])  # (n[l], m)
+        A.append(Al if l == L else np.maximum(Al, slope * Z))  # AL's own error is at most u AL: |AL| as is
         out[f"Z{l}"] = float(Z.max())
-        out["AL" if l == L else f"A{l}"] = max(float(A[l].max()), slope * out[f"Z{l}"])
+        out["AL" if l == L else f"A{l}"] = max(float(Al.max()), slope * out[f"Z{l}"])
     # the cost moves by |AL - Y| per unit of Z[L]: Z[L]'s own rounding, at the scale of |W||A|, bounds
     # how well any implementation can know a small cost (z = -14, y = 0: J = 7.7e-7, dJ/dz = 7.7e-7)
     out["cost"] = float(np.sum(np.abs(ref["AL"] - Y) * Z) / m)

@@ -20,7 +20,7 @@ from .spec import ModelSpec
 
 CASES = {  # a small course-like net (latency-bound) and a wide one (split across threads by the BLAS)
     "deep[64,20,7,5,1] m=209": (ModelSpec("deep", (64, 20, 7, 5, 1), "relu"), 209),
-    "wide[512,512,1] m=2048": (ModelSpec("deep", (512, 512, 1), "tanh"), 2048),
+    "wide[256,256,1] m=1024": (ModelSpec("deep", (256, 256, 1), "tanh"), 1024),
 }
 STEPS = 100
 

@@ -194,3 +194,13 @@ def test_train_on_cat_with_a_directory_lacking_the_files_names_them(capsys, tmp_
     text = " ".join(out.split())
     assert code == 2
     assert "no file" in text and "train_catvnoncat.h5" in text and "holds the .h5 files []" in text
+
+
+def test_determinism_numpy_gives_the_same_bits_in_fresh_processes(capsys, tmp_path):
+    code, out = run_cli(capsys, "determinism", "--backends", "numpy", "--dtypes", "float64", "--runs", "2",
+                        "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, out
+    (folder,) = tmp_path.glob("determinism-*")
+    table = (folder / "determinism.md").read_text()
+    assert "| numpy | eager | float64 | same bits | same bits | same bits | same bits |" in table
+    assert "DIFFERS" not in table

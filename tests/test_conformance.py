@@ -71,3 +71,20 @@ def test_exact_zeros_at_the_kink_are_in_the_data():
     case = compare.make_case(ModelSpec("deep", (8, 5, 4, 1), "relu"))
     forward = backends.load_backend("numpy", case.spec).forward(case.params, case.X)
     assert (forward["Z1"][:, 0] == 0).all() and (forward["Z2"][:, 0] == 0).all()
+
+
+def test_a_sum_that_cancels_is_compared_at_the_scale_of_its_terms():
+    """db[L] = mean(AL - Y) is exactly 0 with AL = 0.5 and balanced labels: float32's 1e-8 there is
+    rounding (measured against the terms' 0.5), a 1e-3 is a wrong gradient, and both are judged so."""
+    spec = ModelSpec("deep", (3, 2, 1), "relu")
+    case = compare.make_case(spec, m=8)
+    case.params = {k: np.zeros_like(v) for k, v in case.params.items()}  # every AL = 0.5
+    case.Y = (np.arange(8) % 2).reshape(1, 8).astype(np.float64)
+    ref = compare.measure(backends.load_backend("numpy", spec, "eager", "float64"), case, steps=(1,))
+    assert ref["db2"].item() == 0.0
+    labels = dict(backend="numpy", mode="eager", dtype="float32", device="cpu")
+    for offset, passes in ((1e-8, True), (1e-3, False)):
+        got = {**ref, "db2": ref["db2"] + offset}
+        rows = {r["quantity"]: r for r in compare.compare(got, ref, case, labels, "numpy/float64")}
+        assert rows["db2"]["passed"] is passes, rows["db2"]
+        assert np.isfinite(rows["db2"]["max_rel_err"])

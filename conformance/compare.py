@@ -125,7 +125,8 @@ def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
         out["AL" if l == L else f"A{l}"] = max(float(Al.max()), slope * out[f"Z{l}"])
     # the cost moves by |AL - Y| per unit of Z[L]: Z[L]'s own rounding, at the scale of |W||A|, bounds
     # how well any implementation can know a small cost (z = -14, y = 0: J = 7.7e-7, dJ/dz = 7.7e-7)
-    out["cost"] = float(np.sum(np.abs(ref["AL"] - Y) * Z) / m)
+    ZL = ref[f"Z{L}"]  # |dJ/dz| = |sigmoid(z) - y| without the cancellation: sigmoid(-z) where y = 1
+    out["cost"] = float(np.sum(np.where(Y == 1, sigmoid(-ZL)[0], sigmoid(ZL)[0]) * Z) / m)
     dZ = A[L] + np.abs(Y)  # (1, m): |AL - Y| before cancellation
     for l in range(L, 0, -1):
         w, b = ("dw", "db") if logistic else (f"dW{l}", f"db{l}")

@@ -83,14 +83,15 @@ def compute_cost(AL: jax.Array, Y: jax.Array) -> jax.Array:
 
 
 def compute_cost_from_logits(ZL: jax.Array, Y: jax.Array) -> jax.Array:
-    """The same J from the logits ZL, 0-d: per sample softplus(z) - z y, where
-    softplus(z) = log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)) is finite for every z.
+    """The same J from the logits ZL, 0-d: the course's formula with log(AL) = log_sigmoid(z) and
+    log(1 - AL) = log_sigmoid(-z), each -softplus(-z), finite for every z.
 
-    JAX has no fused cross-entropy-with-logits op. jax.nn.softplus computes exactly the reference's
-    max(z, 0) + log1p(exp(-|z|)) but has its own derivative, sigmoid(z); written out with
-    jnp.maximum and jnp.abs, autodiff would give 0.5 + (-0.5) = 0 instead of 0.5 at z == 0."""
+    JAX has no fused cross-entropy-with-logits op. Written out with jnp.maximum and jnp.abs, autodiff
+    would give 0.5 + (-0.5) = 0 instead of 0.5 at z == 0; jax.nn.softplus has its own derivative.
+    softplus(z) - z y is exact too in algebra, but for y = 1 and a large z it subtracts z from
+    z + 1e-26 and returns 0 (found by the property tests); log_sigmoid keeps that small loss."""
     m = Y.shape[1]
-    losses = jax.nn.softplus(ZL) - ZL * Y  # (1, m)
+    losses = -(Y * jax.nn.log_sigmoid(ZL) + (1 - Y) * jax.nn.log_sigmoid(-ZL))  # (1, m)
     return jnp.sum(losses) / m
 
 

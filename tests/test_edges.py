@@ -142,3 +142,18 @@ def test_the_tenfold_rule(first):
     for bad in (float("nan"), float("inf")):
         with pytest.raises(backends.TrainingDiverged, match=f"cost {bad}"):
             backends.check_divergence(3, bad, first, 0.1)
+
+
+@pytest.mark.parametrize("name", backends.NAMES)
+def test_small_losses_of_confident_right_answers_are_kept(name):
+    """z = +-14, +-59 with the right label: losses 8e-7 and 2e-26, which log(1 + x) and softplus(z) - z y
+    lose (the property tests found both in framework idioms)."""
+    _available(name)
+    spec = ModelSpec("logistic", (1, 1))
+    X = np.array([[14.0, -14.0, 59.0, -59.0]])  # (1, m): w = 1, b = 0 makes Z = X
+    Y = np.array([[1.0, 0.0, 1.0, 0.0]])
+    params = {"w": np.ones((1, 1)), "b": np.zeros((1, 1))}
+    exact = np.mean(np.log1p(np.exp(-np.abs(X))))
+    for dtype, rel in (("float64", 1e-14), ("float32", 1e-5)):
+        cost = backends.load_backend(name, spec, dtype=dtype).cost(params, X, Y)
+        assert cost == pytest.approx(exact, rel=rel), (dtype, cost, exact)

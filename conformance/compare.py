@@ -192,11 +192,14 @@ def compare(
     labels: dict,
     against: str,
     drift: dict[str, float] | None = None,
+    only: Iterable[str] | None = None,
 ) -> list[dict]:
-    """One row per quantity of `ref`; a quantity missing from `got` fails."""
+    """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails."""
     scales = magnitudes(case, ref)
     rows = []
     for quantity, ref_value in ref.items():
+        if only is not None and quantity not in only:
+            continue
         tol = tolerance(
             quantity,
             labels["dtype"],

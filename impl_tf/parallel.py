@@ -1,0 +1,144 @@
+"""Data-parallel training with tf.distribute.MirroredStrategy: N replicas in one process, each with
+one block of the batch's columns and a copy of the parameters, their gradients summed by the
+replica context's all_reduce. The oracle is reference_numpy/parallel.py.
+
+On a CPU, tf.config.set_logical_device_configuration splits the one physical CPU into N logical
+devices (before TensorFlow starts its runtime), and the strategy mirrors over them. On several
+machines, MultiWorkerMirroredStrategy runs the same replica function with the cluster described in
+TF_CONFIG; the step below does not change.
+
+Each replica computes the ordinary L_model_grads on its m_k columns (the mean over them), weighs the
+result by m_k / m, and the all_reduce sums: the full-batch gradient, uneven splits included. (Keras
+does the same by scaling each replica's loss by the global batch size, tf.nn.compute_average_loss.)
+"""
+
+import statistics
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from .arrays import TF_DTYPES, to_numpy
+from .deep import L_model_grads, update_parameters
+
+
+def logical_cpus(workers: int) -> list[str]:
+    """Split the CPU into `workers` logical devices; must run before TensorFlow's runtime starts."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * workers)
+    except RuntimeError as err:  # the runtime is up: keep what it has if that is enough
+        if len(tf.config.list_logical_devices("CPU")) < workers:
+            raise RuntimeError(f"{workers} logical CPUs are needed, TensorFlow was started with "
+                               f"{len(tf.config.list_logical_devices('CPU'))}: {err}") from err  # fmt: skip
+    return [d.name for d in tf.config.list_logical_devices("CPU")[:workers]]
+
+
+def make_strategy(workers: int) -> tf.distribute.MirroredStrategy:
+    """A MirroredStrategy over `workers` logical CPUs (or the GPUs, when there are that many)."""
+    gpus = tf.config.list_physical_devices("GPU")  # physical: listing logical devices would start the runtime
+    if len(gpus) >= workers:
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")[:workers]]
+    else:
+        devices = logical_cpus(workers)
+    # on CPUs the cross-device sum is a plain reduction on one device; NCCL is for GPUs
+    cross = None if gpus else tf.distribute.ReductionToOneDevice()
+    return tf.distribute.MirroredStrategy(devices, cross_device_ops=cross)
+
+
+def shard(strategy: tf.distribute.Strategy, X: tf.Tensor, Y: tf.Tensor):
+    """Per-replica values: replica k gets X_k (n_x, m_k), Y_k (1, m_k), contiguous blocks, the first
+    m % N one column longer; and the full m, which every replica needs for its weight."""
+    m, workers = int(X.shape[1]), strategy.num_replicas_in_sync
+    sizes = [m // workers + (k < m % workers) for k in range(workers)]
+    X_parts, Y_parts = tf.split(X, sizes, axis=1), tf.split(Y, sizes, axis=1)
+
+    def part(context):  # a tf.distribute.experimental.ValueContext
+        k = context.replica_id_in_sync_group
+        return X_parts[k], Y_parts[k]
+
+    X_k, Y_k = strategy.experimental_distribute_values_from_function(part)
+    return X_k, Y_k, m
+
+
+def data_parallel_grads(X_k: tf.Tensor, Y_k: tf.Tensor, m: int, parameters: dict[str, tf.Tensor],
+                        hidden_activation: str = "relu") -> tuple[dict[str, tf.Tensor], tf.Tensor]:  # fmt: skip
+    """Inside one replica: its gradients and cost, weighted by m_k / m, summed over the replicas."""
+    grads, cost = L_model_grads(parameters, X_k, Y_k, hidden_activation)  # this replica's mean
+    share = tf.cast(tf.shape(X_k)[1], X_k.dtype) / m  # m_k / m
+    context = tf.distribute.get_replica_context()
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, ({k: share * g for k, g in grads.items()}, share * cost))
+
+
+def data_parallel_train_step(strategy: tf.distribute.Strategy, hidden_activation: str = "relu"):
+    """step(parameters, X_k, Y_k, m, learning_rate) -> (parameters, cost): one tf.function that runs
+    the replica step on every replica (strategy.run) and returns replica 0's copy, which all share."""
+
+    def replica_step(X_k, Y_k, m, parameters, learning_rate):
+        grads, cost = data_parallel_grads(X_k, Y_k, m, parameters, hidden_activation)
+        return update_parameters(parameters, grads, learning_rate), cost
+
+    @tf.function
+    def step(parameters, X_k, Y_k, m, learning_rate):
+        out = strategy.run(replica_step, args=(X_k, Y_k, m, parameters, learning_rate))
+        return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
+
+    return step
+
+
+def data_parallel_L_layer_model(
+    X: tf.Tensor,
+    Y: tf.Tensor,
+    parameters: dict[str, tf.Tensor],
+    learning_rate: float,
+    num_iterations: int,
+    strategy: tf.distribute.Strategy,
+    hidden_activation: str = "relu",
+    record_every: int = 100,
+) -> tuple[dict[str, tf.Tensor], list[float]]:
+    """Full-batch gradient descent with the columns split over the strategy's replicas."""
+    X_k, Y_k, m = shard(strategy, X, Y)
+    step = data_parallel_train_step(strategy, hidden_activation)
+    rate, m = tf.constant(learning_rate, X.dtype), tf.constant(m, X.dtype)
+    costs = []
+    for i in range(num_iterations):
+        parameters, cost = step(parameters, X_k, Y_k, m, rate)
+        if i % record_every == 0:
+            costs.append(float(cost))
+    return parameters, costs
+
+
+def run_data_parallel(jobs: list[dict]) -> list[dict]:
+    """Every job on jobs[0]["workers"] replicas: grads and cost at the start, parameters and costs
+    after num_iterations steps (as NumPy); with time_steps, the median seconds per step."""
+    strategy = make_strategy(jobs[0]["workers"])
+    return [_run(job, strategy) for job in jobs]
+
+
+def _run(job: dict, strategy: tf.distribute.Strategy) -> dict:
+    dtype, act, lr = TF_DTYPES[job["dtype"]], job["hidden_activation"], job["learning_rate"]
+    X, Y = tf.constant(job["X"], dtype), tf.constant(job["Y"], dtype)
+    parameters = {k: tf.constant(v, dtype) for k, v in job["parameters"].items()}
+    X_k, Y_k, m = shard(strategy, X, Y)
+    m_ = tf.constant(m, dtype)
+
+    @tf.function
+    def grads_at(parameters):
+        out = strategy.run(data_parallel_grads, args=(X_k, Y_k, m_, parameters, act))
+        return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
+
+    grads, cost = grads_at(parameters)
+    final, costs = data_parallel_L_layer_model(X, Y, parameters, lr, job["num_iterations"], strategy, act, 1)
+    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
+    if job.get("time_steps"):
+        step, p, rate = data_parallel_train_step(strategy, act), final, tf.constant(lr, dtype)
+        times = []
+        for i in range(job["time_steps"] + 2):  # two warm-up steps (the first traces)
+            start = time.perf_counter()
+            p, c = step(p, X_k, Y_k, m_, rate)
+            c.numpy()  # wait for it
+            if i >= 2:
+                times.append(time.perf_counter() - start)
+        result.update(step_s=statistics.median(times), comm_s=None, steps=len(times))
+    result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
+    return result

@@ -32,8 +32,9 @@ def make_mesh(workers: int) -> jax.sharding.Mesh:
     """A one-axis mesh, "batch", over the first `workers` devices."""
     devices = jax.devices()
     if len(devices) < workers:
-        raise RuntimeError(f"{workers} workers need {workers} devices, jax sees {len(devices)}: on a CPU set "
-                           f"XLA_FLAGS=--xla_force_host_platform_device_count={workers} before importing jax")  # fmt: skip
+        flag = f"XLA_FLAGS=--xla_force_host_platform_device_count={workers}"
+        raise RuntimeError(f"{workers} workers need {workers} devices, jax sees {len(devices)}: on a CPU set {flag} "
+                           "before importing jax")  # fmt: skip
     return jax.make_mesh((workers,), ("batch",), devices=devices[:workers])
 
 

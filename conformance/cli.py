@@ -272,20 +272,119 @@ def _interrupted(out: Path, err: KeyboardInterrupt, done: int, total: int, comma
 RESUME_HELP = "finish an interrupted run in DIR (with its own settings; other options are ignored)"
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _finish_check(checkpoint, skipped: list[dict], settings: dict, out: Path, interrupted, total: int,
+                  device: str) -> int:  # fmt: skip
+    """The table, the files and the exit status of a check run from its finished rows."""
     import pandas as pd
+
+    from . import compare
+    from .report import write_check
+
+    frame = pd.DataFrame(checkpoint.rows(), columns=compare.COLUMNS).drop_duplicates(
+        subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
+    )
+    frame["passed"] = frame["passed"].astype(bool)
+    result = compare.MatrixResult(frame, skipped)
+    summary = compare.summary(frame)
+
+    columns = list(dict.fromkeys(summary["column"]))
+    table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
+                  "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
+    for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
+        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
+    for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
+        cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
+        drift = rows["f32_drift"].max()
+        short_dtype = dtype.replace("float", "f")
+        table.add_row(
+            name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else _short(drift)
+        )
+    if len(summary):
+        console.print(table)
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for skip in skipped:
+        reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
+    for (name, reason), which in reasons.items():
+        console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
+    pair_rows = frame[frame["against"] != "numpy/float64"]
+    if len(pair_rows):
+        console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
+                      f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
+    paths = write_check(result, summary, out, environment.environment(), {**settings, "complete": not interrupted})
+    checkpoint.save(complete=not interrupted)
+    if interrupted:
+        return _interrupted(out, interrupted, len(checkpoint.units), total, "check")
+    failed = int((~frame["passed"]).sum())
+    if not len(frame):
+        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
+        return 2
+    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
+                  f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
+    if failed:
+        bad = frame[~frame["passed"]].head(10)
+        for r in bad.itertuples():
+            console.print(
+                f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {r.max_rel_err:.2e} > {r.tolerance:.2e}"
+            )
+    return 1 if failed else 0
+
+
+def _check_parallel(args: argparse.Namespace, checkpoint) -> int:
+    """check --workers N: each framework's data-parallel training on N workers against the single-process
+    full batch (conformance/parallel.py), even and uneven splits, through the same engine."""
+    from . import backends, parallel
+    from .checkpoint import Checkpoint, interruptible
+    from .report import fresh_results_dir
+
+    if checkpoint is None:
+        if args.device != "cpu":
+            raise UsageError("check --workers runs on the CPU (processes, logical devices); --device gpu is not "
+                             "supported with it")  # fmt: skip
+        settings = dict(backends=_choices(args.backends, backends.NAMES, "backend(s)"),
+                        dtypes=_choices(args.dtypes, backends.DTYPES, "dtype(s)"), workers=args.workers,
+                        device="cpu", steps=parallel.STEPS)  # fmt: skip
+        checkpoint = Checkpoint(fresh_results_dir(args.out, "check"), "check", settings)
+        checkpoint.save()
+    settings, out = checkpoint.settings, checkpoint.folder
+    cases = parallel.default_cases()
+    names = settings["backends"]
+    console.print(f"[bold]check[/] data parallel = full batch: {settings['workers']} workers, {names}, "
+                  f"{len(cases)} cases (m = 12 and 13), {parallel.STEPS} steps")  # fmt: skip
+    skipped, interrupted = [], None
+    with _progress() as progress, interruptible():
+        task = progress.add_task("data parallel", total=len(names), cost=float("nan"))
+        try:
+            for name in names:
+                key = f"{name}/{settings['workers']} workers"
+                if not checkpoint.done(key):
+                    progress.update(task, description=f"{name} {settings['workers']} workers")
+                    frame, skips = parallel.check(cases, [name], [settings["workers"]], settings["dtypes"])
+                    skipped += skips
+                    if not skips:
+                        checkpoint.add(key, frame.to_dict("records"))
+                progress.advance(task)
+        except KeyboardInterrupt as err:
+            interrupted = err
+    return _finish_check(checkpoint, skipped, settings, out, interrupted, len(names), "cpu")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
 
     from . import backends, compare
     from .checkpoint import Checkpoint, interruptible
-    from .report import fresh_results_dir, write_check
+    from .report import fresh_results_dir
     from .spec import ModelSpec
 
     if args.resume:
         checkpoint = Checkpoint.resume(args.resume, "check")
+        if "workers" in checkpoint.settings:
+            return _check_parallel(args, checkpoint)
         settings = checkpoint.settings
         names, modes, dtypes, device = settings["backends"], settings["modes"], settings["dtypes"], settings["device"]
         quick, out = settings["quick"], Path(args.resume)
     else:
+        if args.workers:
+            return _check_parallel(args, None)
         names = _choices(args.backends, backends.NAMES, "backend(s)")
         dtypes = _choices(args.dtypes, backends.DTYPES, "dtype(s)")
         modes = _choices(args.modes, ("eager", "compiled", "function"), "mode(s)")
@@ -339,53 +438,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         except KeyboardInterrupt as err:
             interrupted = err
 
-    frame = pd.DataFrame(checkpoint.rows(), columns=compare.COLUMNS).drop_duplicates(
-        subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
-    )
-    frame["passed"] = frame["passed"].astype(bool)
-    result = compare.MatrixResult(frame, skipped)
-    summary = compare.summary(frame)
-
-    columns = list(dict.fromkeys(summary["column"]))
-    table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
-                  "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
-    for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
-        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
-    for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
-        cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
-        drift = rows["f32_drift"].max()
-        short_dtype = dtype.replace("float", "f")
-        table.add_row(
-            name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else _short(drift)
-        )
-    if len(summary):
-        console.print(table)
-    reasons: dict[tuple[str, str], list[str]] = {}
-    for skip in skipped:
-        reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
-    for (name, reason), which in reasons.items():
-        console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
-    pair_rows = frame[frame["against"] != "numpy/float64"]
-    if len(pair_rows):
-        console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
-                      f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
-    paths = write_check(result, summary, out, environment.environment(), {**settings, "complete": not interrupted})
-    checkpoint.save(complete=not interrupted)
-    if interrupted:
-        return _interrupted(out, interrupted, len(checkpoint.units), total, "check")
-    failed = int((~frame["passed"]).sum())
-    if not len(frame):
-        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
-        return 2
-    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
-                  f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
-    if failed:
-        bad = frame[~frame["passed"]].head(10)
-        for r in bad.itertuples():
-            console.print(
-                f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {r.max_rel_err:.2e} > {r.tolerance:.2e}"
-            )
-    return 1 if failed else 0
+    return _finish_check(checkpoint, skipped, settings, out, interrupted, total, device)
 
 
 # --- bench --------------------------------------------------------------------------------------
@@ -677,6 +730,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     check.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     check.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/check-<time>/")
+    check.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                       help="instead: data-parallel training on N workers against the full batch (CPU)")  # fmt: skip
     check.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     check.set_defaults(func=cmd_check)
 

@@ -1,0 +1,68 @@
+"""Data parallel = full batch: the NumPy split-and-sum oracle, and PyTorch (torch.distributed over gloo),
+JAX (a Mesh of CPU devices) and TensorFlow (MirroredStrategy over logical CPUs) with 2 workers, even
+and uneven splits, float32 and float64, through the conformance engine."""
+
+import numpy as np
+import pytest
+
+from conformance import compare, parallel
+from conformance.spec import ModelSpec
+from reference_numpy import deep
+from reference_numpy import parallel as oracle
+
+
+def full_batch(case: compare.Case) -> tuple[dict, float]:
+    AL, caches = deep.L_model_forward(case.X, case.params, case.spec.hidden_activation)
+    grads = deep.L_model_backward(AL, case.Y, caches, case.spec.hidden_activation, need_dA0=False)
+    return grads, deep.compute_cost_from_logits(caches[-1][1], case.Y)
+
+
+@pytest.mark.parametrize("m", [12, 13])
+@pytest.mark.parametrize("workers", [1, 2, 3, 4, 5])
+def test_split_and_sum_is_the_full_batch(m, workers):
+    case = compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "relu"), m=m)
+    grads, cost = oracle.data_parallel_grads(case.params, case.X, case.Y, workers, "relu")
+    expected, expected_cost = full_batch(case)
+    assert cost == pytest.approx(expected_cost, rel=1e-15)
+    for key, g in grads.items():
+        np.testing.assert_allclose(g, expected[key], rtol=1e-13, atol=1e-17)
+
+
+def test_averaging_the_workers_would_be_wrong_for_an_uneven_split():
+    """The weights m_k / m matter: a plain mean of 2 workers' gradients over 13 columns (7 and 6) is
+    not the full-batch gradient, which is why every implementation weighs before it sums."""
+    case = compare.make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13)
+    shards = oracle.shard(case.X, case.Y, 2)
+    assert [X_k.shape[1] for X_k, _ in shards] == [7, 6]
+    per_worker = []
+    for X_k, Y_k in shards:
+        AL, caches = deep.L_model_forward(X_k, case.params, "tanh")
+        per_worker.append(deep.L_model_backward(AL, Y_k, caches, "tanh", need_dA0=False))
+    mean = (per_worker[0]["dW1"] + per_worker[1]["dW1"]) / 2
+    expected, _ = full_batch(case)
+    assert not np.allclose(mean, expected["dW1"], rtol=1e-6)
+    weighted, _ = oracle.data_parallel_grads(case.params, case.X, case.Y, 2, "tanh")
+    np.testing.assert_allclose(weighted["dW1"], expected["dW1"], rtol=1e-13)
+
+
+def test_more_workers_than_samples_is_named():
+    case = compare.make_case(ModelSpec("logistic", (3, 1)), m=3)
+    with pytest.raises(ValueError, match="workers must be between 1 and m = 3, got 4"):
+        parallel.job(case, 4, "float64")
+    with pytest.raises(ValueError, match="workers must be between 1 and m = 3, got 4"):
+        oracle.shard(case.X, case.Y, 4)
+
+
+def test_every_framework_with_two_workers_equals_the_full_batch():
+    """Logistic regression and a deep net, m = 12 (even) and 13 (uneven), float32 and float64: the
+    gradients, the cost and 10 steps of training, each framework in its own processes or devices."""
+    frame, skipped = parallel.check(parallel.default_cases(), workers=(2,))
+    for skip in skipped:
+        print(f"skipped {skip['backend']}: {skip['reason']}")  # shown with -rP; the others still checked
+    assert len(frame) and frame["passed"].all(), frame[~frame["passed"]].to_string()
+    checked = set(frame["backend"])
+    assert "numpy" in checked and checked | {s["backend"] for s in skipped} == set(parallel.NAMES)
+    assert set(frame["mode"]) == {"2 workers"} and set(frame["dtype"]) == {"float32", "float64"}
+    assert {"dW1", "db2", "dw", "db", "cost", "params@10", "cost@10"} <= set(frame["quantity"])
+    uneven = frame[frame["model"].str.startswith("deep") & (frame["quantity"] == "params@10")]
+    assert len(uneven) == 2 * 2 * len(checked)  # m = 12 and 13, two dtypes, every framework

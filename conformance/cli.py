@@ -18,6 +18,7 @@ from reference_numpy.initializers import SCHEMES
 
 from . import course, datasets, environment
 from .backends import check_divergence
+from .report import INCOMPLETE
 
 console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
@@ -444,11 +445,94 @@ def cmd_check(args: argparse.Namespace) -> int:
 # --- bench --------------------------------------------------------------------------------------
 
 
+def _workers_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise UsageError(f"--workers takes worker counts separated by commas (e.g. 1,2), got {text!r}")
+    return sorted(set(values))
+
+
+def _bench_parallel(args: argparse.Namespace, checkpoint) -> int:
+    """bench --workers 1,2: seconds per data-parallel step, speed-up and efficiency per framework."""
+    import pandas as pd
+
+    from . import backends, parallel
+    from .checkpoint import interruptible
+    from .report import frame_markdown, fresh_results_dir, write_atomically
+
+    if checkpoint is None:
+        from .checkpoint import Checkpoint
+
+        names = [n for n in _choices(args.backends, backends.NAMES, "backend(s)") if n != "numpy"]
+        settings = dict(backends=names, workers=_workers_list(args.workers),
+                        dtypes=_choices(args.dtypes, backends.DTYPES, "dtype(s)"), quick=args.quick)  # fmt: skip
+        checkpoint = Checkpoint(fresh_results_dir(args.out, "bench"), "bench", settings)
+        checkpoint.save()
+    settings, out = checkpoint.settings, checkpoint.folder
+    steps = 3 if settings["quick"] else 10
+    workloads = [w.name for w in parallel.bench_workloads(settings["quick"])]
+    console.print(f"[bold]bench[/] data parallel: {settings['backends']} on {settings['workers']} workers, one "
+                  f"thread each, {steps} timed steps; workloads {workloads}")  # fmt: skip
+    plan = [(n, w) for w in settings["workers"] for n in settings["backends"]]
+    interrupted = None
+    with _progress() as progress, interruptible():
+        task = progress.add_task("data parallel", total=len(plan), cost=float("nan"))
+        try:
+            for name, workers in plan:
+                key = f"{name}/{workers} workers"
+                if not checkpoint.done(key):
+                    progress.update(task, description=f"{name} {workers} workers")
+                    rows = parallel.bench([name], [workers], settings["dtypes"], steps,
+                                          parallel.bench_workloads(settings["quick"]))  # fmt: skip
+                    checkpoint.add(key, rows)
+                progress.advance(task)
+        except KeyboardInterrupt as err:
+            interrupted = err
+    columns = ["workload", "m", "backend", "dtype", "workers", "threads", "step_s", "speedup", "efficiency",
+               "comm_s", "comm_share", "check_err", "check_tol", "status"]  # fmt: skip
+    frame = pd.DataFrame(parallel.add_scaling(checkpoint.rows())).reindex(columns=columns)
+    table = Table(title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
+                  title_justify="left")  # fmt: skip
+    for column in ("workload", "backend", "dtype", "workers", "ms", "speed-up", "efficiency", "all-reduce"):
+        table.add_column(column, justify="left" if column in ("workload", "backend", "dtype") else "right")
+
+    def fmt(value, pattern: str) -> str:
+        return "" if value is None or value != value else pattern.format(value)
+
+    for r in frame.itertuples():
+        if r.status != "ok":
+            table.add_row(r.workload, r.backend, r.dtype, str(r.workers), f"[red]{escape(str(r.status))[:40]}[/]")
+            continue
+        table.add_row(r.workload, r.backend, r.dtype.replace("float", "f"), str(r.workers),
+                      fmt(1e3 * r.step_s, "{:.3g}"), fmt(r.speedup, "{:.2f}x"), fmt(r.efficiency, "{:.0%}"),
+                      fmt(r.comm_share, "{:.0%}") or "not exposed")  # fmt: skip
+    console.print(table)
+    env = environment.environment()
+    write_atomically(out / "parallel.csv", frame.to_csv(index=False).encode())
+    meta = {"environment": env, "settings": settings, "complete": not interrupted}
+    write_atomically(out / "parallel.json", json.dumps({**meta, "rows": json.loads(frame.to_json(orient="records"))},
+                                                       indent=1, default=str).encode())  # fmt: skip
+    head = "" if not interrupted else INCOMPLETE.format(command="bench", folder=out) + "\n\n"
+    write_atomically(out / "parallel.md", (f"# Data-parallel benchmark\n\n{head}{env['cpu']}, one thread per worker."
+                                           f"\n\n{frame_markdown(frame)}\n").encode())  # fmt: skip
+    checkpoint.save(complete=not interrupted)
+    if interrupted:
+        return _interrupted(out, interrupted, len(checkpoint.units), len(plan), "bench")
+    console.print(f"wrote {out / 'parallel.md'} (and parallel.csv, parallel.json)")
+    return 1 if (frame["status"] == "check failed").any() else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
     from .checkpoint import Checkpoint, interruptible
 
     checkpoint = Checkpoint.resume(args.resume, "bench") if args.resume else None
+    if (checkpoint and "workers" in checkpoint.settings) or (not checkpoint and args.workers):
+        bench.limit_threads(1)  # the parent only prepares data; each worker sets its own single thread
+        return _bench_parallel(args, checkpoint)
     if checkpoint:  # the interrupted run's settings, thread count first: it is applied before any import
         for key, value in checkpoint.settings.items():
             setattr(args, key, value)
@@ -747,6 +831,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--threads", type=_positive_int, default=2, help="threads for every framework")
     bench_parser.add_argument("--min-time", type=_positive_float, default=0.5, help="seconds of repeats per row")
     bench_parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/bench-<time>/")
+    bench_parser.add_argument("--workers", default=None, metavar="N,M",
+                              help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
     bench_parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     bench_parser.set_defaults(func=cmd_bench)
 

@@ -66,3 +66,27 @@ def test_every_framework_with_two_workers_equals_the_full_batch():
     assert {"dW1", "db2", "dw", "db", "cost", "params@10", "cost@10"} <= set(frame["quantity"])
     uneven = frame[frame["model"].str.startswith("deep") & (frame["quantity"] == "params@10")]
     assert len(uneven) == 2 * 2 * len(checked)  # m = 12 and 13, two dtypes, every framework
+
+
+def test_bench_times_each_worker_count_and_checks_the_first_step():
+    from conformance.bench import Workload
+
+    ok, reason = parallel.framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    small = Workload("small", ModelSpec("deep", (64, 8, 1), "relu"), 50, 0.01)
+    rows = parallel.bench(["jax"], [1, 2], ["float64"], time_steps=2, workloads=[small])
+    assert [r["workers"] for r in rows] == [1, 2]
+    for r in rows:
+        assert r["status"] == "ok" and r["step_s"] > 0 and r["check_err"] <= r["check_tol"], r
+        assert r["comm_share"] is None  # XLA's all-reduce is inside its program: not exposed
+    assert rows[0]["speedup"] == 1.0
+    assert rows[1]["efficiency"] == pytest.approx(rows[1]["speedup"] / 2)
+
+
+def test_bench_rejects_bad_worker_counts(capsys, tmp_path):
+    from conformance import cli
+
+    code = cli.main(["bench", "--workers", "0,2", "--out", str(tmp_path)])
+    assert code == 2
+    assert "--workers takes worker counts separated by commas (e.g. 1,2), got '0,2'" in capsys.readouterr().err

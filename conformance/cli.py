@@ -729,6 +729,9 @@ def cmd_code(args: argparse.Namespace) -> int:
         return 0
     name = code.resolve(args.concept)
     concept = code.CONCEPTS[name]
+    if args.markdown:
+        print(code.markdown(name), end="")
+        return 0
     console.print(f"[bold]{name}[/]: {concept.title}\n[cyan]{escape(concept.formula)}[/]")
     panels = [
         Panel(Syntax(text, "python", theme="ansi_dark", background_color="default"), title=code.TITLES[fw],
@@ -846,6 +849,7 @@ def build_parser() -> argparse.ArgumentParser:
     code_parser = sub.add_parser("code", help="one concept of the course in all four implementations, side by side")
     code_parser.add_argument("concept", nargs="?", help="e.g. L_model_forward, cost, backward, relu")
     code_parser.add_argument("--list", action="store_true", help="list the concepts")
+    code_parser.add_argument("--markdown", action="store_true", help="print the four as markdown code blocks")
     code_parser.set_defaults(func=cmd_code)
 
     report = sub.add_parser("report", help="one self-contained HTML report of everything")

@@ -91,6 +91,21 @@ CONCEPTS = {
         "A = s(w^T X + b); dw = X (A - Y)^T / m; db = sum(A - Y) / m",
         _same("logistic.propagate"),
     ),
+    "data_parallel": Concept(
+        "data parallel: each worker's gradient, weighted by its share, summed across workers",
+        "split the m columns into N shards; dW[l] = sum_k (m_k / m) dW[l]_k  (the all-reduce is this sum)",
+        {
+            "numpy": ("parallel.shard", "parallel.data_parallel_grads"),
+            "torch": ("parallel.shard", "parallel.all_reduce_grads", "parallel.data_parallel_grads"),
+            "jax": ("parallel.make_mesh", "parallel.shard", "parallel.data_parallel_grads"),
+            "tf": ("parallel.make_strategy", "parallel.shard", "parallel.data_parallel_grads"),
+        },
+    ),
+    "data_parallel_step": Concept(
+        "data parallel: one training step and the loop",
+        "every worker applies the same summed gradient, so every copy of the parameters stays the same",
+        _same("parallel.data_parallel_train_step", "parallel.data_parallel_L_layer_model"),
+    ),
 }
 # every function name shown leads to its concept too: `quartet code L_model_backward`
 ALIASES = {name.split(".")[-1]: concept for concept, c in CONCEPTS.items() for names in c.parts.values()
@@ -135,3 +150,11 @@ def sources(concept: str) -> dict[str, str]:
     """framework -> the concept's source in that framework, its parts one after another."""
     c = CONCEPTS[resolve(concept)]
     return {fw: "\n\n".join(source(fw, part) for part in c.parts[fw]) for fw in FRAMEWORKS}
+
+
+def markdown(concept: str) -> str:
+    """The concept as markdown: its title and formula, then each framework's source in a code block."""
+    name = resolve(concept)
+    c = CONCEPTS[name]
+    blocks = [f"### {TITLES[fw]}\n\n```python\n{text}\n```\n" for fw, text in sources(name).items()]
+    return f"## {c.title}\n\n`{c.formula}`\n\n" + "\n".join(blocks)

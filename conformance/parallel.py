@@ -29,6 +29,11 @@ WORKERS = (1, 2, 4)
 STEPS = 10
 
 
+def workers_label(n: int) -> str:
+    """The engine's "mode" column for a data-parallel row: "1 worker", "2 workers"."""
+    return f"{n} worker{'s' if n != 1 else ''}"
+
+
 def job(case: compare.Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
     """What every framework is asked: the case's data and weights (as the one-layer network for
     logistic regression), the workers, the dtype, the steps to train and to time."""
@@ -134,7 +139,7 @@ def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("floa
             results = run(name, [job(case, n_workers, dtype, steps) for case, _, dtype in plan])
             for (case, ref, dtype), result in zip(plan, results, strict=True):
                 got = quantities(result, case, steps)
-                labels = dict(backend=name, mode=f"{n_workers} workers", dtype=dtype, device="cpu")
+                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
                 rows += compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
     return pd.DataFrame(rows, columns=compare.COLUMNS), skipped
 
@@ -199,7 +204,7 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
             for (w, dtype), result in zip(plan, results, strict=True):
                 case, ref = refs[w.name]
                 got = quantities(result, case, 1)
-                labels = dict(backend=name, mode=f"{n_workers} workers", dtype=dtype, device="cpu")
+                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
                 checked = compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
                 worst = max(checked, key=lambda r: r["max_rel_err"] / r["tolerance"])
                 rows.append(dict(base, workload=w.name, m=w.m, dtype=dtype, step_s=result["step_s"],

@@ -59,3 +59,13 @@ def test_list_and_unknown(monkeypatch, capsys):
     assert code_ == 0 and "L_model_forward" in out and "propagate" in out
     assert cli.main(["code", "softmax"]) == 2
     assert "unknown concept 'softmax'" in capsys.readouterr().err
+
+
+def test_the_data_parallel_page_shows_the_current_code():
+    """docs/data-parallel.md sets the four data-parallel steps side by side; it must not drift from the code
+    (regenerate its end with quartet code data_parallel --markdown and data_parallel_step --markdown)."""
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "data-parallel.md").read_text()
+    for concept in ("data_parallel", "data_parallel_step"):
+        assert code.markdown(concept) in page, f"docs/data-parallel.md is out of date for {concept}"

@@ -204,3 +204,32 @@ def test_determinism_numpy_gives_the_same_bits_in_fresh_processes(capsys, tmp_pa
     table = (folder / "determinism.md").read_text()
     assert "| numpy | eager | float64 | same bits | same bits | same bits | same bits |" in table
     assert "DIFFERS" not in table
+
+
+def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
+    """A Python where `import tensorflow` fails, as on a machine without it: doctor, check, the data-parallel
+    check and bench run the rest and name the reason on the missing rows."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = ("import sys; sys.modules['tensorflow'] = None; from conformance.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")  # fmt: skip
+
+    def quartet(*argv):
+        done = subprocess.run([sys.executable, "-c", script, *argv], cwd=root, capture_output=True, text=True,
+                              env={**__import__("os").environ, "COLUMNS": "200"})  # fmt: skip
+        return done.returncode, " ".join((done.stdout + done.stderr).split())
+
+    code, out = quartet("doctor")
+    assert code == 0 and "tensorflow" in out and "missing" in out
+    code, out = quartet("check", "--quick", "--backends", "numpy,tf", "--dtypes", "float32", "--out", str(tmp_path))
+    assert code == 0, out
+    assert "unavailable: tf (eager float32, compiled float32, function float32):" in out
+    assert "tensorflow not installed" in out
+    assert "| numpy | eager | float32 |" in next(tmp_path.glob("check-*/conformance.md")).read_text()
+    code, out = quartet("bench", "--quick", "--backends", "numpy,tf", "--workloads", "planar", "--dtypes",
+                        "float64", "--peers", "", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, out
+    assert "tensorflow not installed" in (next(tmp_path.glob("bench-*/bench.csv")).read_text())

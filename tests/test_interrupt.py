@@ -53,6 +53,9 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     assert len(kept) == len(state["units"]) >= 2  # every finished row is in the written table
     assert "Incomplete run" in (folder / "bench.md").read_text()
     assert json.loads((folder / "bench.json").read_text())["complete"] is False
+    from conformance import html_report
+
+    assert "Incomplete run" in html_report.bench_section(folder, tmp_path)  # quartet report says so too
 
     resumed = quartet("bench", "--resume", str(folder))
     output = resumed.communicate(timeout=240)[0]
@@ -62,6 +65,7 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     # numpy and jax eager and compiled on 2 workloads, and jax's compiled loop on both: 8 rows
     assert len(final) == 8 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
     assert checkpoint.status(folder)["complete"] and "Incomplete" not in (folder / "bench.md").read_text()
+    assert "Incomplete run" not in html_report.bench_section(folder, tmp_path)
     key = ["workload", "backend", "mode", "dtype"]
     before = kept.set_index(key)["median_s"]
     after = final.set_index(key)["median_s"].loc[before.index]

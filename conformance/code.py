@@ -149,7 +149,7 @@ def source(framework: str, dotted: str) -> str:
 def sources(concept: str) -> dict[str, str]:
     """framework -> the concept's source in that framework, its parts one after another."""
     c = CONCEPTS[resolve(concept)]
-    return {fw: "\n\n".join(source(fw, part) for part in c.parts[fw]) for fw in FRAMEWORKS}
+    return {fw: "\n\n\n".join(source(fw, part) for part in c.parts[fw]) for fw in FRAMEWORKS}  # PEP 8 spacing
 
 
 def markdown(concept: str) -> str:

@@ -337,7 +337,12 @@ def _check_parallel(args: argparse.Namespace, checkpoint) -> int:
     from .checkpoint import Checkpoint, interruptible
     from .report import fresh_results_dir
 
+    cases = parallel.default_cases()
     if checkpoint is None:
+        most = min(case.m for case in cases)
+        if args.workers > most:
+            raise UsageError(f"--workers {args.workers}: the data-parallel cases have m = "
+                             f"{sorted({c.m for c in cases})} columns, so at most {most} workers")  # fmt: skip
         if args.device != "cpu":
             raise UsageError("check --workers runs on the CPU (processes, logical devices); --device gpu is not "
                              "supported with it")  # fmt: skip
@@ -347,7 +352,6 @@ def _check_parallel(args: argparse.Namespace, checkpoint) -> int:
         checkpoint = Checkpoint(fresh_results_dir(args.out, "check"), "check", settings)
         checkpoint.save()
     settings, out = checkpoint.settings, checkpoint.folder
-    cases = parallel.default_cases()
     names = settings["backends"]
     console.print(f"[bold]check[/] data parallel = full batch: {settings['workers']} workers, {names}, "
                   f"{len(cases)} cases (m = 12 and 13), {parallel.STEPS} steps")  # fmt: skip
@@ -467,7 +471,11 @@ def _bench_parallel(args: argparse.Namespace, checkpoint) -> int:
         from .checkpoint import Checkpoint
 
         names = [n for n in _choices(args.backends, backends.NAMES, "backend(s)") if n != "numpy"]
-        settings = dict(backends=names, workers=_workers_list(args.workers),
+        workers, most = _workers_list(args.workers), min(w.m for w in parallel.bench_workloads(args.quick))
+        if max(workers) > most:
+            raise UsageError(f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most "
+                             f"{most} workers")  # fmt: skip
+        settings = dict(backends=names, workers=workers,
                         dtypes=_choices(args.dtypes, backends.DTYPES, "dtype(s)"), quick=args.quick)  # fmt: skip
         checkpoint = Checkpoint(fresh_results_dir(args.out, "bench"), "bench", settings)
         checkpoint.save()

@@ -51,7 +51,7 @@ def shard(strategy: tf.distribute.Strategy, X: tf.Tensor, Y: tf.Tensor):
     m % N one column longer; and the full m, which every replica needs for its weight."""
     m, workers = int(X.shape[1]), strategy.num_replicas_in_sync
     sizes = [m // workers + (k < m % workers) for k in range(workers)]
-    X_parts, Y_parts = tf.split(X, sizes, axis=1), tf.split(Y, sizes, axis=1)
+    X_parts, Y_parts = tf.split(X, sizes, axis=1), tf.split(Y, sizes, axis=1)  # [(n_x, m_k)], [(1, m_k)]
 
     def part(context):  # a tf.distribute.experimental.ValueContext
         k = context.replica_id_in_sync_group

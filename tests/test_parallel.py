@@ -84,9 +84,17 @@ def test_bench_times_each_worker_count_and_checks_the_first_step():
     assert rows[1]["efficiency"] == pytest.approx(rows[1]["speedup"] / 2)
 
 
-def test_bench_rejects_bad_worker_counts(capsys, tmp_path):
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["bench", "--workers", "0,2"], "--workers takes worker counts separated by commas (e.g. 1,2), got '0,2'"),
+        (["bench", "--workers", "1,300"], "--workers 1,300: the smallest workload has m = 209 columns, so at most 209"),
+        (["check", "--workers", "20"], "the data-parallel cases have m = [12, 13] columns, so at most 12"),
+    ],
+)
+def test_bad_worker_counts_are_named_before_any_work(capsys, tmp_path, argv, message):
     from conformance import cli
 
-    code = cli.main(["bench", "--workers", "0,2", "--out", str(tmp_path)])
-    assert code == 2
-    assert "--workers takes worker counts separated by commas (e.g. 1,2), got '0,2'" in capsys.readouterr().err
+    assert cli.main([*argv, "--out", str(tmp_path)]) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not list(tmp_path.iterdir())  # no results folder was started

@@ -1,1 +1,9 @@
-"""Harness: datasets, the conformance engine, benchmarks and the `quartet` command."""
+"""The harness, in folders by job. Here: the model spec, the backend protocol (backends.py and what it
+gathers), tolerances, the one comparison engine, the peers' cross-check, datasets, the course's runs,
+the environment, results folders and the resumable runner. bench/: timing. parallel/: data parallel
+against the full batch. report/: what the check and the course runs write, the code side by side and
+the HTML report. cli/: the `quartet` command, one module per subcommand."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: children get it on PYTHONPATH

@@ -12,7 +12,7 @@ import json
 import signal
 from pathlib import Path
 
-from .report import write_atomically
+from .files import write_atomically
 
 FILE = "progress.json"
 

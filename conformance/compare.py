@@ -233,6 +233,17 @@ class MatrixResult:
         return bool(len(self.frame)) and bool(self.frame["passed"].all())
 
 
+def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:
+    """The skipped entry of a (backend, mode, dtype, device) target that cannot run here, with the reason;
+    None when it can."""
+    name, mode, dtype, device = target
+    try:
+        load_backend(name, spec, mode, dtype, device)
+    except BackendUnavailable as err:
+        return dict(backend=name, mode=mode, dtype=dtype, device=device, reason=str(err))
+    return None
+
+
 def run_matrix(
     cases: list[Case],
     targets: Iterable[tuple[str, str, str, str]],
@@ -245,13 +256,11 @@ def run_matrix(
     targets, steps = list(targets), tuple(steps)
     rows, skipped, backends = [], [], {}
     for target in targets:
-        name, mode, dtype, device = target
-        try:
-            load_backend(name, cases[0].spec, mode, dtype, device)
-        except BackendUnavailable as err:
-            skipped.append(dict(backend=name, mode=mode, dtype=dtype, device=device, reason=str(err)))
-            continue
-        backends[target] = None
+        skip = unavailable(target, cases[0].spec)
+        if skip:
+            skipped.append(skip)
+        else:
+            backends[target] = None
     for case in cases:
         ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
         ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)

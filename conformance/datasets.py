@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ROOT
+
 CAT_FILES = {
     "train": ("train_catvnoncat.h5", "train_set_x", "train_set_y"),
     "test": ("test_catvnoncat.h5", "test_set_x", "test_set_y"),
@@ -104,7 +106,7 @@ def default_data_dir() -> Path:
     """$QUARTET_DATA_DIR, else the course data beside this checkout (../shared/data/catvnoncat)."""
     if os.environ.get("QUARTET_DATA_DIR"):
         return Path(os.environ["QUARTET_DATA_DIR"])
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "catvnoncat"
+    return ROOT.parent / "shared" / "data" / "catvnoncat"
 
 
 def _read_h5(path: Path, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

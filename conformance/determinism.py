@@ -12,10 +12,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from . import ROOT
 from .spec import ModelSpec
 
 CASES = {  # a small course-like net (latency-bound) and a wide one (split across threads by the BLAS)
@@ -48,9 +48,8 @@ def fingerprint(name: str, mode: str, dtype: str) -> dict[str, str]:
 def fresh(name: str, mode: str, dtype: str) -> dict[str, str]:
     """fingerprint() in a new interpreter."""
     code = f"import json; from conformance.determinism import fingerprint; print(json.dumps(fingerprint({name!r}, {mode!r}, {dtype!r})))"  # noqa: E501
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

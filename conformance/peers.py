@@ -23,11 +23,11 @@ import numpy as np
 
 from reference_numpy.activations import LEAKY_RELU_SLOPE
 
+from . import ROOT
 from .backends import BackendUnavailable, validate_inputs
 from .spec import ModelSpec
 
 KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend -> module it needs
-ROOT = Path(__file__).resolve().parents[1]
 Grads = dict[str, np.ndarray]
 
 

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from conformance import bench, bench_peers
-from conformance.bench import Workload
+from conformance.bench import peers as bench_peers
+from conformance.bench.workloads import Problem, Workload
 from conformance.spec import ModelSpec
 
-# names of their own: bench.problem caches by workload name
+# names of their own: workloads.problem caches by workload name
 WORKLOADS = [
     Workload("peers_tiny_deep", ModelSpec("deep", (8, 6, 1), "tanh"), 32, 0.1),
     Workload("peers_tiny_logistic", ModelSpec("logistic", (8, 1)), 32, 0.1),
@@ -79,7 +79,7 @@ def test_a_peer_that_computes_something_else_is_flagged_not_reported() -> None:
     workload = WORKLOADS[0]
     wrong = dataclasses.replace(workload, learning_rate=0.2)  # its own step, against our reference's 0.1
 
-    def runner(prob: bench.Problem, dtype: str):
+    def runner(prob: Problem, dtype: str):
         return bench_peers._torch_runner(dataclasses.replace(prob, workload=wrong), dtype)
 
     row = bench_peers._bench_row("torch.nn", workload, "float64", runner, min_time=0.01, min_repeats=2)

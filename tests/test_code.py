@@ -6,7 +6,9 @@ import io
 import pytest
 from rich.console import Console
 
-from conformance import cli, code
+from conformance import cli
+from conformance.cli import code as cli_code
+from conformance.report import code
 
 
 @pytest.mark.parametrize("concept", list(code.CONCEPTS))
@@ -33,7 +35,7 @@ def test_function_names_lead_to_their_concept_and_typos_get_a_suggestion():
 
 def run_with_width(monkeypatch, width, *argv):
     buffer = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=buffer, width=width, color_system=None))
+    monkeypatch.setattr(cli_code, "console", Console(file=buffer, width=width, color_system=None))
     return cli.main(list(argv)), buffer.getvalue()
 
 

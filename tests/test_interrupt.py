@@ -53,7 +53,7 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     assert len(kept) == len(state["units"]) >= 2  # every finished row is in the written table
     assert "Incomplete run" in (folder / "bench.md").read_text()
     assert json.loads((folder / "bench.json").read_text())["complete"] is False
-    from conformance import html_report
+    from conformance.report import html as html_report
 
     assert "Incomplete run" in html_report.bench_section(folder, tmp_path)  # quartet report says so too
 

@@ -5,7 +5,10 @@ and uneven splits, float32 and float64, through the conformance engine."""
 import numpy as np
 import pytest
 
-from conformance import compare, parallel
+from conformance import compare
+from conformance.backends import framework_status
+from conformance.parallel import bench as parallel_bench
+from conformance.parallel import check as parallel
 from conformance.spec import ModelSpec
 from reference_numpy import deep
 from reference_numpy import parallel as oracle
@@ -69,13 +72,13 @@ def test_every_framework_with_two_workers_equals_the_full_batch():
 
 
 def test_bench_times_each_worker_count_and_checks_the_first_step():
-    from conformance.bench import Workload
+    from conformance.bench.workloads import Workload
 
-    ok, reason = parallel.framework_status("jax")
+    ok, reason = framework_status("jax")
     if not ok:
         pytest.skip(reason)
     small = Workload("small", ModelSpec("deep", (64, 8, 1), "relu"), 50, 0.01)
-    rows = parallel.bench(["jax"], [1, 2], ["float64"], time_steps=2, workloads=[small])
+    rows = parallel_bench.bench(["jax"], [1, 2], ["float64"], time_steps=2, workloads=[small])
     assert [r["workers"] for r in rows] == [1, 2]
     for r in rows:
         assert r["status"] == "ok" and r["step_s"] > 0 and r["check_err"] <= r["check_tol"], r

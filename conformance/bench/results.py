@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .report import INCOMPLETE, frame_markdown, write_atomically
+from ..files import INCOMPLETE, frame_markdown, write_atomically
 
 
 def label(row) -> str:

@@ -1,101 +1,10 @@
-"""Written results: cost-curve plots (PNG) and the course replication page (markdown)."""
+"""What the course's runs write: cost-curve plots (PNG) and the course replication page (markdown)."""
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from .course import RunResult, published_tolerance
-
-INCOMPLETE = (
-    "**Incomplete run**: interrupted before every row was finished; the rows below are the finished "
-    "ones. Finish it with `quartet {command} --resume {folder}`."
-)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def fresh_results_dir(base: Path, kind: str) -> Path:
-    """base/kind-YYYYmmdd-HHMMSS (with a suffix if that exists): every run writes to a folder of its own."""
-    import time
-
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for suffix in [""] + [f"-{i}" for i in range(1, 100)]:
-        path = Path(base) / f"{kind}-{stamp}{suffix}"
-        try:
-            path.mkdir(parents=True)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no fresh folder for {kind} under {base}")
-
-
-def frame_markdown(frame) -> str:
-    """A DataFrame as a GitHub markdown table (no extra dependency)."""
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])
-
-
-def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> dict[str, Path]:
-    """conformance.csv (every comparison), conformance.json (the same with metadata and skipped targets)
-    and conformance.md (the summary) in out_dir."""
-    frame = result.frame
-    paths = {name: out_dir / f"conformance.{name}" for name in ("csv", "json", "md")}
-    write_atomically(paths["csv"], frame.to_csv(index=False).encode())
-    payload = {
-        "environment": env,
-        "settings": settings,
-        "complete": settings.get("complete", True),
-        "skipped": result.skipped,
-        "passed": result.passed,
-        "rows": json.loads(frame.to_json(orient="records")),
-    }
-    write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
-
-    def cell(r) -> str:
-        error = "exact" if r.max_rel_err == 0 else f"{r.max_rel_err:.1e}"
-        margin = "" if r.margin == float("inf") else f" ({r.margin:.3g}x)"
-        return f"{error}{margin}{'' if r.passed else ' **FAIL**'}"
-
-    table = summary.assign(cell=[cell(r) for r in summary.itertuples()]).pivot_table(
-        index=["backend", "mode", "dtype", "device"], columns="column", values="cell", aggfunc="first", sort=False
-    )
-    drift = summary.groupby(["backend", "mode", "dtype", "device"], sort=False)["f32_drift"].max()
-    table["f32 drift"] = drift.map(lambda v: "" if v != v else f"{v:.1e}")
-    table = table.reset_index()
-    lines = [
-        "# Conformance",
-        "",
-        *([] if settings.get("complete", True) else [INCOMPLETE.format(command="check", folder=out_dir), ""]),
-        f"{len(frame)} comparisons, {int((~frame['passed']).sum())} failed; settings: {settings}.",
-        "",
-        "Each cell: the worst normwise error, max |x - ref| over the scale of the computation (compare.magnitudes;",
-        "max |ref| when nothing cancels), over every case and quantity in its column, and in brackets",
-        "the smallest margin (tolerance / error, conformance/tolerances.py). f32 drift: the same error of the NumPy",
-        "reference itself run in float32, what float32 costs any implementation.",
-        "",
-        frame_markdown(table),
-        "",
-    ]
-    if result.skipped:
-        lines += ["Unavailable:", ""] + [
-            f"- {s['backend']} {s['mode']} {s['dtype']} {s['device']}: {s['reason']}" for s in result.skipped
-        ]
-    write_atomically(paths["md"], "\n".join(lines).encode())
-    return paths
+from ..course import RunResult, published_tolerance
+from ..files import write_atomically
 
 
 def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> Path:
@@ -140,8 +49,8 @@ def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> 
 
 def framework_table(ref: RunResult, others: list[RunResult]) -> list[str]:
     """Every framework's float64 run of the same course run, against the NumPy reference's."""
-    from .spec import ModelSpec
-    from .tolerances import tolerance
+    from ..spec import ModelSpec
+    from ..tolerances import tolerance
 
     run = ref.run
     spec = ModelSpec(run.model, run.layer_dims, run.hidden_activation if run.model == "deep" else "relu")

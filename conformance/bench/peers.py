@@ -2,11 +2,11 @@
 as our backends. Keras 3 `train_on_batch` on each of its backends, scikit-learn's `MLPClassifier`
 (`partial_fit` on the full batch) and torch.nn with `torch.optim.SGD`, all plain SGD from our weights.
 
-Every row is held to the rule of bench.py: before it is timed, its first step from our initial weights
+Every row is held to the rule of bench/ours.py: before it is timed, its first step from our initial weights
 must give the float64 reference's cost (the loss the peer reports for that step, computed before its
 update) and updated weights, within the conformance tolerance; no row is fast by computing something
 else. Keras binds its backend at import, so each Keras backend runs in its own child process,
-`python -m conformance.bench_peers keras BACKEND DIR`, started with the thread limits already in its
+`python -m conformance.bench.peers keras BACKEND DIR`, started with the thread limits already in its
 environment and run one at a time, never beside another timing."""
 
 import contextlib
@@ -26,15 +26,17 @@ import numpy as np
 
 from reference_numpy.activations import LEAKY_RELU_SLOPE
 
-from . import bench, peers
-from .bench import Workload
-from .spec import ModelSpec
+from .. import ROOT, peers
+from ..spec import ModelSpec
+from .machine import import_seconds, limit_threads, peak_rss_mb, reset_peak_rss
+from .timing import time_steps
+from .workloads import Problem, Workload, check_first_step, problem
 
 PEERS = ("keras/tensorflow", "keras/jax", "keras/torch", "sklearn", "torch.nn")
 KERAS = {"keras/tensorflow": "tensorflow", "keras/jax": "jax", "keras/torch": "torch"}  # peer -> Keras backend
 MODES = {**dict.fromkeys(KERAS, "train_on_batch"), "sklearn": "partial_fit", "torch.nn": "optim.SGD"}
 SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}  # ours -> MLPClassifier's
-Runner = Callable[[bench.Problem, str], tuple[Callable, Callable, Callable]]  # -> (step, sync, read)
+Runner = Callable[[Problem, str], tuple[Callable, Callable, Callable]]  # -> (step, sync, read)
 
 
 class Unavailable(Exception):
@@ -53,7 +55,7 @@ def peer_status(peer: str) -> tuple[bool, str]:
 
 def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
                 min_time: float = 1.0, min_repeats: int = 7) -> list[dict]:  # fmt: skip
-    """One row per (peer, workload, dtype), in bench.bench_ours's columns; mode is the peer's own unit
+    """One row per (peer, workload, dtype), in bench_ours's columns (ours.py); mode is the peer's own unit
     (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import."""
     rows = []
     for peer in peer_names:
@@ -64,7 +66,7 @@ def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[s
             rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats)
         else:
             runner = _sklearn_runner if peer == "sklearn" else _torch_runner
-            import_s = bench.import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
+            import_s = import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
             with _threads(threads, torch=peer == "torch.nn"):
                 for workload in workloads:
                     for dtype in dtypes:
@@ -81,22 +83,22 @@ def _row(peer: str, workload: Workload, dtype: str, **values) -> dict:
 
 
 def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int) -> dict:
-    """As bench.bench_ours: the first step from our weights, timed on its own and checked, then the
+    """As ours.bench_ours: the first step from our weights, timed on its own and checked, then the
     timed steps. A failed check keeps its time here; the caller does not report it."""
     row = _row(peer, workload, dtype)
     try:
-        prob = bench.problem(workload)
-        bench.reset_peak_rss()
+        prob = problem(workload)
+        reset_peak_rss()
         step, sync, read = runner(prob, dtype)
         start = time.perf_counter()
         sync(step())
         row["first_call_s"] = time.perf_counter() - start
         cost0, params1 = read()
-        passed, err, tol = bench.check_first_step(prob, dtype, cost0, params1, peer)
+        passed, err, tol = check_first_step(prob, dtype, cost0, params1, peer)
         row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
-        timing = bench.time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
+        timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
         row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
-        row.update(peak_mem_mb=bench.peak_rss_mb(), status="ok" if row["verified"] else "check failed")
+        row.update(peak_mem_mb=peak_rss_mb(), status="ok" if row["verified"] else "check failed")
     except Unavailable as err:
         row["status"] = f"unavailable: {err}"
     except Exception as err:  # one broken row must not lose the others
@@ -132,7 +134,7 @@ def _threads(threads: int, torch: bool = False) -> Iterator[None]:
             torch_module.set_num_threads(saved)
 
 
-def _sklearn_runner(prob: bench.Problem, dtype: str):
+def _sklearn_runner(prob: Problem, dtype: str):
     """MLPClassifier as plain full-batch SGD; one step = one partial_fit. It keeps float32 input in
     float32 (coefs_ come out float32), so both dtypes are its own."""
     from sklearn.neural_network import MLPClassifier
@@ -160,7 +162,7 @@ def _sklearn_runner(prob: bench.Problem, dtype: str):
     return step, lambda _: None, read
 
 
-def _torch_runner(prob: bench.Problem, dtype: str):
+def _torch_runner(prob: Problem, dtype: str):
     """nn.Sequential(Linear, act, ..., Linear) + BCEWithLogitsLoss + optim.SGD, as peers.py builds it."""
     import torch
     from torch import nn
@@ -202,11 +204,11 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
                 min_repeats: int) -> list[dict]:  # fmt: skip
     """All rows of one Keras backend from its child; rows it did not finish say why."""
     backend = KERAS[peer]
-    with mock.patch.dict(os.environ):  # bench.limit_threads's settings, for the child only
-        bench.limit_threads(threads)
+    with mock.patch.dict(os.environ):  # limit_threads's settings, for the child only
+        limit_threads(threads)
         env = dict(os.environ)
     env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(peers.ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     job = {"workloads": [dataclasses.asdict(w) for w in workloads], "dtypes": list(dtypes), "threads": threads,
            "min_time": min_time, "min_repeats": min_repeats}  # fmt: skip
     error = ""
@@ -214,7 +216,7 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
         Path(tmp, "in.json").write_text(json.dumps(job))
         timeout = 180 + len(workloads) * len(dtypes) * (4 * min_time + 60)
         try:
-            argv = [sys.executable, "-m", "conformance.bench_peers", "keras", backend, tmp]
+            argv = [sys.executable, "-m", "conformance.bench.peers", "keras", backend, tmp]
             peers.run_children({backend: (argv, env)}, Path(tmp), timeout)
         except RuntimeError as err:
             error = f"error: {str(err).strip().splitlines()[-1]}"[:200]
@@ -224,7 +226,7 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
     return [done.get((w.name, d)) or _row(peer, w, d, status=missing) for w in workloads for d in dtypes]
 
 
-def _keras_runner(prob: bench.Problem, dtype: str):
+def _keras_runner(prob: Problem, dtype: str):
     """A Sequential of Dense layers compiled with SGD and BinaryCrossentropy(from_logits=True), built as
     peers.py builds it; one step = one train_on_batch, which returns the loss of its forward pass."""
     import keras
@@ -281,5 +283,5 @@ def _keras_child(backend: str, workdir: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] != "keras":
-        sys.exit("usage: python -m conformance.bench_peers keras BACKEND DIR")
+        sys.exit("usage: python -m conformance.bench.peers keras BACKEND DIR")
     _keras_child(sys.argv[2], Path(sys.argv[3]))

@@ -1,0 +1,185 @@
+"""The machine under the benchmark: the same threads for every framework, the peak GEMM rate and memory
+bandwidth measured in the same run (the roofline's two limits), import times, and peak memory."""
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from .timing import seconds
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_threads(threads: int) -> None:
+    """Give every framework the same number of threads. Call before importing any of them: BLAS,
+    OpenMP and XLA read their settings at load time."""
+    for var in THREAD_VARIABLES:
+        os.environ[var] = str(threads)
+    xla = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" not in xla:
+        os.environ["XLA_FLAGS"] = f"{xla} --xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={threads}"
+
+
+def apply_thread_limits(threads: int) -> dict[str, str]:
+    """The runtime half of limit_threads, for the frameworks that take it at run time; returns what
+    each one reports, for the metadata."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    report = {"numpy": str(threads)}
+    from ..backends import framework_status
+
+    if framework_status("torch")[0]:
+        import torch
+
+        torch.set_num_threads(threads)
+        report["torch"] = str(torch.get_num_threads())
+    if framework_status("tf")[0]:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # TensorFlow already started its thread pools
+            pass
+        report["tf"] = str(tf.config.threading.get_intra_op_parallelism_threads())
+    if framework_status("jax")[0]:
+        report["jax"] = os.environ.get("XLA_FLAGS", "").strip()
+    return report
+
+
+# --- the machine's limits -----------------------------------------------------------------------
+
+
+def probe(quick: bool = False) -> dict:
+    """Peak GEMM rate (GFLOP/s) in float32 and float64, the best any installed framework reaches on a
+    square product (the bound is the machine's, whichever library gets closest to it), and memory
+    read bandwidth (GB/s) past the caches."""
+    n = 2048  # smaller products stay below the peak, which would make the bound too generous
+    repeats = 3 if quick else 5
+    gemm, gemm_by = {}, {}
+    rng = np.random.default_rng(0)
+    for dtype in ("float32", "float64"):
+        a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+        rates = {}
+        for library, product in _gemms(a, b).items():
+            product()
+            rates[library] = 2 * n**3 / min(seconds(product) for _ in range(repeats)) / 1e9
+        gemm_by[dtype] = rates
+        gemm[dtype] = max(rates.values())
+    return {"gemm_gflops": gemm, "gemm_gflops_by_library": gemm_by, "gemm_n": n,
+            "bandwidth_gbs": read_bandwidth(max(128 * 2**20, 4 * last_level_cache_bytes())),
+            "cache_bandwidth_gbs": read_bandwidth(last_level_cache_bytes() // 4),
+            "cache_bytes": last_level_cache_bytes()}  # fmt: skip
+
+
+def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
+    """a @ b in every installed framework, each returning only when the product is done."""
+    from ..backends import framework_status
+
+    products: dict[str, Callable[[], object]] = {"numpy": lambda: a @ b}
+    if framework_status("torch")[0]:
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        products["torch"] = lambda: ta @ tb
+    if framework_status("jax")[0]:
+        import jax
+
+        ja, jb = jax.device_put(a), jax.device_put(b)
+        matmul = jax.jit(lambda x, y: x @ y)
+        products["jax"] = lambda: matmul(ja, jb).block_until_ready()
+    if framework_status("tf")[0]:
+        import tensorflow as tf
+
+        fa, fb = tf.constant(a), tf.constant(b)
+        products["tf"] = lambda: (fa @ fb).numpy()
+    return products
+
+
+_READ_BANDWIDTH: dict[int, float] = {}
+
+
+def read_bandwidth(nbytes: int) -> float:
+    """GB/s at which this machine reads `nbytes` of float64 (a matrix-vector product over them, the
+    access pattern of a step's products), best of several runs: from the caches when it fits in them."""
+    key = 1 << max(int(nbytes).bit_length() - 1, 20)  # a probe per power of two; under 1 MiB, overhead dominates
+    if key not in _READ_BANDWIDTH:
+        rows = max(key // (8 * 1024), 1)
+        matrix, vector = np.ones((rows, 1024)), np.ones(1024)
+        matrix @ vector
+        _READ_BANDWIDTH[key] = matrix.nbytes / min(seconds(lambda: matrix @ vector) for _ in range(9)) / 1e9
+    return _READ_BANDWIDTH[key]
+
+
+def last_level_cache_bytes() -> int:
+    """The largest CPU cache (Linux sysfs), or 8 MiB when it cannot be read."""
+    sizes = []
+    for index in range(8):
+        try:
+            with open(f"/sys/devices/system/cpu/cpu0/cache/index{index}/size") as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        unit = {"K": 2**10, "M": 2**20}.get(text[-1], 1)
+        sizes.append(int(text.rstrip("KM")) * unit)
+    return max(sizes, default=8 * 2**20)
+
+
+# --- imports and memory -------------------------------------------------------------------------
+
+
+def import_seconds(module: str) -> float | None:
+    """Seconds to import `module` in a fresh interpreter (its own column: not part of any step)."""
+    import subprocess
+    import sys
+
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        return float(out.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError):
+        return None
+
+
+def reset_peak_rss() -> None:
+    """Linux: writing 5 to /proc/self/clear_refs resets the process's peak RSS (VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def device_peak_mb(name: str, device: str, reset: bool = False) -> float | None:
+    """Peak device memory of the row on a GPU (PyTorch and JAX report it; None elsewhere)."""
+    if device != "gpu":
+        return None
+    if name == "torch":
+        import torch
+
+        if reset:
+            torch.cuda.reset_peak_memory_stats()
+            return None
+        return torch.cuda.max_memory_allocated() / 2**20
+    if name == "jax" and not reset:
+        import jax
+
+        stats = jax.devices("gpu")[0].memory_stats() or {}
+        return stats.get("peak_bytes_in_use", 0) / 2**20 or None
+    return None

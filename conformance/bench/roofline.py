@@ -1,0 +1,59 @@
+"""The bound of a step: its FLOPs and its compulsory bytes, and max(FLOPs / peak GEMM rate, bytes /
+bandwidth) with both limits measured in the same run (machine.py); each row as a fraction of it."""
+
+from ..spec import ModelSpec
+from .machine import read_bandwidth
+
+
+def working_set_bytes(spec: ModelSpec, m: int, itemsize: int) -> int:
+    """X, the weights and one copy of every layer's activations: what one step keeps touching."""
+    dims = spec.layer_dims
+    weights = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    return itemsize * (dims[0] * m + weights + 2 * sum(dims[l] * m for l in range(1, len(dims))))
+
+
+def step_flops(spec: ModelSpec, m: int) -> float:
+    """Multiply-adds of one step, counted as 2 FLOPs each: forward Z = W A (2 n[l] n[l-1] m per layer),
+    backward dW = dZ A^T (the same) and dA_prev = W^T dZ (the same, except for the first layer, whose
+    dA0 no one needs). Elementwise work is O(n m) and left out: it is small beside the products except
+    on the tiniest nets, where overhead dominates anyway."""
+    dims = spec.layer_dims
+    products = sum(dims[l] * dims[l - 1] for l in range(1, len(dims)))
+    return 2.0 * m * (3 * products - dims[1] * dims[0])
+
+
+def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
+    """Compulsory memory traffic of one step if nothing stays in cache between its operations: X read
+    twice (forward and dW1), each W read three times and written once (forward, dA_prev, update), and
+    for each layer Z, A, dZ and dA each written once and read once. A lower bound on what a framework
+    that fuses nothing moves; caches can beat it only when a layer's matrices fit in them."""
+    dims = spec.layer_dims
+    weights = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    activations = sum(dims[l] * m for l in range(1, len(dims)))
+    return itemsize * (2 * dims[0] * m + 4 * weights + 8 * activations)
+
+
+COLUMNS = [
+    "workload", "family", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "repeats", "first_call_s",
+    "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction", "peak_mem_mb",
+    "device_mem_mb", "verified", "check_err", "check_tol", "status",
+]  # fmt: skip
+
+
+def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
+    """FLOPs, bytes, achieved GFLOP/s and the fraction of the roofline bound; a row that failed its
+    check keeps its status but loses its time (it computed something else)."""
+    itemsize = 4 if row["dtype"] == "float32" else 8
+    row["flops"] = step_flops(spec, row["m"])
+    row["bytes"] = step_bytes(spec, row["m"], itemsize)
+    peak = limits["gemm_gflops"][row["dtype"]] * 1e9
+    # the rate at which this machine reads a working set of this size: from the caches when it fits
+    bandwidth = read_bandwidth(working_set_bytes(spec, row["m"], itemsize)) * 1e9
+    row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / bandwidth)
+    median = row.get("median_s")
+    if row.get("status") != "ok" or not median:
+        row["median_s"] = row["gflops"] = row["roofline_fraction"] = None
+        return row
+    row["gflops"] = row["flops"] / median / 1e9
+    row["roofline_fraction"] = row["roofline_s"] / median
+    return row

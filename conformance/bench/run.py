@@ -1,0 +1,132 @@
+"""`quartet bench` as a run: its settings, the machine probe (once per run, kept for a resume), one unit
+per timed row (our backends, the compiled loops, the peers) for the runner, and the table of every row
+with its roofline.
+
+    settings = BenchSettings(backends=["numpy", "jax"], workloads=["planar"], quick=True)
+    limit_threads(settings.threads)            # machine.py: before any framework is imported
+    frame, meta = run(settings, runner)        # runner: conformance/runner.py
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import environment
+from ..backends import FRAMEWORKS, MODES, device_status, framework_status
+from ..runner import Runner, Unit
+from . import machine
+from .ours import bench_loop, bench_ours
+from .roofline import COLUMNS, add_roofline
+from .workloads import Workload, main_workloads, sweep_workloads
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    backends: list[str] = field(default_factory=lambda: ["numpy", "torch", "jax", "tf"])
+    modes: list[str] = field(default_factory=lambda: ["eager", "compiled", "function"])
+    dtypes: list[str] = field(default_factory=lambda: ["float32", "float64"])
+    workloads: list[str] = field(default_factory=list)  # by name; empty: all of them
+    peers: list[str] = field(default_factory=list)
+    quick: bool = False  # few repeats, no sweeps
+    threads: int = 2
+    min_time: float = 0.5  # seconds of repeats per row (quick: 0.05)
+    device: str = "cpu"
+
+    @property
+    def repeats(self) -> tuple[float, int]:
+        """(min_time, min_repeats) of every timed row."""
+        return (0.05, 2) if self.quick else (self.min_time, 5)
+
+    def workload_list(self) -> list[Workload]:
+        every = main_workloads() + ([] if self.quick else sweep_workloads())
+        return [w for w in every if not self.workloads or w.name in self.workloads]
+
+
+def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[list[Unit], list[dict]]:
+    """One unit per timed row, and the rows of the backends that cannot run here (with the reason)."""
+    names, modes, dtypes, device = settings.backends, settings.modes, settings.dtypes, settings.device
+    min_time, min_repeats = settings.repeats
+    workloads = settings.workload_list()
+    primary = [w for w in workloads if w.family == ""]
+    sweeps = [w for w in workloads if w.family != ""]
+    todo, unavailable = plan(primary, names, modes, dtypes, device)
+    if sweeps and "float32" in dtypes:  # the sweeps' plots are float32: their float64 would double the run
+        more_todo, more_unavailable = plan(sweeps, names, modes, ["float32"], device)
+        todo, unavailable = todo + more_todo, unavailable + more_unavailable
+    # the compiled whole training loop, where the framework has one, on the overhead-bound workloads
+    todo += [(w, n, "compiled-loop", d) for w in primary if w.name != "wide"
+             for n in names if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
+             for d in dtypes]  # fmt: skip
+
+    def ours(workload: Workload, name: str, mode: str, dtype: str) -> list[dict]:
+        try:
+            if mode == "compiled-loop":
+                iterations = 1000 if workload.name == "planar" else 20
+                row = bench_loop(name, dtype, device, workload, iterations, min_time, min_repeats)
+            else:
+                row = bench_ours(name, mode, dtype, device, workload, min_time, min_repeats)
+        except Exception as err:  # one broken row must not lose the others
+            row = _row(workload, name, mode, dtype, device, f"error: {type(err).__name__}: {err}"[:200])
+        return [{**row, "import_s": imports.get(name)}]
+
+    def peer_rows(peer: str) -> list[dict]:
+        from .peers import bench_peers  # Keras and scikit-learn load only when a peer is timed
+
+        return bench_peers([peer], primary, dtypes, settings.threads, min_time, min_repeats)
+
+    found = [Unit(f"{w.name}/{n}/{m}/{d}", f"{w.name} {n} {m} {d}", lambda r=(w, n, m, d): ours(*r))
+             for w, n, m, d in todo]  # fmt: skip
+    found += [Unit(f"peer/{p}", f"peer {p}", lambda p=p: peer_rows(p)) for p in settings.peers]
+    return found, unavailable
+
+
+def _row(workload: Workload, name: str, mode: str, dtype: str, device: str, status: str) -> dict:
+    """A row with no timing, only its status."""
+    return {"workload": workload.name, "family": workload.family, "backend": name, "mode": mode, "dtype": dtype,
+            "device": device, "m": workload.m, "status": status}  # fmt: skip
+
+
+def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: list[str], device: str):
+    """(workload, backend, mode, dtype) for every available backend; and the unavailable ones' rows."""
+    todo, unavailable = [], []
+    for name in names:
+        ok, reason = device_status(name, device)
+        for mode in [m for m in MODES[name] if m in modes]:
+            for dtype in dtypes:
+                for w in workloads:
+                    if ok:
+                        todo.append((w, name, mode, dtype))
+                    else:
+                        unavailable.append(_row(w, name, mode, dtype, device, f"unavailable: {reason}"))
+    return todo, unavailable
+
+
+def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
+    """Every row of the benchmark through the runner, with the machine probed once per run (a resumed run
+    keeps the first run's probe: one roofline per table); (the rows with their roofline, the metadata).
+    Call machine.limit_threads(settings.threads) before anything imports a framework."""
+    for name in settings.backends:
+        framework_status(name)  # imports (quietly) before the thread limits are applied
+    threads = machine.apply_thread_limits(settings.threads)
+    console = runner.console
+    then = f"; resuming {runner.folder} ({len(runner.checkpoint.units)} rows done)" if runner.resumed else \
+        "; probing the machine"  # fmt: skip
+    console.print(f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
+                  f"{settings.threads} threads{then}")  # fmt: skip
+    if "limits" not in runner.extra:
+        runner.extra["limits"] = json.loads(json.dumps(machine.probe(quick=settings.quick)))  # as a resume reads it
+        runner.save()
+    limits = runner.extra["limits"]
+    console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
+                  f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
+    if "imports" not in runner.extra:
+        runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
+    todo, unavailable = units(settings, runner.extra["imports"])
+    runner.run("bench", todo)
+    specs = {w.name: w.spec for w in settings.workload_list()}
+    frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in unavailable + runner.rows()])
+    meta = {"environment": environment.environment(), "limits": limits, "threads": settings.threads,
+            "thread_settings": threads, "device": settings.device, "quick": settings.quick,
+            "complete": runner.complete, "folder": str(runner.folder)}  # fmt: skip
+    return frame.reindex(columns=COLUMNS), meta

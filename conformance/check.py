@@ -1,0 +1,97 @@
+"""`quartet check` as a run: the targets and cases it visits, planned as units for the runner (one per
+target and case, and one for the float64 pairwise comparison), and its rows gathered into one frame.
+
+    settings = CheckSettings(backends=["numpy", "jax"], modes=["eager"], dtypes=["float32"], quick=True)
+    plan = check.plan(settings)     # plan.units for the runner; plan.skipped fills as targets turn out missing
+    result = check.result(rows, plan.skipped)
+"""
+
+import functools
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from . import compare
+from .backends import MODES, device_status
+from .runner import Unit
+from .spec import ModelSpec
+
+MODE_CHOICES = ("eager", "compiled", "function")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    backends: list[str]
+    modes: list[str]
+    dtypes: list[str]
+    device: str = "cpu"
+    quick: bool = False
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        return (1, 10) if self.quick else compare.STEPS
+
+    def record(self, cases: int) -> dict:
+        """What progress.json and conformance.json keep: the settings, the steps and the number of cases."""
+        return {**asdict(self), "steps": list(self.steps), "cases": cases}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "CheckSettings":
+        return cls(**{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")})
+
+
+def cases(quick: bool) -> tuple[list[compare.Case], list[compare.Case]]:
+    """(eager cases, compiled cases): compiled programs cost seconds per shape, so a quick run gives them two."""
+    if not quick:
+        every = compare.default_cases()
+        return every, every
+    compiled = [compare.make_case(ModelSpec("logistic", (8, 1))),
+                compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3)]  # fmt: skip
+    return compare.default_cases(depths=(1, 3)), compiled
+
+
+@dataclass
+class Plan:
+    settings: CheckSettings
+    targets: list[tuple[str, str, str, str]]  # (backend, mode, dtype, device) against the reference
+    eager_cases: list[compare.Case]
+    compiled_cases: list[compare.Case]
+    units: list[Unit] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # targets that cannot run here, with the reason
+
+
+def plan(settings: CheckSettings) -> Plan:
+    """Every available target on each of its cases, then the float64 backends against each other."""
+    device, steps = settings.device, settings.steps
+    eager_cases, compiled_cases = cases(settings.quick)
+    targets = [(n, m, d, device) for n in settings.backends for m in MODES[n] if m in settings.modes
+               for d in settings.dtypes if (n, d) != ("numpy", "float64")]  # fmt: skip
+    result = Plan(settings, targets, eager_cases, compiled_cases)
+    for target in targets:
+        target_cases = eager_cases if target[1] == "eager" else compiled_cases
+        skip = compare.unavailable(target, target_cases[0].spec)
+        if skip:
+            result.skipped.append(skip)
+            continue
+        for case in target_cases:
+            key, label = "/".join(target) + "/" + case.spec.label, f"{' '.join(target[:3])} {case.spec.label}"
+            result.units.append(Unit(key, label, functools.partial(_rows, [case], [target], steps, pairwise=False)))
+    pairs = [(n, "eager", "float64", device) for n in settings.backends if n != "numpy"]
+    pairs = [t for t in pairs if "float64" in settings.dtypes and device_status(t[0], t[3])[0]]
+    if len(pairs) > 1 and "eager" in settings.modes:
+        work = functools.partial(_rows, eager_cases, pairs, steps, pairwise=True)
+        result.units.append(Unit("float64 pairwise", f"float64 pairwise: {', '.join(t[0] for t in pairs)}", work))
+    return result
+
+
+def _rows(cases: list[compare.Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
+    return compare.run_matrix(cases, targets, steps=steps, pairwise=pairwise).frame.to_dict("records")
+
+
+def result(rows: list[dict], skipped: list[dict]) -> compare.MatrixResult:
+    """The finished rows as the engine's frame (a unit finished twice, across a resume, counts once)."""
+    frame = pd.DataFrame(rows, columns=compare.COLUMNS).drop_duplicates(
+        subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
+    )
+    frame["passed"] = frame["passed"].astype(bool)
+    return compare.MatrixResult(frame, skipped)

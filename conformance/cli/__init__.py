@@ -1,0 +1,41 @@
+"""The `quartet` command: one module per subcommand, each with add_parser (its options) and run (parse
+into plain values, call the layer below, print). Exit status: 0 done, 1 a check failed, 2 unusable
+input, 130 / 143 interrupted (Ctrl-C / SIGTERM)."""
+
+import argparse
+import sys
+
+from rich.markup import escape
+
+from . import bench, check, code, determinism, doctor, replicate, report, train
+from .common import error_console
+
+COMMANDS = (doctor, train, check, bench, determinism, code, report, replicate)  # in the order --help lists them
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quartet",
+        description="The course's logistic regression and L-layer network in NumPy, PyTorch, JAX and "
+        "TensorFlow: do they compute the same thing, and how fast?",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors
+        error_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        error_console.print("[yellow]interrupted[/]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

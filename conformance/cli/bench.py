@@ -1,0 +1,153 @@
+"""`quartet bench`: one training step of every backend and peer timed with the roofline
+(conformance/bench/run.py), or with --workers the data-parallel step on N and M workers
+(conformance/parallel/bench.py), run by the runner; the tables, the goals and the written results."""
+
+import argparse
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from .. import environment
+from ..backends import DTYPES, NAMES
+from ..bench import machine, results
+from ..bench.peers import PEERS
+from ..bench.run import BenchSettings
+from ..bench.run import run as run_bench
+from ..bench.workloads import main_workloads, sweep_workloads
+from ..check import MODE_CHOICES
+from ..parallel import bench as parallel
+from ..runner import Runner
+from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_float, positive_int
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
+    parser.add_argument("--quick", action="store_true", help="few repeats, no sweeps (under two minutes)")
+    parser.add_argument("--workloads", default="", metavar="A,B", help="a subset of the workloads by name")
+    add_selection(parser, "bench")
+    parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",
+                        help="peers to time beside ours (empty: none)")  # fmt: skip
+    parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
+    parser.add_argument("--min-time", type=positive_float, default=0.5, help="seconds of repeats per row")
+    parser.add_argument("--workers", default=None, metavar="N,M",
+                        help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
+    parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
+    parser.set_defaults(func=run)
+
+
+def settings_from(args: argparse.Namespace) -> BenchSettings:
+    """The options as plain values, each name checked against what exists."""
+    every = main_workloads() + ([] if args.quick else sweep_workloads())
+    return BenchSettings(
+        backends=choices(args.backends, NAMES, "backend(s)"),
+        modes=choices(args.modes, MODE_CHOICES, "mode(s)"),
+        dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
+        workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
+        peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
+        quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device,
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    runner = Runner.resume(args.resume, "bench", console) if args.resume else None
+    if (runner and "workers" in runner.settings) or (not runner and args.workers):
+        machine.limit_threads(1)  # the parent only prepares data; each worker sets its own single thread
+        return run_parallel(args, runner)
+    settings = BenchSettings(**runner.settings) if runner else settings_from(args)
+    machine.limit_threads(settings.threads)  # before any framework is imported
+    runner = runner or Runner.start(args.out, "bench", asdict(settings), console)
+    frame, meta = run_bench(settings, runner)
+    paths = results.write_bench(frame, meta, runner.folder)
+    interrupted = runner.finish()
+    if interrupted:
+        return interrupted
+    print_table(frame)
+    for r in frame[frame["status"] == "check failed"].itertuples():
+        console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
+                      f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
+    goal_table = Table(title="speed goals", title_justify="left")
+    for column in ("goal", "target", "measured", "met"):
+        goal_table.add_column(column, justify="left" if column == "goal" else "right")
+    for g in results.goals(frame):
+        style = {"yes": "green", "NO": "bold red"}.get(g["met"], "dim")
+        goal_table.add_row(g["goal"], g["target"], g["measured"], f"[{style}]{g['met']}[/]")
+    console.print(goal_table)
+    console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
+    return 0
+
+
+def print_table(frame) -> None:
+    """Milliseconds per step and % of the roofline: one row per backend, mode and dtype, one column per workload."""
+    main = frame[frame["family"].fillna("") == ""]
+    workloads = list(dict.fromkeys(main["workload"]))
+    table = Table(title="ms per training step (median); in brackets: % of the roofline bound", title_justify="left")
+    for column in ["backend", "mode", "dtype", *workloads]:
+        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
+    for (name, mode, dtype), rows in main.groupby(["backend", "mode", "dtype"], sort=False):
+        cells = []
+        for workload in workloads:
+            row = rows[rows["workload"] == workload]
+            if row.empty:
+                cells.append("")
+                continue
+            r = row.iloc[0]
+            if r["status"] != "ok":
+                cells.append(f"[red]{escape(str(r['status']))[:24]}[/]")
+            else:
+                cells.append(f"{r['median_s'] * 1e3:.3g} ({100 * r['roofline_fraction']:.0f}%)")
+        table.add_row(name, mode, dtype.replace("float", "f"), *cells)
+    console.print(table)
+
+
+def _workers_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise UsageError(f"--workers takes worker counts separated by commas (e.g. 1,2), got {text!r}")
+    return sorted(set(values))
+
+
+def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
+    """bench --workers 1,2: seconds per data-parallel step, speed-up and efficiency per framework."""
+    if runner:
+        settings = parallel.ParallelBenchSettings(**runner.settings)
+    else:
+        workers, most = _workers_list(args.workers), min(w.m for w in parallel.bench_workloads(args.quick))
+        if max(workers) > most:
+            raise UsageError(f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most "
+                             f"{most} workers")  # fmt: skip
+        settings = parallel.ParallelBenchSettings(
+            backends=[n for n in choices(args.backends, NAMES, "backend(s)") if n != "numpy"], workers=workers,
+            dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), quick=args.quick)  # fmt: skip
+        runner = Runner.start(args.out, "bench", asdict(settings), console)
+    workloads = [w.name for w in parallel.bench_workloads(settings.quick)]
+    console.print(f"[bold]bench[/] data parallel: {settings.backends} on {settings.workers} workers, one "
+                  f"thread each, {settings.steps} timed steps; workloads {workloads}")  # fmt: skip
+    runner.run("data parallel", parallel.units(settings))
+    frame = parallel.table(runner.rows())
+    table = Table(title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
+                  title_justify="left")  # fmt: skip
+    for column in ("workload", "backend", "dtype", "workers", "ms", "speed-up", "efficiency", "all-reduce"):
+        table.add_column(column, justify="left" if column in ("workload", "backend", "dtype") else "right")
+
+    def fmt(value, pattern: str) -> str:
+        return "" if value is None or value != value else pattern.format(value)
+
+    for r in frame.itertuples():
+        if r.status != "ok":
+            table.add_row(r.workload, r.backend, r.dtype, str(r.workers), f"[red]{escape(str(r.status))[:40]}[/]")
+            continue
+        table.add_row(r.workload, r.backend, r.dtype.replace("float", "f"), str(r.workers),
+                      fmt(1e3 * r.step_s, "{:.3g}"), fmt(r.speedup, "{:.2f}x"), fmt(r.efficiency, "{:.0%}"),
+                      fmt(r.comm_share, "{:.0%}") or "not exposed")  # fmt: skip
+    console.print(table)
+    page = parallel.write(frame, settings, environment.environment(), runner.folder, runner.incomplete_note())
+    interrupted = runner.finish()
+    if interrupted:
+        return interrupted
+    console.print(f"wrote {page} (and parallel.csv, parallel.json)")
+    return 1 if (frame["status"] == "check failed").any() else 0

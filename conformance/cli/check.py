@@ -1,0 +1,127 @@
+"""`quartet check`: the conformance matrix (conformance/check.py), or with --workers N data-parallel
+training against the full batch (conformance/parallel/check.py), run by the runner; the table of the
+worst errors, the written results, and exit status 1 on any failure."""
+
+import argparse
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from .. import check, compare, environment
+from ..backends import DTYPES, NAMES
+from ..parallel import check as parallel
+from ..report.check import write_check
+from ..runner import Runner
+from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_int, short
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference")
+    add_selection(parser, "check")
+    parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                        help="instead: data-parallel training on N workers against the full batch (CPU)")  # fmt: skip
+    parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    runner = Runner.resume(args.resume, "check", console) if args.resume else None
+    if (runner and "workers" in runner.settings) or (not runner and args.workers):
+        return run_parallel(args, runner)
+    if runner:
+        settings = check.CheckSettings.from_record(runner.settings)
+    else:
+        settings = check.CheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
+                                       modes=choices(args.modes, check.MODE_CHOICES, "mode(s)"),
+                                       dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), device=args.device,
+                                       quick=args.quick)  # fmt: skip
+    plan = check.plan(settings)
+    runner = runner or Runner.start(args.out, "check", settings.record(len(plan.eager_cases)), console)
+    console.print(f"[bold]check[/] {len(plan.targets)} targets on {settings.device}, steps {list(settings.steps)}; "
+                  f"{len(plan.eager_cases)} cases eager, {len(plan.compiled_cases)} compiled"
+                  + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
+                     else ""))  # fmt: skip
+    runner.run("conformance", plan.units)
+    return finish(runner, plan.skipped, settings.device)
+
+
+def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
+    """check --workers N: each framework's data-parallel training on N workers against the single-process
+    full batch, even and uneven splits, through the same engine."""
+    cases = parallel.default_cases()
+    if runner:
+        settings = parallel.ParallelCheckSettings(**runner.settings)
+    else:
+        most = min(case.m for case in cases)
+        if args.workers > most:
+            raise UsageError(f"--workers {args.workers}: the data-parallel cases have m = "
+                             f"{sorted({c.m for c in cases})} columns, so at most {most} workers")  # fmt: skip
+        if args.device != "cpu":
+            raise UsageError("check --workers runs on the CPU (processes, logical devices); --device gpu is not "
+                             "supported with it")  # fmt: skip
+        settings = parallel.ParallelCheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
+                                                  dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
+                                                  workers=args.workers)  # fmt: skip
+        runner = Runner.start(args.out, "check", asdict(settings), console)
+    console.print(f"[bold]check[/] data parallel = full batch: {settings.workers} workers, {settings.backends}, "
+                  f"{len(cases)} cases (m = 12 and 13), {settings.steps} steps")  # fmt: skip
+    skipped: list[dict] = []
+    runner.run("data parallel", parallel.units(settings, skipped))
+    return finish(runner, skipped, "cpu")
+
+
+def _cell(max_rel_err: float, margin: float, passed: bool) -> str:
+    style = "bold red" if not passed else "green" if margin >= 10 else "yellow"
+    return f"[{style}]{'exact' if max_rel_err == 0 else short(max_rel_err)}[/]"
+
+
+def print_table(summary, device: str) -> None:
+    """One row per backend, mode and dtype: the worst error of each column, coloured by its margin."""
+    columns = list(dict.fromkeys(summary["column"]))
+    table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
+                  "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
+    for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
+        table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
+    for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
+        cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
+        drift = rows["f32_drift"].max()
+        short_dtype = dtype.replace("float", "f")
+        table.add_row(
+            name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else short(drift)
+        )
+    if len(summary):
+        console.print(table)
+
+
+def finish(runner: Runner, skipped: list[dict], device: str) -> int:
+    """The table, the files and the exit status of a check run from its finished rows."""
+    result = check.result(runner.rows(), skipped)
+    frame, summary = result.frame, compare.summary(result.frame)
+    print_table(summary, device)
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for skip in skipped:
+        reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
+    for (name, reason), which in reasons.items():
+        console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
+    pair_rows = frame[frame["against"] != "numpy/float64"]
+    if len(pair_rows):
+        console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
+                      f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
+    settings = {**runner.settings, "complete": runner.complete}
+    paths = write_check(result, summary, runner.folder, environment.environment(), settings)
+    interrupted = runner.finish()
+    if interrupted:
+        return interrupted
+    failed = int((~frame["passed"]).sum())
+    if not len(frame):
+        console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
+        return 2
+    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
+                  f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
+    for r in frame[~frame["passed"]].head(10).itertuples():
+        console.print(f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {r.max_rel_err:.2e} > "
+                      f"{r.tolerance:.2e}")  # fmt: skip
+    return 1 if failed else 0

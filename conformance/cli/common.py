@@ -1,0 +1,73 @@
+"""What every command shares: the consoles, the error for an unusable argument, the argument types,
+and the options that several commands take in the same words."""
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
+error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
+
+RESUME_HELP = "finish an interrupted run in DIR (with its own settings; other options are ignored)"
+
+
+class UsageError(ValueError):
+    """A command-line argument that cannot be used; printed without a traceback."""
+
+
+def parse_layer_dims(text: str) -> list[int]:
+    try:
+        dims = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--layer-dims takes integers separated by commas, got {text!r}") from None
+    if len(dims) < 2 or min(dims) < 1:
+        raise argparse.ArgumentTypeError(f"--layer-dims needs at least two positive sizes, got {text!r}")
+    return dims
+
+
+def _positive(kind: type, what: str):
+    """An argparse type: `kind`(text), which must be finite and above 0, or the message `what`."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_float = _positive(float, "a positive finite number")
+positive_int = _positive(int, "a positive integer")
+
+
+def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    """A comma-separated list of names, each one of `allowed`; UsageError naming the unknown ones."""
+    values = [v for v in text.replace(" ", "").split(",") if v]
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise UsageError(f"unknown {what} {unknown or text!r}; choose from {list(allowed)}")
+    return values
+
+
+def short(value: float) -> str:
+    """1.5e-07 -> 1.5e-7: the tables are read across nine columns."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True) -> None:
+    """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them."""
+    parser.add_argument("--backends", default="numpy,torch,jax,tf", metavar="A,B")
+    if modes:
+        parser.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
+    parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")
+    if device:
+        parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--out", type=Path, default=Path("results"), help=f"results go to OUT/{kind}-<time>/")

@@ -1,0 +1,121 @@
+"""How each framework is called behind the protocol: the NumPy reference directly, PyTorch, JAX and
+TensorFlow through their impl_* packages (arrays cross in arrays.py, compiled by the framework's own
+compiler, backward by its autodiff). What every backend promises is in conformance/protocol.py."""
+
+import functools
+import importlib
+from collections.abc import Callable
+
+import numpy as np
+
+from .protocol import Backend
+from .registry import PACKAGES
+from .spec import ModelSpec
+
+
+def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
+    """How this framework compiles a function in `mode` (forward and gradients; training steps are
+    compiled by the implementation's own make_train_step)."""
+    if mode == "eager":
+        return lambda f: f
+    if name == "torch":
+        import torch
+
+        return torch.compile
+    if name == "jax":
+        import jax
+
+        return jax.jit
+    import tensorflow as tf
+
+    # every backend instance traces its own functions once per shape: that is the plan, not a leak
+    tf.get_logger().setLevel("ERROR")
+    return functools.partial(tf.function, jit_compile=(mode == "compiled"))
+
+
+class ReferenceBackend(Backend):
+    """The NumPy reference: hand-written backward, eager only; float32 runs the same code on float32 arrays."""
+
+    def _put(self, arrays):
+        if isinstance(arrays, dict):
+            return {k: v.astype(self.dtype) for k, v in arrays.items()}
+        return arrays.astype(self.dtype)
+
+    def _get(self, values):
+        if isinstance(values, dict):
+            return {k: np.asarray(v) for k, v in values.items()}
+        return float(values) if np.ndim(values) == 0 else np.asarray(values)
+
+    def _compile(self, fn: Callable) -> Callable:
+        return fn
+
+    def _grads_deep(self, p, X_, Y_):
+        act = self.spec.hidden_activation
+        AL, caches = self.deep.L_model_forward(X_, p, act)
+        cost = self.deep.compute_cost_from_logits(caches[-1][1], Y_)
+        return self.deep.L_model_backward(AL, Y_, caches, act), cost
+
+    def _optimize(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        return self.logistic.optimize(
+            p["w"], p["b"], X_, Y_, num_iterations, self._lr(learning_rate), record_every=record_every
+        )
+
+    def _L_layer_model(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        return self.deep.L_layer_model(
+            X_,
+            Y_,
+            list(self.spec.layer_dims),
+            self._lr(learning_rate),
+            num_iterations,
+            hidden_activation=self.spec.hidden_activation,
+            parameters=p,
+            record_every=record_every,
+        )
+
+    def _lr(self, learning_rate: float):
+        return np.dtype(self.dtype).type(learning_rate)  # a float64 Python scalar would not upcast, but be explicit
+
+
+class FrameworkBackend(Backend):
+    """PyTorch, JAX or TensorFlow through its impl_* package; arrays cross the boundary in arrays.py."""
+
+    def __init__(self, name: str, spec: ModelSpec, mode: str, dtype: str, device: str) -> None:
+        super().__init__(name, spec, mode, dtype, device)
+        self.arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
+        if name == "torch" and mode == "compiled":
+            import torch
+
+            # torch.compile keeps 8 versions of a function per process, then silently runs it eagerly:
+            # start every compiled backend afresh so that "compiled" stays compiled.
+            torch.compiler.reset()
+
+    def _put(self, arrays):
+        return self.arrays.from_numpy(arrays, self.dtype, self.device)
+
+    def _get(self, values):
+        return self.arrays.to_numpy(values)
+
+    def _compile(self, fn: Callable) -> Callable:
+        return _compiler(self.name, self.mode)(fn)
+
+    def _grads_deep(self, p, X_, Y_):
+        act = self.spec.hidden_activation
+        grads_fn = self._function("grads", lambda: functools.partial(self.deep.L_model_grads, hidden_activation=act))
+        return grads_fn(p, X_, Y_)
+
+    def _optimize(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        return self.logistic.optimize(
+            p["w"], p["b"], X_, Y_, num_iterations, learning_rate, mode=self.mode, record_every=record_every
+        )
+
+    def _L_layer_model(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        return self.deep.L_layer_model(
+            X_,
+            Y_,
+            p,
+            learning_rate,
+            num_iterations,
+            hidden_activation=self.spec.hidden_activation,
+            mode=self.mode,
+            record_every=record_every,
+        )

@@ -1,0 +1,123 @@
+"""The data-parallel benchmark: seconds per step on 1, 2, ... workers, one thread each, the first step
+checked against the float64 full batch; speed-up, efficiency and the all-reduce's share."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import compare
+from ..backends import framework_status, load_backend
+from ..bench.workloads import Workload, problem
+from ..files import frame_markdown, write_atomically
+from ..runner import Unit
+from ..spec import ModelSpec
+from .engine import job, quantities, run, workers_label
+
+
+def bench_workloads(quick: bool = False):
+    """The course's deep net on its 209 images (a small batch: the split has little to share out) and
+    on 4096 (1024 when quick; a large batch: each worker's first-layer product is big enough to pay
+    for the all-reduce)."""
+    spec, m = ModelSpec("deep", (12288, 20, 7, 5, 1), "relu"), 1024 if quick else 4096
+    return [Workload("course_deep", spec, 209, 0.0075), Workload(f"deep_m{m}", spec, m, 0.0075)]
+
+
+def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), time_steps: int = 10,
+          workloads=None, on_progress=None) -> list[dict]:  # fmt: skip
+    """Seconds per data-parallel training step for each framework, worker count, workload and dtype,
+    each worker on one thread; the first step checked against the float64 full batch. Speed-up and
+    efficiency are relative to the same framework on 1 worker (add_scaling)."""
+    rows = []
+    work = [(w, problem(w)) for w in workloads or bench_workloads()]
+    refs = {}
+    for w, prob in work:
+        case = compare.Case(w.spec, prob.X, prob.Y, prob.params, w.learning_rate)
+        refs[w.name] = (case, compare.measure(load_backend("numpy", w.spec, "eager", "float64"), case, steps=(1,)))
+    for n_workers in workers:
+        for name in names:
+            if on_progress:
+                on_progress(f"{name} {n_workers} workers")
+            base = dict(backend=name, workers=n_workers, threads=n_workers, device="cpu")
+            ok, reason = framework_status(name)
+            if not ok:
+                rows += [dict(base, workload=w.name, dtype=d, status=f"unavailable: {reason}") for w, _ in work
+                         for d in dtypes]  # fmt: skip
+                continue
+            plan = [(w, d) for w, _ in work for d in dtypes]
+            tasks = [job(refs[w.name][0], n_workers, d, num_iterations=1, time_steps=time_steps) for w, d in plan]
+            try:
+                results = run(name, tasks)
+            except RuntimeError as err:
+                rows += [dict(base, workload=w.name, dtype=d, status=f"error: {err}"[:200]) for w, d in plan]
+                continue
+            for (w, dtype), result in zip(plan, results, strict=True):
+                case, ref = refs[w.name]
+                got = quantities(result, case, 1)
+                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
+                checked = compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
+                worst = max(checked, key=lambda r: r["max_rel_err"] / r["tolerance"])
+                rows.append(dict(base, workload=w.name, m=w.m, dtype=dtype, step_s=result["step_s"],
+                                 comm_s=result.get("comm_s"), steps=result["steps"],
+                                 check_err=worst["max_rel_err"], check_tol=worst["tolerance"],
+                                 status="ok" if all(r["passed"] for r in checked) else "check failed"))  # fmt: skip
+    return add_scaling(rows)
+
+
+def add_scaling(rows: list[dict]) -> list[dict]:
+    """speedup = t(1 worker) / t(N workers) of the same framework, workload and dtype; efficiency =
+    speedup / N; comm_share = the all-reduce's part of the step, where the framework exposes it."""
+    one = {(r["backend"], r["workload"], r["dtype"]): r.get("step_s") for r in rows if r["workers"] == 1}
+    for r in rows:
+        t1, t = one.get((r["backend"], r["workload"], r["dtype"])), r.get("step_s")
+        ok = r.get("status") == "ok" and t1 and t
+        r["speedup"] = t1 / t if ok else None
+        r["efficiency"] = t1 / t / r["workers"] if ok else None
+        r["comm_share"] = r["comm_s"] / t if ok and r.get("comm_s") is not None else None
+    return rows
+
+
+@dataclass(frozen=True)
+class ParallelBenchSettings:
+    """`quartet bench --workers 1,2`: these frameworks on each worker count, one thread per worker."""
+
+    backends: list[str]
+    workers: list[int]
+    dtypes: list[str]
+    quick: bool = False
+
+    @property
+    def steps(self) -> int:
+        """Timed steps per row."""
+        return 3 if self.quick else 10
+
+
+def units(settings: ParallelBenchSettings) -> list[Unit]:
+    """One unit per (worker count, framework) for the runner."""
+    workloads = bench_workloads(settings.quick)
+    return [Unit(f"{name}/{workers_label(n)}", f"data parallel: {name} on {workers_label(n)}",
+                 lambda name=name, n=n: bench([name], [n], settings.dtypes, settings.steps, workloads))
+            for n in settings.workers for name in settings.backends]  # fmt: skip
+
+
+COLUMNS = ["workload", "m", "backend", "dtype", "workers", "threads", "step_s", "speedup", "efficiency", "comm_s",
+           "comm_share", "check_err", "check_tol", "status"]  # fmt: skip
+
+
+def table(rows: list[dict]) -> pd.DataFrame:
+    """Every finished row with its speed-up and efficiency over the same framework on 1 worker."""
+    return pd.DataFrame(add_scaling(rows)).reindex(columns=COLUMNS)
+
+
+def write(frame: pd.DataFrame, settings: ParallelBenchSettings, env: dict, folder: Path, note: str) -> Path:
+    """parallel.csv, parallel.json (with the settings and the machine) and parallel.md; `note` heads the
+    markdown (the "Incomplete run" line of an interrupted run)."""
+    write_atomically(folder / "parallel.csv", frame.to_csv(index=False).encode())
+    meta = {"environment": env, "settings": settings.__dict__, "complete": not note}
+    rows = json.loads(frame.to_json(orient="records"))
+    write_atomically(folder / "parallel.json", json.dumps({**meta, "rows": rows}, indent=1, default=str).encode())
+    head = f"{note}\n\n" if note else ""
+    page = f"# Data-parallel benchmark\n\n{head}{env['cpu']}, one thread per worker.\n\n{frame_markdown(frame)}\n"
+    write_atomically(folder / "parallel.md", page.encode())
+    return folder / "parallel.md"

@@ -1,0 +1,75 @@
+"""Data parallel = full batch: each framework's data-parallel training on N workers against the
+single-process, full-batch float64 reference, through the conformance engine and tolerance table."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import compare
+from ..backends import framework_status, load_backend
+from ..runner import Unit
+from ..spec import ModelSpec
+from .engine import NAMES, STEPS, WORKERS, job, quantities, run, workers_label
+
+
+def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("float32", "float64"), steps: int = STEPS,
+          on_progress=None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+    """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
+    reference; and the skipped (framework, reason)."""
+    rows, skipped = [], []
+    available = []
+    for name in names:
+        ok, reason = framework_status(name)
+        if ok:
+            available.append(name)
+        else:
+            skipped.append(dict(backend=name, mode="data-parallel", dtype="", device="cpu", reason=reason))
+    refs = [
+        compare.measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps=(steps,)) for case in cases
+    ]
+    for n_workers in workers:
+        for name in available:
+            if on_progress:
+                on_progress(f"{name} {n_workers} workers")
+            plan = [(case, ref, dtype) for case, ref in zip(cases, refs, strict=True) for dtype in dtypes
+                    if n_workers <= case.m]  # fmt: skip
+            results = run(name, [job(case, n_workers, dtype, steps) for case, _, dtype in plan])
+            for (case, ref, dtype), result in zip(plan, results, strict=True):
+                got = quantities(result, case, steps)
+                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
+                rows += compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
+    return pd.DataFrame(rows, columns=compare.COLUMNS), skipped
+
+
+def default_cases() -> list[compare.Case]:
+    """Logistic regression and a deep net, each with m = 12 (even over 1, 2 and 4 workers) and m = 13
+    (uneven over 2 and 4)."""
+    cases = []
+    for m in (12, 13):
+        cases.append(compare.make_case(ModelSpec("logistic", (6, 1)), m=m, seed=m))
+        cases.append(compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=m + 1))
+    return cases
+
+
+@dataclass(frozen=True)
+class ParallelCheckSettings:
+    """`quartet check --workers N`: these frameworks on N workers, in these dtypes, on the default cases."""
+
+    backends: list[str]
+    dtypes: list[str]
+    workers: int
+    device: str = "cpu"
+    steps: int = STEPS
+
+
+def units(settings: ParallelCheckSettings, skipped: list[dict]) -> list[Unit]:
+    """One unit per framework for the runner; a framework that cannot run adds to `skipped` and keeps no rows."""
+
+    def work(name: str) -> list[dict] | None:
+        frame, skips = check(default_cases(), [name], [settings.workers], settings.dtypes, settings.steps)
+        skipped.extend(skips)
+        return None if skips else frame.to_dict("records")
+
+    label = workers_label(settings.workers)
+    return [Unit(f"{name}/{label}", f"data parallel: {name} on {label}", lambda name=name: work(name))
+            for name in settings.backends]  # fmt: skip

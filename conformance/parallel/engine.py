@@ -1,0 +1,121 @@
+"""How data parallel runs: the job every framework's data-parallel training (impl_*/parallel.py) is given,
+the child process that runs it, and its results under the conformance engine's names.
+
+Every framework runs in a child process of its own, because each needs its devices set up before it
+starts: JAX reads XLA_FLAGS (--xla_force_host_platform_device_count=N) when it is imported, TensorFlow
+fixes its logical CPUs when its runtime starts, and PyTorch's workers are processes anyway
+(torch.multiprocessing, joined by torch.distributed over gloo). Each worker gets one thread, so N
+workers use N cores. The NumPy split-and-sum (reference_numpy/parallel.py) is the oracle.
+
+    python -m conformance.parallel FOLDER   # the child: reads FOLDER/job.pkl, writes FOLDER/result.pkl
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import ROOT, compare
+from ..backends import PACKAGES, InputError, framework_status
+from ..bench.machine import THREAD_VARIABLES
+
+NAMES = ("numpy", "torch", "jax", "tf")  # numpy: the split-and-sum oracle, in-process
+WORKERS = (1, 2, 4)
+STEPS = 10
+
+
+def workers_label(n: int) -> str:
+    """The engine's "mode" column for a data-parallel row: "1 worker", "2 workers"."""
+    return f"{n} worker{'s' if n != 1 else ''}"
+
+
+def job(case: compare.Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
+    """What every framework is asked: the case's data and weights (as the one-layer network for
+    logistic regression), the workers, the dtype, the steps to train and to time."""
+    if not 1 <= workers <= case.m:
+        raise InputError(f"workers must be between 1 and m = {case.m}, got {workers}")
+    params = case.params
+    if case.spec.kind == "logistic":
+        params = {"W1": params["w"].T.copy(), "b1": params["b"]}
+    return dict(X=case.X, Y=case.Y, parameters=params, hidden_activation=case.spec.hidden_activation,
+                learning_rate=case.learning_rate, num_iterations=num_iterations, workers=workers, dtype=dtype,
+                time_steps=time_steps, threads=1)  # fmt: skip
+
+
+def child_environment(name: str, workers: int) -> dict[str, str]:
+    """One thread per worker, and N devices where the framework needs to be told."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    env.update({var: "1" for var in THREAD_VARIABLES})
+    if name == "jax":
+        env["XLA_FLAGS"] = (f"--xla_force_host_platform_device_count={workers} "
+                            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")  # fmt: skip
+    if name == "tf":  # replicas run side by side on the inter-op pool, each op on one thread
+        env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS=str(workers))
+    return env
+
+
+def run(name: str, tasks: list[dict]) -> list[dict]:
+    """The jobs (all with the same number of workers) on `name`'s data-parallel engine, in one child
+    process: [{"grads", "cost", "parameters", "costs"[, "step_s", "comm_s"]}]."""
+    if name == "numpy":
+        return [_run_numpy(task) for task in tasks]
+    ok, reason = framework_status(name)
+    if not ok:
+        raise RuntimeError(reason)
+    workers = tasks[0]["workers"]
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "job.pkl").write_bytes(pickle.dumps((name, tasks)))
+        done = subprocess.run([sys.executable, "-m", "conformance.parallel", folder], capture_output=True, text=True,
+                              env=child_environment(name, workers))  # fmt: skip
+        result = Path(folder) / "result.pkl"
+        if done.returncode != 0 or not result.is_file():
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
+            raise RuntimeError(f"{name} data-parallel run with {workers} workers failed:\n{tail}")
+        return pickle.loads(result.read_bytes())
+
+
+def _run_numpy(task: dict) -> dict:
+    """The oracle in this process: the split-and-sum in the job's dtype."""
+    import time
+
+    from reference_numpy import parallel
+
+    X, Y = task["X"].astype(task["dtype"]), task["Y"].astype(task["dtype"])
+    params = {k: v.astype(task["dtype"]) for k, v in task["parameters"].items()}
+    act, workers, lr = task["hidden_activation"], task["workers"], np.dtype(task["dtype"]).type(task["learning_rate"])
+    grads, cost = parallel.data_parallel_grads(params, X, Y, workers, act)
+    final, costs = parallel.data_parallel_L_layer_model(X, Y, params, lr, task["num_iterations"], workers, act, 1)
+    result = {"grads": grads, "cost": float(cost), "parameters": final, "costs": [float(c) for c in costs]}
+    if task.get("time_steps"):
+        times = []
+        for _ in range(task["time_steps"]):
+            start = time.perf_counter()
+            final, _ = parallel.data_parallel_train_step(final, X, Y, lr, workers, act)
+            times.append(time.perf_counter() - start)
+        result.update(step_s=float(np.median(times)), comm_s=None, steps=len(times))
+    return result
+
+
+def quantities(result: dict, case: compare.Case, steps: int) -> dict[str, np.ndarray]:
+    """The result under the engine's names: cost, dW[l] / db[l] (dw / db), params@N, cost@N."""
+    grads, params = result["grads"], result["parameters"]
+    if case.spec.kind == "logistic":
+        grads = {"dw": grads["dW1"].T, "db": grads["db1"]}
+        params = {"w": params["W1"].T, "b": params["b1"]}
+    out = {"cost": np.array(result["cost"]), **grads}
+    out[f"params@{steps}"] = compare.flatten(params)
+    out[f"cost@{steps}"] = np.array(result["costs"])
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def child(folder: str) -> None:
+    name, tasks = pickle.loads((Path(folder) / "job.pkl").read_bytes())
+    import importlib
+
+    module = importlib.import_module(f"{PACKAGES[name]}.parallel")
+    results = module.run_data_parallel(tasks)
+    (Path(folder) / "result.pkl").write_bytes(pickle.dumps(results))

@@ -1,0 +1,167 @@
+"""What the protocol promises, whatever the framework: the four calls of conformance/backends.py take and
+return NumPy, never mutate the caller's arrays, validate their inputs once (conformance/validation.py),
+name a result that is not finite, and train in segments that stop when training diverges. How each
+framework is called (conversions, compilation, its backward) is in conformance/frameworks.py."""
+
+import functools
+import importlib
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import TrainingDiverged
+from .registry import PACKAGES
+from .spec import ModelSpec
+from .validation import SEGMENT, check_divergence, check_finite, check_range, check_training, validate_inputs
+
+
+def _quiet_numpy(method: Callable) -> Callable:
+    """NumPy's own overflow warnings stay quiet inside the protocol: an Inf or NaN in a result is reported
+    once, as NonFiniteError naming the quantity, the same way for every backend."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+class Backend:
+    """One framework in one mode, dtype and device, behind the protocol: NumPy in and out, inputs checked
+    once, results that left the dtype's range named, training in segments that stop when it diverges.
+    Subclasses say how their framework is called."""
+
+    def __init__(self, name: str, spec: ModelSpec, mode: str, dtype: str, device: str) -> None:
+        self.name, self.spec, self.mode, self.dtype, self.device = name, spec, mode, dtype, device
+        package = PACKAGES[name]
+        self.deep = importlib.import_module(f"{package}.deep")
+        self.logistic = importlib.import_module(f"{package}.logistic")
+        self._compiled: dict[str, Callable] = {}
+
+    def __repr__(self) -> str:
+        return f"<{self.name} {self.mode} {self.dtype} {self.device} {self.spec.label}>"
+
+    # how the framework is called: conformance/frameworks.py
+    def _put(self, arrays):
+        """NumPy in: arrays (or a dict of them) as the framework's, in this dtype and on this device."""
+        raise NotImplementedError
+
+    def _get(self, values):
+        """NumPy out: the framework's arrays (or a dict of them) as NumPy; a scalar as a float."""
+        raise NotImplementedError
+
+    def _compile(self, fn: Callable) -> Callable:
+        """fn as this mode runs it: itself when eager, else the framework's compiler applied to it."""
+        raise NotImplementedError
+
+    def _grads_deep(self, p, X_, Y_):
+        """(grads, cost) of the L-layer network: by hand in the reference, by autodiff elsewhere."""
+        raise NotImplementedError
+
+    def _optimize(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        raise NotImplementedError
+
+    def _L_layer_model(self, p, X_, Y_, learning_rate, num_iterations, record_every):
+        raise NotImplementedError
+
+    def _function(self, key: str, build: Callable[[], Callable]) -> Callable:
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(build())
+        return self._compiled[key]
+
+    def _deep_params(self, params: dict) -> dict:
+        """Logistic regression is the one-layer network with W1 = w^T."""
+        return {"W1": params["w"].T.copy(), "b1": params["b"]} if self.spec.kind == "logistic" else params
+
+    def _validate(self, params: dict, X: np.ndarray, Y: np.ndarray | None = None) -> None:
+        validate_inputs(self.spec, params, X, Y)
+        if self.dtype != "float64":
+            for key, value in [("X", X), *((f"params[{k!r}]", v) for k, v in params.items())]:
+                check_range(key, value, self.dtype)
+
+    def _finite(self, what: str, values: dict) -> dict:
+        cure = "scale the inputs or weights down" + (" or use float64" if self.dtype != "float64" else "")
+        check_finite(f"{self.name} {self.mode}: {what}", values, self.dtype, cure)
+        return values
+
+    @_quiet_numpy
+    def forward(self, params: dict, X: np.ndarray) -> dict[str, np.ndarray]:
+        self._validate(params, X)
+        act = self.spec.hidden_activation
+        forward = self._function("forward", lambda: functools.partial(self._forward_fn, hidden_activation=act))
+        AL, caches = forward(self._put(X), self._put(self._deep_params(params)))
+        out = {}
+        for l, (_, Z) in enumerate(caches, start=1):
+            out[f"Z{l}"] = Z
+            if l < len(caches):
+                out[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
+        out["AL"] = AL
+        return self._finite("the forward pass", self._get(out))
+
+    def _forward_fn(self, X, parameters, hidden_activation):
+        return self.deep.L_model_forward(X, parameters, hidden_activation)
+
+    @_quiet_numpy
+    def cost(self, params: dict, X: np.ndarray, Y: np.ndarray) -> float:
+        self._validate(params, X, Y)
+        act = self.spec.hidden_activation
+
+        def cost_fn(X, Y, parameters):
+            _, caches = self.deep.L_model_forward(X, parameters, act)
+            return self.deep.compute_cost_from_logits(caches[-1][1], Y)
+
+        cost = self._function("cost", lambda: cost_fn)(self._put(X), self._put(Y), self._put(self._deep_params(params)))
+        return self._finite("the cost", {"cost": np.asarray(self._get(cost))})["cost"].item()
+
+    @_quiet_numpy
+    def grads(self, params: dict, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+        self._validate(params, X, Y)
+        p, X_, Y_ = self._put(params), self._put(X), self._put(Y)
+        if self.spec.kind == "logistic":
+            grads, cost = self._function("propagate", lambda: self.logistic.propagate)(p["w"], p["b"], X_, Y_)
+        else:
+            grads, cost = self._grads_deep(p, X_, Y_)
+        grads = self._get({k: v for k, v in grads.items() if not k.startswith("dA")})
+        # an Inf cost means an overflowed forward pass: autodiff then returns finite gradients that are
+        # wrong (JAX and TensorFlow in float32), so the cost is checked with them
+        self._finite("the gradients", {**grads, "cost": np.asarray(self._get(cost))})
+        return grads
+
+    @_quiet_numpy
+    def train(
+        self,
+        params: dict,
+        X: np.ndarray,
+        Y: np.ndarray,
+        learning_rate: float = 0.0075,
+        num_iterations: int = 2500,
+        record_every: int = 100,
+    ) -> tuple[dict[str, np.ndarray], list[float]]:
+        """Runs a segment of at least SEGMENT iterations (a multiple of record_every) at a time and looks at
+        its recorded costs, so training that diverges stops within a segment with TrainingDiverged naming
+        the first recorded iteration whose cost is NaN, Inf or tenfold."""
+        self._validate(params, X, Y)
+        check_training(learning_rate, num_iterations, record_every)
+        p, X_, Y_ = self._put(params), self._put(X), self._put(Y)
+        costs: list[float] = []
+        segment = record_every * -(-SEGMENT // record_every)
+        for start in range(0, num_iterations, segment):
+            n = min(segment, num_iterations - start)
+            if self.spec.kind == "logistic":
+                p, _, recorded = self._optimize(p, X_, Y_, float(learning_rate), n, record_every)
+            else:
+                p, recorded = self._L_layer_model(p, X_, Y_, float(learning_rate), n, record_every)
+            for k, cost in enumerate(recorded):  # the costs at iterations start, start + record_every, ...
+                costs.append(float(cost))
+                if len(costs) == 1:  # not finite before any step: overflow in the data, not divergence
+                    self._finite("the cost at iteration 0", {"cost": np.asarray(costs[0])})
+                check_divergence(start + k * record_every, costs[-1], costs[0], learning_rate)
+        final = self._get(p)
+        bad = [k for k, v in final.items() if not np.all(np.isfinite(v))]
+        if bad:
+            last = (num_iterations - 1) // record_every * record_every
+            raise TrainingDiverged(f"training diverged after iteration {last}: {bad} hold Inf or NaN at the end; "
+                                   f"learning_rate {learning_rate:g} is too large for this problem, try a smaller "
+                                   f"one (e.g. {learning_rate / 10:g})", last, float("nan"))  # fmt: skip
+        return final, costs

@@ -1,0 +1,56 @@
+"""What a conformance run writes: conformance.csv (every comparison), conformance.json (the same with
+the settings, the machine and the skipped targets) and conformance.md (the summary table)."""
+
+import json
+from pathlib import Path
+
+from ..files import INCOMPLETE, frame_markdown, write_atomically
+
+
+def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> dict[str, Path]:
+    """conformance.csv (every comparison), conformance.json (the same with metadata and skipped targets)
+    and conformance.md (the summary) in out_dir."""
+    frame = result.frame
+    paths = {name: out_dir / f"conformance.{name}" for name in ("csv", "json", "md")}
+    write_atomically(paths["csv"], frame.to_csv(index=False).encode())
+    payload = {
+        "environment": env,
+        "settings": settings,
+        "complete": settings.get("complete", True),
+        "skipped": result.skipped,
+        "passed": result.passed,
+        "rows": json.loads(frame.to_json(orient="records")),
+    }
+    write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
+
+    def cell(r) -> str:
+        error = "exact" if r.max_rel_err == 0 else f"{r.max_rel_err:.1e}"
+        margin = "" if r.margin == float("inf") else f" ({r.margin:.3g}x)"
+        return f"{error}{margin}{'' if r.passed else ' **FAIL**'}"
+
+    table = summary.assign(cell=[cell(r) for r in summary.itertuples()]).pivot_table(
+        index=["backend", "mode", "dtype", "device"], columns="column", values="cell", aggfunc="first", sort=False
+    )
+    drift = summary.groupby(["backend", "mode", "dtype", "device"], sort=False)["f32_drift"].max()
+    table["f32 drift"] = drift.map(lambda v: "" if v != v else f"{v:.1e}")
+    table = table.reset_index()
+    lines = [
+        "# Conformance",
+        "",
+        *([] if settings.get("complete", True) else [INCOMPLETE.format(command="check", folder=out_dir), ""]),
+        f"{len(frame)} comparisons, {int((~frame['passed']).sum())} failed; settings: {settings}.",
+        "",
+        "Each cell: the worst normwise error, max |x - ref| over the scale of the computation (compare.magnitudes;",
+        "max |ref| when nothing cancels), over every case and quantity in its column, and in brackets",
+        "the smallest margin (tolerance / error, conformance/tolerances.py). f32 drift: the same error of the NumPy",
+        "reference itself run in float32, what float32 costs any implementation.",
+        "",
+        frame_markdown(table),
+        "",
+    ]
+    if result.skipped:
+        lines += ["Unavailable:", ""] + [
+            f"- {s['backend']} {s['mode']} {s['dtype']} {s['device']}: {s['reason']}" for s in result.skipped
+        ]
+    write_atomically(paths["md"], "\n".join(lines).encode())
+    return paths

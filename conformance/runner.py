@@ -86,8 +86,10 @@ class Runner:
                         if rows is not None:
                             self.checkpoint.add(unit.key, rows)
                     progress.advance(task)
+                progress.update(task, description=f"{title}: done")
             except KeyboardInterrupt as err:
                 self.interrupted = err
+                progress.update(task, description=f"{title}: interrupted")
 
     def rows(self) -> list[dict]:
         return self.checkpoint.rows()

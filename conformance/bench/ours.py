@@ -1,13 +1,12 @@
-"""Our rows of the benchmark: one full training step (forward, cost, backward, update) of each of our backends
-(and of JAX's and TensorFlow's whole compiled loop), timed fairly, with the machine's limits measured in the same run.
+"""Our rows of the benchmark: one full training step (forward, cost, backward, update) of each of our
+backends, and the amortised step of JAX's and TensorFlow's whole compiled loop, timed fairly.
 
-Fairness: the same thread count for everyone (set before any framework is imported); a warm-up call,
-timed on its own (for compiled modes it includes compilation); a synchronisation before every clock
-read; repeats until the median is stable (at least `min_repeats` and `min_time` seconds); median and
-interquartile range. Every row is also checked: the first step's cost and updated parameters must
-equal the float64 NumPy reference's within the conformance tolerances, or the row is flagged and its
-time not reported. The roofline bound of a step is max(FLOPs / peak GEMM rate, bytes / bandwidth),
-with the peak and the bandwidth measured by `probe` in the same process."""
+Fairness: the same thread count for everyone (machine.py, set before any framework is imported); a
+warm-up call timed on its own (for compiled modes it includes compilation); a synchronisation before
+every clock read; repeats until at least `min_repeats` calls and `min_time` seconds (timing.py);
+median and interquartile range. Every row is also checked (workloads.check_first_step): the first
+step's cost and updated parameters must equal the float64 NumPy reference's within the conformance
+tolerances, or the row is flagged and its time not reported (roofline.add_roofline)."""
 
 import importlib
 import time

@@ -24,7 +24,10 @@ def test_planar_run_replays_the_published_costs_and_accuracy():
     result = course.replay(run)
     for i, printed in run.published_costs.items():
         assert result.costs[i] == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
-    assert result.train_accuracy == 0.9075  # the course prints int(...) = 90 %
+    # the course prints int(100 accuracy) = 90 %. Which one or two of the 400 points lie on the boundary
+    # after 10,000 steps at learning rate 1.2 depends on the BLAS kernel (the printed costs do not):
+    # 363 right with OpenBLAS's own choice here, 362 with OPENBLAS_CORETYPE=Haswell
+    assert int(100 * result.train_accuracy) == 90 and abs(result.train_accuracy - 0.9075) <= 2 / 400
     assert result.test_accuracy is None
     assert len(result.cost_curve) == run.num_iterations and 9999 in result.costs
 

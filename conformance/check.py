@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from . import compare
+from . import compare, regimes
 from .backends import MODES, device_status
 from .runner import Unit
 from .spec import ModelSpec
@@ -41,13 +41,14 @@ class CheckSettings:
 
 
 def cases(quick: bool) -> tuple[list[compare.Case], list[compare.Case]]:
-    """(eager cases, compiled cases): compiled programs cost seconds per shape, so a quick run gives them two."""
+    """(eager cases, compiled cases): the default nets and the regimes (conformance/regimes.py). Compiled
+    programs cost seconds per shape, so a quick run gives them two shapes, each also saturated."""
     if not quick:
-        every = compare.default_cases()
-        return every, every
-    compiled = [compare.make_case(ModelSpec("logistic", (8, 1))),
-                compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3)]  # fmt: skip
-    return compare.default_cases(depths=(1, 3)), compiled
+        return compare.default_cases() + regimes.cases(), compare.default_cases() + regimes.compiled_cases()
+    logistic, deep = ModelSpec("logistic", (8, 1)), ModelSpec("deep", (8, 7, 6, 1), "relu")
+    compiled = [compare.make_case(logistic), compare.make_case(deep, seed=3),
+                regimes.saturated(logistic, m=32), regimes.saturated(deep, m=32)]  # fmt: skip
+    return compare.default_cases(depths=(1, 3)) + regimes.cases(quick=True), compiled
 
 
 @dataclass
@@ -74,7 +75,7 @@ def plan(settings: CheckSettings) -> Plan:
             result.skipped.append(skip)
             continue
         for case in target_cases:
-            key, label = "/".join(target) + "/" + case.spec.label, f"{' '.join(target[:3])} {case.spec.label}"
+            key, label = "/".join(target) + "/" + case.label, f"{' '.join(target[:3])} {case.label}"
             result.units.append(Unit(key, label, functools.partial(_rows, [case], [target], steps, pairwise=False)))
     pairs = [(n, "eager", "float64", device) for n in settings.backends if n != "numpy"]
     pairs = [t for t in pairs if "float64" in settings.dtypes and device_status(t[0], t[3])[0]]

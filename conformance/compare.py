@@ -21,13 +21,14 @@ import pandas as pd
 
 from .backends import BackendUnavailable, load_backend
 from .datasets import make_random_dataset
+from .scales import predicted
 from .spec import ModelSpec
-from .tolerances import group, tolerance, underflow_floor
+from .tolerances import group, tolerance_from_scale
 
 STEPS = (1, 10, 100)
 COLUMNS = [
     "model", "backend", "mode", "dtype", "device", "quantity", "group", "against", "max_abs_err", "max_rel_err",
-    "tolerance", "margin", "passed", "f32_drift",
+    "tolerance", "margin", "in_dtype", "passed", "f32_drift",
 ]  # fmt: skip
 
 
@@ -40,10 +41,16 @@ class Case:
     Y: np.ndarray  # (1, m)
     params: dict[str, np.ndarray]
     learning_rate: float = 0.05
+    name: str = ""  # the regime, where the case is one (conformance/regimes.py)
 
     @property
     def m(self) -> int:
         return self.X.shape[1]
+
+    @property
+    def label(self) -> str:
+        """The "model" column of its rows: the spec, and the regime's name."""
+        return f"{self.spec.label} {self.name}" if self.name else self.spec.label
 
 
 def make_case(spec: ModelSpec, m: int = 32, seed: int = 0, learning_rate: float = 0.05, kink: bool = True) -> Case:
@@ -89,55 +96,6 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
-def magnitudes(case: Case, ref: dict[str, np.ndarray]) -> dict[str, float]:
-    """The scale each forward, cost and gradient quantity's rounding error is measured against: the same
-    computation on absolute values, max(|W[l]| |A[l-1]| + |b[l]|) for Z[l], max(|dZ[l]| |A[l-1]|^T / m)
-    for dW[l], with |dZ[L]| = |AL| + |Y| and |dZ[l]| = |W[l+1]|^T |dZ[l+1]| * g_prime(Z[l]). That is the
-    quantity rounding-error bounds are proportional to: it equals max |ref| when nothing cancels, and it
-    keeps the comparison honest when a sum cancels to (nearly) zero, e.g. db[L] = mean(AL - Y) with
-    AL = 0.5 and half the labels 1, which is exactly 0 in the reference and 1e-8 in float32."""
-    from reference_numpy.activations import BACKWARD, sigmoid
-
-    def g_prime(Z: np.ndarray) -> np.ndarray:
-        """The magnitude of computing g'(Z): 1 - tanh^2 and s (1 - s) are rounded at the scale of their
-        terms (1 + tanh^2, s (1 + s)), so a saturated unit's 0 in float32 against 6e-12 in float64 is rounding."""
-        if spec.hidden_activation == "tanh":
-            return 1 + np.tanh(Z) ** 2
-        if spec.hidden_activation == "sigmoid":
-            s = sigmoid(Z)[0]
-            return s * (1 + s)
-        return np.abs(BACKWARD[spec.hidden_activation](np.ones_like(Z), Z))
-
-    spec, X, Y = case.spec, case.X, case.Y
-    logistic = spec.kind == "logistic"
-    params = {"W1": case.params["w"].T, "b1": case.params["b"]} if logistic else case.params
-    L, m = spec.L, case.m
-    # A[l]'s scale, entry by entry: |A[l]|, or |g'| times its Z's scale where that is larger (an error
-    # made in Z[l] reaches A[l] and the next product; a sum that cancelled in Z[l] keeps its scale)
-    A = [np.abs(X)]  # (n[0], m)
-    out = {}
-    for l in range(1, L + 1):
-        Z = np.abs(params[f"W{l}"]) @ A[l - 1] + np.abs(params[f"b{l}"])  # (n[l], m)
-        slope = 0.25 if l == L or spec.hidden_activation == "sigmoid" else 1.0  # max |g'|
-        Al = np.abs(ref["AL" if l == L else f"A{l}"])  # (n[l], m)
-        A.append(Al if l == L else np.maximum(Al, slope * Z))  # AL's own error is at most u AL: |AL| as is
-        out[f"Z{l}"] = float(Z.max())
-        out["AL" if l == L else f"A{l}"] = max(float(Al.max()), slope * out[f"Z{l}"])
-    # the cost moves by |AL - Y| per unit of Z[L]: Z[L]'s own rounding, at the scale of |W||A|, bounds
-    # how well any implementation can know a small cost (z = -14, y = 0: J = 7.7e-7, dJ/dz = 7.7e-7)
-    ZL = ref[f"Z{L}"]  # |dJ/dz| = |sigmoid(z) - y| without the cancellation: sigmoid(-z) where y = 1
-    out["cost"] = float(np.sum(np.where(Y == 1, sigmoid(-ZL)[0], sigmoid(ZL)[0]) * Z) / m)
-    dZ = A[L] + np.abs(Y)  # (1, m): |AL - Y| before cancellation
-    for l in range(L, 0, -1):
-        w, b = ("dw", "db") if logistic else (f"dW{l}", f"db{l}")
-        out[w] = float((dZ @ A[l - 1].T).max() / m)
-        out[b] = float(dZ.sum(axis=1).max() / m)
-        if l > 1:
-            dA = np.abs(params[f"W{l}"]).T @ dZ  # (n[l-1], m)
-            dZ = dA * g_prime(ref[f"Z{l - 1}"])
-    return out
-
-
 KINKED = ("relu", "leaky_relu")
 
 
@@ -171,7 +129,7 @@ def kink_margin(case: Case, steps: int = 0) -> float:
 
 def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[float, float]:
     """(max |x - ref|, normwise relative error: max |x - ref| / max(max |ref|, magnitude)); a shape
-    mismatch is an error of its own."""
+    mismatch is an error of its own. `magnitude` is a floor: the dtype's smallest normal number."""
     if x.shape != ref.shape:
         raise AssertionError(f"shape {x.shape} where the reference has {ref.shape}")
     max_abs = float(np.max(np.abs(x - ref))) if x.size else 0.0
@@ -179,10 +137,6 @@ def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[floa
     if max_abs == 0:
         return 0.0, 0.0
     return max_abs, (max_abs / scale if scale > 0 else float("inf"))
-
-
-def _steps_of(quantity: str) -> int:
-    return int(quantity.split("@")[1]) if "@" in quantity else 0
 
 
 def compare(
@@ -194,31 +148,25 @@ def compare(
     drift: dict[str, float] | None = None,
     only: Iterable[str] | None = None,
 ) -> list[dict]:
-    """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails."""
-    scales = magnitudes(case, ref)
+    """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, and so does a
+    float32 row whose numbers are not float32 numbers (it computed in another precision)."""
+    sigma = predicted(case.spec, case.params, case.X, case.Y, ref, case.learning_rate)
+    dtype, floor = labels["dtype"], float(np.finfo(labels["dtype"]).tiny)
     rows = []
     for quantity, ref_value in ref.items():
         if only is not None and quantity not in only:
             continue
-        tol = tolerance(
-            quantity,
-            labels["dtype"],
-            case.spec,
-            case.m,
-            _steps_of(quantity),
-            backend=labels["backend"],
-            device=labels["device"],
-        ).rtol
+        tol = tolerance_from_scale(quantity, dtype, float(np.max(sigma[quantity])), float(np.max(np.abs(ref_value))))
+        in_dtype = quantity in got and bool(np.all(got[quantity].astype(dtype).astype(np.float64) == got[quantity]))
         if quantity not in got:
             max_abs = max_rel = float("inf")
         else:
-            floor = max(scales.get(quantity, 0.0), underflow_floor(labels["dtype"]))
             max_abs, max_rel = errors(got[quantity], ref_value, floor)
         rows.append({
-            "model": case.spec.label, **labels, "quantity": quantity, "group": group(quantity),
-            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol,
-            "margin": tol / max_rel if max_rel > 0 else float("inf"), "passed": bool(max_rel <= tol),
-            "f32_drift": (drift or {}).get(quantity, float("nan")),
+            "model": case.label, **labels, "quantity": quantity, "group": group(quantity),
+            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol.rtol,
+            "margin": tol.rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
+            "passed": bool(max_rel <= tol.rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
         })  # fmt: skip
     return rows
 
@@ -264,13 +212,12 @@ def run_matrix(
     for case in cases:
         ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
         ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
-        scales = magnitudes(case, ref)
-        drift = {q: errors(ref32[q], ref[q], max(scales.get(q, 0.0), underflow_floor("float32")))[1] for q in ref}
+        drift = {q: errors(ref32[q], ref[q], float(np.finfo("float32").tiny))[1] for q in ref}
         results = {}
         for target in backends:
             name, mode, dtype, device = target
             if on_progress:
-                on_progress(f"{case.spec.label} {name} {mode} {dtype} {device}")
+                on_progress(f"{case.label} {name} {mode} {dtype} {device}")
             labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
             results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps)
             rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None)

@@ -33,6 +33,25 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
     return functools.partial(tf.function, jit_compile=(mode == "compiled"))
 
 
+def full_float32_matmuls(name: str) -> None:
+    """Conformance runs float32 matrix products in float32 on a GPU: JAX and TensorFlow use TF32 (a 10-bit
+    mantissa) by default on NVIDIA GPUs, and PyTorch may be told to. What TF32 changes is a measurement
+    of its own, never a wider tolerance."""
+    if name == "torch":
+        import torch
+
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    elif name == "jax":
+        import jax
+
+        jax.config.update("jax_default_matmul_precision", "highest")
+    elif name == "tf":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+
+
 class ReferenceBackend(Backend):
     """The NumPy reference: hand-written backward, eager only; float32 runs the same code on float32 arrays."""
 
@@ -88,6 +107,8 @@ class FrameworkBackend(Backend):
             # torch.compile keeps 8 versions of a function per process, then silently runs it eagerly:
             # start every compiled backend afresh so that "compiled" stays compiled.
             torch.compiler.reset()
+        if device == "gpu":
+            full_float32_matmuls(name)
 
     def _put(self, arrays):
         return self.arrays.from_numpy(arrays, self.dtype, self.device)

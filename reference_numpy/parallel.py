@@ -29,16 +29,17 @@ def data_parallel_grads(
     """The full-batch gradients and cost, from `workers` shards: each worker's, weighted by m_k / m, summed."""
     m = X.shape[1]
     total: dict[str, np.ndarray] = {}
-    cost = 0.0
+    dtype = X.dtype.type  # the weighted sum in the computation's dtype, as the frameworks' all-reduce does
+    cost = dtype(0)
     for X_k, Y_k in shard(X, Y, workers):  # what each worker computes, on its own columns
         share = X_k.shape[1] / m  # m_k / m
         AL, caches = L_model_forward(X_k, parameters, hidden_activation)  # (1, m_k)
         grads = L_model_backward(AL, Y_k, caches, hidden_activation, need_dA0=False)
-        cost += share * compute_cost_from_logits(caches[-1][1], Y_k)
+        cost += dtype(share) * dtype(compute_cost_from_logits(caches[-1][1], Y_k))
         for key, g in grads.items():  # the all-reduce: a sum of the weighted gradients
             if not key.startswith("dA"):
                 total[key] = total.get(key, 0.0) + share * g  # same shape as the parameter
-    return total, cost
+    return total, float(cost)
 
 
 def data_parallel_train_step(

@@ -4,44 +4,19 @@ them report the same clear condition where they do not (float32 overflow, diverg
 import numpy as np
 import pytest
 
-from conformance import backends, compare
+from conformance import backends, compare, regimes
 from conformance.spec import ModelSpec
 
 STEPS = (1, 10)
 
 
-def saturated(spec: ModelSpec, z: float = 1000.0) -> compare.Case:
-    """Logits of +-z: the output layer's weights scaled until max |Z[L]| = z, half the labels wrong."""
-    case = compare.make_case(spec, m=16, seed=4)
-    key = "w" if spec.kind == "logistic" else f"W{spec.L}"
-    ZL = backends.load_backend("numpy", spec).forward(case.params, case.X)[f"Z{spec.L}"]
-    case.params[key] = case.params[key] * (z / np.max(np.abs(ZL)))
-    case.Y = (np.arange(case.m) % 2).reshape(1, -1).astype(np.float64)  # (1, m)
-    case.learning_rate = 1e-4  # saturated sigmoids pass gradients of size 1: keep the steps small
-    return case
-
-
-def labels(case: compare.Case, value: float) -> compare.Case:
-    case.Y = np.full_like(case.Y, value)
-    return case
-
-
-EDGES = {
-    "saturated logits |z| = 1000": lambda: saturated(ModelSpec("deep", (3, 4, 1), "relu")),
-    "saturated logistic |z| = 1000": lambda: saturated(ModelSpec("logistic", (3, 1))),
-    "all labels 0": lambda: labels(compare.make_case(ModelSpec("deep", (3, 4, 1), "tanh"), m=16), 0.0),
-    "all labels 1": lambda: labels(compare.make_case(ModelSpec("deep", (3, 4, 1), "tanh"), m=16), 1.0),
-    "one sample": lambda: compare.make_case(ModelSpec("deep", (3, 4, 1), "leaky_relu"), m=1, kink=False),
-    "one feature": lambda: compare.make_case(ModelSpec("deep", (1, 4, 1), "sigmoid"), m=16),
-    "one unit per layer": lambda: compare.make_case(ModelSpec("deep", (1, 1, 1, 1, 1), "tanh"), m=16),
-    "depth 10, width 3, relu": lambda: compare.make_case(ModelSpec("deep", (3, *[3] * 9, 1), "relu"), m=16),
-    "depth 10, width 3, sigmoid": lambda: compare.make_case(ModelSpec("deep", (3, *[3] * 9, 1), "sigmoid"), m=16),
-}
+# the regimes of the check (conformance/regimes.py), each also on every backend and mode here
+EDGES = {case.label: case for case in regimes.cases()}
 
 # compiled programs cost seconds per shape (torch.compile most): the eager modes take every edge, the
 # compiled ones the two saturated cases, whose arithmetic is the most fragile
 TARGETS = [(name, mode) for name in backends.NAMES for mode in backends.MODES[name]]
-COMPILED_EDGES = ("saturated logits |z| = 1000", "saturated logistic |z| = 1000")
+COMPILED_EDGES = tuple(case.label for case in regimes.compiled_cases())
 
 
 def _available(name: str) -> None:
@@ -56,7 +31,7 @@ def test_edges_agree_with_the_reference(name, mode):
     edges = [e for e in EDGES if mode == "eager" or e in COMPILED_EDGES]
     dtypes = ("float32",) if name == "numpy" else ("float32", "float64")
     result = compare.run_matrix(
-        [EDGES[e]() for e in edges], [(name, mode, d, "cpu") for d in dtypes], steps=STEPS, pairwise=False
+        [EDGES[e] for e in edges], [(name, mode, d, "cpu") for d in dtypes], steps=STEPS, pairwise=False
     )
     assert not result.skipped
     frame = result.frame
@@ -67,7 +42,7 @@ def test_edges_agree_with_the_reference(name, mode):
 
 def test_saturated_cost_is_the_logit_not_infinity():
     """A wrong prediction with logit 1000 costs 1000 / m per sample, where the course's log(AL) gives Inf."""
-    case = saturated(ModelSpec("logistic", (3, 1)))
+    case = regimes.saturated(ModelSpec("logistic", (3, 1)))
     ZL = backends.load_backend("numpy", case.spec).forward(case.params, case.X)["Z1"]
     expected = np.mean(np.logaddexp(0, ZL) - case.Y * ZL)  # softplus(z) - y z, the exact cross-entropy
     for dtype in ("float32", "float64"):

@@ -70,7 +70,7 @@ def framework_table(ref: RunResult, others: list[RunResult]) -> list[str]:
         scale = max(abs(c) for c in ref.cost_curve[:n])
         test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy:.4f}"
         beyond = [i for i, d in enumerate(diffs) if d > tol * scale]
-        verdict = f"**{beyond[0]}**" if beyond else "none"
+        verdict = f"**{beyond[0]}** (before it: {max(diffs[: beyond[0]], default=0.0):.1e})" if beyond else "none"
         diff = max(diffs)
         accuracy_same = r.train_accuracy == ref.train_accuracy and r.test_accuracy == ref.test_accuracy
         lines.append(

@@ -1,0 +1,146 @@
+"""Mutation testing of the check: how many realistic porting bugs does `quartet check --quick` catch?
+
+Each mutant is one small change to one implementation file (reference_numpy/ or impl_*/), made on its
+syntax tree: an arithmetic operator swapped or a term dropped, a constant changed, log for log1p or
+exp for expm1, maximum for minimum, a sum for a mean, a kink's > for >=, the other axis, and an
+activation's argument clipped at +-20. It is written into a scratch copy of the tree, and the check
+runs there on the NumPy reference and the mutated framework (for a mutant of the reference, PyTorch
+is the witness), eager, both dtypes. A mutant is killed when the check fails or cannot run.
+
+    mutants(path)            every mutant of one file: (description, mutated source)
+    run(mutant, root, ...)   "killed" or "survived", with the seconds it took
+"""
+
+import ast
+import copy
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ROOT
+
+FILES = [f"{package}/{module}.py" for package in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
+         for module in ("activations", "deep", "logistic") if (ROOT / package / f"{module}.py").exists()]  # fmt: skip
+SWAPS = {"log": "log1p", "log1p": "log", "exp": "expm1", "expm1": "exp", "maximum": "minimum", "minimum": "maximum",
+         "sum": "mean", "mean": "sum", "reduce_sum": "reduce_mean", "reduce_mean": "reduce_sum",
+         "log_sigmoid": "sigmoid", "logsigmoid": "sigmoid", "tanh": "sigmoid"}  # fmt: skip
+OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
+COMPARISONS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
+CLIP = {"reference_numpy": "np.clip({}, -20, 20)", "impl_torch": "torch.clamp({}, -20, 20)",
+        "impl_jax": "jnp.clip({}, -20, 20)", "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str  # relative to the checkout
+    line: int
+    description: str
+    source: str  # the whole mutated file
+
+
+def _skipped(node: ast.AST, parents: dict) -> bool:
+    """Validation, assertions and messages are not the computation: leave them alone."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Assert | ast.Raise | ast.JoinedStr | ast.arguments):  # defaults: not computation
+            return True
+        if isinstance(node, ast.If) and any(isinstance(statement, ast.Raise) for statement in node.body):
+            return True
+    return False
+
+
+def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast.AST]]:
+    """(node, description, replacement) for every mutation point of the tree."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
+            new = copy.copy(node)
+            new.op = OPERATORS[type(node.op)]()
+            yield node, f"{type(node.op).__name__} -> {type(new.op).__name__}", new
+            if isinstance(node.op, ast.Add | ast.Sub):
+                yield node, "drop the second term", node.left
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in COMPARISONS:
+            new = copy.copy(node)
+            new.ops = [COMPARISONS[type(node.ops[0])]()]
+            yield node, f"{type(node.ops[0]).__name__} -> {type(new.ops[0]).__name__}", new
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value not in (0, 1):
+            yield node, f"{node.value!r} -> {node.value * 2!r}", ast.Constant(node.value * 2)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in SWAPS:
+                new = copy.deepcopy(node)
+                if isinstance(new.func, ast.Attribute):
+                    new.func.attr = SWAPS[name]
+                else:
+                    new.func.id = SWAPS[name]
+                yield node, f"{name} -> {SWAPS[name]}", new
+            if name in ("tanh", "relu", "sigmoid", "leaky_relu") and node.args:
+                clipped = ast.parse(CLIP[package].format(ast.unparse(node.args[0])), mode="eval").body
+                new = copy.deepcopy(node)
+                new.args = [clipped, *new.args[1:]]
+                yield node, f"{name}'s argument clipped at +-20", new
+            for k, keyword in enumerate(node.keywords):
+                if keyword.arg == "axis" and isinstance(keyword.value, ast.Constant) and keyword.value.value in (0, 1):
+                    new = copy.deepcopy(node)
+                    new.keywords[k].value = ast.Constant(1 - keyword.value.value)
+                    yield node, f"axis={keyword.value.value} -> axis={1 - keyword.value.value}", new
+
+
+def mutants(file: str) -> list[Mutant]:
+    """Every mutant of one implementation file (relative to the checkout), in source order."""
+    text = (ROOT / file).read_text()
+    tree = ast.parse(text)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    found = []
+    for node, description, replacement in _changes(tree, file.split("/")[0]):
+        if _skipped(node, parents) or isinstance(parents.get(node), ast.Expr):
+            continue
+        parent = parents[node]
+        for field, value in ast.iter_fields(parent):
+            if value is node:
+                setattr(parent, field, replacement)
+                source = ast.unparse(tree)
+                setattr(parent, field, node)
+            elif isinstance(value, list) and node in value:
+                index = value.index(node)
+                value[index] = replacement
+                source = ast.unparse(tree)
+                value[index] = node
+        found.append(Mutant(file, node.lineno, description, source))
+    return sorted(found, key=lambda m: m.line)
+
+
+def sample(files: list[str], size: int | None, seed: int = 0) -> list[Mutant]:
+    every = [m for f in files for m in mutants(f)]
+    return every if size is None or size >= len(every) else random.Random(seed).sample(every, size)
+
+
+def witness(file: str) -> str:
+    """The framework a mutant is checked on beside the NumPy reference."""
+    package = file.split("/")[0]
+    return "torch" if package == "reference_numpy" else package.removeprefix("impl_")
+
+
+def run(mutant: Mutant, timeout: float = 300.0) -> tuple[str, float]:
+    """("killed" or "survived", seconds): `quartet check --quick` on the mutant in a scratch copy."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="quartet-mutant-") as scratch:
+        for package in ("conformance", "reference_numpy", "impl_torch", "impl_jax", "impl_tf"):
+            shutil.copytree(ROOT / package, Path(scratch) / package, ignore=shutil.ignore_patterns("__pycache__"))
+        (Path(scratch) / mutant.file).write_text(mutant.source)
+        argv = [sys.executable, "-m", "conformance", "check", "--quick", "--modes", "eager", "--backends",
+                f"numpy,{witness(mutant.file)}", "--out", str(Path(scratch) / "results")]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": scratch, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        try:
+            done = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, timeout=timeout)
+            verdict = "survived" if done.returncode == 0 else "killed"
+        except subprocess.TimeoutExpired:
+            verdict = "killed"  # a mutant that never finishes is caught too (an infinite loop is a failure)
+    return verdict, time.perf_counter() - start

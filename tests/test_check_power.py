@@ -1,0 +1,85 @@
+"""The check can fail: results that are wrong in the ways porting bugs make them wrong fail at least one
+row of the engine, in float32 and float64, labelled "cpu" or "gpu", on the default nets and on wide ones
+(where a loose error scale would hide them). Each wrong result is the NumPy reference's own, changed
+in one way; the unchanged one passes, so every failure below is the change's."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from conformance import compare
+from conformance.backends import load_backend
+from conformance.spec import ModelSpec
+
+STEPS = (1, 10)
+WIDE = [ModelSpec("deep", (256, 256, 256, 256, 1), "relu"), ModelSpec("deep", (256, 256, 256, 256, 1), "tanh"),
+        ModelSpec("deep", (1024, 1024, 1024, 1), "relu"), ModelSpec("deep", (1024, 1024, 1024, 1), "tanh")]  # fmt: skip
+CASES = compare.default_cases() + [compare.make_case(spec, seed=7) for spec in WIDE]
+
+
+def _grad_keys(got: dict) -> list[str]:
+    return [k for k in got if k.startswith("d")]
+
+
+def zero_gradients(got: dict, case: compare.Case) -> dict:
+    return {k: (np.zeros_like(v) if k in _grad_keys(got) else v) for k, v in got.items()}
+
+
+def negated_dW1(got: dict, case: compare.Case) -> dict:
+    first = "dw" if case.spec.kind == "logistic" else "dW1"
+    return {**got, first: -got[first]}
+
+
+def flipped_AL(got: dict, case: compare.Case) -> dict:
+    return {**got, "AL": 1 - got["AL"]}
+
+
+def no_update(got: dict, case: compare.Case) -> dict:
+    """The parameters never move: params@N is the start, and every recorded cost the first one."""
+    out = dict(got)
+    for n in STEPS:
+        out[f"params@{n}"] = compare.flatten(case.params)
+        out[f"cost@{n}"] = np.full(n, got["cost"])
+    return out
+
+
+MUTANTS = [zero_gradients, negated_dW1, flipped_AL, no_update]
+
+
+@functools.cache
+def measured(index: int, dtype: str) -> dict:
+    case = CASES[index]
+    return compare.measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
+
+
+def failures(got: dict, index: int, dtype: str, device: str) -> list[str]:
+    case = CASES[index]
+    rows = compare.compare(got, measured(index, "float64"), case, dict(backend="jax", mode="eager", dtype=dtype,
+                           device=device), "numpy/float64")  # fmt: skip
+    return [r["quantity"] for r in rows if not r["passed"]]
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_reference_itself_passes(dtype, device):
+    """The baseline of every test below: unchanged, each result passes every row."""
+    for index in range(len(CASES)):
+        assert failures(measured(index, dtype), index, dtype, device) == [], CASES[index].spec.label
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda f: f.__name__)
+def test_a_wrong_result_fails_on_every_net(mutant, dtype, device):
+    missed = [CASES[i].spec.label for i in range(len(CASES))
+              if not failures(mutant(measured(i, dtype), CASES[i]), i, dtype, device)]  # fmt: skip
+    assert not missed, f"{mutant.__name__} passed on {missed}"
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+def test_a_float32_row_computed_in_float64_fails(device):
+    """A float32 row whose numbers are not float32 numbers was computed in another precision."""
+    missed = [CASES[i].spec.label for i in range(len(CASES))
+              if not failures(measured(i, "float64"), i, "float32", device)]  # fmt: skip
+    assert not missed, f"float64 results labelled float32 passed on {missed}"

@@ -23,7 +23,7 @@ from .backends import BackendUnavailable, load_backend
 from .datasets import make_random_dataset
 from .scales import predicted
 from .spec import ModelSpec
-from .tolerances import group, tolerance_from_scale
+from .tolerances import group, tolerance_from_scale, underflow_floor
 
 STEPS = (1, 10, 100)
 COLUMNS = [
@@ -86,6 +86,8 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
     parameters and costs after each number of steps."""
     out = dict(backend.forward(case.params, case.X))
     out["cost"] = np.array(backend.cost(case.params, case.X, case.Y))
+    out["course_cost"] = np.array(backend.course_cost(case.params, case.X, case.Y))  # inf once AL rounds to 0 or 1
+    out["predictions"] = backend.predict(case.params, case.X)
     out.update(backend.grads(case.params, case.X, case.Y))
     params, costs, done = case.params, [], 0
     for n in sorted(steps):  # continue from the last stop: N = 1, 10, 100 cost 100 steps, not 111
@@ -139,6 +141,10 @@ def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[floa
     return max_abs, (max_abs / scale if scale > 0 else float("inf"))
 
 
+def _rounds_to_0_or_1(got: dict[str, np.ndarray]) -> bool:
+    return "AL" in got and bool(np.any((got["AL"] == 0) | (got["AL"] == 1)))
+
+
 def compare(
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
@@ -151,17 +157,21 @@ def compare(
     """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, and so does a
     float32 row whose numbers are not float32 numbers (it computed in another precision)."""
     sigma = predicted(case.spec, case.params, case.X, case.Y, ref, case.learning_rate)
-    dtype, floor = labels["dtype"], float(np.finfo(labels["dtype"]).tiny)
+    dtype = labels["dtype"]
+    floor = underflow_floor(dtype)
     rows = []
     for quantity, ref_value in ref.items():
-        if only is not None and quantity not in only:
-            continue
-        tol = tolerance_from_scale(quantity, dtype, float(np.max(sigma[quantity])), float(np.max(np.abs(ref_value))))
+        if (only is not None and quantity not in only) or not np.all(np.isfinite(ref_value)):
+            continue  # the course's cost is inf once AL rounds to 0 or 1: where it is, the stable cost speaks
+        if quantity == "course_cost" and _rounds_to_0_or_1(got) and not np.all(np.isfinite(got[quantity])):
+            continue  # the same in the row's dtype: float32's AL is 0 or 1 far sooner than float64's
+        scale = float(np.max(sigma[quantity]))
+        tol = tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(ref_value))))
         in_dtype = quantity in got and bool(np.all(got[quantity].astype(dtype).astype(np.float64) == got[quantity]))
         if quantity not in got:
             max_abs = max_rel = float("inf")
-        else:
-            max_abs, max_rel = errors(got[quantity], ref_value, floor)
+        else:  # relative to the scale of the computation where that is larger than the result (a cancelled sum)
+            max_abs, max_rel = errors(got[quantity], ref_value, max(scale, floor))
         rows.append({
             "model": case.label, **labels, "quantity": quantity, "group": group(quantity),
             "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol.rtol,

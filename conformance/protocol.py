@@ -21,7 +21,7 @@ def _quiet_numpy(method: Callable) -> Callable:
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return method(*args, **kwargs)
 
     return wrapper
@@ -113,6 +113,25 @@ class Backend:
 
         cost = self._function("cost", lambda: cost_fn)(self._put(X), self._put(Y), self._put(self._deep_params(params)))
         return self._finite("the cost", {"cost": np.asarray(self._get(cost))})["cost"].item()
+
+    @_quiet_numpy
+    def course_cost(self, params: dict, X: np.ndarray, Y: np.ndarray) -> float:
+        """The course's own formula, compute_cost(AL, Y), on the implementation's forward pass. It is inf or
+        nan once AL rounds to 0 or 1 (cost() is the stable one) and is returned as it is."""
+        self._validate(params, X, Y)
+        AL, _ = self.deep.L_model_forward(
+            self._put(X), self._put(self._deep_params(params)), self.spec.hidden_activation
+        )
+        return float(np.asarray(self._get(self.deep.compute_cost(AL, self._put(Y)))))
+
+    @_quiet_numpy
+    def predict(self, params: dict, X: np.ndarray) -> np.ndarray:
+        """The implementation's predict: 1.0 where AL > 0.5, else 0.0, (1, m)."""
+        self._validate(params, X)
+        p, X_ = self._put(params), self._put(X)
+        if self.spec.kind == "logistic":
+            return np.asarray(self._get(self.logistic.predict(p["w"], p["b"], X_)))
+        return np.asarray(self._get(self.deep.predict(X_, p, self.spec.hidden_activation)))
 
     @_quiet_numpy
     def grads(self, params: dict, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:

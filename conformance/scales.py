@@ -29,7 +29,8 @@ from .spec import ModelSpec
 
 
 def _sq(x: np.ndarray) -> np.ndarray:
-    return np.square(x, dtype=np.float64)
+    with np.errstate(over="ignore"):  # a scale beyond float64's range is inf: anything goes there
+        return np.square(x, dtype=np.float64)
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
@@ -77,6 +78,15 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     loss = np.logaddexp(0, np.where(Y == 1, -ZL, ZL))  # (1, m)
     J = float(ref["cost"])
     out["cost"] = np.array(np.sqrt(np.sum(_sq(slope * sZ[L]) + _sq(loss))) / m + np.sqrt(m / 3) * abs(J))
+    # the course's formula takes log(AL) and log(1 - AL): AL's rounding is u in log(AL); 1 - AL is rounded at
+    # the scale of 1, which is u / (1 - AL) in log(1 - AL)
+    one_minus = _sigmoid(-ZL)  # (1, m): 1 - AL without the cancellation
+    through_AL = np.where(Y == 1, 1.0, (1 + AL) / np.maximum(one_minus, np.finfo(float).tiny))
+    out["course_cost"] = np.array(np.sqrt(np.sum(_sq(slope * sZ[L]) + _sq(through_AL) + _sq(loss))) / m
+                                  + np.sqrt(m / 3) * abs(J))  # fmt: skip
+    # a prediction may flip where rounding can move Z[L] across 0: its scale there is the whole label
+    near = np.divide(sZ[L], np.abs(ZL), out=np.where(sZ[L] > 0, 1e300, 0.0), where=ZL != 0)
+    out["predictions"] = np.minimum(near, 1e300)
     # backward, from dZ[L] = AL - Y
     dZ = AL - Y  # (1, m)
     sdZ = np.sqrt(_sq(_sigmoid(ZL) * _sigmoid(-ZL) * sZ[L]) + _sq(AL))  # (1, m)

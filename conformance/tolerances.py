@@ -58,12 +58,14 @@ SCALED_SAFETY = {"forward": 16.0, "cost": 8.0, "grads": 16.0, "trajectory": 16.0
 def tolerance_from_scale(quantity: str, dtype: str, scale: float, ref_max: float) -> Tolerance:
     """The tolerance of the conformance check: C u times the predicted rounding error of the quantity
     (conformance/scales.py, in units of u; at least the dtype's smallest normal number over u), as a
-    normwise relative tolerance against max |ref| (at least the smallest normal number)."""
+    normwise relative tolerance against the larger of max |ref| and that scale (compare.compare measures
+    the error against the same)."""
     g = group(quantity)
     u = UNIT_ROUNDOFF[dtype]
-    tiny = float(np.finfo(dtype).tiny)
-    allowed = SCALED_SAFETY[g] * u * max(scale, tiny / u)
-    return Tolerance(allowed / max(ref_max, tiny), f"{SCALED_SAFETY[g]:g} u x the predicted rounding error {scale:.3g}")
+    scale = max(scale, underflow_floor(dtype))
+    allowed = SCALED_SAFETY[g] * u * scale
+    reason = f"{SCALED_SAFETY[g]:g} u x the predicted rounding error {scale:.3g}"
+    return Tolerance(allowed / max(ref_max, scale), reason)
 
 
 def underflow_floor(dtype: str) -> float:
@@ -72,10 +74,11 @@ def underflow_floor(dtype: str) -> float:
 
 
 def group(quantity: str) -> str:
-    """forward (Z1, A1, AL), cost, grads (dW1, db1, dw, db), trajectory (params@N, cost@N)."""
+    """forward (Z1, A1, AL, predictions), cost (and the course's formula), grads (dW1, db1, dw, db),
+    trajectory (params@N, cost@N)."""
     if "@" in quantity:
         return "trajectory"
-    if quantity == "cost":
+    if quantity in ("cost", "course_cost"):
         return "cost"
     if quantity.startswith("d"):
         return "grads"

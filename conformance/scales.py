@@ -84,8 +84,10 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     through_AL = np.where(Y == 1, 1.0, (1 + AL) / np.maximum(one_minus, np.finfo(float).tiny))
     out["course_cost"] = np.array(np.sqrt(np.sum(_sq(slope * sZ[L]) + _sq(through_AL) + _sq(loss))) / m
                                   + np.sqrt(m / 3) * abs(J))  # fmt: skip
-    # a prediction may flip where rounding can move Z[L] across 0: its scale there is the whole label
-    near = np.divide(sZ[L], np.abs(ZL), out=np.where(sZ[L] > 0, 1e300, 0.0), where=ZL != 0)
+    # a prediction (AL > 0.5) may flip where rounding can move Z[L] across 0, or AL = 0.5 + Z[L] / 4 onto 0.5
+    # (AL's own rounding, u / 2, is 2 u in Z[L]): its scale there is the whole label. A Z[L] computed exactly
+    # 0 (every term 0: the kink column) gives AL = 0.5 exactly everywhere, and the prediction 0
+    near = np.divide(sZ[L] + 2, np.abs(ZL), out=np.where(sZ[L] > 0, 1e300, 0.0), where=ZL != 0)
     out["predictions"] = np.minimum(near, 1e300)
     # backward, from dZ[L] = AL - Y
     dZ = AL - Y  # (1, m)

@@ -85,9 +85,7 @@ def group(quantity: str) -> str:
     return "forward"
 
 
-def tolerance(
-    quantity: str, dtype: str, spec: ModelSpec, m: int, steps: int = 0, backend: str = "numpy", device: str = "cpu"
-) -> Tolerance:
+def tolerance(quantity: str, dtype: str, spec: ModelSpec, m: int, steps: int = 0) -> Tolerance:
     """The normwise relative tolerance for `quantity` computed in `dtype` on `spec` with m samples,
     after `steps` training steps (trajectory quantities only)."""
     g = group(quantity)

@@ -104,7 +104,7 @@ def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload
     sync(step())
     row["first_call_s"] = time.perf_counter() - start
     cost0, params1 = read()
-    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1, name, device)
+    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
     timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
     row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
     row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0) if mode != "eager" else None
@@ -149,7 +149,7 @@ def bench_loop(name: str, dtype: str, device: str, workload: Workload, iteration
     params1, costs1 = run(one)
     cost0 = float(np.asarray(arrays.to_numpy(costs1))[0])
     params1 = {k: np.asarray(arrays.to_numpy(v)) for k, v in params1.items()}
-    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1, name, device)
+    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
     timing = time_steps(lambda: run(count)[1], sync, min_repeats=min_repeats, min_time=min_time)
     row.update(median_s=timing.median_s / iterations, iqr_s=timing.iqr_s / iterations, repeats=len(timing.times))
     row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0)

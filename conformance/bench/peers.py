@@ -94,7 +94,7 @@ def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_ti
         sync(step())
         row["first_call_s"] = time.perf_counter() - start
         cost0, params1 = read()
-        passed, err, tol = check_first_step(prob, dtype, cost0, params1, peer)
+        passed, err, tol = check_first_step(prob, dtype, cost0, params1)
         row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
         timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
         row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))

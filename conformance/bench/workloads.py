@@ -72,8 +72,9 @@ def problem(workload: Workload) -> Problem:
     return _PROBLEMS[workload.name]
 
 
-def check_first_step(prob: Problem, dtype: str, cost0: float, params1: dict[str, np.ndarray],
-                     backend: str = "numpy", device: str = "cpu") -> tuple[bool, float, float]:  # fmt: skip
+def check_first_step(
+    prob: Problem, dtype: str, cost0: float, params1: dict[str, np.ndarray]
+) -> tuple[bool, float, float]:
     """(passed, error, tolerance): the worst of the cost's and the updated parameters' normwise relative
     errors against the float64 reference, against the conformance tolerance for one step."""
     from ..compare import errors, flatten
@@ -83,8 +84,8 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params1: dict[str,
     cost_err = errors(np.array(float(cost0)), np.array(prob.cost0))[1]
     params_err = errors(flatten({k: np.asarray(v, np.float64) for k, v in params1.items()}),
                         flatten(prob.params1))[1]  # fmt: skip
-    cost_tol = tolerance("cost", dtype, spec, m, backend=backend, device=device).rtol
-    params_tol = tolerance("params@1", dtype, spec, m, 1, backend=backend, device=device).rtol
+    cost_tol = tolerance("cost", dtype, spec, m).rtol
+    params_tol = tolerance("params@1", dtype, spec, m, 1).rtol
     passed = cost_err <= cost_tol and params_err <= params_tol
     worst = max(cost_err / cost_tol, params_err / params_tol)
     return passed, max(cost_err, params_err), (cost_tol if cost_err / cost_tol == worst else params_tol)

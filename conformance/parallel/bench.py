@@ -2,7 +2,7 @@
 checked against the float64 full batch; speed-up, efficiency and the all-reduce's share."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -114,7 +114,7 @@ def write(frame: pd.DataFrame, settings: ParallelBenchSettings, env: dict, folde
     """parallel.csv, parallel.json (with the settings and the machine) and parallel.md; `note` heads the
     markdown (the "Incomplete run" line of an interrupted run)."""
     write_atomically(folder / "parallel.csv", frame.to_csv(index=False).encode())
-    meta = {"environment": env, "settings": settings.__dict__, "complete": not note}
+    meta = {"environment": env, "settings": asdict(settings), "complete": not note}
     rows = json.loads(frame.to_json(orient="records"))
     write_atomically(folder / "parallel.json", json.dumps({**meta, "rows": rows}, indent=1, default=str).encode())
     head = f"{note}\n\n" if note else ""

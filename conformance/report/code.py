@@ -8,7 +8,9 @@ import difflib
 import importlib.util
 from dataclasses import dataclass
 
-FRAMEWORKS = {"numpy": "reference_numpy", "torch": "impl_torch", "jax": "impl_jax", "tf": "impl_tf"}
+from ..registry import PACKAGES
+
+FRAMEWORKS = PACKAGES  # framework -> its implementation package
 TITLES = {"numpy": "NumPy (by hand)", "torch": "PyTorch", "jax": "JAX", "tf": "TensorFlow"}
 
 

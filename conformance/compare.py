@@ -42,6 +42,7 @@ class Case:
     params: dict[str, np.ndarray]
     learning_rate: float = 0.05
     name: str = ""  # the regime, where the case is one (conformance/regimes.py)
+    per_sample: bool = False  # also each sample's loss and gradients on its own (measure())
 
     @property
     def m(self) -> int:
@@ -83,18 +84,34 @@ def flatten(params: dict[str, np.ndarray]) -> np.ndarray:
 
 def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.ndarray]:
     """Every compared quantity, as float64 NumPy arrays: Z[l], A[l], AL, cost, the gradients, and the
-    parameters and costs after each number of steps."""
+    parameters and costs after each number of steps; for logistic regression also the last iteration's
+    grads that the course's optimize returns (grads@N) and the course's model() (model@N, accuracy@N);
+    for a per-sample case each sample's loss and gradients on its own (losses, sample_grads)."""
     out = dict(backend.forward(case.params, case.X))
     out["cost"] = np.array(backend.cost(case.params, case.X, case.Y))
     out["course_cost"] = np.array(backend.course_cost(case.params, case.X, case.Y))  # inf once AL rounds to 0 or 1
     out["predictions"] = backend.predict(case.params, case.X)
     out.update(backend.grads(case.params, case.X, case.Y))
+    if case.per_sample:  # each sample alone: a tiny loss or gradient is judged against its own size
+        columns = [(case.X[:, [j]], case.Y[:, [j]]) for j in range(case.m)]
+        out["losses"] = np.array([[backend.cost(case.params, X, Y) for X, Y in columns]])  # (1, m)
+        out["sample_grads"] = np.stack([flatten(backend.grads(case.params, X, Y)) for X, Y in columns])  # (m, P)
+    logistic = case.spec.kind == "logistic"
     params, costs, done = case.params, [], 0
     for n in sorted(steps):  # continue from the last stop: N = 1, 10, 100 cost 100 steps, not 111
-        params, more = backend.train(params, case.X, case.Y, case.learning_rate, n - done, record_every=1)
+        if logistic:
+            params, last, more = backend.optimize(params, case.X, case.Y, case.learning_rate, n - done, 1)
+            out[f"grads@{n}"] = flatten(last)
+        else:
+            params, more = backend.train(params, case.X, case.Y, case.learning_rate, n - done, record_every=1)
         costs, done = costs + more, n
         out[f"params@{n}"] = flatten(params)
         out[f"cost@{n}"] = np.array(costs)
+    if logistic:  # the course's model(): from zeros, on the case's data; the test set is the same X, labels flipped
+        n = max(steps)
+        result = backend.model(case.X, case.Y, case.X, 1 - case.Y, n, case.learning_rate)
+        out[f"model@{n}"] = flatten({"w": result["w"], "b": result["b"]})
+        out[f"accuracy@{n}"] = np.array([result["train_accuracy"], result["test_accuracy"]])
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
@@ -165,20 +182,49 @@ def compare(
             continue  # the course's cost is inf once AL rounds to 0 or 1: where it is, the stable cost speaks
         if quantity == "course_cost" and _rounds_to_0_or_1(got) and not np.all(np.isfinite(got[quantity])):
             continue  # the same in the row's dtype: float32's AL is 0 or 1 far sooner than float64's
-        scale = float(np.max(sigma[quantity]))
-        tol = tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(ref_value))))
-        in_dtype = quantity in got and bool(np.all(got[quantity].astype(dtype).astype(np.float64) == got[quantity]))
+        in_dtype = quantity in got and _in_dtype(quantity, got[quantity], dtype)
         if quantity not in got:
             max_abs = max_rel = float("inf")
-        else:  # relative to the scale of the computation where that is larger than the result (a cancelled sum)
-            max_abs, max_rel = errors(got[quantity], ref_value, max(scale, floor))
+            rtol = tolerance_from_scale(quantity, dtype, float(np.max(sigma[quantity])), 0.0).rtol
+        else:
+            max_abs, max_rel, rtol = _worst(quantity, got[quantity], ref_value, sigma[quantity], dtype, floor)
         rows.append({
             "model": case.label, **labels, "quantity": quantity, "group": group(quantity),
-            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": tol.rtol,
-            "margin": tol.rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
-            "passed": bool(max_rel <= tol.rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
+            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": rtol,
+            "margin": rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
+            "passed": bool(max_rel <= rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
         })  # fmt: skip
     return rows
+
+
+def _in_dtype(quantity: str, x: np.ndarray, dtype: str) -> bool:
+    """Whether x holds numbers of `dtype`; an accuracy is a count over m, a Python float in every dtype."""
+    return quantity.startswith("accuracy@") or bool(np.all(x.astype(dtype).astype(np.float64) == x))
+
+
+PER_SAMPLE = ("losses", "sample_grads")  # judged sample by sample: each against its own size
+
+
+def _worst(quantity: str, x: np.ndarray, ref: np.ndarray, sigma: np.ndarray, dtype: str, floor: float):
+    """(max_abs_err, max_rel_err, tolerance) of a quantity: normwise over the whole array, or for the
+    per-sample ones normwise within each sample, reported for the sample nearest its tolerance. Errors are
+    relative to the scale of the computation where that is larger than the result (a cancelled sum)."""
+    if quantity not in PER_SAMPLE:
+        scale = float(np.max(sigma))
+        max_abs, max_rel = errors(x, ref, max(scale, floor))
+        return max_abs, max_rel, tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(ref)))).rtol
+    if x.shape != ref.shape:
+        raise AssertionError(f"{quantity}: shape {x.shape} where the reference has {ref.shape}")
+    rows = [(x.T, ref.T, sigma.T) if quantity == "losses" else (x, ref, sigma)][0]  # one row per sample
+    worst = (0.0, 0.0, float("inf"), float("inf"))  # (max_abs, max_rel, tolerance, margin)
+    for xj, rj, sj in zip(*rows, strict=True):
+        scale = float(np.max(sj))
+        max_abs, max_rel = errors(xj, rj, max(scale, floor))
+        rtol = tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(rj)))).rtol
+        margin = rtol / max_rel if max_rel > 0 else float("inf")
+        if margin < worst[3] or (worst[3] == float("inf") and rtol < worst[2]):
+            worst = (max_abs, max_rel, rtol, margin)
+    return worst[:3]
 
 
 @dataclass

@@ -91,6 +91,9 @@ class ReferenceBackend(Backend):
             record_every=record_every,
         )
 
+    def _model(self, X_train, Y_train, X_test, Y_test, num_iterations, learning_rate):
+        return self.logistic.model(X_train, Y_train, X_test, Y_test, num_iterations, self._lr(learning_rate))
+
     def _lr(self, learning_rate: float):
         return np.dtype(self.dtype).type(learning_rate)  # a float64 Python scalar would not upcast, but be explicit
 
@@ -128,6 +131,9 @@ class FrameworkBackend(Backend):
         return self.logistic.optimize(
             p["w"], p["b"], X_, Y_, num_iterations, learning_rate, mode=self.mode, record_every=record_every
         )
+
+    def _model(self, X_train, Y_train, X_test, Y_test, num_iterations, learning_rate):
+        return self.logistic.model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, mode=self.mode)
 
     def _L_layer_model(self, p, X_, Y_, learning_rate, num_iterations, record_every):
         return self.deep.L_layer_model(

@@ -2,10 +2,12 @@
 
 Each mutant is one small change to one implementation file (reference_numpy/ or impl_*/), made on its
 syntax tree: an arithmetic operator swapped or a term dropped, a constant changed, log for log1p or
-exp for expm1, maximum for minimum, a sum for a mean, a kink's > for >=, the other axis, and an
-activation's argument clipped at +-20. It is written into a scratch copy of the tree, and the check
-runs there on the NumPy reference and the mutated framework (for a mutant of the reference, PyTorch
-is the witness), eager, both dtypes. A mutant is killed when the check fails or cannot run.
+exp for expm1, maximum for minimum, a sum for a mean, a kink's > for >=, the other axis, an
+activation's argument clipped at +-20, a matrix product cast to float32 or float64, and each sample's
+loss from a library's fused loss or a textbook form in place of the written formula. It is written
+into a scratch copy of the tree, and the check runs there on the NumPy reference and the mutated
+framework (for a mutant of the reference, PyTorch is the witness), eager, both dtypes. A mutant is
+killed when the check fails or cannot run.
 
     mutants(path)            every mutant of one file: (description, mutated source)
     run(mutant, root, ...)   "killed" or "survived", with the seconds it took
@@ -35,6 +37,25 @@ OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast
 COMPARISONS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
 CLIP = {"reference_numpy": "np.clip({}, -20, 20)", "impl_torch": "torch.clamp({}, -20, 20)",
         "impl_jax": "jnp.clip({}, -20, 20)", "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)"}  # fmt: skip
+# a matrix product cast to another precision: float32 inside a float64 run, float64 inside a float32 one
+CASTS = {"reference_numpy": ("({}).astype(np.float32)", "({}).astype(np.float64)"),
+         "impl_torch": ("({}).float()", "({}).double()"),
+         "impl_jax": ("({}).astype(jnp.float32)", "({}).astype(jnp.float64)"),
+         "impl_tf": ("tf.cast({}, tf.float32)", "tf.cast({}, tf.float64)")}  # fmt: skip
+# each sample's loss in compute_cost_from_logits from a library's loss or a textbook form instead of the written
+# formula: what a port would write (torch's BCE clamps log at -100, Keras clips probabilities at 1e-7)
+PROBABILITY_LOSS = "-(Y * {log}({p}) + (1 - Y) * {log}(1 - {p}))"  # the course's formula on AL = sigmoid(z)
+FUSED = {
+    "reference_numpy": [("softplus(z) - z y", "np.logaddexp(0, ZL) - ZL * Y"),
+                        ("on probabilities", PROBABILITY_LOSS.format(log="np.log", p="1 / (1 + np.exp(-ZL))"))],
+    "impl_torch": [("BCE with logits", "F.binary_cross_entropy_with_logits(ZL, Y, reduction='none')"),
+                   ("BCE on sigmoid(z)", "F.binary_cross_entropy(torch.sigmoid(ZL), Y, reduction='none')")],
+    "impl_jax": [("softplus(z) - z y", "jax.nn.softplus(ZL) - ZL * Y"),
+                 ("on probabilities", PROBABILITY_LOSS.format(log="jnp.log", p="jax.nn.sigmoid(ZL)"))],
+    "impl_tf": [("Keras's binary_crossentropy on sigmoid(z)",
+                 PROBABILITY_LOSS.format(log="tf.math.log", p="tf.clip_by_value(tf.sigmoid(ZL), 1e-07, 1 - 1e-07)")),
+                ("softplus(z) - z y", "tf.math.softplus(ZL) - ZL * Y")],
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,20 @@ def _skipped(node: ast.AST, parents: dict) -> bool:
 
 def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast.AST]]:
     """(node, description, replacement) for every mutation point of the tree."""
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef) and function.name == "compute_cost_from_logits":
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["losses"]:
+                    for description, expression in FUSED[package]:
+                        yield node.value, f"the loss as {description}", ast.parse(expression, mode="eval").body
     for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            for cast, precision in zip(CASTS[package], ("float32", "float64"), strict=True):
+                yield (
+                    node,
+                    f"a product cast to {precision}",
+                    ast.parse(cast.format(ast.unparse(node)), mode="eval").body,
+                )
         if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
             new = copy.copy(node)
             new.op = OPERATORS[type(node.op)]()

@@ -65,6 +65,9 @@ class Backend:
     def _L_layer_model(self, p, X_, Y_, learning_rate, num_iterations, record_every):
         raise NotImplementedError
 
+    def _model(self, X_train, Y_train, X_test, Y_test, num_iterations, learning_rate) -> dict:
+        raise NotImplementedError
+
     def _function(self, key: str, build: Callable[[], Callable]) -> Callable:
         if key not in self._compiled:
             self._compiled[key] = self._compile(build())
@@ -160,15 +163,51 @@ class Backend:
         """Runs a segment of at least SEGMENT iterations (a multiple of record_every) at a time and looks at
         its recorded costs, so training that diverges stops within a segment with TrainingDiverged naming
         the first recorded iteration whose cost is NaN, Inf or tenfold."""
+        final, _, costs = self._train(params, X, Y, learning_rate, num_iterations, record_every)
+        return final, costs
+
+    @_quiet_numpy
+    def optimize(
+        self, params: dict, X: np.ndarray, Y: np.ndarray, learning_rate: float, num_iterations: int,
+        record_every: int = 100,
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[float]]:  # fmt: skip
+        """Logistic regression's training as the course's optimize returns it: (params, the grads of the last
+        iteration, the costs), in segments as train()."""
+        if self.spec.kind != "logistic":
+            raise ValueError(f"optimize is logistic regression's; this backend runs {self.spec.label}")
+        return self._train(params, X, Y, learning_rate, num_iterations, record_every)
+
+    @_quiet_numpy
+    def model(
+        self, X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
+        num_iterations: int, learning_rate: float,
+    ) -> dict:  # fmt: skip
+        """The course's model() of logistic regression: zeros, optimize, predictions and accuracies on both
+        sets; its arrays as NumPy, the accuracies as floats."""
+        if self.spec.kind != "logistic":
+            raise ValueError(f"model is logistic regression's; this backend runs {self.spec.label}")
+        zeros = {"w": np.zeros((X_train.shape[0], 1)), "b": np.zeros((1, 1))}
+        self._validate(zeros, X_train, Y_train)
+        self._validate(zeros, X_test, Y_test)
+        check_training(learning_rate, num_iterations, 100)
+        arrays = [self._put(a) for a in (X_train, Y_train, X_test, Y_test)]
+        result = self._model(*arrays, num_iterations, float(learning_rate))
+        out = {k: result[k] for k in ("train_accuracy", "test_accuracy")}
+        out.update(self._get({k: result[k] for k in ("w", "b", "Y_prediction_train", "Y_prediction_test")}))
+        return out
+
+    def _train(self, params, X, Y, learning_rate, num_iterations, record_every):
+        """(params, the last iteration's grads (logistic regression; {} for the deep net), costs)."""
         self._validate(params, X, Y)
         check_training(learning_rate, num_iterations, record_every)
         p, X_, Y_ = self._put(params), self._put(X), self._put(Y)
         costs: list[float] = []
+        grads: dict = {}
         segment = record_every * -(-SEGMENT // record_every)
         for start in range(0, num_iterations, segment):
             n = min(segment, num_iterations - start)
             if self.spec.kind == "logistic":
-                p, _, recorded = self._optimize(p, X_, Y_, float(learning_rate), n, record_every)
+                p, grads, recorded = self._optimize(p, X_, Y_, float(learning_rate), n, record_every)
             else:
                 p, recorded = self._L_layer_model(p, X_, Y_, float(learning_rate), n, record_every)
             for k, cost in enumerate(recorded):  # the costs at iterations start, start + record_every, ...
@@ -183,4 +222,4 @@ class Backend:
             raise TrainingDiverged(f"training diverged after iteration {last}: {bad} hold Inf or NaN at the end; "
                                    f"learning_rate {learning_rate:g} is too large for this problem, try a smaller "
                                    f"one (e.g. {learning_rate / 10:g})", last, float("nan"))  # fmt: skip
-        return final, costs
+        return final, self._get(grads), costs

@@ -54,6 +54,7 @@ def saturated(spec: ModelSpec, z: float = 1000.0, m: int = 16) -> Case:
     case.params[key] = case.params[key] * (z / np.max(np.abs(ZL)))
     case.Y = (np.arange(case.m) % 2).reshape(1, -1).astype(np.float64)  # (1, m)
     case.learning_rate = 1e-4  # saturated sigmoids pass gradients of size 1: keep the steps small
+    case.per_sample = True  # confident samples' tiny losses beside wrong ones' large: judge each on its own
     return _named(case, f"saturated |z|={z:g}")
 
 
@@ -83,7 +84,7 @@ def cases(quick: bool = False) -> list[Case]:
     tiny = [(14.0, 1.0), (-14.0, 0.0), (40.0, 1.0), (-80.0, 0.0), (300.0, 1.0), (-700.0, 0.0), (-700.0, 1.0)]
     found = [confident(ModelSpec("logistic", (3, 1)), z, y) for z, y in tiny]
     found += [confident(DEEP, z, y) for z, y in tiny[:: 1 if not quick else 2]]
-    found += [saturated(DEEP), saturated(ModelSpec("logistic", (3, 1)))]
+    found += [saturated(DEEP), saturated(ModelSpec("logistic", (3, 1))), saturated(DEEP, z=80.0)]
     found += [steep(ModelSpec("deep", (4, 5, 5, 1), act)) for act in ("relu", "tanh", "leaky_relu", "sigmoid")]
     found += [steep(ModelSpec("logistic", (4, 1)), 100.0), mixed_scales(ModelSpec("deep", (4, 6, 5, 1), "tanh"))]
     found += [one_label(ModelSpec("deep", (3, 4, 1), "tanh"), y) for y in (0.0, 1.0)]
@@ -93,9 +94,13 @@ def cases(quick: bool = False) -> list[Case]:
                   for act in ("relu", "sigmoid", "tanh")]  # fmt: skip
         found += [_named(make_case(ModelSpec("deep", (1, 1, 1, 1, 1), "tanh"), m=16), "one unit per layer")]
         found += [_named(make_case(ModelSpec("deep", (1, 4, 1), "sigmoid"), m=16), "one feature")]
-    return found
+    # a tiny loss or gradient beside large ones is judged against its own size, sample by sample
+    return [dataclasses.replace(case, per_sample=True) if case.m > 1 else case for case in found]
 
 
 def compiled_cases() -> list[Case]:
     """For compiled modes, whose every new shape costs seconds: the cases most fragile in arithmetic."""
-    return [saturated(DEEP), saturated(ModelSpec("logistic", (3, 1)))]
+    return [
+        dataclasses.replace(case, per_sample=True)
+        for case in (saturated(DEEP), saturated(ModelSpec("logistic", (3, 1))))
+    ]

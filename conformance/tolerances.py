@@ -74,13 +74,13 @@ def underflow_floor(dtype: str) -> float:
 
 
 def group(quantity: str) -> str:
-    """forward (Z1, A1, AL, predictions), cost (and the course's formula), grads (dW1, db1, dw, db),
-    trajectory (params@N, cost@N)."""
+    """forward (Z1, A1, AL, predictions), cost (the course's formula, each sample's loss), grads (dW1, db1,
+    dw, db, each sample's), trajectory (params@N, cost@N, and the course's grads@N, model@N, accuracy@N)."""
     if "@" in quantity:
         return "trajectory"
-    if quantity in ("cost", "course_cost"):
+    if quantity in ("cost", "course_cost", "losses"):
         return "cost"
-    if quantity.startswith("d"):
+    if quantity.startswith("d") or quantity == "sample_grads":
         return "grads"
     return "forward"
 

@@ -106,3 +106,37 @@ def predict(w: jax.Array, b: jax.Array, X: jax.Array) -> jax.Array:
     """1 where sigmoid(w^T X + b) > 0.5, else 0, in X's dtype; (1, m)."""
     A = jax.nn.sigmoid(w.T @ X + b)  # (1, m) = sigmoid((1, n_x) @ (n_x, m) + (1, 1))
     return (A > 0.5).astype(X.dtype)  # (1, m)
+
+
+def model(
+    X_train: jax.Array,
+    Y_train: jax.Array,
+    X_test: jax.Array | None,
+    Y_test: jax.Array | None,
+    num_iterations: int = 2000,
+    learning_rate: float = 0.5,
+    mode: str = "eager",
+) -> dict:
+    """Zero initialisation, optimize, then predictions and accuracies on both sets (the test set may be None),
+    as reference_numpy.logistic.model. An accuracy is the count of right predictions over m, in Python floats:
+    the same number NumPy's mean gives, whatever the dtype."""
+    w = jnp.zeros((X_train.shape[0], 1), dtype=X_train.dtype)  # (n_x, 1)
+    b = jnp.zeros((1, 1), dtype=X_train.dtype)  # (1, 1)
+    params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, mode=mode)
+    w, b = params["w"], params["b"]
+    Y_prediction_train = predict(w, b, X_train)  # (1, m_train)
+    result = {
+        "costs": costs,
+        "w": w,
+        "b": b,
+        "learning_rate": learning_rate,
+        "num_iterations": num_iterations,
+        "Y_prediction_train": Y_prediction_train,
+        "train_accuracy": int(jnp.sum(Y_prediction_train == Y_train)) / Y_train.shape[1],
+        "Y_prediction_test": None,
+        "test_accuracy": None,
+    }
+    if X_test is not None and Y_test is not None:
+        result["Y_prediction_test"] = predict(w, b, X_test)  # (1, m_test)
+        result["test_accuracy"] = int(jnp.sum(result["Y_prediction_test"] == Y_test)) / Y_test.shape[1]
+    return result

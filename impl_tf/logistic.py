@@ -2,7 +2,8 @@
 with the gradients from tf.GradientTape. It is the deep network with layer_dims = [n_x, 1], W1 = w^T.
 
 Shapes: w is (n_x, 1); b is (1, 1); X is (n_x, m); Y and A are (1, m). The weights come from NumPy
-(reference_numpy.logistic.initialize_with_zeros, then arrays.from_numpy), so there is no initializer.
+(reference_numpy.logistic.initialize_with_zeros, then arrays.from_numpy), so there is no initializer;
+model() starts from zeros of X's dtype, as the course's model does.
 """
 
 import functools
@@ -108,3 +109,40 @@ def predict(w: tf.Tensor, b: tf.Tensor, X: tf.Tensor) -> tf.Tensor:
     """1 where sigmoid(w^T X + b) > 0.5, else 0, in the dtype of X; (1, m)."""
     A = tf.math.sigmoid(tf.transpose(w) @ X + b)  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
     return tf.cast(A > 0.5, X.dtype)  # (1, m)
+
+
+def model(
+    X_train: tf.Tensor,
+    Y_train: tf.Tensor,
+    X_test: tf.Tensor | None,
+    Y_test: tf.Tensor | None,
+    num_iterations: int = 2000,
+    learning_rate: float = 0.5,
+    mode: str = "eager",
+) -> dict:
+    """Zero initialisation, optimize, then predictions and accuracies on both sets (the test set may be None),
+    as reference_numpy.logistic.model. An accuracy is the count of right predictions over m, in Python floats:
+    the same number NumPy's mean gives, whatever the dtype."""
+    with tf.device(X_train.device):
+        w = tf.zeros((X_train.shape[0], 1), dtype=X_train.dtype)  # (n_x, 1)
+        b = tf.zeros((1, 1), dtype=X_train.dtype)  # (1, 1)
+    params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, mode=mode)
+    w, b = params["w"], params["b"]
+    Y_prediction_train = predict(w, b, X_train)  # (1, m_train)
+    result = {
+        "costs": costs,
+        "w": w,
+        "b": b,
+        "learning_rate": learning_rate,
+        "num_iterations": num_iterations,
+        "Y_prediction_train": Y_prediction_train,
+        "train_accuracy": int(tf.reduce_sum(tf.cast(Y_prediction_train == Y_train, tf.int32))) / Y_train.shape[1],
+        "Y_prediction_test": None,
+        "test_accuracy": None,
+    }
+    if X_test is not None and Y_test is not None:
+        result["Y_prediction_test"] = predict(w, b, X_test)  # (1, m_test)
+        result["test_accuracy"] = (
+            int(tf.reduce_sum(tf.cast(result["Y_prediction_test"] == Y_test, tf.int32))) / Y_test.shape[1]
+        )
+    return result

@@ -3,7 +3,8 @@ with the gradients from cost.backward(). It is the deep network with layer_dims 
 W1 = w^T.
 
 Shapes: w is (n_x, 1); b is (1, 1); X is (n_x, m); Y and A are (1, m). The weights come from
-NumPy (impl_torch/arrays.py converts them), so there is no initializer here.
+NumPy (impl_torch/arrays.py converts them), so there is no initializer here; model() starts from
+zeros of X's dtype, as the course's model does.
 """
 
 import functools
@@ -77,3 +78,37 @@ def predict(w: Tensor, b: Tensor, X: Tensor) -> Tensor:
     """1 where sigmoid(w^T X + b) > 0.5, else 0, (1, m), in X's dtype."""
     A = torch.sigmoid(w.T @ X + b)  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
     return (A > 0.5).to(X.dtype)  # (1, m)
+
+
+def model(
+    X_train: Tensor,
+    Y_train: Tensor,
+    X_test: Tensor | None,
+    Y_test: Tensor | None,
+    num_iterations: int = 2000,
+    learning_rate: float = 0.5,
+    mode: str = "eager",
+) -> dict:
+    """Zero initialisation, optimize, then predictions and accuracies on both sets (the test set may be None),
+    as reference_numpy.logistic.model. An accuracy is the count of right predictions over m, in Python floats:
+    the same number NumPy's mean gives, whatever the dtype."""
+    w = torch.zeros((X_train.shape[0], 1), dtype=X_train.dtype, device=X_train.device)  # (n_x, 1)
+    b = torch.zeros((1, 1), dtype=X_train.dtype, device=X_train.device)  # (1, 1)
+    params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, mode=mode)
+    w, b = params["w"], params["b"]
+    Y_prediction_train = predict(w, b, X_train)  # (1, m_train)
+    result = {
+        "costs": costs,
+        "w": w,
+        "b": b,
+        "learning_rate": learning_rate,
+        "num_iterations": num_iterations,
+        "Y_prediction_train": Y_prediction_train,
+        "train_accuracy": int(torch.sum(Y_prediction_train == Y_train)) / Y_train.shape[1],
+        "Y_prediction_test": None,
+        "test_accuracy": None,
+    }
+    if X_test is not None and Y_test is not None:
+        result["Y_prediction_test"] = predict(w, b, X_test)  # (1, m_test)
+        result["test_accuracy"] = int(torch.sum(result["Y_prediction_test"] == Y_test)) / Y_test.shape[1]
+    return result

@@ -92,7 +92,7 @@ def model(
     callback: Callable[[int, float], None] | None = None,
 ) -> dict:
     """Zero initialisation, optimize, then predictions and accuracies on both sets (the test set may be None)."""
-    w, b = initialize_with_zeros(X_train.shape[0])
+    w, b = (v.astype(X_train.dtype) for v in initialize_with_zeros(X_train.shape[0]))  # float64 would promote float32
     params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost, callback=callback)
     w, b = params["w"], params["b"]
     Y_prediction_train = predict(w, b, X_train)  # (1, m_train)

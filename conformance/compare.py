@@ -5,12 +5,14 @@ compared with the float64 NumPy reference (and float64 backends with each other)
 comparison becomes one row of a tidy DataFrame:
 
     model, backend, mode, dtype, device, quantity, against, max_abs_err, max_rel_err,
-    tolerance, margin, passed, f32_drift
+    tolerance, margin, passed, f32_drift, tf32_drift
 
 max_rel_err is normwise (max |x - ref| / max |ref|, see tolerances.py); margin is tolerance /
 max_rel_err, how many times inside its tolerance a quantity is (inf for an exact match); f32_drift,
 on float32 rows, is how far the NumPy reference itself moves when run in float32: the error that
-float32 costs any implementation, next to the error this one has."""
+float32 costs any implementation, next to the error this one has; tf32_drift, on float32 rows of a
+framework on a GPU, is how far the same framework moves when its matrix products use TF32 (the default
+of JAX and TensorFlow there): measured, never part of the tolerance, which holds TF32 off."""
 
 import itertools
 from collections.abc import Callable, Iterable
@@ -21,6 +23,7 @@ import pandas as pd
 
 from .backends import BackendUnavailable, load_backend
 from .datasets import make_random_dataset
+from .frameworks import full_float32_matmuls
 from .scales import predicted
 from .spec import ModelSpec
 from .tolerances import group, tolerance_from_scale, underflow_floor
@@ -28,7 +31,7 @@ from .tolerances import group, tolerance_from_scale, underflow_floor
 STEPS = (1, 10, 100)
 COLUMNS = [
     "model", "backend", "mode", "dtype", "device", "quantity", "group", "against", "max_abs_err", "max_rel_err",
-    "tolerance", "margin", "in_dtype", "passed", "f32_drift",
+    "tolerance", "margin", "in_dtype", "passed", "f32_drift", "tf32_drift",
 ]  # fmt: skip
 
 
@@ -101,7 +104,8 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
     for n in sorted(steps):  # continue from the last stop: N = 1, 10, 100 cost 100 steps, not 111
         if logistic:
             params, last, more = backend.optimize(params, case.X, case.Y, case.learning_rate, n - done, 1)
-            out[f"grads@{n}"] = flatten(last)
+            if last:  # no grads at all: the row of a missing quantity fails
+                out[f"grads@{n}"] = flatten(last)
         else:
             params, more = backend.train(params, case.X, case.Y, case.learning_rate, n - done, record_every=1)
         costs, done = costs + more, n
@@ -170,6 +174,7 @@ def compare(
     against: str,
     drift: dict[str, float] | None = None,
     only: Iterable[str] | None = None,
+    tf32: dict[str, float] | None = None,
 ) -> list[dict]:
     """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, and so does a
     float32 row whose numbers are not float32 numbers (it computed in another precision)."""
@@ -193,6 +198,7 @@ def compare(
             "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": rtol,
             "margin": rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
             "passed": bool(max_rel <= rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
+            "tf32_drift": (tf32 or {}).get(quantity, float("nan")),
         })  # fmt: skip
     return rows
 
@@ -278,13 +284,31 @@ def run_matrix(
                 on_progress(f"{case.label} {name} {mode} {dtype} {device}")
             labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
             results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps)
-            rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None)
+            tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" else None
+            rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None,
+                            tf32=tf32)  # fmt: skip
         if pairwise:
             f64 = [t for t in results if t[2] == "float64" and t[0] != "numpy"]
             for a, b in itertools.combinations(f64, 2):
                 labels = dict(backend=a[0], mode=a[1], dtype=a[2], device=a[3])
                 rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}")
     return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped)
+
+
+def _tf32_drift(target: tuple, case: Case, steps: tuple[int, ...], full: dict[str, np.ndarray]) -> dict | None:
+    """How far a float32 framework on a GPU moves with TF32 matrix products: the same case measured again
+    with TF32 on, against its own full-float32 results (normwise); None on a CPU, where there is no TF32."""
+    name, mode, dtype, device = target
+    if device != "gpu" or name == "numpy":
+        return None
+    backend = load_backend(name, case.spec, mode, dtype, device)  # its constructor holds TF32 off; then on
+    full_float32_matmuls(name, tf32=True)
+    try:
+        fast = measure(backend, case, steps)
+    finally:
+        full_float32_matmuls(name, tf32=False)
+    tiny = float(np.finfo("float32").tiny)
+    return {q: errors(fast[q], full[q], tiny)[1] for q in full if np.all(np.isfinite(full[q])) and q in fast}
 
 
 def column(quantity: str) -> str:
@@ -300,6 +324,6 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     keys = ["backend", "mode", "dtype", "device", "column"]
     table = ref_rows.groupby(keys, sort=False).agg(
         max_rel_err=("max_rel_err", "max"), margin=("margin", "min"), passed=("passed", "all"),
-        f32_drift=("f32_drift", "max"),
+        f32_drift=("f32_drift", "max"), tf32_drift=("tf32_drift", "max"),
     )  # fmt: skip
     return table.reset_index()

@@ -33,23 +33,23 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
     return functools.partial(tf.function, jit_compile=(mode == "compiled"))
 
 
-def full_float32_matmuls(name: str) -> None:
+def full_float32_matmuls(name: str, tf32: bool = False) -> None:
     """Conformance runs float32 matrix products in float32 on a GPU: JAX and TensorFlow use TF32 (a 10-bit
     mantissa) by default on NVIDIA GPUs, and PyTorch may be told to. What TF32 changes is a measurement
-    of its own, never a wider tolerance."""
+    of its own (compare.run_matrix's tf32_drift, with tf32=True for that run only), never a wider tolerance."""
     if name == "torch":
         import torch
 
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
     elif name == "jax":
         import jax
 
-        jax.config.update("jax_default_matmul_precision", "highest")
+        jax.config.update("jax_default_matmul_precision", "tensorfloat32" if tf32 else "highest")
     elif name == "tf":
         import tensorflow as tf
 
-        tf.config.experimental.enable_tensor_float_32_execution(False)
+        tf.config.experimental.enable_tensor_float_32_execution(tf32)
 
 
 class ReferenceBackend(Backend):

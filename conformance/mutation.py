@@ -6,8 +6,9 @@ exp for expm1, maximum for minimum, a sum for a mean, a kink's > for >=, the oth
 activation's argument clipped at +-20, a matrix product cast to float32 or float64, and each sample's
 loss from a library's fused loss or a textbook form in place of the written formula. It is written
 into a scratch copy of the tree, and the check runs there on the NumPy reference and the mutated
-framework (for a mutant of the reference, PyTorch is the witness), eager, both dtypes. A mutant is
-killed when the check fails or cannot run.
+framework (for a mutant of the reference, PyTorch is the witness), both dtypes, eager (every mode for
+a line under `if mode ...`, which eager may never run). A mutant is killed when the check fails or
+cannot run.
 
     mutants(path)            every mutant of one file: (description, mutated source)
     run(mutant, root, ...)   "killed" or "survived", with the seconds it took
@@ -64,6 +65,7 @@ class Mutant:
     line: int
     description: str
     source: str  # the whole mutated file
+    modes: str = "eager"  # the check's --modes: every mode for a line that only a compiled mode runs
 
 
 def _skipped(node: ast.AST, parents: dict) -> bool:
@@ -147,8 +149,17 @@ def mutants(file: str) -> list[Mutant]:
                 value[index] = replacement
                 source = ast.unparse(tree)
                 value[index] = node
-        found.append(Mutant(file, node.lineno, description, source))
+        found.append(Mutant(file, node.lineno, description, source, _modes(node, parents)))
     return sorted(found, key=lambda m: m.line)
+
+
+def _modes(node: ast.AST, parents: dict) -> str:
+    """ "eager", or every mode for a line under `if mode ...` (a branch that eager may never take)."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and "mode" in ast.unparse(node.test):
+            return "eager,compiled,function"
+    return "eager"
 
 
 def sample(files: list[str], size: int | None, seed: int = 0) -> list[Mutant]:
@@ -169,7 +180,7 @@ def run(mutant: Mutant, timeout: float = 300.0) -> tuple[str, float]:
         for package in ("conformance", "reference_numpy", "impl_torch", "impl_jax", "impl_tf"):
             shutil.copytree(ROOT / package, Path(scratch) / package, ignore=shutil.ignore_patterns("__pycache__"))
         (Path(scratch) / mutant.file).write_text(mutant.source)
-        argv = [sys.executable, "-m", "conformance", "check", "--quick", "--modes", "eager", "--backends",
+        argv = [sys.executable, "-m", "conformance", "check", "--quick", "--modes", mutant.modes, "--backends",
                 f"numpy,{witness(mutant.file)}", "--out", str(Path(scratch) / "results")]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": scratch, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pytest
 
-from conformance import compare
+from conformance import compare, regimes
 from conformance.backends import load_backend
 from conformance.spec import ModelSpec
 
@@ -83,3 +83,55 @@ def test_a_float32_row_computed_in_float64_fails(device):
     missed = [CASES[i].spec.label for i in range(len(CASES))
               if not failures(measured(i, "float64"), i, "float32", device)]  # fmt: skip
     assert not missed, f"float64 results labelled float32 passed on {missed}"
+
+
+# Each sample on its own, and the course's optimize and model(): wrong where a normwise comparison of the
+# whole would not look.
+SATURATED = regimes.saturated(regimes.DEEP)  # |z| up to 1000, half the labels wrong: losses from 1e-292 to 1000
+LOGISTIC = compare.default_cases()[0]
+
+
+@functools.cache
+def measured_case(case_name: str, dtype: str) -> dict:
+    case = {"saturated": SATURATED, "logistic": LOGISTIC}[case_name]
+    return compare.measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
+
+
+def failed(case_name: str, got: dict, dtype: str) -> list[str]:
+    case = {"saturated": SATURATED, "logistic": LOGISTIC}[case_name]
+    labels = dict(backend="torch", mode="eager", dtype=dtype, device="cpu")
+    rows = compare.compare(got, measured_case(case_name, "float64"), case, labels, "numpy/float64")
+    return [r["quantity"] for r in rows if not r["passed"]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_smallest_loss_is_judged_against_itself(dtype):
+    """The most confident right sample's loss 20 % high: nothing beside it notices (the cost is a mean
+    dominated by the wrong samples' losses of hundreds), its own row does."""
+    got = measured_case("saturated", dtype)
+    assert failed("saturated", got, dtype) == []
+    losses = got["losses"].copy()
+    j = int(np.argmin(np.where(losses > 1e-30, losses, np.inf)))  # a loss float32 still represents
+    losses[0, j] *= 1.2
+    assert failed("saturated", {**got, "losses": losses}, dtype) == ["losses"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_confident_samples_gradient_is_judged_against_itself(dtype):
+    got = measured_case("saturated", dtype)
+    grads = got["sample_grads"].copy()
+    sizes = np.max(np.abs(grads), axis=1)
+    j = int(np.argmin(np.where(sizes > 1e-30, sizes, np.inf)))
+    grads[j] *= 1.2
+    assert failed("saturated", {**got, "sample_grads": grads}, dtype) == ["sample_grads"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_course_optimize_grads_and_model_accuracies_are_compared(dtype):
+    got = measured_case("logistic", dtype)
+    assert failed("logistic", got, dtype) == []
+    n = max(STEPS)
+    assert failed("logistic", {**got, f"grads@{n}": -got[f"grads@{n}"]}, dtype) == [f"grads@{n}"]
+    counted = got[f"accuracy@{n}"] * LOGISTIC.m  # a sum where the mean belongs
+    assert failed("logistic", {**got, f"accuracy@{n}": counted}, dtype) == [f"accuracy@{n}"]
+    assert failed("logistic", {**got, f"model@{n}": np.zeros_like(got[f"model@{n}"])}, dtype) == [f"model@{n}"]

@@ -89,3 +89,41 @@ def test_a_sum_that_cancels_is_compared_at_the_scale_of_its_terms():
         rows = {r["quantity"]: r for r in compare.compare(got, ref, case, labels, "numpy/float64")}
         assert rows["db2"]["passed"] is passes, rows["db2"]
         assert np.isfinite(rows["db2"]["max_rel_err"])
+
+
+@pytest.mark.parametrize("name", ["torch", "jax"])
+def test_tf32_is_on_only_while_its_drift_is_measured(name):
+    """Every row holds full float32 matrix products; TF32 is switched on for the drift run and off again."""
+    from conformance.frameworks import full_float32_matmuls
+
+    require(name)
+
+    def tf32() -> bool:
+        if name == "torch":
+            import torch
+
+            return torch.backends.cuda.matmul.allow_tf32
+        import jax
+
+        return jax.config.jax_default_matmul_precision == "tensorfloat32"
+
+    full_float32_matmuls(name, tf32=True)
+    assert tf32()
+    full_float32_matmuls(name)
+    assert not tf32()
+
+
+def test_cpu_rows_have_no_tf32_drift():
+    frame = compare.run_matrix(COMPILED_CASES[:1], [("torch", "eager", "float32", "cpu")], steps=(1,)).frame
+    assert len(frame) and frame["tf32_drift"].isna().all()
+
+
+@pytest.mark.gpu
+def test_gpu_float32_rows_measure_their_tf32_drift():
+    """On a GPU each float32 framework row carries how far TF32 moves it; its verdict is the TF32-off one."""
+    targets = [(n, "eager", "float32", "gpu") for n in ("torch", "jax", "tf") if backends.device_status(n, "gpu")[0]]
+    if not targets:
+        pytest.skip("no framework sees a GPU here")
+    result = compare.run_matrix(COMPILED_CASES[1:], targets, steps=(1,))
+    assert result.passed, failures(result.frame)
+    assert result.frame["tf32_drift"].notna().all()

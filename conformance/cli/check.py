@@ -83,15 +83,15 @@ def print_table(summary, device: str) -> None:
     columns = list(dict.fromkeys(summary["column"]))
     table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
                   "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
-    for column in ["backend", "mode", "dtype", *columns, "f32 drift"]:
+    drifts = ["f32_drift"] + (["tf32_drift"] if summary["tf32_drift"].notna().any() else [])  # TF32: GPU runs
+    for column in ["backend", "mode", "dtype", *columns, *[d.replace("_", " ") for d in drifts]]:
         table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
     for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
         cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
-        drift = rows["f32_drift"].max()
+        measured = [rows[d].max() for d in drifts]
         short_dtype = dtype.replace("float", "f")
-        table.add_row(
-            name, mode, short_dtype, *[cells.get(c, "") for c in columns], "" if drift != drift else short(drift)
-        )
+        table.add_row(name, mode, short_dtype, *[cells.get(c, "") for c in columns],
+                      *["" if v != v else short(v) for v in measured])  # fmt: skip
     if len(summary):
         console.print(table)
 

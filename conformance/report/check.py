@@ -33,6 +33,9 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
     )
     drift = summary.groupby(["backend", "mode", "dtype", "device"], sort=False)["f32_drift"].max()
     table["f32 drift"] = drift.map(lambda v: "" if v != v else f"{v:.1e}")
+    tf32 = summary.groupby(["backend", "mode", "dtype", "device"], sort=False)["tf32_drift"].max()
+    if tf32.notna().any():  # measured on a GPU only
+        table["TF32 drift"] = tf32.map(lambda v: "" if v != v else f"{v:.1e}")
     table = table.reset_index()
     lines = [
         "# Conformance",
@@ -45,10 +48,12 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         "column, and in brackets the smallest margin: tolerance / error, where the tolerance is C u times the",
         "rounding error a correct implementation carries on that case (conformance/scales.py, tolerances.py).",
         "f32 drift: the same error of the NumPy reference itself run in float32, what float32 costs any",
-        "implementation.",
+        "implementation. TF32 drift (GPU runs): how far the same float32 framework moves when its matrix",
+        "products use TF32, JAX's and TensorFlow's default on NVIDIA GPUs; every row above holds TF32 off.",
         "",
         frame_markdown(table),
         "",
+        *tightness(summary, frame),
     ]
     if result.skipped:
         lines += ["Unavailable:", ""] + [
@@ -56,3 +61,17 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         ]
     write_atomically(paths["md"], "\n".join(lines).encode())
     return paths
+
+
+def tightness(summary, frame) -> list[str]:
+    """How close the tolerances sit to the errors this run measured: tolerance / error over the cells (and
+    the comparisons) whose error is not exactly zero, by dtype."""
+    cells = summary[(summary["max_rel_err"] > 0) & (summary["margin"] < float("inf"))]
+    rows = frame[(frame["max_rel_err"] > 0) & (frame["margin"] < float("inf")) & frame["in_dtype"]]
+    if not len(cells):
+        return []
+    parts = [f"{dtype}: median {g['margin'].median():.3g}, max {g['margin'].max():.3g}"
+             for dtype, g in cells.groupby("dtype")]  # fmt: skip
+    return [f"How tight: over the {len(cells)} cells with a nonzero error, tolerance / worst error has a median of "
+            f"{cells['margin'].median():.3g} and a maximum of {cells['margin'].max():.3g} ({'; '.join(parts)}); over "
+            f"all {len(rows):,} nonzero comparisons, a median of {rows['margin'].median():.3g}.", ""]  # fmt: skip

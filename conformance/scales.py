@@ -116,7 +116,9 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     out["predictions"] = np.minimum(near, 1e300)
     # backward, from dZ[L] = AL - Y
     dZ = AL - Y  # (1, m)
-    sdZ = _rss(_sigmoid(ZL) * _sigmoid(-ZL) * sZ[L], AL)  # (1, m)
+    # AL - Y carries AL's rounding (the reference's, at the scale of 1); autodiff through log_sigmoid or
+    # softplus reaches sigmoid(z) - y through exp of a number of size |z|, which is rounded at that scale
+    sdZ = _rss(_sigmoid(ZL) * _sigmoid(-ZL) * sZ[L], AL, dZ * ZL)  # (1, m)
     grads = {}
     for l in range(L, 0, -1):
         A_prev = A[l - 1]  # (n[l-1], m)

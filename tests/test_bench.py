@@ -1,12 +1,15 @@
 """The benchmark harness: its arithmetic, its timing loop, its check, and one small real run."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conformance import cli
+from conformance import ROOT, cli
 from conformance.bench import ours, roofline, workloads
 from conformance.bench.timing import time_steps
 from conformance.spec import ModelSpec
@@ -43,6 +46,78 @@ def test_the_check_rejects_a_step_that_computes_something_else():
         assert not passed and error > tolerance, dtype
 
 
+def _uphill(prob: workloads.Problem) -> dict:
+    """params0 + lr grad: the step with its sign wrong."""
+    return {k: 2 * v - prob.params1[k] for k, v in prob.params.items()}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("workload", workloads.main_workloads(), ids=lambda w: w.name)
+def test_no_op_and_uphill_steps_fail_the_first_step_check(workload, dtype):
+    """Judged by how far the step moved the weights against the reference's move: a step that leaves them
+    alone (or has no backward pass) or goes uphill misses by the whole update, on every workload; the
+    reference's own step rounded to the dtype passes. (The old check, against max |params| with the
+    analytic tolerance, let both pass on course_deep and wide.)"""
+    prob = workloads.problem(workload)
+    rounded = {k: v.astype(dtype).astype(np.float64) for k, v in prob.params1.items()}
+    cost = float(np.asarray(prob.cost0, dtype=dtype))
+    assert workloads.check_first_step(prob, dtype, cost, rounded)[0]
+    assert not workloads.check_first_step(prob, dtype, cost, prob.params)[0], "no-op"
+    assert not workloads.check_first_step(prob, dtype, cost, _uphill(prob))[0], "uphill"
+    assert not workloads.check_first_step(prob, dtype, 1.5 * cost, rounded)[0], "cost 50 % off"
+
+
+def test_a_compiled_loop_is_checked_on_the_program_it_times(monkeypatch):
+    """A loop right for one iteration but not for the twenty that are timed fails its row."""
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    import impl_jax.deep
+
+    real = impl_jax.deep.make_train_loop
+
+    def stalls_after_one(activation, mode):
+        loop = real(activation, mode)
+
+        def run(params, X, Y, lr, n):
+            moved, costs = loop(params, X, Y, lr, n)
+            return (moved if n == 1 else params), costs  # a loop of 20 that never updates
+
+        return run
+
+    monkeypatch.setattr(impl_jax.deep, "make_train_loop", stalls_after_one)
+    workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
+    row = ours.bench_loop("jax", "float32", "cpu", workload, 20, min_time=0.0, min_repeats=2)
+    assert row["status"] == "check failed" and not row["verified"]
+    monkeypatch.setattr(impl_jax.deep, "make_train_loop", real)
+    assert ours.bench_loop("jax", "float32", "cpu", workload, 20, min_time=0.0, min_repeats=2)["status"] == "ok"
+
+
+def test_the_clock_waits_for_the_whole_state():
+    """sync is handed everything the step returned: the updated weights as well as the cost."""
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
+    step, sync, _ = ours.our_runner("jax", "eager", "float32", "cpu", workloads.problem(workload))
+    seen = []
+    returned = step()
+    sync(returned)
+    seen = returned
+    assert set(seen) == {"params", "cost"} and set(seen["params"]) == {"W1", "b1", "W2", "b2"}
+
+
+def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(ours, "check_first_step", lambda *args: (False, 1.0, 1e-6))
+    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--peers", "",
+                     "--dtypes", "float32", "--out", str(tmp_path)])  # fmt: skip
+    assert code == 1 and "check failed" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
 def test_our_rows_are_checked_and_timed(name):
     from conformance.backends import framework_status
@@ -54,7 +129,7 @@ def test_our_rows_are_checked_and_timed(name):
     mode = "eager" if name == "numpy" else "compiled"
     row = ours.bench_ours(name, mode, "float32", "cpu", workload, min_time=0.0, min_repeats=3)
     assert row["status"] == "ok" and row["verified"] and row["median_s"] > 0 and row["repeats"] == 3
-    assert row["peak_mem_mb"] > 0
+    assert row["peak_mem_mb"] >= 0
 
 
 def test_roofline_fraction_and_a_failed_row_loses_its_time():
@@ -85,3 +160,57 @@ def test_quick_bench_writes_its_results(capsys, tmp_path):
     assert meta["limits"]["gemm_gflops"]["float32"] > 0 and meta["threads"] == 2
     assert (folder / "bench-workloads.png").stat().st_size > 1000
     assert "Speed goals" in (folder / "bench.md").read_text()
+
+
+THREAD_PROBE = """
+import os, sys, time
+from conformance.bench.machine import limit_threads
+limit_threads(1)
+name = sys.argv[1]
+n = 1024
+if name == "numpy":
+    import numpy as np
+    a = np.ones((n, n), dtype=np.float32); product = lambda: a @ a
+elif name == "torch":
+    import torch
+    a = torch.ones((n, n)); product = lambda: a @ a
+elif name == "jax":
+    import jax, jax.numpy as jnp
+    a = jnp.ones((n, n)); f = jax.jit(lambda x: x @ x); product = lambda: f(a).block_until_ready()
+else:
+    import tensorflow as tf
+    a = tf.ones((n, n)); product = lambda: (a @ a).numpy()
+product()
+start, cpu = time.perf_counter(), time.process_time()
+while time.perf_counter() - start < 1.0:
+    product()
+tasks = os.listdir("/proc/self/task")
+cores = set().union(*(os.sched_getaffinity(int(t)) for t in tasks))
+print(len(tasks), len(cores), (time.process_time() - cpu) / (time.perf_counter() - start))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="binding to cores needs Linux's sched_setaffinity")
+@pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
+def test_the_thread_limit_holds_for_every_framework(name):
+    """--threads 1: every thread the framework starts runs on one core, and the process never uses more
+    than one core's time (JAX ignored the old XLA_FLAGS word and used every core)."""
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status(name)
+    if not ok:
+        pytest.skip(reason)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", THREAD_PROBE, name], capture_output=True, text=True, env=env,
+                          timeout=120, check=True)  # fmt: skip
+    threads, cores, busy = done.stdout.split()
+    assert int(cores) == 1, f"{name}: {threads} threads on {cores} cores"
+    assert float(busy) < 1.25, f"{name} kept {float(busy):.2f} cores busy"
+
+
+def test_a_rows_memory_is_its_own():
+    """What the process held before a row is not the row's: a 400 MB array held across it does not count."""
+    held = np.ones(50 * 2**20)  # noqa: F841 (400 MB, alive during the row)
+    workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
+    row = ours.bench_ours("numpy", "eager", "float32", "cpu", workload, min_time=0.0, min_repeats=3)
+    assert 0 <= row["peak_mem_mb"] < 100, row["peak_mem_mb"]

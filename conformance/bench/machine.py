@@ -11,14 +11,28 @@ from .timing import seconds
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def limit_threads(threads: int) -> None:
-    """Give every framework the same number of threads. Call before importing any of them: BLAS,
-    OpenMP and XLA read their settings at load time."""
+def limit_threads(threads: int, pin: bool = True) -> None:
+    """Give every framework the same `threads` cores. Call before importing any of them: BLAS, OpenMP and
+    XLA size their pools at load time. With `pin` (Linux), the process is bound to `threads` of its cores
+    (os.sched_setaffinity): XLA's pools take their size from that, and nothing else limits JAX (XLA
+    aborts on flags it does not know and ignores words without the leading dashes). Children inherit
+    both the variables and the binding."""
     for var in THREAD_VARIABLES:
         os.environ[var] = str(threads)
-    xla = os.environ.get("XLA_FLAGS", "")
-    if "intra_op_parallelism_threads" not in xla:
-        os.environ["XLA_FLAGS"] = f"{xla} --xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={threads}"
+    if pin and hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))[: max(threads, 1)]
+        # every thread: the binding is per thread, and NumPy's BLAS started its pool when it was imported
+        tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ["0"]
+        for task in tasks:
+            try:
+                os.sched_setaffinity(int(task), cores)
+            except OSError:  # a thread that ended meanwhile
+                pass
+
+
+def pinned_cores() -> list[int] | None:
+    """The cores this process may run on (None where the OS does not say), for the metadata."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 
 
 def apply_thread_limits(threads: int) -> dict[str, str]:
@@ -45,7 +59,7 @@ def apply_thread_limits(threads: int) -> dict[str, str]:
             pass
         report["tf"] = str(tf.config.threading.get_intra_op_parallelism_threads())
     if framework_status("jax")[0]:
-        report["jax"] = os.environ.get("XLA_FLAGS", "").strip()
+        report["jax"] = f"bound to cores {pinned_cores()}"
     return report
 
 
@@ -144,13 +158,15 @@ def import_seconds(module: str) -> float | None:
         return None
 
 
-def reset_peak_rss() -> None:
-    """Linux: writing 5 to /proc/self/clear_refs resets the process's peak RSS (VmHWM)."""
+def reset_peak_rss() -> float:
+    """Linux: writing 5 to /proc/self/clear_refs resets the process's peak RSS (VmHWM) to what it holds
+    now; returns that, in MB, the baseline of a row's own peak (peak_rss_mb() - baseline)."""
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
     except OSError:
         pass
+    return peak_rss_mb()
 
 
 def peak_rss_mb() -> float:

@@ -1,12 +1,14 @@
 """Our rows of the benchmark: one full training step (forward, cost, backward, update) of each of our
 backends, and the amortised step of JAX's and TensorFlow's whole compiled loop, timed fairly.
 
-Fairness: the same thread count for everyone (machine.py, set before any framework is imported); a
-warm-up call timed on its own (for compiled modes it includes compilation); a synchronisation before
-every clock read; repeats until at least `min_repeats` calls and `min_time` seconds (timing.py);
-median and interquartile range. Every row is also checked (workloads.check_first_step): the first
-step's cost and updated parameters must equal the float64 NumPy reference's within the conformance
-tolerances, or the row is flagged and its time not reported (roofline.add_roofline)."""
+Fairness: the same cores for everyone (machine.py, set before any framework is imported); a warm-up
+call timed on its own (for compiled modes it includes compilation); before every clock read, a wait
+for the whole state the step returned (weights and cost); repeats until at least `min_repeats` calls
+and `min_time` seconds (timing.py); median and interquartile range; the row's own peak memory (its
+increase over what the process held when it began). Every row is also checked
+(workloads.check_first_step), on the very program that is timed: its first cost and how far it moved
+the weights must equal the float64 NumPy reference's within the conformance tolerances, or the row is
+flagged and its time not reported (roofline.add_roofline)."""
 
 import importlib
 import time
@@ -64,12 +66,12 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
             p = state["params"]
             w, b, state["cost"] = logistic_step(p["w"], p["b"], X, Y, lr_)
             state["params"] = {"w": w, "b": b}
-            return state["cost"]
+            return state  # the whole state: the clock waits for the updated weights, not only the cost
     else:
 
         def step():
             state["params"], state["cost"] = deep_step(state["params"], X, Y, lr_)
-            return state["cost"]
+            return state
 
     def read():
         return float(get(state["cost"])), {k: np.asarray(get(v)) for k, v in state["params"].items()}
@@ -78,17 +80,20 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
 
 
 def _sync_for(name: str, device: str) -> Callable[[object], None]:
+    """sync(state) returns when everything the step returned (weights and cost) is computed."""
     if name == "jax":
         import jax
 
-        return jax.block_until_ready
+        return jax.block_until_ready  # every array of the state: JAX dispatches asynchronously
     if name == "torch":
         import torch
 
         if device == "gpu":
             return lambda _: torch.cuda.synchronize()
         return lambda _: None  # CPU kernels return when done
-    return lambda cost: cost.numpy()  # TensorFlow: fetching a value waits for it
+    import tensorflow as tf
+
+    return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
 
 
 def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload, min_time: float,
@@ -97,7 +102,7 @@ def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload
     prob = problem(workload)
     row = {"workload": workload.name, "backend": name, "mode": mode, "dtype": dtype, "device": device,
            "m": workload.m, "family": workload.family}  # fmt: skip
-    reset_peak_rss()
+    baseline = reset_peak_rss()
     device_peak_mb(name, device, reset=True)
     step, sync, read = our_runner(name, mode, dtype, device, prob)
     start = time.perf_counter()
@@ -108,7 +113,7 @@ def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload
     timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
     row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
     row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0) if mode != "eager" else None
-    row["peak_mem_mb"] = peak_rss_mb()
+    row["peak_mem_mb"] = peak_rss_mb() - baseline  # this row's own: what earlier rows left behind is not counted
     row["device_mem_mb"] = device_peak_mb(name, device)
     row["status"] = "ok" if row["verified"] else "check failed"
     return row
@@ -126,33 +131,34 @@ def bench_loop(name: str, dtype: str, device: str, workload: Workload, iteration
     module = importlib.import_module(f"{PACKAGES[name]}.{spec.kind if spec.kind == 'logistic' else 'deep'}")
     loop = module.make_train_loop("compiled") if spec.kind == "logistic" else module.make_train_loop(act, "compiled")
     params, X, Y = (arrays.from_numpy(a, dtype, device) for a in (prob.params, prob.X, prob.Y))
-    lr, count, one = workload.learning_rate, iterations, 1
-    if name == "tf":  # tensors, so that a new count or rate does not trace the loop again
+    lr, count = workload.learning_rate, iterations
+    if name == "tf":  # tensors, so that a new rate does not trace the loop again
         import tensorflow as tf
 
-        lr, count, one = tf.constant(lr, dtype=dtype), tf.constant(iterations), tf.constant(1)
+        lr, count = tf.constant(lr, dtype=dtype), tf.constant(iterations)
 
     def run(n):
         if spec.kind == "logistic":
             w, b, costs = loop(params["w"], params["b"], X, Y, lr, n)
             return {"w": w, "b": b}, costs
-        return loop(params, X, Y, lr, n)
+        return loop(params, X, Y, lr, n)  # (params, costs): the whole state the clock waits for
 
     row = {"workload": workload.name, "backend": name, "mode": "compiled-loop", "dtype": dtype, "device": device,
            "m": workload.m, "family": workload.family}  # fmt: skip
-    reset_peak_rss()
+    baseline = reset_peak_rss()
     sync = _sync_for(name, device)
     start = time.perf_counter()
-    sync(run(count)[1])
+    first = run(count)
+    sync(first)
     row["first_call_s"] = time.perf_counter() - start
-    # the check: the loop's first recorded cost, and one step of the same loop code from the start
-    params1, costs1 = run(one)
-    cost0 = float(np.asarray(arrays.to_numpy(costs1))[0])
-    params1 = {k: np.asarray(arrays.to_numpy(v)) for k, v in params1.items()}
-    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
-    timing = time_steps(lambda: run(count)[1], sync, min_repeats=min_repeats, min_time=min_time)
+    # the check: the very program that is timed, its first recorded cost and the weights after `iterations` steps
+    paramsN, costs = first
+    cost0 = float(np.asarray(arrays.to_numpy(costs))[0])
+    paramsN = {k: np.asarray(arrays.to_numpy(v)) for k, v in paramsN.items()}
+    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, paramsN, iterations)
+    timing = time_steps(lambda: run(count), sync, min_repeats=min_repeats, min_time=min_time)
     row.update(median_s=timing.median_s / iterations, iqr_s=timing.iqr_s / iterations, repeats=len(timing.times))
     row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0)
-    row["peak_mem_mb"] = peak_rss_mb()
+    row["peak_mem_mb"] = peak_rss_mb() - baseline
     row["status"] = "ok" if row["verified"] else "check failed"
     return row

@@ -88,7 +88,7 @@ def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_ti
     row = _row(peer, workload, dtype)
     try:
         prob = problem(workload)
-        reset_peak_rss()
+        baseline = reset_peak_rss()
         step, sync, read = runner(prob, dtype)
         start = time.perf_counter()
         sync(step())
@@ -98,7 +98,7 @@ def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_ti
         row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
         timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
         row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
-        row.update(peak_mem_mb=peak_rss_mb(), status="ok" if row["verified"] else "check failed")
+        row.update(peak_mem_mb=peak_rss_mb() - baseline, status="ok" if row["verified"] else "check failed")
     except Unavailable as err:
         row["status"] = f"unavailable: {err}"
     except Exception as err:  # one broken row must not lose the others
@@ -205,7 +205,7 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
     """All rows of one Keras backend from its child; rows it did not finish say why."""
     backend = KERAS[peer]
     with mock.patch.dict(os.environ):  # limit_threads's settings, for the child only
-        limit_threads(threads)
+        limit_threads(threads, pin=False)  # this process is bound already; the child inherits the binding
         env = dict(os.environ)
     env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -49,12 +49,12 @@ class Problem:
     params1: dict[str, np.ndarray]  # the parameters after it
 
 
-_PROBLEMS: dict[str, Problem] = {}
+_PROBLEMS: dict[Workload, Problem] = {}  # by the whole workload: two of one name are two problems
 
 
 def problem(workload: Workload) -> Problem:
     """Seeded data and He/Xavier weights for the workload, with the float64 reference's first step (cached)."""
-    if workload.name not in _PROBLEMS:
+    if workload not in _PROBLEMS:
         from reference_numpy import deep, logistic
 
         from ..datasets import make_random_dataset
@@ -68,24 +68,79 @@ def problem(workload: Workload) -> Problem:
             params1 = {"w": w, "b": b}
         else:
             params1, cost0 = deep.train_step(params, X, Y, workload.learning_rate, spec.hidden_activation)
-        _PROBLEMS[workload.name] = Problem(workload, params, X, Y, cost0, params1)
-    return _PROBLEMS[workload.name]
+        _PROBLEMS[workload] = Problem(workload, params, X, Y, cost0, params1)
+    return _PROBLEMS[workload]
 
 
-def check_first_step(
-    prob: Problem, dtype: str, cost0: float, params1: dict[str, np.ndarray]
-) -> tuple[bool, float, float]:
-    """(passed, error, tolerance): the worst of the cost's and the updated parameters' normwise relative
-    errors against the float64 reference, against the conformance tolerance for one step."""
+def reference_after(prob: Problem, steps: int) -> tuple[float, dict[str, np.ndarray]]:
+    """(the cost before the first update, the parameters after `steps` updates) of the float64 reference."""
+    key = (prob.workload, steps)
+    if key not in _AFTER:
+        from reference_numpy import deep, logistic
+
+        spec, lr, params = prob.workload.spec, prob.workload.learning_rate, prob.params
+        for _ in range(steps):
+            if spec.kind == "logistic":
+                w, b, _cost = logistic.train_step(params["w"], params["b"], prob.X, prob.Y, lr)
+                params = {"w": w, "b": b}
+            else:
+                params, _cost = deep.train_step(params, prob.X, prob.Y, lr, spec.hidden_activation)
+        _AFTER[key] = (prob.cost0, params)
+    return _AFTER[key]
+
+
+_AFTER: dict[tuple[Workload, int], tuple[float, dict[str, np.ndarray]]] = {}
+_SCALES: dict[tuple[Workload, int], dict[str, np.ndarray]] = {}
+
+
+def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
+    """The predicted rounding error (conformance/scales.py) of the first cost and of the parameters after
+    `steps` updates, from the reference's forward and backward pass at the initial weights."""
+    key = (prob.workload, steps)
+    if key not in _SCALES:
+        from reference_numpy.deep import L_model_backward, L_model_forward
+
+        from ..compare import flatten
+        from ..scales import predicted
+
+        spec = prob.workload.spec
+        logistic = spec.kind == "logistic"
+        p = {"W1": prob.params["w"].T, "b1": prob.params["b"]} if logistic else prob.params
+        AL, caches = L_model_forward(prob.X, p, spec.hidden_activation)
+        grads = L_model_backward(AL, prob.Y, caches, spec.hidden_activation, need_dA0=False)
+        ref = {f"Z{l}": Z for l, (_, Z) in enumerate(caches, start=1)}
+        ref.update({f"A{l}": caches[l][0][0] for l in range(1, len(caches))})
+        ref.update(AL=AL, cost=np.array(prob.cost0))
+        if logistic:
+            ref.update(dw=grads["dW1"].T, db=grads["db1"])
+        else:
+            ref.update({k: v for k, v in grads.items() if not k.startswith("dA")})
+        ref[f"params@{steps}"] = flatten(reference_after(prob, steps)[1])
+        sigma = predicted(spec, prob.params, prob.X, prob.Y, ref, prob.workload.learning_rate)
+        _SCALES[key] = {"cost": sigma["cost"], "update": sigma[f"params@{steps}"]}
+    return _SCALES[key]
+
+
+def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, np.ndarray], steps: int = 1,
+                     ) -> tuple[bool, float, float]:  # fmt: skip
+    """(passed, error, tolerance) of a timed row: the cost before its first update against the float64
+    reference's, and how far `steps` updates moved the parameters (params - params0) against how far the
+    reference's moved them, each normwise within C u times its predicted rounding error, the conformance
+    check's tolerance (conformance/tolerances.py). A step that leaves the weights alone, goes uphill or
+    lacks the backward pass misses by the whole update."""
     from ..compare import errors, flatten
-    from ..tolerances import tolerance
+    from ..tolerances import tolerance_from_scale, underflow_floor
 
-    spec, m = prob.workload.spec, prob.workload.m
-    cost_err = errors(np.array(float(cost0)), np.array(prob.cost0))[1]
-    params_err = errors(flatten({k: np.asarray(v, np.float64) for k, v in params1.items()}),
-                        flatten(prob.params1))[1]  # fmt: skip
-    cost_tol = tolerance("cost", dtype, spec, m).rtol
-    params_tol = tolerance("params@1", dtype, spec, m, 1).rtol
-    passed = cost_err <= cost_tol and params_err <= params_tol
-    worst = max(cost_err / cost_tol, params_err / params_tol)
-    return passed, max(cost_err, params_err), (cost_tol if cost_err / cost_tol == worst else params_tol)
+    sigma = _scales(prob, steps)
+    start = flatten(prob.params)
+    moved = flatten({k: np.asarray(v, np.float64) for k, v in params.items()}) - start
+    expected = flatten(reference_after(prob, steps)[1]) - start
+    judged = []  # (error / tolerance, error, tolerance)
+    for quantity, got, ref in (("cost", np.array(float(cost0)), np.array(prob.cost0)),
+                               (f"params@{steps}", moved, expected)):  # fmt: skip
+        scale = float(np.max(sigma["cost" if quantity == "cost" else "update"]))
+        error = errors(got, ref, max(scale, underflow_floor(dtype)))[1]
+        tol = tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(ref)))).rtol
+        judged.append((error / tol, error, tol))
+    ratio, error, tol = max(judged)
+    return bool(ratio <= 1), error, tol

@@ -53,7 +53,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
 def run(args: argparse.Namespace) -> int:
     runner = Runner.resume(args.resume, "bench", console) if args.resume else None
     if (runner and "workers" in runner.settings) or (not runner and args.workers):
-        machine.limit_threads(1)  # the parent only prepares data; each worker sets its own single thread
+        machine.limit_threads(1, pin=False)  # the parent only prepares data; each worker has its own single thread
         return run_parallel(args, runner)
     settings = BenchSettings(**runner.settings) if runner else settings_from(args)
     machine.limit_threads(settings.threads)  # before any framework is imported
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         goal_table.add_row(g["goal"], g["target"], g["measured"], f"[{style}]{g['met']}[/]")
     console.print(goal_table)
     console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
-    return 0
+    return 1 if (frame["status"] == "check failed").any() else 0  # a row that computes something else fails the run
 
 
 def print_table(frame) -> None:

@@ -51,8 +51,8 @@ def child_environment(name: str, workers: int) -> dict[str, str]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     env.update({var: "1" for var in THREAD_VARIABLES})
     if name == "jax":
-        env["XLA_FLAGS"] = (f"--xla_force_host_platform_device_count={workers} "
-                            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")  # fmt: skip
+        # Eigen on one thread per device; XLA has no intra-op thread flag (a word without dashes is ignored)
+        env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={workers} --xla_cpu_multi_thread_eigen=false"
     if name == "tf":  # replicas run side by side on the inter-op pool, each op on one thread
         env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS=str(workers))
     return env

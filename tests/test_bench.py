@@ -11,7 +11,7 @@ import pytest
 
 from conformance import ROOT, cli
 from conformance.bench import ours, roofline, workloads
-from conformance.bench.timing import time_steps
+from conformance.bench.timing import ratio_interval, time_steps
 from conformance.spec import ModelSpec
 
 
@@ -214,3 +214,35 @@ def test_a_rows_memory_is_its_own():
     workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
     row = ours.bench_ours("numpy", "eager", "float32", "cpu", workload, min_time=0.0, min_repeats=3)
     assert 0 <= row["peak_mem_mb"] < 100, row["peak_mem_mb"]
+
+
+def test_round_by_round_ratios_survive_a_machine_that_drifts():
+    """A synthetic machine twice as slow for the second half of the run: row A takes 1 ms and B 2 ms at
+    full speed. Timed one after the other (A's rows, then B's), the ratio of the two medians reads 4x;
+    timed in interleaved rounds, each round's ratio is 2x whatever the machine's mood, and so is the
+    median with its interval."""
+    from conformance.bench.timing import interleave, ratio_interval, verdict
+
+    base, calls = {"A": 1e-3, "B": 2e-3}, []
+
+    def machine(name: str) -> float:
+        calls.append(name)
+        return base[name] * (2.0 if len(calls) > 8 else 1.0)  # slow from the 9th call of 16 on
+
+    sequential = {name: [machine(name) for _ in range(8)] for name in ("A", "B")}
+    assert np.median(sequential["B"]) / np.median(sequential["A"]) == pytest.approx(4.0)
+    calls.clear()
+    rounds = interleave(["A", "B"], machine, rounds=8, seed=3)
+    centre, low, high = ratio_interval(rounds["B"], rounds["A"])
+    assert centre == pytest.approx(2.0) and low == pytest.approx(2.0) and high == pytest.approx(2.0)
+    assert verdict(low, high, 1.5) == "met" and verdict(low, high, 2.5) == "missed"
+    assert verdict(0.9, 1.2, 1.0) == "within noise"
+
+
+def test_an_unpaired_interval_is_wider_than_a_paired_one():
+    rng = np.random.default_rng(0)
+    mood = rng.uniform(1, 2, 9)  # the machine's speed in each round
+    a, b = 2e-3 * mood, 1e-3 * mood
+    paired, unpaired = ratio_interval(list(a), list(b)), ratio_interval(list(a), list(b), paired=False)
+    assert paired[1] == pytest.approx(2.0) and paired[2] == pytest.approx(2.0)
+    assert unpaired[1] < 2.0 < unpaired[2]

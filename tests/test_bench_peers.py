@@ -47,7 +47,7 @@ def test_every_available_peer_is_verified_then_timed(rows: list[dict], peer: str
         assert row["verified"] and row["check_err"] <= row["check_tol"], who
         assert row["median_s"] > 0 and row["first_call_s"] > 0 and row["repeats"] >= 3, who
         assert row["import_s"] is not None and row["import_s"] > 0, who
-        assert row["peak_mem_mb"] > 0, who
+        assert row["peak_mem_mb"] >= 0, who  # the row's own increase: 0 for a tiny net
 
 
 def test_float64_rows_are_held_to_float64_tolerance(rows: list[dict]) -> None:

@@ -88,6 +88,21 @@ def probe(quick: bool = False) -> dict:
             "cache_bytes": last_level_cache_bytes()}  # fmt: skip
 
 
+def gemm_rates(quick: bool = True) -> dict[str, float]:
+    """{dtype: GFLOP/s}: the best rate of any installed framework on a square product now, the probe each
+    round of a benchmark repeats (one product per library and dtype, after one to warm up)."""
+    n, rates = 2048, {}
+    rng = np.random.default_rng(0)
+    for dtype in ("float32", "float64"):
+        a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+        best = 0.0
+        for product in _gemms(a, b).values():
+            product()
+            best = max(best, 2 * n**3 / min(seconds(product) for _ in range(1 if quick else 3)) / 1e9)
+        rates[dtype] = best
+    return rates
+
+
 def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
     """a @ b in every installed framework, each returning only when the product is done."""
     from ..backends import framework_status

@@ -13,6 +13,7 @@ flagged and its time not reported (roofline.add_roofline)."""
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -96,9 +97,45 @@ def _sync_for(name: str, device: str) -> Callable[[object], None]:
     return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
 
 
-def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload, min_time: float,
-               min_repeats: int) -> dict:  # fmt: skip
-    """One row: the step's timing, its check against the reference, and its memory."""
+@dataclass
+class Prepared:
+    """A row ready to be timed round after round: warmed up (compiled) and checked once, its state alive.
+    step() runs one call (one training step, or a compiled loop of `per_call` steps) and returns its
+    whole state; sync(state) waits for it. A row that could not be prepared has no step, and its status
+    says why."""
+
+    row: dict
+    step: Callable[[], object] | None = None
+    sync: Callable[[object], None] = lambda _: None
+    per_call: int = 1
+    times: list[float] = field(default_factory=list)  # seconds per step of every timed call
+    rounds: list[float] = field(default_factory=list)  # the median of each round, seconds per step
+
+    def time_round(self, min_time: float, min_repeats: int) -> float:
+        """One round: a warm-up call, then repeats (timing.time_steps); returns the seconds it took."""
+        start = time.perf_counter()
+        timing = time_steps(self.step, self.sync, min_repeats=min_repeats, min_time=min_time)
+        per_step = [s / self.per_call for s in timing.times]
+        self.times += per_step
+        self.rounds.append(float(np.median(per_step)))
+        return time.perf_counter() - start
+
+    def finish(self) -> dict:
+        """The row with its timing: the median over rounds, the interquartile range of every call, the
+        per-round medians (round_s) for the ratios taken round by round."""
+        row = dict(self.row)
+        if self.step is None or not self.rounds:
+            return row
+        median = float(np.median(self.rounds))
+        q1, q3 = np.percentile(self.times, [25, 75])
+        row.update(median_s=median, iqr_s=float(q3 - q1), repeats=len(self.times), round_s=list(self.rounds))
+        if row.get("mode") != "eager" and row.get("first_call_s") is not None:
+            row["compile_s"] = max(row["first_call_s"] - median * self.per_call, 0.0)
+        return row
+
+
+def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Workload) -> Prepared:
+    """One of our rows, warmed up and checked: its first step, its check, its own peak memory."""
     prob = problem(workload)
     row = {"workload": workload.name, "backend": name, "mode": mode, "dtype": dtype, "device": device,
            "m": workload.m, "family": workload.family}  # fmt: skip
@@ -110,19 +147,25 @@ def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload
     row["first_call_s"] = time.perf_counter() - start
     cost0, params1 = read()
     row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
-    timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
-    row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
-    row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0) if mode != "eager" else None
+    sync(step())  # the second call: what is left to compile or allocate happens before the memory is read
     row["peak_mem_mb"] = peak_rss_mb() - baseline  # this row's own: what earlier rows left behind is not counted
     row["device_mem_mb"] = device_peak_mb(name, device)
     row["status"] = "ok" if row["verified"] else "check failed"
-    return row
+    return Prepared(row, step, sync)
 
 
-def bench_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int, min_time: float,
+def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload, min_time: float,
                min_repeats: int) -> dict:  # fmt: skip
-    """The amortised step of the implementation's compiled training loop (make_train_loop: lax.scan under
-    jax.jit, a tf.while_loop under XLA): `iterations` steps in one call, timed as a whole and divided."""
+    """One row on its own (one round): prepared, timed, finished."""
+    prepared = prepare_ours(name, mode, dtype, device, workload)
+    prepared.time_round(min_time, min_repeats)
+    return prepared.finish()
+
+
+def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int) -> Prepared:
+    """The implementation's compiled training loop (make_train_loop: lax.scan under jax.jit, a
+    tf.while_loop under XLA): `iterations` steps in one call, checked on that very call, timed as a
+    whole and divided."""
     from ..backends import PACKAGES
 
     prob = problem(workload)
@@ -137,18 +180,18 @@ def bench_loop(name: str, dtype: str, device: str, workload: Workload, iteration
 
         lr, count = tf.constant(lr, dtype=dtype), tf.constant(iterations)
 
-    def run(n):
+    def run():
         if spec.kind == "logistic":
-            w, b, costs = loop(params["w"], params["b"], X, Y, lr, n)
+            w, b, costs = loop(params["w"], params["b"], X, Y, lr, count)
             return {"w": w, "b": b}, costs
-        return loop(params, X, Y, lr, n)  # (params, costs): the whole state the clock waits for
+        return loop(params, X, Y, lr, count)  # (params, costs): the whole state the clock waits for
 
     row = {"workload": workload.name, "backend": name, "mode": "compiled-loop", "dtype": dtype, "device": device,
            "m": workload.m, "family": workload.family}  # fmt: skip
     baseline = reset_peak_rss()
     sync = _sync_for(name, device)
     start = time.perf_counter()
-    first = run(count)
+    first = run()
     sync(first)
     row["first_call_s"] = time.perf_counter() - start
     # the check: the very program that is timed, its first recorded cost and the weights after `iterations` steps
@@ -156,9 +199,14 @@ def bench_loop(name: str, dtype: str, device: str, workload: Workload, iteration
     cost0 = float(np.asarray(arrays.to_numpy(costs))[0])
     paramsN = {k: np.asarray(arrays.to_numpy(v)) for k, v in paramsN.items()}
     row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, paramsN, iterations)
-    timing = time_steps(lambda: run(count), sync, min_repeats=min_repeats, min_time=min_time)
-    row.update(median_s=timing.median_s / iterations, iqr_s=timing.iqr_s / iterations, repeats=len(timing.times))
-    row["compile_s"] = max(row["first_call_s"] - timing.median_s, 0.0)
     row["peak_mem_mb"] = peak_rss_mb() - baseline
     row["status"] = "ok" if row["verified"] else "check failed"
-    return row
+    return Prepared(row, run, sync, per_call=iterations)
+
+
+def bench_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int, min_time: float,
+               min_repeats: int) -> dict:  # fmt: skip
+    """One compiled-loop row on its own (one round)."""
+    prepared = prepare_loop(name, dtype, device, workload, iterations)
+    prepared.time_round(min_time, min_repeats)
+    return prepared.finish()

@@ -29,7 +29,7 @@ from reference_numpy.activations import LEAKY_RELU_SLOPE
 from .. import ROOT, peers
 from ..spec import ModelSpec
 from .machine import import_seconds, limit_threads, peak_rss_mb, reset_peak_rss
-from .timing import time_steps
+from .ours import Prepared
 from .workloads import Problem, Workload, check_first_step, problem
 
 PEERS = ("keras/tensorflow", "keras/jax", "keras/torch", "sklearn", "torch.nn")
@@ -53,24 +53,29 @@ def peer_status(peer: str) -> tuple[bool, str]:
     return (True, "") if importlib.util.find_spec(module) else (False, f"{module} not installed")
 
 
+def peer_runner(peer: str) -> Runner:
+    """How an in-process peer (scikit-learn, torch.nn) is set up for a row."""
+    return _sklearn_runner if peer == "sklearn" else _torch_runner
+
+
 def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
-                min_time: float = 1.0, min_repeats: int = 7) -> list[dict]:  # fmt: skip
+                min_time: float = 1.0, min_repeats: int = 7, rounds: int = 1) -> list[dict]:  # fmt: skip
     """One row per (peer, workload, dtype), in bench_ours's columns (ours.py); mode is the peer's own unit
-    (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import."""
+    (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import. Each
+    row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds)."""
     rows = []
     for peer in peer_names:
         ok, reason = peer_status(peer)
         if not ok:
             rows += [_row(peer, w, dtype, status=f"unavailable: {reason}") for w in workloads for dtype in dtypes]
         elif peer in KERAS:
-            rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats)
+            rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats, rounds)
         else:
-            runner = _sklearn_runner if peer == "sklearn" else _torch_runner
             import_s = import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
             with _threads(threads, torch=peer == "torch.nn"):
                 for workload in workloads:
                     for dtype in dtypes:
-                        row = _bench_row(peer, workload, dtype, runner, min_time, min_repeats)
+                        row = _bench_row(peer, workload, dtype, peer_runner(peer), min_time, min_repeats, rounds)
                         rows.append(row | {"import_s": import_s})
     return rows
 
@@ -82,9 +87,9 @@ def _row(peer: str, workload: Workload, dtype: str, **values) -> dict:
             "check_err": None, "check_tol": None} | values  # fmt: skip
 
 
-def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int) -> dict:
-    """As ours.bench_ours: the first step from our weights, timed on its own and checked, then the
-    timed steps. A failed check keeps its time here; the caller does not report it."""
+def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner) -> Prepared:
+    """As ours.prepare_ours: the first step from our weights, timed on its own and checked; the row is then
+    ready for its rounds. A failed check keeps its time here; the caller does not report it."""
     row = _row(peer, workload, dtype)
     try:
         prob = problem(workload)
@@ -96,14 +101,22 @@ def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_ti
         cost0, params1 = read()
         passed, err, tol = check_first_step(prob, dtype, cost0, params1)
         row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
-        timing = time_steps(step, sync, min_repeats=min_repeats, min_time=min_time)
-        row.update(median_s=timing.median_s, iqr_s=timing.iqr_s, repeats=len(timing.times))
         row.update(peak_mem_mb=peak_rss_mb() - baseline, status="ok" if row["verified"] else "check failed")
+        return Prepared(row, step, sync)
     except Unavailable as err:
         row["status"] = f"unavailable: {err}"
     except Exception as err:  # one broken row must not lose the others
         row["status"] = f"error: {type(err).__name__}: {err}"[:200]
-    return row
+    return Prepared(row)
+
+
+def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int,
+               rounds: int = 1) -> dict:  # fmt: skip
+    """One peer row on its own: prepared, its rounds one after another, finished."""
+    prepared = prepare_peer(peer, workload, dtype, runner)
+    for _ in range(rounds if prepared.step is not None else 0):
+        prepared.time_round(min_time, min_repeats)
+    return prepared.finish()
 
 
 def _params(spec: ModelSpec, layers: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -201,7 +214,7 @@ def _torch_runner(prob: Problem, dtype: str):
 
 
 def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads: int, min_time: float,
-                min_repeats: int) -> list[dict]:  # fmt: skip
+                min_repeats: int, rounds: int = 1) -> list[dict]:  # fmt: skip
     """All rows of one Keras backend from its child; rows it did not finish say why."""
     backend = KERAS[peer]
     with mock.patch.dict(os.environ):  # limit_threads's settings, for the child only
@@ -210,11 +223,11 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
     env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     job = {"workloads": [dataclasses.asdict(w) for w in workloads], "dtypes": list(dtypes), "threads": threads,
-           "min_time": min_time, "min_repeats": min_repeats}  # fmt: skip
+           "min_time": min_time, "min_repeats": min_repeats, "rounds": rounds}  # fmt: skip
     error = ""
     with tempfile.TemporaryDirectory(prefix="quartet-bench-peers-") as tmp:
         Path(tmp, "in.json").write_text(json.dumps(job))
-        timeout = 180 + len(workloads) * len(dtypes) * (4 * min_time + 60)
+        timeout = 180 + len(workloads) * len(dtypes) * (4 * min_time * rounds + 60)
         try:
             argv = [sys.executable, "-m", "conformance.bench.peers", "keras", backend, tmp]
             peers.run_children({backend: (argv, env)}, Path(tmp), timeout)
@@ -271,11 +284,14 @@ def _keras_child(backend: str, workdir: Path) -> None:
 
             tf.config.threading.set_intra_op_parallelism_threads(job["threads"])  # before TF starts its pools
             tf.config.threading.set_inter_op_parallelism_threads(1)
-        rows, timing = [], (job["min_time"], job["min_repeats"])
+        rows = []
         for w in job["workloads"]:
             workload = Workload(**(w | {"spec": ModelSpec(**w["spec"])}))
             for dtype in job["dtypes"]:
-                row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, *timing)
+                # one model at a time (each row clears Keras's session and sets its floatx), its rounds in a row:
+                # a Keras row is compared with ours unpaired (timing.ratio_interval)
+                row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, job["min_time"],
+                                 job["min_repeats"], job["rounds"])  # fmt: skip
                 rows.append(row | {"import_s": import_s})
                 (workdir / "out.tmp").write_text(json.dumps(rows))
                 (workdir / "out.tmp").replace(workdir / f"out-{backend}.json")  # whole rows only

@@ -1,6 +1,8 @@
 """The bound of a step: its FLOPs and its compulsory bytes, and max(FLOPs / peak GEMM rate, bytes /
 bandwidth) with both limits measured in the same run (machine.py); each row as a fraction of it."""
 
+import numpy as np
+
 from ..spec import ModelSpec
 from .machine import read_bandwidth
 
@@ -36,7 +38,7 @@ def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
 COLUMNS = [
     "workload", "family", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "repeats", "first_call_s",
     "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction", "peak_mem_mb",
-    "device_mem_mb", "verified", "check_err", "check_tol", "status",
+    "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "round_s", "round_gemm_gflops",
 ]  # fmt: skip
 
 
@@ -48,12 +50,22 @@ def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
     row["bytes"] = step_bytes(spec, row["m"], itemsize)
     peak = limits["gemm_gflops"][row["dtype"]] * 1e9
     # the rate at which this machine reads a working set of this size: from the caches when it fits
-    bandwidth = read_bandwidth(working_set_bytes(spec, row["m"], itemsize)) * 1e9
-    row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / bandwidth)
+    row["bandwidth_gbs"] = read_bandwidth(working_set_bytes(spec, row["m"], itemsize))
+    row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / (row["bandwidth_gbs"] * 1e9))
     median = row.get("median_s")
     if row.get("status") != "ok" or not median:
         row["median_s"] = row["gflops"] = row["roofline_fraction"] = None
         return row
     row["gflops"] = row["flops"] / median / 1e9
     row["roofline_fraction"] = row["roofline_s"] / median
+    if row.get("round_s") and row.get("round_gemm_gflops"):  # round by round, against that round's probe
+        row["roofline_fraction"] = float(np.median(round_fractions(row)))
     return row
+
+
+def round_fractions(row: dict) -> list[float]:
+    """The fraction of the roofline in each round: the bound with that round's GEMM peak (its memory half
+    from the run's bandwidth probe) over that round's time. Needs the row through add_roofline first."""
+    memory_s = row["bytes"] / (row["bandwidth_gbs"] * 1e9)
+    return [max(row["flops"] / (peak * 1e9), memory_s) / seconds
+            for peak, seconds in zip(row["round_gemm_gflops"], row["round_s"], strict=True)]  # fmt: skip

@@ -7,7 +7,9 @@ with its roofline.
     frame, meta = run(settings, runner)        # runner: conformance/runner.py
 """
 
+import functools
 import json
+import time
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -16,8 +18,9 @@ from .. import environment
 from ..backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..runner import Runner, Unit
 from . import machine
-from .ours import bench_loop, bench_ours
+from .ours import Prepared, prepare_loop, prepare_ours
 from .roofline import COLUMNS, add_roofline
+from .timing import interleave
 from .workloads import Workload, main_workloads, sweep_workloads
 
 
@@ -30,23 +33,31 @@ class BenchSettings:
     peers: list[str] = field(default_factory=list)
     quick: bool = False  # few repeats, no sweeps
     threads: int = 2
-    min_time: float = 0.5  # seconds of repeats per row (quick: 0.05)
+    min_time: float = 0.5  # seconds of repeats per row and round (quick: 0.05)
     device: str = "cpu"
+    rounds: int = 0  # every row and the machine probe, once per round in a shuffled order; 0: 3 quick, 7 full
 
     @property
     def repeats(self) -> tuple[float, int]:
-        """(min_time, min_repeats) of every timed row."""
+        """(min_time, min_repeats) of every timed row in each round."""
         return (0.05, 2) if self.quick else (self.min_time, 5)
+
+    @property
+    def round_count(self) -> int:
+        return self.rounds or (3 if self.quick else 7)
 
     def workload_list(self) -> list[Workload]:
         every = main_workloads() + ([] if self.quick else sweep_workloads())
         return [w for w in every if not self.workloads or w.name in self.workloads]
 
 
+IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # timed in the rounds of our rows; Keras runs in its own children
+
+
 def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[list[Unit], list[dict]]:
-    """One unit per timed row, and the rows of the backends that cannot run here (with the reason)."""
+    """One unit per workload (its rows timed in interleaved rounds with the machine probe), one per Keras
+    peer; and the rows of the backends that cannot run here (with the reason)."""
     names, modes, dtypes, device = settings.backends, settings.modes, settings.dtypes, settings.device
-    min_time, min_repeats = settings.repeats
     workloads = settings.workload_list()
     primary = [w for w in workloads if w.family == ""]
     sweeps = [w for w in workloads if w.family != ""]
@@ -58,27 +69,74 @@ def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[li
     todo += [(w, n, "compiled-loop", d) for w in primary if w.name != "wide"
              for n in names if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
              for d in dtypes]  # fmt: skip
+    in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS]
+    found = []
+    for w in workloads:
+        targets = [(n, m, d) for ww, n, m, d in todo if ww == w]
+        peers_here = [(p, d) for p in in_process for d in dtypes] if w.family == "" else []
+        work = functools.partial(_workload_rows, settings, w, targets, peers_here, imports)
+        found.append(Unit(f"{w.name}", f"{w.name}: {len(targets) + len(peers_here)} rows x {settings.round_count} "
+                          "rounds", work))  # fmt: skip
+    for peer in [p for p in settings.peers if p not in IN_PROCESS_PEERS]:
+        found.append(Unit(f"peer/{peer}", f"peer {peer}", functools.partial(_keras_rows, settings, peer, primary)))
+    return found, unavailable
 
-    def ours(workload: Workload, name: str, mode: str, dtype: str) -> list[dict]:
+
+def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, peer_rows: list,
+                   imports: dict) -> list[dict]:  # fmt: skip
+    """Every row of one workload: each prepared (compiled, checked) once, then timed in interleaved rounds
+    beside the machine's GEMM probe, so every ratio between them can be taken round by round."""
+    from .peers import import_seconds, peer_runner, prepare_peer
+
+    min_time, min_repeats = settings.repeats
+    prepared: dict[str, Prepared] = {}
+    for name, mode, dtype in targets:
+        key = f"{name} {mode} {dtype}"
         try:
             if mode == "compiled-loop":
                 iterations = 1000 if workload.name == "planar" else 20
-                row = bench_loop(name, dtype, device, workload, iterations, min_time, min_repeats)
+                prepared[key] = prepare_loop(name, dtype, settings.device, workload, iterations)
             else:
-                row = bench_ours(name, mode, dtype, device, workload, min_time, min_repeats)
+                prepared[key] = prepare_ours(name, mode, dtype, settings.device, workload)
+            prepared[key].row["import_s"] = imports.get(name)
         except Exception as err:  # one broken row must not lose the others
-            row = _row(workload, name, mode, dtype, device, f"error: {type(err).__name__}: {err}"[:200])
-        return [{**row, "import_s": imports.get(name)}]
+            status = f"error: {type(err).__name__}: {err}"[:200]
+            prepared[key] = Prepared({**_row(workload, name, mode, dtype, settings.device, status),
+                                      "import_s": imports.get(name)})  # fmt: skip
+    peer_import = {p: import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows}
+    for peer, dtype in peer_rows:
+        prepared[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
+        prepared[f"{peer} {dtype}"].row["import_s"] = peer_import[peer]
+    gemm: dict[str, list[float]] = {"float32": [], "float64": []}
 
-    def peer_rows(peer: str) -> list[dict]:
-        from .peers import bench_peers  # Keras and scikit-learn load only when a peer is timed
+    def time_one(key: str) -> float:
+        if key == PROBE:
+            start = time.perf_counter()
+            for dtype, rate in machine.gemm_rates(quick=True).items():
+                gemm[dtype].append(rate)
+            return time.perf_counter() - start
+        return prepared[key].time_round(min_time, min_repeats)
 
-        return bench_peers([peer], primary, dtypes, settings.threads, min_time, min_repeats)
+    ready = [k for k, p in prepared.items() if p.step is not None]
+    interleave([*ready, PROBE], time_one, settings.round_count, seed=len(workload.name))
+    rows = []
+    for p in prepared.values():
+        row = p.finish()
+        if "round_s" in row:
+            row["round_gemm_gflops"] = gemm[row["dtype"]]
+        rows.append(row)
+    return rows
 
-    found = [Unit(f"{w.name}/{n}/{m}/{d}", f"{w.name} {n} {m} {d}", lambda r=(w, n, m, d): ours(*r))
-             for w, n, m, d in todo]  # fmt: skip
-    found += [Unit(f"peer/{p}", f"peer {p}", lambda p=p: peer_rows(p)) for p in settings.peers]
-    return found, unavailable
+
+PROBE = "the machine's GEMM probe"
+
+
+def _keras_rows(settings: BenchSettings, peer: str, workloads: list[Workload]) -> list[dict]:
+    from .peers import bench_peers  # Keras loads only when a peer is timed
+
+    min_time, min_repeats = settings.repeats
+    return bench_peers([peer], workloads, settings.dtypes, settings.threads, min_time, min_repeats,
+                       rounds=settings.round_count)  # fmt: skip
 
 
 def _row(workload: Workload, name: str, mode: str, dtype: str, device: str, status: str) -> dict:

@@ -45,3 +45,52 @@ def time_steps(step: Callable[[], object], sync: Callable[[object], None], min_r
         times.append(time.perf_counter() - start)
         spent += times[-1]
     return Timing(first, times)
+
+
+# --- rounds: every compared row, and the machine probe, timed once per round in a shuffled order --------
+
+
+def interleave(
+    names: list[str], time_one: Callable[[str], float], rounds: int, seed: int = 0
+) -> dict[str, list[float]]:
+    """{name: [its time in round 0, round 1, ...]}: each round times every name once, in its own shuffled
+    order, so every row meets the machine's slow and fast spells alike, and two rows' times of one round
+    were taken minutes, not hours, apart. A ratio is then taken round by round (ratio_interval)."""
+    rng = np.random.default_rng(seed)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for index in rng.permutation(len(names)):
+            times[names[index]].append(time_one(names[index]))
+    return times
+
+
+def ratio_interval(a: list[float], b: list[float], paired: bool = True, resamples: int = 4000,
+                   seed: int = 0) -> tuple[float, float, float]:  # fmt: skip
+    """(median, low, high): the ratio a / b as the median of the per-round ratios a_r / b_r (paired: a and b
+    of one round saw the same machine), with a bootstrap 95 % interval over the rounds. Unpaired (b timed
+    apart from a, in another process), the ratio of the medians, rounds resampled on each side alone."""
+    a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    rng = np.random.default_rng(seed)
+    if paired:
+        if a_.shape != b_.shape:
+            raise ValueError(f"paired rounds need as many of each: {a_.size} and {b_.size}")
+        ratios = a_ / b_
+        picks = rng.integers(0, ratios.size, size=(resamples, ratios.size))
+        estimates = np.median(ratios[picks], axis=1)
+        centre = float(np.median(ratios))
+    else:
+        pa = rng.integers(0, a_.size, size=(resamples, a_.size))
+        pb = rng.integers(0, b_.size, size=(resamples, b_.size))
+        estimates = np.median(a_[pa], axis=1) / np.median(b_[pb], axis=1)
+        centre = float(np.median(a_) / np.median(b_))
+    low, high = np.percentile(estimates, [2.5, 97.5])
+    return centre, float(low), float(high)
+
+
+def verdict(low: float, high: float, target: float) -> str:
+    """ "met" when the whole interval clears the target, "missed" when it is wholly below, else "within noise"."""
+    if low >= target:
+        return "met"
+    if high < target:
+        return "missed"
+    return "within noise"

@@ -67,12 +67,13 @@ def run(args: argparse.Namespace) -> int:
     for r in frame[frame["status"] == "check failed"].itertuples():
         console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
                       f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
-    goal_table = Table(title="speed goals", title_justify="left")
-    for column in ("goal", "target", "measured", "met"):
+    goal_table = Table(title="speed goals: the median of per-round values, with a bootstrap 95% interval",
+                       title_justify="left")  # fmt: skip
+    for column in ("goal", "target", "measured (95% interval)", "verdict"):
         goal_table.add_column(column, justify="left" if column == "goal" else "right")
     for g in results.goals(frame):
-        style = {"yes": "green", "NO": "bold red"}.get(g["met"], "dim")
-        goal_table.add_row(g["goal"], g["target"], g["measured"], f"[{style}]{g['met']}[/]")
+        style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
+        goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
     console.print(goal_table)
     console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
     return 1 if (frame["status"] == "check failed").any() else 0  # a row that computes something else fails the run

@@ -38,7 +38,8 @@ def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
 COLUMNS = [
     "workload", "family", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "repeats", "first_call_s",
     "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction", "peak_mem_mb",
-    "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "round_s", "round_gemm_gflops",
+    "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "products_s", "over_products",
+    "round_s", "round_gemm_gflops",
 ]  # fmt: skip
 
 

@@ -12,13 +12,14 @@ import json
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import environment
 from ..backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..runner import Runner, Unit
 from . import machine
-from .ours import Prepared, prepare_loop, prepare_ours
+from .ours import Prepared, prepare_loop, prepare_ours, prepare_products
 from .roofline import COLUMNS, add_roofline
 from .timing import interleave
 from .workloads import Workload, main_workloads, sweep_workloads
@@ -103,6 +104,13 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared({**_row(workload, name, mode, dtype, settings.device, status),
                                       "import_s": imports.get(name)})  # fmt: skip
+    for name, dtype in dict.fromkeys((n, d) for n, _, d in targets):  # each library's own products, the bound
+        try:
+            prepared[f"{name} products {dtype}"] = prepare_products(name, dtype, settings.device, workload)
+        except Exception as err:
+            status = f"error: {type(err).__name__}: {err}"[:200]
+            prepared[f"{name} products {dtype}"] = Prepared(_row(workload, name, "products alone", dtype,
+                                                                 settings.device, status))  # fmt: skip
     peer_import = {p: import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows}
     for peer, dtype in peer_rows:
         prepared[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
@@ -119,12 +127,16 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
 
     ready = [k for k, p in prepared.items() if p.step is not None]
     interleave([*ready, PROBE], time_one, settings.round_count, seed=len(workload.name))
-    rows = []
-    for p in prepared.values():
-        row = p.finish()
-        if "round_s" in row:
-            row["round_gemm_gflops"] = gemm[row["dtype"]]
-        rows.append(row)
+    rows = [p.finish() for p in prepared.values()]
+    products = {(r["backend"], r["dtype"]): r for r in rows if r["mode"] == "products alone" and "round_s" in r}
+    for row in rows:
+        if "round_s" not in row:
+            continue
+        row["round_gemm_gflops"] = gemm[row["dtype"]]
+        own = products.get((row["backend"], row["dtype"]))
+        if own is not None and row["mode"] != "products alone":  # the step over its own products, round by round
+            row["products_s"] = own["median_s"]
+            row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))
     return rows
 
 

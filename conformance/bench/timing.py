@@ -87,8 +87,11 @@ def ratio_interval(a: list[float], b: list[float], paired: bool = True, resample
     return centre, float(low), float(high)
 
 
-def verdict(low: float, high: float, target: float) -> str:
-    """ "met" when the whole interval clears the target, "missed" when it is wholly below, else "within noise"."""
+def verdict(low: float, high: float, target: float, at_most: bool = False) -> str:
+    """Met when the whole interval clears the target (is at least it; with at_most, at most it), missed
+    when the whole interval is on the wrong side, else within noise."""
+    if at_most:
+        low, high, target = -high, -low, -target
     if low >= target:
         return "met"
     if high < target:

@@ -88,9 +88,12 @@ def probe(quick: bool = False) -> dict:
             "cache_bytes": last_level_cache_bytes()}  # fmt: skip
 
 
-def gemm_rates(quick: bool = True) -> dict[str, float]:
+def gemm_rates(quick: bool = True, device: str = "cpu") -> dict[str, float]:
     """{dtype: GFLOP/s}: the best rate of any installed framework on a square product now, the probe each
-    round of a benchmark repeats (one product per library and dtype, after one to warm up)."""
+    round of a benchmark repeats (one product per library and dtype, after one to warm up). On a GPU,
+    PyTorch's (or JAX's) rate there, float32 in full float32 (TF32 off)."""
+    if device == "gpu":
+        return gpu_limits(quick)["gemm_gflops"]
     n, rates = 2048, {}
     rng = np.random.default_rng(0)
     for dtype in ("float32", "float64"):
@@ -101,6 +104,55 @@ def gemm_rates(quick: bool = True) -> dict[str, float]:
             best = max(best, 2 * n**3 / min(seconds(product) for _ in range(1 if quick else 3)) / 1e9)
         rates[dtype] = best
     return rates
+
+
+def gpu_limits(quick: bool = True) -> dict:
+    """The GPU's own limits, measured now with PyTorch (or JAX where PyTorch sees no GPU): the GEMM rate in
+    float32 with TF32 off (what every row runs) and on, in float64, and the memory bandwidth of a device
+    copy. Raises RuntimeError when neither sees a GPU."""
+    from ..backends import device_status
+
+    n, repeats = 4096 if quick else 8192, 3 if quick else 5
+    if device_status("torch", "gpu")[0]:
+        import torch
+
+        def rate(dtype: str, tf32: bool = False) -> float:
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            a = torch.randn((n, n), device="cuda", dtype=getattr(torch, dtype))
+            (a @ a).sum().item()
+            torch.cuda.synchronize()
+            best = min(seconds(lambda: (a @ a, torch.cuda.synchronize())) for _ in range(repeats))
+            torch.backends.cuda.matmul.allow_tf32 = False
+            return 2 * n**3 / best / 1e9
+
+        big = torch.empty(2**28, device="cuda", dtype=torch.float32)  # 1 GiB
+        big.clone()
+        torch.cuda.synchronize()
+        copy = min(seconds(lambda: (big.clone(), torch.cuda.synchronize())) for _ in range(repeats))
+        library, bandwidth = "torch", 2 * big.nbytes / copy / 1e9
+        rates = {"float32": rate("float32"), "float64": rate("float64"), "tf32": rate("float32", tf32=True)}
+    elif device_status("jax", "gpu")[0]:
+        import jax
+        import jax.numpy as jnp
+
+        def rate(dtype: str, precision: str = "highest") -> float:
+            a = jnp.ones((n, n), dtype=dtype, device=jax.devices("gpu")[0])
+            f = jax.jit(lambda x: jnp.matmul(x, x, precision=precision))
+            f(a).block_until_ready()
+            return 2 * n**3 / min(seconds(lambda: f(a).block_until_ready()) for _ in range(repeats)) / 1e9
+
+        big = jnp.ones(2**28, dtype="float32", device=jax.devices("gpu")[0])
+        copy_fn = jax.jit(lambda x: x + 0)
+        copy_fn(big).block_until_ready()
+        copy = min(seconds(lambda: copy_fn(big).block_until_ready()) for _ in range(repeats))
+        library, bandwidth = "jax", 2 * big.nbytes / copy / 1e9
+        rates = {"float32": rate("float32"), "float64": rate("float64"), "tf32": rate("float32", "tensorfloat32")}
+    else:
+        raise RuntimeError("no GPU visible to torch or jax")
+    return {"gemm_gflops": {"float32": rates["float32"], "float64": rates["float64"]},
+            "gemm_gflops_tf32": rates["tf32"], "gemm_gflops_by_library": {"float32": {library: rates["float32"]}},
+            "gemm_n": n, "bandwidth_gbs": bandwidth, "cache_bandwidth_gbs": bandwidth, "cache_bytes": 0,
+            "probed_with": library}  # fmt: skip
 
 
 def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:

@@ -80,6 +80,18 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
     return step, sync, read
 
 
+def matmul_precision(name: str, dtype: str, device: str) -> str:
+    """The precision every row's matrix products run in, set and named: on a GPU, float32 rows run full
+    float32 (TF32 off) in every framework, like with like; JAX and TensorFlow default to TF32 there and
+    PyTorch does not (the probe's gemm_gflops_tf32 says what TF32 would give)."""
+    if device == "gpu" and name != "numpy":
+        from ..frameworks import full_float32_matmuls
+
+        full_float32_matmuls(name)
+        return f"{dtype} (TF32 off)" if dtype == "float32" else dtype
+    return dtype
+
+
 def _sync_for(name: str, device: str) -> Callable[[object], None]:
     """sync(state) returns when everything the step returned (weights and cost) is computed."""
     if name == "jax":
@@ -138,7 +150,7 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     """One of our rows, warmed up and checked: its first step, its check, its own peak memory."""
     prob = problem(workload)
     row = {"workload": workload.name, "backend": name, "mode": mode, "dtype": dtype, "device": device,
-           "m": workload.m, "family": workload.family}  # fmt: skip
+           "m": workload.m, "family": workload.family, "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
     baseline = reset_peak_rss()
     device_peak_mb(name, device, reset=True)
     step, sync, read = our_runner(name, mode, dtype, device, prob)
@@ -187,7 +199,7 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
         return loop(params, X, Y, lr, count)  # (params, costs): the whole state the clock waits for
 
     row = {"workload": workload.name, "backend": name, "mode": "compiled-loop", "dtype": dtype, "device": device,
-           "m": workload.m, "family": workload.family}  # fmt: skip
+           "m": workload.m, "family": workload.family, "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
     baseline = reset_peak_rss()
     sync = _sync_for(name, device)
     start = time.perf_counter()
@@ -234,7 +246,8 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
     shapes = step_products(workload.spec, workload.m)
     pairs = [(rng.standard_normal(a).astype(dtype), rng.standard_normal(b).astype(dtype), t) for a, b, t in shapes]
     row = {"workload": workload.name, "backend": name, "mode": "products alone", "dtype": dtype, "device": device,
-           "m": workload.m, "family": workload.family, "status": "ok"}  # fmt: skip
+           "m": workload.m, "family": workload.family, "status": "ok",
+           "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
     if name == "numpy":
 
         def run():

@@ -36,10 +36,10 @@ def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
 
 
 COLUMNS = [
-    "workload", "family", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "repeats", "first_call_s",
-    "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction", "peak_mem_mb",
-    "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "products_s", "over_products",
-    "round_s", "round_gemm_gflops",
+    "workload", "family", "backend", "mode", "dtype", "matmul", "device", "m", "median_s", "iqr_s", "repeats",
+    "first_call_s", "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction",
+    "peak_mem_mb", "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "products_s",
+    "over_products", "round_s", "round_gemm_gflops",
 ]  # fmt: skip
 
 
@@ -50,8 +50,12 @@ def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
     row["flops"] = step_flops(spec, row["m"])
     row["bytes"] = step_bytes(spec, row["m"], itemsize)
     peak = limits["gemm_gflops"][row["dtype"]] * 1e9
-    # the rate at which this machine reads a working set of this size: from the caches when it fits
-    row["bandwidth_gbs"] = read_bandwidth(working_set_bytes(spec, row["m"], itemsize))
+    # the rate at which this machine reads a working set of this size: from the caches when it fits (a GPU:
+    # its device memory's, from the run's probe)
+    on_gpu = row.get("device") == "gpu"
+    row["bandwidth_gbs"] = (
+        limits["bandwidth_gbs"] if on_gpu else read_bandwidth(working_set_bytes(spec, row["m"], itemsize))
+    )
     row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / (row["bandwidth_gbs"] * 1e9))
     median = row.get("median_s")
     if row.get("status") != "ok" or not median:

@@ -22,7 +22,7 @@ from . import machine
 from .ours import Prepared, prepare_loop, prepare_ours, prepare_products
 from .roofline import COLUMNS, add_roofline
 from .timing import interleave
-from .workloads import Workload, main_workloads, sweep_workloads
+from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class BenchSettings:
 
     def workload_list(self) -> list[Workload]:
         every = main_workloads() + ([] if self.quick else sweep_workloads())
+        every += gpu_workloads() if self.device == "gpu" and not self.quick else []
         return [w for w in every if not self.workloads or w.name in self.workloads]
 
 
@@ -120,7 +121,7 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
     def time_one(key: str) -> float:
         if key == PROBE:
             start = time.perf_counter()
-            for dtype, rate in machine.gemm_rates(quick=True).items():
+            for dtype, rate in machine.gemm_rates(quick=True, device=settings.device).items():
                 gemm[dtype].append(rate)
             return time.perf_counter() - start
         return prepared[key].time_round(min_time, min_repeats)
@@ -185,7 +186,8 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     console.print(f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
                   f"{settings.threads} threads{then}")  # fmt: skip
     if "limits" not in runner.extra:
-        runner.extra["limits"] = json.loads(json.dumps(machine.probe(quick=settings.quick)))  # as a resume reads it
+        limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
+        runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
         runner.save()
     limits = runner.extra["limits"]
     console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "

@@ -37,6 +37,13 @@ def sweep_workloads() -> list[Workload]:
     return by_m + by_width
 
 
+def gpu_workloads() -> list[Workload]:
+    """Workloads that fill a GPU: the wide net at m = 65536, and width up to 8192 at m = 4096."""
+    wide = [Workload("wide_m65536", ModelSpec("deep", (1024, 1024, 1024, 1), "relu"), 65536, 0.01, "gpu")]
+    return wide + [Workload(f"gpu_width{w}", ModelSpec("deep", (w, w, w, 1), "relu"), 4096, 0.01, "width")
+                   for w in (1024, 2048, 4096, 8192)]  # fmt: skip
+
+
 @dataclass
 class Problem:
     """A workload's data and initial weights (float64 NumPy), and the reference's first step from them."""

@@ -7,10 +7,21 @@ import sys
 
 from rich.markup import escape
 
-from . import bench, check, code, determinism, doctor, mutate, replicate, report, train
+from . import bench, check, code, determinism, doctor, gpu, mutate, replicate, report, train
 from .common import error_console
 
-COMMANDS = (doctor, train, check, bench, determinism, code, report, replicate, mutate)  # in the order --help lists them
+COMMANDS = (
+    doctor,
+    train,
+    check,
+    bench,
+    gpu,
+    determinism,
+    code,
+    report,
+    replicate,
+    mutate,
+)  # in the order --help lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from ..bench import machine, results
 from ..bench.peers import PEERS
 from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
-from ..bench.workloads import main_workloads, sweep_workloads
+from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
 from ..check import MODE_CHOICES
 from ..parallel import bench as parallel
 from ..runner import Runner
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
 
 def settings_from(args: argparse.Namespace) -> BenchSettings:
     """The options as plain values, each name checked against what exists."""
-    every = main_workloads() + ([] if args.quick else sweep_workloads())
+    every = main_workloads() + ([] if args.quick else sweep_workloads()) + gpu_workloads()
     return BenchSettings(
         backends=choices(args.backends, NAMES, "backend(s)"),
         modes=choices(args.modes, MODE_CHOICES, "mode(s)"),

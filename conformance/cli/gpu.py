@@ -1,0 +1,89 @@
+"""`quartet gpu`: the GPU half of the design in one command, on a machine whose Python already has CUDA
+builds of PyTorch and JAX and nothing to install: the conformance matrix with --device gpu (TF32 off,
+its drift measured), then the benchmark on the GPU (the GPU's own GEMM peak with TF32 off and on and
+its memory bandwidth, measured in the same run; workloads that fill it), and two pages with their CSVs:
+docs/conformance-gpu.md and docs/benchmarks-gpu.md. TensorFlow, where it is not installed, is a row
+that says so. `--device cpu` runs the same code path on the CPU (a proof of the command, written
+elsewhere); without a GPU, `--device gpu` stops with one line."""
+
+import argparse
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from .. import check, environment
+from ..backends import DTYPES, NAMES, device_status
+from ..bench import results
+from ..bench.run import BenchSettings
+from ..bench.run import run as run_bench
+from ..runner import Runner
+from . import check as check_cli
+from .common import UsageError, choices, console
+
+PAGES = {"check": "conformance-{device}.md", "bench": "benchmarks-{device}.md"}
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("gpu", help="conformance and benchmark on the GPU, written to docs/*-gpu.md")
+    parser.add_argument("--device", choices=("gpu", "cpu"), default="gpu",
+                        help="cpu: the same path on the CPU, to prove the command without a GPU")  # fmt: skip
+    parser.add_argument("--backends", default=",".join(NAMES), metavar="A,B", help="backends (default: all)")
+    parser.add_argument("--quick", action="store_true", help="the quick check and benchmark (a few minutes)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)")  # fmt: skip
+    parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    device, names = args.device, choices(args.backends, NAMES, "backend(s)")
+    seen = {n: device_status(n, device) for n in names if n != "numpy"}
+    if not any(ok for ok, _ in seen.values()):
+        reasons = "; ".join(f"{n}: {reason}" for n, (_, reason) in seen.items())
+        raise UsageError(f"no framework sees a {device.upper()} here ({reasons})")
+    out = args.out or (Path("docs") if device == "gpu" else Path("results") / "gpu-command")
+    out.mkdir(parents=True, exist_ok=True)
+    console.print(f"[bold]gpu[/] on {device}: conformance, then the benchmark; pages to {out}")
+    settings = check.CheckSettings(backends=names, modes=list(check.MODE_CHOICES), dtypes=list(DTYPES),
+                                   device=device, quick=args.quick)  # fmt: skip
+    plan = check.plan(settings)
+    runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)
+    runner.run("conformance", plan.units)
+    checked = check_cli.finish(runner, plan.skipped, device)
+    _page(runner.folder / "conformance.md", out / PAGES["check"].format(device=device), device)
+    shutil.copyfile(
+        runner.folder / "conformance.csv", out / PAGES["check"].format(device=device).replace(".md", ".csv")
+    )
+    if checked not in (0, 1):
+        return checked
+    bench = BenchSettings(backends=names, dtypes=list(DTYPES), quick=args.quick, device=device,
+                          workloads=[] if not args.quick else ["planar", "course_logistic"])  # fmt: skip
+    runner = Runner.start(args.results, "bench", asdict(bench), console)
+    frame, meta = run_bench(bench, runner)
+    paths = results.write_bench(frame, meta, runner.folder)
+    if runner.finish():
+        return 130
+    _page(paths["md"], out / PAGES["bench"].format(device=device), device)
+    shutil.copyfile(paths["csv"], out / PAGES["bench"].format(device=device).replace(".md", ".csv"))
+    for figure in runner.folder.glob("*.png"):
+        shutil.copyfile(figure, out / figure.name.replace("bench-", f"bench-{device}-"))
+    failed = bool((frame["status"] == "check failed").any())
+    console.print(
+        f"wrote {out / PAGES['check'].format(device=device)} and {out / PAGES['bench'].format(device=device)}"
+    )
+    return 1 if checked or failed else 0
+
+
+def _page(source: Path, target: Path, device: str) -> None:
+    """The run's page with what ran it on top: the machine, the frameworks, and the command."""
+    env = environment.environment()
+    found = [f for f in env.get("frameworks", []) if f.get("installed")]
+    versions = ", ".join(f"{f['name']} {f['version']} ({', '.join(map(str, f.get('devices') or [])) or '-'})"
+                         for f in found)  # fmt: skip
+    missing = [f["name"] for f in env.get("frameworks", []) if not f.get("installed")]
+    head = (f"Written by `quartet gpu --device {device}` on {env.get('cpu', 'this machine')}, Python "
+            f"{env.get('python')}: {versions}" + (f"; not installed: {', '.join(missing)}" if missing else "")
+            + ".\n\n")  # fmt: skip
+    text = source.read_text()
+    first, _, rest = text.partition("\n")
+    target.write_text(f"{first}\n\n{head}{rest.lstrip()}")

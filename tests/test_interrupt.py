@@ -37,7 +37,7 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and run.poll() is None:
         folders = list(tmp_path.glob("bench-*"))
-        if folders and len(units(folders[0])) >= 2:
+        if folders and len(units(folders[0])) >= 1:  # a unit is a workload: its rows, timed in rounds
             break
         time.sleep(0.05)
     assert run.poll() is None, f"the run ended before it could be interrupted:\n{run.stdout.read()}"
@@ -50,7 +50,8 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     state = json.loads((folder / checkpoint.FILE).read_text())
     assert not state["complete"] and checkpoint.status(folder) == {"complete": False, "units": len(state["units"])}
     kept = pd.read_csv(folder / "bench.csv")
-    assert len(kept) == len(state["units"]) >= 2  # every finished row is in the written table
+    finished = sum(len(rows) for rows in state["units"].values())
+    assert len(kept) == finished >= 6  # every finished row is in the written table
     assert "Incomplete run" in (folder / "bench.md").read_text()
     assert json.loads((folder / "bench.json").read_text())["complete"] is False
     from conformance.report import html as html_report
@@ -62,8 +63,8 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     assert resumed.returncode == 0, output
     assert "resuming" in output and "probing" not in output
     final = pd.read_csv(folder / "bench.csv")
-    # numpy and jax eager and compiled on 2 workloads, and jax's compiled loop on both: 8 rows
-    assert len(final) == 8 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
+    # numpy eager, jax eager and compiled, jax's compiled loop and each library's products alone, on 2 workloads
+    assert len(final) == 12 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
     assert checkpoint.status(folder)["complete"] and "Incomplete" not in (folder / "bench.md").read_text()
     assert "Incomplete run" not in html_report.bench_section(folder, tmp_path)
     key = ["workload", "backend", "mode", "dtype"]

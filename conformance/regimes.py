@@ -83,6 +83,10 @@ def cases(quick: bool = False) -> list[Case]:
     """The regimes, for eager modes: a few dozen small cases (each costs milliseconds eagerly)."""
     tiny = [(14.0, 1.0), (-14.0, 0.0), (40.0, 1.0), (-80.0, 0.0), (300.0, 1.0), (-700.0, 0.0), (-700.0, 1.0)]
     found = [confident(ModelSpec("logistic", (3, 1)), z, y) for z, y in tiny]
+    # a decision on the boundary: w^T X about 1 and b about -1, so w^T X + b = +-5e-11 survives only in float64
+    # (a product rounded to float32 in a float64 predict moves it by 1e-8 and flips one of the two)
+    found += [_named(confident(ModelSpec("logistic", (3, 1)), z, y), f"on the boundary z={z:g}")
+              for z, y in ((5e-11, 1.0), (-5e-11, 0.0))]  # fmt: skip
     found += [confident(DEEP, z, y) for z, y in tiny[:: 1 if not quick else 2]]
     found += [saturated(DEEP), saturated(ModelSpec("logistic", (3, 1))), saturated(DEEP, z=80.0)]
     found += [steep(ModelSpec("deep", (4, 5, 5, 1), act)) for act in ("relu", "tanh", "leaky_relu", "sigmoid")]

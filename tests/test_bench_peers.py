@@ -27,12 +27,18 @@ def rows() -> list[dict]:
 
 
 def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict]) -> None:
+    """A per-call row for every peer, workload and dtype; and for each available Keras backend its whole
+    loop too (fit with steps_per_execution), the row our compiled loops compare with."""
+    steps = [r for r in rows if r["mode"] != "fit loop"]
     expected = {(p, w.name, d) for p in bench_peers.PEERS for w in WORKLOADS for d in DTYPES}
-    assert {(r["backend"], r["workload"], r["dtype"]) for r in rows} == expected
-    assert len(rows) == len(expected)
+    assert {(r["backend"], r["workload"], r["dtype"]) for r in steps} == expected
+    assert len(steps) == len(expected)
+    loops = {(r["backend"], r["workload"], r["dtype"]) for r in rows if r["mode"] == "fit loop"}
+    available = [p for p in bench_peers.KERAS if bench_peers.peer_status(p)[0]]
+    assert loops == {(p, w.name, d) for p in available for w in WORKLOADS for d in DTYPES}
     for row in rows:
         assert KEYS <= set(row), f"{row['backend']} lacks {KEYS - set(row)}"
-        assert row["mode"] == bench_peers.MODES[row["backend"]] and row["device"] == "cpu"
+        assert row["mode"] in (bench_peers.MODES[row["backend"]], "fit loop") and row["device"] == "cpu"
 
 
 @pytest.mark.parametrize("peer", bench_peers.PEERS)

@@ -236,6 +236,11 @@ def reset_peak_rss() -> float:
     return peak_rss_mb()
 
 
+def own_peak_mb(baseline: float) -> float:
+    """A row's own peak memory: the process's peak since reset_peak_rss() returned `baseline`, less that."""
+    return max(peak_rss_mb() - baseline, 0.0)
+
+
 def peak_rss_mb() -> float:
     try:
         with open("/proc/self/status") as f:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .machine import device_peak_mb, peak_rss_mb, reset_peak_rss
+from .machine import device_peak_mb, own_peak_mb, reset_peak_rss
 from .timing import time_steps
 from .workloads import Problem, Workload, check_first_step, problem
 
@@ -160,7 +160,7 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     cost0, params1 = read()
     row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
     sync(step())  # the second call: what is left to compile or allocate happens before the memory is read
-    row["peak_mem_mb"] = peak_rss_mb() - baseline  # this row's own: what earlier rows left behind is not counted
+    row["peak_mem_mb"] = own_peak_mb(baseline)  # this row's own: what earlier rows left behind is not counted
     row["device_mem_mb"] = device_peak_mb(name, device)
     row["status"] = "ok" if row["verified"] else "check failed"
     return Prepared(row, step, sync)
@@ -211,7 +211,7 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
     cost0 = float(np.asarray(arrays.to_numpy(costs))[0])
     paramsN = {k: np.asarray(arrays.to_numpy(v)) for k, v in paramsN.items()}
     row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, paramsN, iterations)
-    row["peak_mem_mb"] = peak_rss_mb() - baseline
+    row["peak_mem_mb"] = own_peak_mb(baseline)
     row["status"] = "ok" if row["verified"] else "check failed"
     return Prepared(row, run, sync, per_call=iterations)
 

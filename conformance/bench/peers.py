@@ -28,7 +28,7 @@ from reference_numpy.activations import LEAKY_RELU_SLOPE
 
 from .. import ROOT, peers
 from ..spec import ModelSpec
-from .machine import import_seconds, limit_threads, peak_rss_mb, reset_peak_rss
+from .machine import import_seconds, limit_threads, own_peak_mb, reset_peak_rss
 from .ours import Prepared
 from .workloads import Problem, Workload, check_first_step, problem
 
@@ -87,7 +87,7 @@ def _row(peer: str, workload: Workload, dtype: str, **values) -> dict:
             "check_err": None, "check_tol": None} | values  # fmt: skip
 
 
-def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner) -> Prepared:
+def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner, per_call: int = 1) -> Prepared:
     """As ours.prepare_ours: the first step from our weights, timed on its own and checked; the row is then
     ready for its rounds. A failed check keeps its time here; the caller does not report it."""
     row = _row(peer, workload, dtype)
@@ -99,10 +99,10 @@ def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner) -> P
         sync(step())
         row["first_call_s"] = time.perf_counter() - start
         cost0, params1 = read()
-        passed, err, tol = check_first_step(prob, dtype, cost0, params1)
+        passed, err, tol = check_first_step(prob, dtype, cost0, params1, per_call)
         row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
-        row.update(peak_mem_mb=peak_rss_mb() - baseline, status="ok" if row["verified"] else "check failed")
-        return Prepared(row, step, sync)
+        row.update(peak_mem_mb=own_peak_mb(baseline), status="ok" if row["verified"] else "check failed")
+        return Prepared(row, step, sync, per_call=per_call)
     except Unavailable as err:
         row["status"] = f"unavailable: {err}"
     except Exception as err:  # one broken row must not lose the others
@@ -111,9 +111,9 @@ def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner) -> P
 
 
 def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int,
-               rounds: int = 1) -> dict:  # fmt: skip
+               rounds: int = 1, per_call: int = 1) -> dict:  # fmt: skip
     """One peer row on its own: prepared, its rounds one after another, finished."""
-    prepared = prepare_peer(peer, workload, dtype, runner)
+    prepared = prepare_peer(peer, workload, dtype, runner, per_call)
     for _ in range(rounds if prepared.step is not None else 0):
         prepared.time_round(min_time, min_repeats)
     return prepared.finish()
@@ -223,7 +223,7 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
     env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     job = {"workloads": [dataclasses.asdict(w) for w in workloads], "dtypes": list(dtypes), "threads": threads,
-           "min_time": min_time, "min_repeats": min_repeats, "rounds": rounds}  # fmt: skip
+           "min_time": min_time, "min_repeats": min_repeats, "rounds": rounds, "loops": True}  # fmt: skip
     error = ""
     with tempfile.TemporaryDirectory(prefix="quartet-bench-peers-") as tmp:
         Path(tmp, "in.json").write_text(json.dumps(job))
@@ -234,9 +234,10 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
         except RuntimeError as err:
             error = f"error: {str(err).strip().splitlines()[-1]}"[:200]
         out = Path(tmp, f"out-{backend}.json")
-        done = {(r["workload"], r["dtype"]): r for r in json.loads(out.read_text())} if out.exists() else {}
+        done = {(r["workload"], r["dtype"], r["mode"]): r for r in json.loads(out.read_text())} if out.exists() else {}
     missing = error or "error: the child wrote no row"
-    return [done.get((w.name, d)) or _row(peer, w, d, status=missing) for w in workloads for d in dtypes]
+    found = [done.get((w.name, d, MODES[peer])) or _row(peer, w, d, status=missing) for w in workloads for d in dtypes]
+    return found + [r for (_, _, mode), r in done.items() if mode != MODES[peer]]  # the fit loops
 
 
 def _keras_runner(prob: Problem, dtype: str):
@@ -267,6 +268,44 @@ def _keras_runner(prob: Problem, dtype: str):
     return step, lambda _: None, read
 
 
+KERAS_LOOP = 20  # steps in one fit() call, the Keras row that compares with our whole compiled loops
+
+
+def _keras_loop_runner(prob: Problem, dtype: str):
+    """Keras's own whole loop, like with like for our compiled loops: fit() over KERAS_LOOP copies of the
+    batch in one execution (steps_per_execution, jit_compile where the backend compiles; on PyTorch, which
+    allows one step per execution, one fit call), plain SGD. The
+    check is on the weights after those steps; fit reports only the epoch's mean loss, so the first
+    cost is the reference's own (the update check carries the row)."""
+    import keras
+
+    spec = prob.workload.spec
+    keras.backend.clear_session()
+    keras.config.set_floatx(dtype)
+    model = peers.keras_model(spec, prob.params, dtype)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
+        steps_per_execution=1 if keras.backend.backend() == "torch" else KERAS_LOOP,
+        jit_compile="auto",
+    )  # fmt: skip  (Keras on PyTorch runs one step per execution only)
+    x = np.tile(prob.X.T.astype(dtype), (KERAS_LOOP, 1))  # (KERAS_LOOP m, n_x): the batch, once per step
+    y = np.tile(prob.Y.T.astype(dtype), (KERAS_LOOP, 1))
+    start = model.get_weights()
+
+    def step():
+        model.set_weights(start)  # every call from the same weights: the timed program is the checked one
+        model.fit(x, y, batch_size=prob.workload.m, epochs=1, shuffle=False, verbose=0)
+        return None
+
+    def read():
+        weights = model.get_weights()
+        layers = [(k.T, b) for k, b in zip(weights[::2], weights[1::2], strict=True)]
+        return float(prob.cost0), _params(spec, layers)
+
+    return step, lambda _: None, read
+
+
 def _keras_child(backend: str, workdir: Path) -> None:
     """In the child: every row of in.json on this Keras backend, written to out-BACKEND.json after each."""
     job = json.loads((workdir / "in.json").read_text())
@@ -293,6 +332,10 @@ def _keras_child(backend: str, workdir: Path) -> None:
                 row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, job["min_time"],
                                  job["min_repeats"], job["rounds"])  # fmt: skip
                 rows.append(row | {"import_s": import_s})
+                if job.get("loops"):
+                    loop = _bench_row(f"keras/{backend}", workload, dtype, _keras_loop_runner, job["min_time"],
+                                      job["min_repeats"], job["rounds"], per_call=KERAS_LOOP)  # fmt: skip
+                    rows.append(loop | {"import_s": import_s, "mode": "fit loop"})
                 (workdir / "out.tmp").write_text(json.dumps(rows))
                 (workdir / "out.tmp").replace(workdir / f"out-{backend}.json")  # whole rows only
 

@@ -256,6 +256,13 @@ def goals(frame: pd.DataFrame) -> list[dict]:
         if row is not None:
             goal(f"course deep, float32: {peer} step / our fastest step ({label(step) if step else ''})", 1.0, "x",
                  ratio(row, step))  # fmt: skip
+    loops = ok[(ok["workload"] == "course_deep") & (ok["dtype"] == "float32")]
+    keras_loop, our_loop = loops[loops["mode"] == "fit loop"], loops[loops["mode"] == "compiled-loop"]
+    if len(keras_loop) and len(our_loop):  # whole loops against whole loops
+        fastest_fit = keras_loop.loc[keras_loop["median_s"].astype(float).idxmin()].to_dict()
+        fastest_loop = our_loop.loc[our_loop["median_s"].astype(float).idxmin()].to_dict()
+        goal(f"course deep, float32: {fastest_fit['backend']} fit loop step / our fastest compiled loop step "
+             f"({label(fastest_loop)})", 1.0, "x", ratio(fastest_fit, fastest_loop))  # fmt: skip
     goal("course deep, float64: scikit-learn MLPClassifier step / NumPy reference step", 2.0, "x",
          ratio(best("course_deep", "float64", ("sklearn",)), best("course_deep", "float64", ("numpy",))))  # fmt: skip
     goal("planar, float32: NumPy reference step / fastest compiled training loop's amortised step", 5.0, "x",

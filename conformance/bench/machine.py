@@ -88,10 +88,11 @@ def probe(quick: bool = False) -> dict:
             "cache_bytes": last_level_cache_bytes()}  # fmt: skip
 
 
-def gemm_rates(quick: bool = True, device: str = "cpu") -> dict[str, float]:
+def gemm_rates(quick: bool = True, device: str = "cpu", libraries: dict[str, str] | None = None) -> dict[str, float]:
     """{dtype: GFLOP/s}: the best rate of any installed framework on a square product now, the probe each
-    round of a benchmark repeats (one product per library and dtype, after one to warm up). On a GPU,
-    PyTorch's (or JAX's) rate there, float32 in full float32 (TF32 off)."""
+    round of a benchmark repeats (one product per library and dtype, after one to warm up; with
+    `libraries`, {dtype: library}, only the one that was fastest at the run's start). On a GPU, PyTorch's
+    (or JAX's) rate there, float32 in full float32 (TF32 off)."""
     if device == "gpu":
         return gpu_limits(quick)["gemm_gflops"]
     n, rates = 2048, {}
@@ -99,7 +100,10 @@ def gemm_rates(quick: bool = True, device: str = "cpu") -> dict[str, float]:
     for dtype in ("float32", "float64"):
         a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
         best = 0.0
-        for product in _gemms(a, b).values():
+        products = _gemms(a, b)
+        for library, product in products.items():
+            if libraries and libraries.get(dtype) in products and library != libraries[dtype]:
+                continue
             product()
             best = max(best, 2 * n**3 / min(seconds(product) for _ in range(1 if quick else 3)) / 1e9)
         rates[dtype] = best

@@ -56,7 +56,8 @@ class BenchSettings:
 IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # timed in the rounds of our rows; Keras runs in its own children
 
 
-def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[list[Unit], list[dict]]:
+def units(settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None,
+          ) -> tuple[list[Unit], list[dict]]:  # fmt: skip
     """One unit per workload (its rows timed in interleaved rounds with the machine probe), one per Keras
     peer; and the rows of the backends that cannot run here (with the reason)."""
     names, modes, dtypes, device = settings.backends, settings.modes, settings.dtypes, settings.device
@@ -76,7 +77,7 @@ def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[li
     for w in workloads:
         targets = [(n, m, d) for ww, n, m, d in todo if ww == w]
         peers_here = [(p, d) for p in in_process for d in dtypes] if w.family == "" else []
-        work = functools.partial(_workload_rows, settings, w, targets, peers_here, imports)
+        work = functools.partial(_workload_rows, settings, w, targets, peers_here, imports, limits or {})
         found.append(Unit(f"{w.name}", f"{w.name}: {len(targets) + len(peers_here)} rows x {settings.round_count} "
                           "rounds", work))  # fmt: skip
     for peer in [p for p in settings.peers if p not in IN_PROCESS_PEERS]:
@@ -85,7 +86,7 @@ def units(settings: BenchSettings, imports: dict[str, float | None]) -> tuple[li
 
 
 def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, peer_rows: list,
-                   imports: dict) -> list[dict]:  # fmt: skip
+                   imports: dict, limits: dict) -> list[dict]:  # fmt: skip
     """Every row of one workload: each prepared (compiled, checked) once, then timed in interleaved rounds
     beside the machine's GEMM probe, so every ratio between them can be taken round by round."""
     from .peers import import_seconds, peer_runner, prepare_peer
@@ -121,7 +122,8 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
     def time_one(key: str) -> float:
         if key == PROBE:
             start = time.perf_counter()
-            for dtype, rate in machine.gemm_rates(quick=True, device=settings.device).items():
+            fastest = {d: max(rates, key=rates.get) for d, rates in limits.get("gemm_gflops_by_library", {}).items()}
+            for dtype, rate in machine.gemm_rates(quick=True, device=settings.device, libraries=fastest).items():
                 gemm[dtype].append(rate)
             return time.perf_counter() - start
         return prepared[key].time_round(min_time, min_repeats)
@@ -194,7 +196,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
                   f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
     if "imports" not in runner.extra:
         runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
-    todo, unavailable = units(settings, runner.extra["imports"])
+    todo, unavailable = units(settings, runner.extra["imports"], limits)
     runner.run("bench", todo)
     specs = {w.name: w.spec for w in settings.workload_list()}
     frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in unavailable + runner.rows()])

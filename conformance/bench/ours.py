@@ -123,10 +123,11 @@ class Prepared:
     times: list[float] = field(default_factory=list)  # seconds per step of every timed call
     rounds: list[float] = field(default_factory=list)  # the median of each round, seconds per step
 
-    def time_round(self, min_time: float, min_repeats: int) -> float:
-        """One round: a warm-up call, then repeats (timing.time_steps); returns the seconds it took."""
+    def time_round(self, min_time: float, min_repeats: int, warm_up: bool = True) -> float:
+        """One round: a warm-up call (unless `warm_up` is False), then repeats (timing.time_steps); returns
+        the seconds it took."""
         start = time.perf_counter()
-        timing = time_steps(self.step, self.sync, min_repeats=min_repeats, min_time=min_time)
+        timing = time_steps(self.step, self.sync, min_repeats=min_repeats, min_time=min_time, warm_up=warm_up)
         per_step = [s / self.per_call for s in timing.times]
         self.times += per_step
         self.rounds.append(float(np.median(per_step)))

@@ -59,17 +59,19 @@ def peer_runner(peer: str) -> Runner:
 
 
 def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
-                min_time: float = 1.0, min_repeats: int = 7, rounds: int = 1) -> list[dict]:  # fmt: skip
+                min_time: float = 1.0, min_repeats: int = 7, rounds: int = 1,
+                loops: list[str] | None = None) -> list[dict]:  # fmt: skip
     """One row per (peer, workload, dtype), in bench_ours's columns (ours.py); mode is the peer's own unit
     (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import. Each
-    row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds)."""
+    row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds).
+    Keras also times its whole loop (fit) on the workloads named in `loops`."""
     rows = []
     for peer in peer_names:
         ok, reason = peer_status(peer)
         if not ok:
             rows += [_row(peer, w, dtype, status=f"unavailable: {reason}") for w in workloads for dtype in dtypes]
         elif peer in KERAS:
-            rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats, rounds)
+            rows += _keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats, rounds, loops or [])
         else:
             import_s = import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
             with _threads(threads, torch=peer == "torch.nn"):
@@ -114,8 +116,8 @@ def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_ti
                rounds: int = 1, per_call: int = 1) -> dict:  # fmt: skip
     """One peer row on its own: prepared, its rounds one after another, finished."""
     prepared = prepare_peer(peer, workload, dtype, runner, per_call)
-    for _ in range(rounds if prepared.step is not None else 0):
-        prepared.time_round(min_time, min_repeats)
+    for r in range(rounds if prepared.step is not None else 0):
+        prepared.time_round(min_time, min_repeats, warm_up=r == 0)  # rounds back to back: warm from the first
     return prepared.finish()
 
 
@@ -214,7 +216,7 @@ def _torch_runner(prob: Problem, dtype: str):
 
 
 def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads: int, min_time: float,
-                min_repeats: int, rounds: int = 1) -> list[dict]:  # fmt: skip
+                min_repeats: int, rounds: int = 1, loops: list[str] | None = None) -> list[dict]:  # fmt: skip
     """All rows of one Keras backend from its child; rows it did not finish say why."""
     backend = KERAS[peer]
     with mock.patch.dict(os.environ):  # limit_threads's settings, for the child only
@@ -223,7 +225,7 @@ def _keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads
     env |= {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}  # x64: else jax is float32
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     job = {"workloads": [dataclasses.asdict(w) for w in workloads], "dtypes": list(dtypes), "threads": threads,
-           "min_time": min_time, "min_repeats": min_repeats, "rounds": rounds, "loops": True}  # fmt: skip
+           "min_time": min_time, "min_repeats": min_repeats, "rounds": rounds, "loops": loops}  # fmt: skip
     error = ""
     with tempfile.TemporaryDirectory(prefix="quartet-bench-peers-") as tmp:
         Path(tmp, "in.json").write_text(json.dumps(job))
@@ -332,7 +334,7 @@ def _keras_child(backend: str, workdir: Path) -> None:
                 row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, job["min_time"],
                                  job["min_repeats"], job["rounds"])  # fmt: skip
                 rows.append(row | {"import_s": import_s})
-                if job.get("loops"):
+                if workload.name in job["loops"]:
                     loop = _bench_row(f"keras/{backend}", workload, dtype, _keras_loop_runner, job["min_time"],
                                       job["min_repeats"], job["rounds"], per_call=KERAS_LOOP)  # fmt: skip
                     rows.append(loop | {"import_s": import_s, "mode": "fit loop"})

@@ -31,12 +31,15 @@ class Timing:
 
 
 def time_steps(step: Callable[[], object], sync: Callable[[object], None], min_repeats: int = 7,
-               min_time: float = 1.0, max_repeats: int = 2000) -> Timing:  # fmt: skip
-    """Call step() once (warm-up, timed on its own), then repeatedly until min_time has passed and at
-    least min_repeats calls were made; each call is synchronised before the clock is read."""
-    start = time.perf_counter()
-    sync(step())
-    first = time.perf_counter() - start
+               min_time: float = 1.0, max_repeats: int = 2000, warm_up: bool = True) -> Timing:  # fmt: skip
+    """Call step() once (warm-up, timed on its own; not when warm_up is False: a row already warm), then
+    repeatedly until min_time has passed and at least min_repeats calls were made; each call is
+    synchronised before the clock is read."""
+    first = float("nan")
+    if warm_up:
+        start = time.perf_counter()
+        sync(step())
+        first = time.perf_counter() - start
     times: list[float] = []
     spent = 0.0
     while len(times) < max_repeats and (len(times) < min_repeats or spent < min_time):

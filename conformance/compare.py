@@ -176,8 +176,9 @@ def compare(
     only: Iterable[str] | None = None,
     tf32: dict[str, float] | None = None,
 ) -> list[dict]:
-    """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, and so does a
-    float32 row whose numbers are not float32 numbers (it computed in another precision)."""
+    """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, so does one that
+    `got` has and the reference lacks (a reference that lost a result), and so does a float32 row whose
+    numbers are not float32 numbers (it computed in another precision)."""
     sigma = predicted(case.spec, case.params, case.X, case.Y, ref, case.learning_rate)
     dtype = labels["dtype"]
     floor = underflow_floor(dtype)
@@ -199,6 +200,12 @@ def compare(
             "margin": rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
             "passed": bool(max_rel <= rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
             "tf32_drift": (tf32 or {}).get(quantity, float("nan")),
+        })  # fmt: skip
+    for quantity in [q for q in got if q not in ref and (only is None or q in only)]:  # the reference lacks it
+        rows.append({
+            "model": case.label, **labels, "quantity": quantity, "group": group(quantity), "against": against,
+            "max_abs_err": float("inf"), "max_rel_err": float("inf"), "tolerance": 0.0, "margin": 0.0,
+            "in_dtype": True, "passed": False, "f32_drift": float("nan"), "tf32_drift": float("nan"),
         })  # fmt: skip
     return rows
 

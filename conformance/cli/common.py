@@ -57,7 +57,10 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
 
 
 def short(value: float) -> str:
-    """1.5e-07 -> 1.5e-7: the tables are read across nine columns."""
+    """1.5e-07 -> 1.5e-7: the tables are read across nine columns; inf and nan as they are (a quantity
+    one side did not return)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
     mantissa, exponent = f"{value:.1e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 

@@ -30,7 +30,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",
                         help="peers to time beside ours (empty: none)")  # fmt: skip
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
-    parser.add_argument("--min-time", type=positive_float, default=0.5, help="seconds of repeats per row")
+    parser.add_argument("--min-time", type=positive_float, default=0.5, help="seconds of repeats per row and round")
+    parser.add_argument("--rounds", type=positive_int, default=None,
+                        help="rounds of every row and the probe, each in a shuffled order (3 quick, 7 full)")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
     parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
@@ -46,7 +48,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
-        quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device,
+        quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device, rounds=args.rounds or 0,
     )  # fmt: skip
 
 

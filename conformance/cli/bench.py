@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
     parser.add_argument("--min-time", type=positive_float, default=0.5, help="seconds of repeats per row and round")
     parser.add_argument("--rounds", type=positive_int, default=None,
-                        help="rounds of every row and the probe, each in a shuffled order (3 quick, 7 full)")  # fmt: skip
+                        help="rounds of every row and the probe, each shuffled (3 quick, 7 full)")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
     parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)

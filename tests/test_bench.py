@@ -262,3 +262,28 @@ def test_peer_goals_compare_steps_with_steps():
     (goal,) = [g for g in results.goals(frame) if "torch.nn" in g["goal"]]
     assert "numpy eager" in goal["goal"] and goal["measured (95% interval)"].startswith("2.00x")
     assert goal["verdict"] == "met"
+
+
+def test_a_kink_flip_is_excused_but_no_more():
+    """On the wide ReLU net some of 8 million pre-activations sit within float32 rounding of 0: XLA's float32
+    step takes the other branch there (unit 508 of layer 2 moves by 1.3e-6 more than the reference's) and
+    failed the first-step check by 4x; the flip is excused up to its size, a no-op step still is not."""
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    (wide,) = [w for w in workloads.main_workloads() if w.name == "wide"]
+    prob = workloads.problem(wide)
+    step, sync, read = ours.our_runner("jax", "eager", "float32", "cpu", prob)
+    sync(step())
+    cost0, params1 = read()
+    assert workloads.check_first_step(prob, "float32", cost0, params1)[0]
+    assert (
+        workloads.kink_allowance(prob, "float32").max()
+        < 1e-2
+        * np.abs(
+            ours_update := np.concatenate([np.ravel(prob.params1[k] - prob.params[k]) for k in sorted(prob.params)])
+        ).max()
+    )  # the excuse is a small part of the step
+    assert ours_update.any() and not workloads.check_first_step(prob, "float32", cost0, prob.params)[0]

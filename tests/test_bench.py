@@ -279,11 +279,6 @@ def test_a_kink_flip_is_excused_but_no_more():
     sync(step())
     cost0, params1 = read()
     assert workloads.check_first_step(prob, "float32", cost0, params1)[0]
-    assert (
-        workloads.kink_allowance(prob, "float32").max()
-        < 1e-2
-        * np.abs(
-            ours_update := np.concatenate([np.ravel(prob.params1[k] - prob.params[k]) for k in sorted(prob.params)])
-        ).max()
-    )  # the excuse is a small part of the step
-    assert ours_update.any() and not workloads.check_first_step(prob, "float32", cost0, prob.params)[0]
+    update = np.concatenate([np.ravel(prob.params1[k] - prob.params[k]) for k in sorted(prob.params)])
+    assert workloads.kink_allowance(prob, "float32").max() < 1e-2 * np.abs(update).max()  # a small part of a step
+    assert not workloads.check_first_step(prob, "float32", cost0, prob.params)[0]

@@ -24,7 +24,7 @@ from .common import RESUME_HELP, UsageError, add_selection, choices, console, po
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
-    parser.add_argument("--quick", action="store_true", help="3 rounds of one call a row, no sweeps (about three minutes)")
+    parser.add_argument("--quick", action="store_true", help="3 short rounds, no sweeps (about three minutes)")
     parser.add_argument("--workloads", default="", metavar="A,B", help="a subset of the workloads by name")
     add_selection(parser, "bench")
     parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",

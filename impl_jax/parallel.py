@@ -3,9 +3,12 @@ split over them by a NamedSharding, and the jitted training step unchanged. XLA'
 sees that the cost sums over a sharded axis and inserts the all-reduce itself. The oracle is
 reference_numpy/parallel.py.
 
-On a CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N (set before jax is imported) makes N
-CPU devices. On several machines, jax.distributed.initialize() in each process joins them into one
-set of global devices, and the same Mesh and shardings span them all.
+Two ways to get the N devices, one training code. In one process ("devices"),
+XLA_FLAGS=--xla_force_host_platform_device_count=N (set before jax is imported) makes N CPU devices.
+Across processes ("processes", as across machines), jax.distributed.initialize() in each process
+joins them over TCP into one set of global devices, the CPU collectives run over gloo, each process
+hands in only its own columns (jax.make_array_from_process_local_data), and the same Mesh, shardings
+and jitted step span them all (join / run_process).
 
 A NamedSharding splits an axis into equal blocks, so m must be a multiple of N. When it is not, the
 columns are padded to the next multiple with zero-weight samples, and the step uses the weighted
@@ -13,6 +16,7 @@ mean cost sum(w * loss) / sum(w): the padding then changes nothing but the shape
 """
 
 import functools
+import math
 import statistics
 import time
 
@@ -22,7 +26,7 @@ import numpy as np
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from .arrays import from_numpy, to_numpy
+from .arrays import from_numpy
 from .deep import L_model_forward, L_model_grads, make_train_step, update_parameters
 
 Parameters = dict[str, jax.Array]
@@ -128,17 +132,26 @@ def run_data_parallel(jobs: list[dict]) -> list[dict]:
 
 
 def _run(job: dict, mesh: jax.sharding.Mesh) -> dict:
-    dtype, act, lr = job["dtype"], job["hidden_activation"], job["learning_rate"]
+    dtype = job["dtype"]
     X, Y = from_numpy(job["X"], dtype, "cpu"), from_numpy(job["Y"], dtype, "cpu")
-    parameters = from_numpy(job["parameters"], dtype, "cpu")
     Xs, Ys, weights = shard(X, Y, mesh)
+    return _train(Xs, Ys, weights, replicate(from_numpy(job["parameters"], dtype, "cpu"), mesh), job)
+
+
+def _train(Xs: jax.Array, Ys: jax.Array, weights: jax.Array | None, parameters: Parameters, job: dict) -> dict:
+    """One job on sharded columns: grads and cost at the start, parameters and costs after
+    num_iterations steps, and with time_steps the median seconds per step. Results are read from this
+    process's copy (addressable_data): across processes no array is wholly in one of them."""
+    act, lr, weighted = job["hidden_activation"], job["learning_rate"], weights is not None
     extra = () if weights is None else (weights,)
-    grads, cost = data_parallel_grads(act, weights is not None)(replicate(parameters, mesh), Xs, Ys, *extra)
-    final, costs = data_parallel_L_layer_model(X, Y, parameters, lr, job["num_iterations"], mesh, act, record_every=1)
-    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
+    grads, cost = data_parallel_grads(act, weighted)(parameters, Xs, Ys, *extra)
+    step, final, costs = data_parallel_train_step(act, weighted), parameters, []
+    for _ in range(job["num_iterations"]):
+        final, c = step(final, Xs, Ys, lr, *extra)
+        costs.append(float(_local(c)))
+    result = {"grads": _local(grads), "cost": float(_local(cost)), "parameters": _local(final), "costs": costs}
     if job.get("time_steps"):
-        step, p = data_parallel_train_step(act, weights is not None), replicate(final, mesh)
-        times = []
+        p, times = final, []
         for i in range(job["time_steps"] + 2):  # two warm-up steps
             start = time.perf_counter()
             p, c = step(p, Xs, Ys, lr, *extra)
@@ -146,5 +159,56 @@ def _run(job: dict, mesh: jax.sharding.Mesh) -> dict:
             if i >= 2:
                 times.append(time.perf_counter() - start)
         result.update(step_s=statistics.median(times), comm_s=None, steps=len(times))
-    result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
     return result
+
+
+def _local(tree):
+    """This process's copy of replicated arrays, as NumPy."""
+    return jax.tree.map(lambda a: np.asarray(a.addressable_data(0)), tree)
+
+
+# Across processes: each process started on its own, joined by jax.distributed.
+
+
+def join(address: str, world_size: int, rank: int, timeout_s: float) -> jax.sharding.Mesh:
+    """Join the `world_size` processes as `rank` through the coordinator at `address` (rank 0 runs
+    it), with gloo for the CPU collectives; a peer silent for `timeout_s` (heartbeats) stops the
+    others. The mesh spans every process's device."""
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(address, world_size, rank, initialization_timeout=math.ceil(timeout_s),
+                               heartbeat_timeout_seconds=math.ceil(timeout_s))  # fmt: skip
+    return make_mesh(world_size)
+
+
+def all_gather_settings(mesh: jax.sharding.Mesh, settings: np.ndarray) -> np.ndarray:
+    """Every process's settings vector (k,) int32, stacked by rank: (world_size, k)."""
+    from jax.experimental import multihost_utils
+
+    return np.asarray(multihost_utils.process_allgather(np.asarray(settings, dtype=np.int32)))
+
+
+def run_process(mesh: jax.sharding.Mesh, job: dict) -> dict:
+    """This process's part of one job, from its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in
+    all. Each process's block is padded to ceil(m / N) columns with zero-weight samples when N does
+    not divide m, so that the global array has equal blocks."""
+    dtype, m, world_size = job["dtype"], job["m"], mesh.devices.size
+    block = -(-m // world_size)  # ceil(m / N)
+    X_k, Y_k = np.asarray(job["X_k"], dtype), np.asarray(job["Y_k"], dtype)
+    pad = block - X_k.shape[1]
+    columns = NamedSharding(mesh, P(None, "batch"))
+
+    def global_array(local: np.ndarray) -> jax.Array:  # (rows, block) here -> (rows, block * N) in all
+        local = np.pad(local, ((0, 0), (0, pad)))
+        return jax.make_array_from_process_local_data(columns, local, (local.shape[0], block * world_size))
+
+    weights = None
+    if m % world_size:
+        weights = global_array(np.ones((1, X_k.shape[1]), dtype))  # (1, m'): 1 on samples, 0 on padding
+    everywhere = NamedSharding(mesh, P())  # a full copy in every process
+    parameters = {k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, dtype))
+                  for k, v in job["parameters"].items()}  # fmt: skip
+    return _train(global_array(X_k), global_array(Y_k), weights, parameters, job)
+
+
+def leave(mesh: jax.sharding.Mesh) -> None:
+    jax.distributed.shutdown()

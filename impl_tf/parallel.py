@@ -2,10 +2,12 @@
 one block of the batch's columns and a copy of the parameters, their gradients summed by the
 replica context's all_reduce. The oracle is reference_numpy/parallel.py.
 
-On a CPU, tf.config.set_logical_device_configuration splits the one physical CPU into N logical
-devices (before TensorFlow starts its runtime), and the strategy mirrors over them. On several
-machines, MultiWorkerMirroredStrategy runs the same replica function with the cluster described in
-TF_CONFIG; the step below does not change.
+Two ways to get the N replicas, one replica function. In one process ("devices"),
+tf.config.set_logical_device_configuration splits the one physical CPU into N logical devices
+(before TensorFlow starts its runtime), and MirroredStrategy mirrors over them. Across processes
+("processes", as across machines), MultiWorkerMirroredStrategy runs the same replica function in
+every process of the cluster that TF_CONFIG names, each process with only its own columns, and the
+all_reduce travels over gRPC (join / run_process).
 
 Each replica computes the ordinary L_model_grads on its m_k columns (the mean over them), weighs the
 result by m_k / m, and the all_reduce sums: the full-batch gradient, uneven splits included. (Keras
@@ -116,11 +118,17 @@ def run_data_parallel(jobs: list[dict]) -> list[dict]:
 
 
 def _run(job: dict, strategy: tf.distribute.Strategy) -> dict:
-    dtype, act, lr = TF_DTYPES[job["dtype"]], job["hidden_activation"], job["learning_rate"]
-    X, Y = tf.constant(job["X"], dtype), tf.constant(job["Y"], dtype)
+    dtype = TF_DTYPES[job["dtype"]]
+    X_k, Y_k, m = shard(strategy, tf.constant(job["X"], dtype), tf.constant(job["Y"], dtype))
+    return _train(strategy, X_k, Y_k, m, job)
+
+
+def _train(strategy: tf.distribute.Strategy, X_k, Y_k, m: int, job: dict) -> dict:
+    """One job on the replicas' columns: grads and cost at the start, parameters and costs after
+    num_iterations steps, and with time_steps the median seconds per step."""
+    dtype, act = TF_DTYPES[job["dtype"]], job["hidden_activation"]
     parameters = {k: tf.constant(v, dtype) for k, v in job["parameters"].items()}
-    X_k, Y_k, m = shard(strategy, X, Y)
-    m_ = tf.constant(m, dtype)
+    m_, rate = tf.constant(m, dtype), tf.constant(job["learning_rate"], dtype)
 
     @tf.function
     def grads_at(parameters):
@@ -128,11 +136,13 @@ def _run(job: dict, strategy: tf.distribute.Strategy) -> dict:
         return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
 
     grads, cost = grads_at(parameters)
-    final, costs = data_parallel_L_layer_model(X, Y, parameters, lr, job["num_iterations"], strategy, act, 1)
+    step, final, costs = data_parallel_train_step(strategy, act), parameters, []
+    for _ in range(job["num_iterations"]):
+        final, c = step(final, X_k, Y_k, m_, rate)
+        costs.append(float(c))
     result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
     if job.get("time_steps"):
-        step, p, rate = data_parallel_train_step(strategy, act), final, tf.constant(lr, dtype)
-        times = []
+        p, times = final, []
         for i in range(job["time_steps"] + 2):  # two warm-up steps (the first traces)
             start = time.perf_counter()
             p, c = step(p, X_k, Y_k, m_, rate)
@@ -142,3 +152,41 @@ def _run(job: dict, strategy: tf.distribute.Strategy) -> dict:
         result.update(step_s=statistics.median(times), comm_s=None, steps=len(times))
     result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
     return result
+
+
+# Across processes: each process started on its own, the cluster named in TF_CONFIG.
+
+
+def join(address: str, world_size: int, rank: int, timeout_s: float) -> tf.distribute.MultiWorkerMirroredStrategy:
+    """Join the cluster that TF_CONFIG names (every worker's host:port, this one's index; `address`
+    is worker 0's) as one replica per process. `timeout_s` bounds every collective, and the
+    strategy's health checks stop the others when a peer is lost."""
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    ring = tf.distribute.experimental.CommunicationImplementation.RING  # gRPC between CPUs
+    options = tf.distribute.experimental.CommunicationOptions(implementation=ring, timeout_seconds=timeout_s)
+    strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+    if strategy.num_replicas_in_sync != world_size:
+        raise RuntimeError(f"TF_CONFIG names {strategy.num_replicas_in_sync} workers, expected {world_size}")
+    return strategy
+
+
+def all_gather_settings(strategy: tf.distribute.Strategy, settings: np.ndarray) -> np.ndarray:
+    """Every process's settings vector (k,) int32, stacked by rank: (world_size, k)."""
+    mine = tf.constant(np.asarray(settings, dtype=np.int32))
+
+    @tf.function
+    def gather():  # tf.identity gives the value the replica's device, which a collective needs
+        out = strategy.run(lambda: tf.distribute.get_replica_context().all_gather(tf.identity(mine)[None], axis=0))
+        return strategy.experimental_local_results(out)[0]
+
+    return gather().numpy()
+
+
+def run_process(strategy: tf.distribute.Strategy, job: dict) -> dict:
+    """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
+    dtype = TF_DTYPES[job["dtype"]]
+    return _train(strategy, tf.constant(job["X_k"], dtype), tf.constant(job["Y_k"], dtype), job["m"], job)
+
+
+def leave(strategy: tf.distribute.Strategy) -> None:
+    """Nothing to close: the gRPC server lives as long as the process."""

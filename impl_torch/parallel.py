@@ -2,6 +2,11 @@
 columns and a full copy of the parameters, their gradients summed by all_reduce (gloo on CPUs,
 NCCL on GPUs). The oracle is reference_numpy/parallel.py.
 
+Two ways to start the processes, one training code: torch.multiprocessing.spawn from one parent
+(run_data_parallel, "devices"), or the torchrun launcher on each machine (join / run_process,
+"processes"), where every process reads only its own columns and the ranks meet over TCP through
+torchrun's c10d rendezvous, on 127.0.0.1 as across machines.
+
 Why an explicit all_reduce of our gradient dict, not DistributedDataParallel: DDP would need our
 parameters wrapped in an nn.Module, and it averages the N gradients (divides the sum by N), which
 is the full-batch gradient only when every worker has m / N columns. Here each worker weighs its
@@ -10,6 +15,7 @@ collective that data parallelism adds is in plain sight: flatten, all_reduce, un
 what one of DDP's gradient buckets does.
 """
 
+import datetime
 import os
 import socket
 import statistics
@@ -87,8 +93,8 @@ def data_parallel_L_layer_model(
 
 
 def _worker(rank: int, world_size: int, port: int, jobs: list[dict], out: str) -> None:
-    """What each process runs: join the group, then for each job take its shard and run it; rank 0
-    saves the results."""
+    """What each spawned process runs: join the group, then for each job take its shard and run it;
+    rank 0 saves the results."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(jobs[0].get("threads", 1))
     backend = "nccl" if jobs[0].get("device") == "gpu" else "gloo"
@@ -96,23 +102,28 @@ def _worker(rank: int, world_size: int, port: int, jobs: list[dict], out: str) -
     try:
         results = []
         for job in jobs:
-            dtype, act = job["dtype"], job["hidden_activation"]
+            dtype = job["dtype"]
             device = f"cuda:{rank}" if job.get("device") == "gpu" else "cpu"
             X, Y = from_numpy(job["X"], dtype, device), from_numpy(job["Y"], dtype, device)
             X_k, Y_k = shard(X, Y, rank, world_size)
-            m = X.shape[1]
-            parameters = from_numpy(job["parameters"], dtype, device)
-            grads, cost = data_parallel_grads(parameters, X_k, Y_k, m, act)
-            final, costs = data_parallel_L_layer_model(X_k, Y_k, m, parameters, job["learning_rate"],
-                                                       job["num_iterations"], act, record_every=1)  # fmt: skip
-            result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
-            if job.get("time_steps"):
-                result.update(_time_steps(final, X_k, Y_k, m, job))
-            results.append(result)
+            results.append(_train(X_k, Y_k, X.shape[1], from_numpy(job["parameters"], dtype, device), job))
         if rank == 0:
             torch.save(results, out)
     finally:
         dist.destroy_process_group()
+
+
+def _train(X_k: Tensor, Y_k: Tensor, m: int, parameters: dict[str, Tensor], job: dict) -> dict:
+    """This worker's part of one job: grads and cost at the start, parameters and costs after
+    num_iterations steps, and with time_steps the seconds per step."""
+    act = job["hidden_activation"]
+    grads, cost = data_parallel_grads(parameters, X_k, Y_k, m, act)
+    final, costs = data_parallel_L_layer_model(X_k, Y_k, m, parameters, job["learning_rate"], job["num_iterations"],
+                                               act, record_every=1)  # fmt: skip
+    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
+    if job.get("time_steps"):
+        result.update(_time_steps(final, X_k, Y_k, m, job))
+    return result
 
 
 def _time_steps(parameters: dict[str, Tensor], X_k: Tensor, Y_k: Tensor, m: int, job: dict) -> dict:
@@ -150,3 +161,34 @@ def run_data_parallel(jobs: list[dict]) -> list[dict]:
     for result in results:
         result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
     return results
+
+
+# Across processes: each process started by torchrun, joined by its c10d rendezvous.
+
+
+def join(address: str, world_size: int, rank: int, timeout_s: float) -> None:
+    """Join the group of `world_size` processes as `rank`, over gloo. torchrun has set MASTER_ADDR and
+    MASTER_PORT (its store, at `address`); `timeout_s` bounds every collective, so a lost peer stops
+    the others with an error instead of a hang."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world_size,
+                            timeout=datetime.timedelta(seconds=timeout_s))  # fmt: skip
+
+
+def all_gather_settings(group: None, settings: np.ndarray) -> np.ndarray:
+    """Every process's settings vector (k,) int32, stacked by rank: (world_size, k)."""
+    mine = torch.from_numpy(np.ascontiguousarray(settings, dtype=np.int32))
+    everyone = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
+    dist.all_gather(everyone, mine)
+    return torch.stack(everyone).numpy()
+
+
+def run_process(group: None, job: dict) -> dict:
+    """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
+    dtype = job["dtype"]
+    X_k, Y_k = from_numpy(job["X_k"], dtype, "cpu"), from_numpy(job["Y_k"], dtype, "cpu")
+    return _train(X_k, Y_k, job["m"], from_numpy(job["parameters"], dtype, "cpu"), job)
+
+
+def leave(group: None) -> None:
+    dist.destroy_process_group()

@@ -9,6 +9,7 @@ from conformance import compare
 from conformance.backends import framework_status
 from conformance.parallel import bench as parallel_bench
 from conformance.parallel import check as parallel
+from conformance.parallel import engine
 from conformance.spec import ModelSpec
 from reference_numpy import deep
 from reference_numpy import parallel as oracle
@@ -56,16 +57,19 @@ def test_more_workers_than_samples_is_named():
         oracle.shard(case.X, case.Y, 4)
 
 
-def test_every_framework_with_two_workers_equals_the_full_batch():
+def test_every_framework_with_two_devices_equals_the_full_batch():
     """Logistic regression and a deep net, m = 12 (even) and 13 (uneven), float32 and float64: the
-    gradients, the cost and 10 steps of training, each framework in its own processes or devices."""
-    frame, skipped = parallel.check(parallel.default_cases(), workers=(2,))
+    gradients, the cost and 10 steps of training, each framework's single-process launch (PyTorch:
+    torch.multiprocessing; JAX: 2 host devices; TensorFlow: 2 logical CPUs). The multi-process
+    launch: test_parallel_processes.py."""
+    frame, skipped = parallel.check(parallel.default_cases(), workers=(2,), launch="devices")
     for skip in skipped:
         print(f"skipped {skip['backend']}: {skip['reason']}")  # shown with -rP; the others still checked
     assert len(frame) and frame["passed"].all(), frame[~frame["passed"]].to_string()
     checked = set(frame["backend"])
     assert "numpy" in checked and checked | {s["backend"] for s in skipped} == set(parallel.NAMES)
-    assert set(frame["mode"]) == {"2 workers"} and set(frame["dtype"]) == {"float32", "float64"}
+    assert set(frame["mode"]) == {f"2 workers, {engine.DEVICE_ENGINES[name]}" for name in checked}
+    assert set(frame["dtype"]) == {"float32", "float64"}
     assert {"dW1", "db2", "dw", "db", "cost", "params@10", "cost@10"} <= set(frame["quantity"])
     uneven = frame[frame["model"].str.startswith("deep") & (frame["quantity"] == "params@10")]
     assert len(uneven) == 2 * 2 * len(checked)  # m = 12 and 13, two dtypes, every framework

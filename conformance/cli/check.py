@@ -12,6 +12,7 @@ from rich.table import Table
 from .. import check, compare, environment
 from ..backends import DTYPES, NAMES
 from ..parallel import check as parallel
+from ..parallel.engine import LAUNCHES, default_launch, engine_label
 from ..report.check import write_check
 from ..runner import Runner
 from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_int, short
@@ -23,12 +24,17 @@ def add_parser(sub) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="instead: data-parallel training on N workers against the full batch (CPU)")  # fmt: skip
+    parser.add_argument("--launch", choices=LAUNCHES, default=None,
+                        help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
+                             "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip
     parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     runner = Runner.resume(args.resume, "check", console) if args.resume else None
+    if args.launch and not args.workers and not runner:
+        raise UsageError("--launch chooses how data-parallel workers start: use it with --workers N")
     if (runner and "workers" in runner.settings) or (not runner and args.workers):
         return run_parallel(args, runner)
     if runner:
@@ -64,10 +70,13 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
                              "supported with it")  # fmt: skip
         settings = parallel.ParallelCheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
                                                   dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
-                                                  workers=args.workers)  # fmt: skip
+                                                  workers=args.workers, launch=args.launch or "")  # fmt: skip
         runner = Runner.start(args.out, "check", asdict(settings), console)
-    console.print(f"[bold]check[/] data parallel = full batch: {settings.workers} workers, {settings.backends}, "
-                  f"{len(cases)} cases (m = 12 and 13), {settings.steps} steps")  # fmt: skip
+    launch = settings.launch or default_launch(settings.workers)
+    console.print(f"[bold]check[/] data parallel = full batch: {settings.workers} workers as {launch}, "
+                  f"{settings.backends}, {len(cases)} cases (m = 12 and 13), {settings.steps} steps")  # fmt: skip
+    for name in settings.backends:
+        console.print(f"  {name}: {engine_label(name, launch)}")
     skipped: list[dict] = []
     runner.run("data parallel", parallel.units(settings, skipped))
     return finish(runner, skipped, "cpu")

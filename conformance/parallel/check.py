@@ -9,13 +9,14 @@ from .. import compare
 from ..backends import framework_status, load_backend
 from ..runner import Unit
 from ..spec import ModelSpec
-from .engine import NAMES, STEPS, WORKERS, job, quantities, run, workers_label
+from .engine import NAMES, STEPS, WORKERS, default_launch, job, quantities, run, workers_label
 
 
 def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("float32", "float64"), steps: int = STEPS,
-          on_progress=None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+          on_progress=None, launch: str | None = None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
     """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
-    reference; and the skipped (framework, reason)."""
+    reference; and the skipped (framework, reason). launch: "processes" or "devices" (default: processes
+    for more than one worker)."""
     rows, skipped = [], []
     available = []
     for name in names:
@@ -33,10 +34,11 @@ def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("floa
                 on_progress(f"{name} {n_workers} workers")
             plan = [(case, ref, dtype) for case, ref in zip(cases, refs, strict=True) for dtype in dtypes
                     if n_workers <= case.m]  # fmt: skip
-            results = run(name, [job(case, n_workers, dtype, steps) for case, _, dtype in plan])
+            how = launch or default_launch(n_workers)
+            results = run(name, [job(case, n_workers, dtype, steps) for case, _, dtype in plan], how)
             for (case, ref, dtype), result in zip(plan, results, strict=True):
                 got = quantities(result, case, steps)
-                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
+                labels = dict(backend=name, mode=workers_label(n_workers, name, how), dtype=dtype, device="cpu")
                 rows += compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
     return pd.DataFrame(rows, columns=compare.COLUMNS), skipped
 
@@ -60,16 +62,19 @@ class ParallelCheckSettings:
     workers: int
     device: str = "cpu"
     steps: int = STEPS
+    launch: str = ""  # "processes" or "devices"; empty: processes for more than one worker
 
 
 def units(settings: ParallelCheckSettings, skipped: list[dict]) -> list[Unit]:
     """One unit per framework for the runner; a framework that cannot run adds to `skipped` and keeps no rows."""
 
     def work(name: str) -> list[dict] | None:
-        frame, skips = check(default_cases(), [name], [settings.workers], settings.dtypes, settings.steps)
+        frame, skips = check(default_cases(), [name], [settings.workers], settings.dtypes, settings.steps,
+                             launch=settings.launch or None)  # fmt: skip
         skipped.extend(skips)
         return None if skips else frame.to_dict("records")
 
-    label = workers_label(settings.workers)
-    return [Unit(f"{name}/{label}", f"data parallel: {name} on {label}", lambda name=name: work(name))
+    label, how = workers_label(settings.workers), settings.launch or default_launch(settings.workers)
+    return [Unit(f"{name}/{label}", f"data parallel: {name} on {workers_label(settings.workers, name, how)}",
+                 lambda name=name: work(name))
             for name in settings.backends]  # fmt: skip

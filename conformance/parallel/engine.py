@@ -1,11 +1,13 @@
 """How data parallel runs: the job every framework's data-parallel training (impl_*/parallel.py) is given,
-the child process that runs it, and its results under the conformance engine's names.
+the engine that runs it, and its results under the conformance engine's names.
 
-Every framework runs in a child process of its own, because each needs its devices set up before it
-starts: JAX reads XLA_FLAGS (--xla_force_host_platform_device_count=N) when it is imported, TensorFlow
-fixes its logical CPUs when its runtime starts, and PyTorch's workers are processes anyway
-(torch.multiprocessing, joined by torch.distributed over gloo). Each worker gets one thread, so N
-workers use N cores. The NumPy split-and-sum (reference_numpy/parallel.py) is the oracle.
+Two launches. "processes" (launch.py): N operating-system processes that meet over TCP as across
+machines, each with only its own columns: torchrun, jax.distributed, MultiWorkerMirroredStrategy.
+"devices": the single-process modes, in a child process of each framework's own, because each needs
+its devices set up before it starts: JAX reads XLA_FLAGS (--xla_force_host_platform_device_count=N)
+when it is imported, TensorFlow fixes its logical CPUs when its runtime starts, and PyTorch's
+workers are processes anyway (torch.multiprocessing, joined by torch.distributed over gloo). Each
+worker gets one thread, so N workers use N cores. The NumPy split-and-sum (reference_numpy/parallel.py) is the oracle.
 
     python -m conformance.parallel FOLDER   # the child: reads FOLDER/job.pkl, writes FOLDER/result.pkl
 """
@@ -22,15 +24,33 @@ import numpy as np
 from .. import ROOT, compare
 from ..backends import PACKAGES, InputError, framework_status
 from ..bench.machine import THREAD_VARIABLES
+from . import launch as launcher
 
 NAMES = ("numpy", "torch", "jax", "tf")  # numpy: the split-and-sum oracle, in-process
 WORKERS = (1, 2, 4)
 STEPS = 10
+LAUNCHES = ("processes", "devices")
+DEVICE_ENGINES = {"numpy": "split-and-sum oracle", "torch": "torch.distributed gloo via torch.multiprocessing",
+                  "jax": "jax.sharding over host devices", "tf": "MirroredStrategy over logical CPUs"}  # fmt: skip
 
 
-def workers_label(n: int) -> str:
-    """The engine's "mode" column for a data-parallel row: "1 worker", "2 workers"."""
-    return f"{n} worker{'s' if n != 1 else ''}"
+def default_launch(workers: int) -> str:
+    """Separate processes for N > 1 (the path that carries over to several machines), one process for 1."""
+    return "processes" if workers > 1 else "devices"
+
+
+def engine_label(name: str, launch: str) -> str:
+    """Which engine and launcher run `name`'s data parallel: "jax.distributed gloo", ..."""
+    if name == "numpy" or launch == "devices":
+        return DEVICE_ENGINES[name]
+    return launcher.ENGINES[name]
+
+
+def workers_label(n: int, name: str | None = None, launch: str | None = None) -> str:
+    """The engine's "mode" column for a data-parallel row: "2 workers", or with the engine named,
+    "2 workers, jax.distributed gloo"."""
+    label = f"{n} worker{'s' if n != 1 else ''}"
+    return f"{label}, {engine_label(name, launch)}" if name else label
 
 
 def job(case: compare.Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
@@ -58,14 +78,16 @@ def child_environment(name: str, workers: int) -> dict[str, str]:
     return env
 
 
-def run(name: str, tasks: list[dict]) -> list[dict]:
-    """The jobs (all with the same number of workers) on `name`'s data-parallel engine, in one child
-    process: [{"grads", "cost", "parameters", "costs"[, "step_s", "comm_s"]}]."""
+def run(name: str, tasks: list[dict], launch: str = "devices") -> list[dict]:
+    """The jobs (all with the same number of workers) on `name`'s data-parallel engine, as separate
+    processes or in one child process: [{"grads", "cost", "parameters", "costs"[, "step_s", "comm_s"]}]."""
     if name == "numpy":
         return [_run_numpy(task) for task in tasks]
     ok, reason = framework_status(name)
     if not ok:
         raise RuntimeError(reason)
+    if launch == "processes":
+        return launcher.run(name, tasks)
     workers = tasks[0]["workers"]
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "job.pkl").write_bytes(pickle.dumps((name, tasks)))

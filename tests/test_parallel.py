@@ -84,6 +84,7 @@ def test_bench_times_each_worker_count_and_checks_the_first_step():
     small = Workload("small", ModelSpec("deep", (64, 8, 1), "relu"), 50, 0.01)
     rows = parallel_bench.bench(["jax"], [1, 2], ["float64"], time_steps=2, workloads=[small])
     assert [r["workers"] for r in rows] == [1, 2]
+    assert {r["engine"] for r in rows} == {"jax.distributed gloo"}  # separate processes, also for 1 worker
     for r in rows:
         assert r["status"] == "ok" and r["step_s"] > 0 and r["check_err"] <= r["check_tol"], r
         assert r["comm_share"] is None  # XLA's all-reduce is inside its program: not exposed

@@ -18,6 +18,7 @@ from ..bench.run import run as run_bench
 from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
 from ..check import MODE_CHOICES
 from ..parallel import bench as parallel
+from ..parallel.engine import LAUNCHES, engine_label
 from ..runner import Runner
 from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_float, positive_int
 
@@ -35,6 +36,9 @@ def add_parser(sub) -> None:
                         help="rounds of every row and the probe, each shuffled (3 quick, 7 full)")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
+    parser.add_argument("--launch", choices=LAUNCHES, default=None,
+                        help="with --workers: separate processes that meet over TCP (default) or devices in one "
+                             "process")  # fmt: skip
     parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
     parser.set_defaults(func=run)
 
@@ -124,27 +128,34 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
             raise UsageError(f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most "
                              f"{most} workers")  # fmt: skip
         settings = parallel.ParallelBenchSettings(
-            backends=[n for n in choices(args.backends, NAMES, "backend(s)") if n != "numpy"], workers=workers,
-            dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), quick=args.quick)  # fmt: skip
+            backends=[n for n in choices(args.backends, NAMES, "backend(s)") if n != "numpy"],
+            workers=workers,
+            dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
+            quick=args.quick,
+            launch=args.launch or "processes",
+        )
         runner = Runner.start(args.out, "bench", asdict(settings), console)
     workloads = [w.name for w in parallel.bench_workloads(settings.quick)]
-    console.print(f"[bold]bench[/] data parallel: {settings.backends} on {settings.workers} workers, one "
-                  f"thread each, {settings.steps} timed steps; workloads {workloads}")  # fmt: skip
+    console.print(f"[bold]bench[/] data parallel: {settings.backends} on {settings.workers} workers as "
+                  f"{settings.launch}, one thread each, {settings.steps} timed steps; {workloads}")  # fmt: skip
+    for name in settings.backends:
+        console.print(f"  {name}: {engine_label(name, settings.launch)}")
     runner.run("data parallel", parallel.units(settings))
     frame = parallel.table(runner.rows())
     table = Table(title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
                   title_justify="left")  # fmt: skip
-    for column in ("workload", "backend", "dtype", "workers", "ms", "speed-up", "efficiency", "all-reduce"):
-        table.add_column(column, justify="left" if column in ("workload", "backend", "dtype") else "right")
+    for column in ("workload", "backend", "engine", "dtype", "workers", "ms", "speed-up", "efficiency", "all-reduce"):
+        table.add_column(column, justify="left" if column in ("workload", "backend", "engine", "dtype") else "right")
 
     def fmt(value, pattern: str) -> str:
         return "" if value is None or value != value else pattern.format(value)
 
     for r in frame.itertuples():
         if r.status != "ok":
-            table.add_row(r.workload, r.backend, r.dtype, str(r.workers), f"[red]{escape(str(r.status))[:40]}[/]")
+            table.add_row(r.workload, r.backend, r.engine, r.dtype, str(r.workers),
+                          f"[red]{escape(str(r.status))[:40]}[/]")  # fmt: skip
             continue
-        table.add_row(r.workload, r.backend, r.dtype.replace("float", "f"), str(r.workers),
+        table.add_row(r.workload, r.backend, r.engine, r.dtype.replace("float", "f"), str(r.workers),
                       fmt(1e3 * r.step_s, "{:.3g}"), fmt(r.speedup, "{:.2f}x"), fmt(r.efficiency, "{:.0%}"),
                       fmt(r.comm_share, "{:.0%}") or "not exposed")  # fmt: skip
     console.print(table)

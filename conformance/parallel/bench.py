@@ -13,7 +13,7 @@ from ..bench.workloads import Workload, problem
 from ..files import frame_markdown, write_atomically
 from ..runner import Unit
 from ..spec import ModelSpec
-from .engine import job, quantities, run, workers_label
+from .engine import engine_label, job, quantities, run, workers_label
 
 
 def bench_workloads(quick: bool = False):
@@ -25,10 +25,10 @@ def bench_workloads(quick: bool = False):
 
 
 def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), time_steps: int = 10,
-          workloads=None, on_progress=None) -> list[dict]:  # fmt: skip
+          workloads=None, on_progress=None, launch: str = "processes") -> list[dict]:  # fmt: skip
     """Seconds per data-parallel training step for each framework, worker count, workload and dtype,
     each worker on one thread; the first step checked against the float64 full batch. Speed-up and
-    efficiency are relative to the same framework on 1 worker (add_scaling)."""
+    efficiency are relative to the same framework on 1 worker, launched the same way (add_scaling)."""
     rows = []
     work = [(w, problem(w)) for w in workloads or bench_workloads()]
     refs = {}
@@ -39,7 +39,8 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
         for name in names:
             if on_progress:
                 on_progress(f"{name} {n_workers} workers")
-            base = dict(backend=name, workers=n_workers, threads=n_workers, device="cpu")
+            base = dict(backend=name, engine=engine_label(name, launch), workers=n_workers, threads=n_workers,
+                        device="cpu")  # fmt: skip
             ok, reason = framework_status(name)
             if not ok:
                 rows += [dict(base, workload=w.name, dtype=d, status=f"unavailable: {reason}") for w, _ in work
@@ -48,14 +49,14 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
             plan = [(w, d) for w, _ in work for d in dtypes]
             tasks = [job(refs[w.name][0], n_workers, d, num_iterations=1, time_steps=time_steps) for w, d in plan]
             try:
-                results = run(name, tasks)
+                results = run(name, tasks, launch)
             except RuntimeError as err:
                 rows += [dict(base, workload=w.name, dtype=d, status=f"error: {err}"[:200]) for w, d in plan]
                 continue
             for (w, dtype), result in zip(plan, results, strict=True):
                 case, ref = refs[w.name]
                 got = quantities(result, case, 1)
-                labels = dict(backend=name, mode=workers_label(n_workers), dtype=dtype, device="cpu")
+                labels = dict(backend=name, mode=workers_label(n_workers, name, launch), dtype=dtype, device="cpu")
                 checked = compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
                 worst = max(checked, key=lambda r: r["max_rel_err"] / r["tolerance"])
                 rows.append(dict(base, workload=w.name, m=w.m, dtype=dtype, step_s=result["step_s"],
@@ -86,6 +87,7 @@ class ParallelBenchSettings:
     workers: list[int]
     dtypes: list[str]
     quick: bool = False
+    launch: str = "processes"
 
     @property
     def steps(self) -> int:
@@ -97,12 +99,13 @@ def units(settings: ParallelBenchSettings) -> list[Unit]:
     """One unit per (worker count, framework) for the runner."""
     workloads = bench_workloads(settings.quick)
     return [Unit(f"{name}/{workers_label(n)}", f"data parallel: {name} on {workers_label(n)}",
-                 lambda name=name, n=n: bench([name], [n], settings.dtypes, settings.steps, workloads))
+                 lambda name=name, n=n: bench([name], [n], settings.dtypes, settings.steps, workloads,
+                                              launch=settings.launch))
             for n in settings.workers for name in settings.backends]  # fmt: skip
 
 
-COLUMNS = ["workload", "m", "backend", "dtype", "workers", "threads", "step_s", "speedup", "efficiency", "comm_s",
-           "comm_share", "check_err", "check_tol", "status"]  # fmt: skip
+COLUMNS = ["workload", "m", "backend", "engine", "dtype", "workers", "threads", "step_s", "speedup", "efficiency",
+           "comm_s", "comm_share", "check_err", "check_tol", "status"]  # fmt: skip
 
 
 def table(rows: list[dict]) -> pd.DataFrame:

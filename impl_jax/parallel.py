@@ -210,5 +210,20 @@ def run_process(mesh: jax.sharding.Mesh, job: dict) -> dict:
     return _train(global_array(X_k), global_array(Y_k), weights, parameters, job)
 
 
+def time_all_reduce(mesh: jax.sharding.Mesh, n: int, dtype: str, repeats: int) -> float:
+    """Median seconds of one all-reduce (sum) of n numbers: a (N, n) array, one row per process, summed
+    over its rows into a copy on every process, which XLA compiles to one all-reduce."""
+    rows = NamedSharding(mesh, P("batch", None))
+    buffer = jax.make_array_from_process_local_data(rows, np.ones((1, n), dtype), (mesh.devices.size, n))
+    reduce = jax.jit(lambda x: jnp.sum(x, axis=0), out_shardings=NamedSharding(mesh, P()))
+    times = []
+    for i in range(repeats + 2):  # two warm-up calls (the first compiles)
+        start = time.perf_counter()
+        jax.block_until_ready(reduce(buffer))
+        if i >= 2:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def leave(mesh: jax.sharding.Mesh) -> None:
     jax.distributed.shutdown()

@@ -188,5 +188,25 @@ def run_process(strategy: tf.distribute.Strategy, job: dict) -> dict:
     return _train(strategy, tf.constant(job["X_k"], dtype), tf.constant(job["Y_k"], dtype), job["m"], job)
 
 
+def time_all_reduce(strategy: tf.distribute.Strategy, n: int, dtype: str, repeats: int) -> float:
+    """Median seconds of one all_reduce(SUM) of n numbers in the replica context, as in every step."""
+    buffer = tf.ones([n], TF_DTYPES[dtype])
+
+    def replica():  # tf.identity gives the value the replica's device, which a collective needs
+        return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, tf.identity(buffer))
+
+    @tf.function
+    def reduce():
+        return strategy.experimental_local_results(strategy.run(replica))[0]
+
+    times = []
+    for i in range(repeats + 2):  # two warm-up calls (the first traces)
+        start = time.perf_counter()
+        reduce().numpy()
+        if i >= 2:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def leave(strategy: tf.distribute.Strategy) -> None:
     """Nothing to close: the gRPC server lives as long as the process."""

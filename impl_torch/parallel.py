@@ -28,7 +28,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import Tensor
 
-from .arrays import from_numpy, to_numpy
+from .arrays import TORCH_DTYPES, from_numpy, to_numpy
 from .deep import L_model_grads, update_parameters
 
 
@@ -188,6 +188,19 @@ def run_process(group: None, job: dict) -> dict:
     dtype = job["dtype"]
     X_k, Y_k = from_numpy(job["X_k"], dtype, "cpu"), from_numpy(job["Y_k"], dtype, "cpu")
     return _train(X_k, Y_k, job["m"], from_numpy(job["parameters"], dtype, "cpu"), job)
+
+
+def time_all_reduce(group: None, n: int, dtype: str, repeats: int) -> float:
+    """Median seconds of one all_reduce(SUM) of n numbers, the collective of every training step."""
+    buffer = torch.ones(n, dtype=TORCH_DTYPES[dtype])
+    times = []
+    for i in range(repeats + 2):  # two warm-up calls
+        dist.barrier()
+        start = time.perf_counter()
+        dist.all_reduce(buffer, op=dist.ReduceOp.SUM)
+        if i >= 2:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def leave(group: None) -> None:

@@ -4,7 +4,8 @@
 
 It reads RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT from the environment (torchrun sets them; the
 launcher, launch.py, sets the same for JAX and TensorFlow, and TF_CONFIG), and only its own shard,
-FOLDER/shard-RANK.pkl: the framework, the timeout, and the jobs with this rank's columns of X and Y.
+FOLDER/shard-RANK.pkl: the framework, the timeout, and the jobs with this rank's columns of X and Y
+(or a collective to time: {"sizes", "dtype", "repeats"}).
 It joins the group, checks with an all-gather that every rank was started with the same settings
 (before any training step), runs the jobs, and rank 0 writes FOLDER/result.pkl. Along the way it
 appends what it is doing to FOLDER/progress-RANK (its pid first), and a failure it can explain goes to
@@ -36,6 +37,9 @@ def settings_vector(jobs: list[dict]) -> np.ndarray:
     """What every rank must agree on, as int32 for an all-gather: per job, the fields of FIELDS[1:]."""
     rows = [len(jobs)]
     for job in jobs:
+        if "sizes" in job:  # a collective to time: its dtype, sizes and repeats
+            rows += [DTYPE_CODES.index(job["dtype"]), 0, 0, _crc(job["sizes"]), 0, job["repeats"], 0, 0]
+            continue
         params = job["parameters"]
         dims = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, len(params) // 2 + 1)]
         rows += [DTYPE_CODES.index(job["dtype"]), ACTIVATIONS.index(job["hidden_activation"]), job["m"], _crc(dims),
@@ -99,7 +103,11 @@ class Worker:
         results = []
         for i, job in enumerate(jobs):
             self.note(f"job {i}")
-            results.append(module.run_process(group, job))
+            if "sizes" in job:  # seconds of one all-reduce of each size
+                times = [module.time_all_reduce(group, n, job["dtype"], job["repeats"]) for n in job["sizes"]]
+                results.append({"all_reduce_s": times})
+            else:
+                results.append(module.run_process(group, job))
         if self.rank == 0:
             (self.folder / "result.pkl").write_bytes(pickle.dumps(results))
         self.note("done")

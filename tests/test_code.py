@@ -65,9 +65,10 @@ def test_list_and_unknown(monkeypatch, capsys):
 
 def test_the_data_parallel_page_shows_the_current_code():
     """docs/data-parallel.md sets the four data-parallel steps side by side; it must not drift from the code
-    (regenerate its end with quartet code data_parallel --markdown and data_parallel_step --markdown)."""
+    (regenerate its end with quartet code data_parallel --markdown, data_parallel_step and
+    data_parallel_processes)."""
     from pathlib import Path
 
     page = (Path(__file__).parents[1] / "docs" / "data-parallel.md").read_text()
-    for concept in ("data_parallel", "data_parallel_step"):
+    for concept in ("data_parallel", "data_parallel_step", "data_parallel_processes"):
         assert code.markdown(concept) in page, f"docs/data-parallel.md is out of date for {concept}"

@@ -108,6 +108,12 @@ CONCEPTS = {
         "every worker applies the same summed gradient, so every copy of the parameters stays the same",
         _same("parallel.data_parallel_train_step", "parallel.data_parallel_L_layer_model"),
     ),
+    "data_parallel_processes": Concept(
+        "data parallel across processes: how each process meets the others, checks them, and trains",
+        "each process: join the group at host:port; all-gather the settings; train on its own columns X_k "
+        "(NumPy: the oracle has no processes, only the split)",
+        _same("parallel.join", "parallel.all_gather_settings", "parallel.run_process", numpy=("parallel.shard",)),
+    ),
 }
 # every function name shown leads to its concept too: `quartet code L_model_backward`
 ALIASES = {name.split(".")[-1]: concept for concept, c in CONCEPTS.items() for names in c.parts.values()

@@ -1,0 +1,103 @@
+"""Do two benchmark runs agree? Every goal's verdict, and every ratio a table reports (each row's
+fraction of the roofline, its step over its own library's products alone, each goal's measured value),
+with its bootstrap 95 % interval in each run: the verdicts must be the same and the intervals must
+overlap.
+
+    python -m conformance.bench.agree RUN_A/bench.json RUN_B/bench.json   # a markdown table, exit 1 if not
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .results import _rounds, goals
+from .roofline import round_fractions
+from .timing import ratio_interval
+
+
+def row_ratios(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, float]]:
+    """(workload, backend, mode, dtype, what) -> (median, low, high) for each row's fraction of the
+    roofline and its step over its own library's products alone, from its per-round values."""
+    ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
+    products = {(r["workload"], r["backend"], r["dtype"]): r for r in ok.to_dict("records")
+                if r["mode"] == "products alone"}  # fmt: skip
+    out = {}
+    for r in ok.to_dict("records"):
+        rounds = _rounds(r)
+        if not rounds or not _rounds(r, "round_gemm_gflops"):
+            continue
+        key = (r["workload"], r["backend"], r["mode"], r["dtype"])
+        r = {**r, "round_s": rounds, "round_gemm_gflops": _rounds(r, "round_gemm_gflops")}
+        fractions = round_fractions(r)
+        out[(*key, "fraction of roofline")] = ratio_interval(fractions, [1.0] * len(fractions))
+        own = products.get((r["workload"], r["backend"], r["dtype"]))
+        if own is not None and r["mode"] != "products alone" and _rounds(own) and len(_rounds(own)) == len(rounds):
+            out[(*key, "step / own products")] = ratio_interval(rounds, _rounds(own))
+    return out
+
+
+def _goal_key(text: str) -> str:
+    """A goal without the row it picked ("fastest of ours (jax compiled-loop)"): the same goal in both runs."""
+    return re.sub(r" \([^)]*\)", "", text)
+
+
+def _interval(text: str) -> tuple[float, float, float] | None:
+    """'61% [55%, 66%]' or '1.20x [1.10x, 1.31x]' -> (0.61, 0.55, 0.66) or (1.2, 1.1, 1.31)."""
+    numbers = [float(v) / (100 if unit == "%" else 1) for v, unit in re.findall(r"([\d.]+)(%|x)", text)]
+    return tuple(numbers[:3]) if len(numbers) >= 3 else None
+
+
+def agree(frame_a: pd.DataFrame, frame_b: pd.DataFrame) -> pd.DataFrame:
+    """One row per goal and per ratio present in both runs: each run's value [interval], whether the
+    intervals overlap, and for goals whether the verdicts are the same."""
+    rows = []
+    goals_a = {_goal_key(g["goal"]): g for g in goals(frame_a)}
+    for g_b in goals(frame_b):
+        g_a = goals_a.get(_goal_key(g_b["goal"]))
+        if g_a is None:
+            continue
+        ia, ib = _interval(g_a["measured (95% interval)"]), _interval(g_b["measured (95% interval)"])
+        overlap = bool(ia and ib and ia[1] <= ib[2] and ib[1] <= ia[2])
+        measured = "measured (95% interval)"
+        rows.append({"kind": "goal", "what": g_b["goal"], "run 1": f"{g_a[measured]}: {g_a['verdict']}",
+                     "run 2": f"{g_b[measured]}: {g_b['verdict']}", "overlap": overlap,
+                     "same verdict": g_a["verdict"] == g_b["verdict"]})  # fmt: skip
+    ratios_a = row_ratios(frame_a)
+    for key, (cb, lb, hb) in row_ratios(frame_b).items():
+        if key not in ratios_a:
+            continue
+        ca, la, ha = ratios_a[key]
+        shown = (lambda c, lo, hi: f"{100 * c:.0f}% [{100 * lo:.0f}%, {100 * hi:.0f}%]") if key[-1].startswith(
+            "fraction") else (lambda c, lo, hi: f"{c:.2f}x [{lo:.2f}x, {hi:.2f}x]")  # fmt: skip
+        rows.append({"kind": key[-1], "what": " ".join(key[:4]), "run 1": shown(ca, la, ha), "run 2": shown(cb, lb, hb),
+                     "overlap": la <= hb and lb <= ha, "same verdict": None})  # fmt: skip
+    return pd.DataFrame(rows, columns=["kind", "what", "run 1", "run 2", "overlap", "same verdict"])
+
+
+def load(path: Path) -> pd.DataFrame:
+    """A run's rows from its bench.json or bench.csv."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        frame = pd.read_csv(path)
+        for column in ("round_s", "round_gemm_gflops"):  # JSON text in a CSV cell
+            frame[column] = [json.loads(v) if isinstance(v, str) else v for v in frame[column]]
+        return frame
+    return pd.DataFrame(json.loads(path.read_text())["rows"])
+
+
+def main(argv: list[str]) -> int:
+    table = agree(load(Path(argv[0])), load(Path(argv[1])))
+    goals_ = table[table["kind"] == "goal"]
+    same, overlap = int(goals_["same verdict"].sum()), int(table["overlap"].sum())
+    print(f"{same} of {len(goals_)} goals with the same verdict; {overlap} of {len(table)} intervals overlap\n")
+    from ..files import frame_markdown
+
+    print(frame_markdown(table))
+    return 0 if same == len(goals_) and overlap == len(table) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from . import compare, regimes
+from . import compare, matrix, regimes
 from .backends import MODES, device_status
 from .runner import Unit
 from .spec import ModelSpec
@@ -70,7 +70,7 @@ def plan(settings: CheckSettings) -> Plan:
     result = Plan(settings, targets, eager_cases, compiled_cases)
     for target in targets:
         target_cases = eager_cases if target[1] == "eager" else compiled_cases
-        skip = compare.unavailable(target, target_cases[0].spec)
+        skip = matrix.unavailable(target, target_cases[0].spec)
         if skip:
             result.skipped.append(skip)
             continue
@@ -86,13 +86,13 @@ def plan(settings: CheckSettings) -> Plan:
 
 
 def _rows(cases: list[compare.Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
-    return compare.run_matrix(cases, targets, steps=steps, pairwise=pairwise).frame.to_dict("records")
+    return matrix.run_matrix(cases, targets, steps=steps, pairwise=pairwise).frame.to_dict("records")
 
 
-def result(rows: list[dict], skipped: list[dict]) -> compare.MatrixResult:
+def result(rows: list[dict], skipped: list[dict]) -> matrix.MatrixResult:
     """The finished rows as the engine's frame (a unit finished twice, across a resume, counts once)."""
     frame = pd.DataFrame(rows, columns=compare.COLUMNS).drop_duplicates(
         subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
     )
     frame["passed"] = frame["passed"].astype(bool)
-    return compare.MatrixResult(frame, skipped)
+    return matrix.MatrixResult(frame, skipped)

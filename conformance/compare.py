@@ -14,16 +14,13 @@ float32 costs any implementation, next to the error this one has; tf32_drift, on
 framework on a GPU, is how far the same framework moves when its matrix products use TF32 (the default
 of JAX and TensorFlow there): measured, never part of the tolerance, which holds TF32 off."""
 
-import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .backends import BackendUnavailable, load_backend
 from .datasets import make_random_dataset
-from .frameworks import full_float32_matmuls
 from .scales import predicted
 from .spec import ModelSpec
 from .tolerances import group, tolerance_from_scale, underflow_floor
@@ -238,84 +235,6 @@ def _worst(quantity: str, x: np.ndarray, ref: np.ndarray, sigma: np.ndarray, dty
         if margin < worst[3] or (worst[3] == float("inf") and rtol < worst[2]):
             worst = (max_abs, max_rel, rtol, margin)
     return worst[:3]
-
-
-@dataclass
-class MatrixResult:
-    frame: pd.DataFrame
-    skipped: list[dict] = field(default_factory=list)  # backend, mode, dtype, device, reason
-
-    @property
-    def passed(self) -> bool:
-        return bool(len(self.frame)) and bool(self.frame["passed"].all())
-
-
-def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:
-    """The skipped entry of a (backend, mode, dtype, device) target that cannot run here, with the reason;
-    None when it can."""
-    name, mode, dtype, device = target
-    try:
-        load_backend(name, spec, mode, dtype, device)
-    except BackendUnavailable as err:
-        return dict(backend=name, mode=mode, dtype=dtype, device=device, reason=str(err))
-    return None
-
-
-def run_matrix(
-    cases: list[Case],
-    targets: Iterable[tuple[str, str, str, str]],
-    steps: Iterable[int] = STEPS,
-    pairwise: bool = True,
-    on_progress: Callable[[str], None] | None = None,
-) -> MatrixResult:
-    """Each (backend, mode, dtype, device) target on each case, against the float64 reference; float64
-    targets also against each other. Unavailable targets are listed in `skipped`, with the reason."""
-    targets, steps = list(targets), tuple(steps)
-    rows, skipped, backends = [], [], {}
-    for target in targets:
-        skip = unavailable(target, cases[0].spec)
-        if skip:
-            skipped.append(skip)
-        else:
-            backends[target] = None
-    for case in cases:
-        ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
-        ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
-        drift = {
-            q: errors(ref32[q], ref[q], float(np.finfo("float32").tiny))[1] for q in ref if np.all(np.isfinite(ref[q]))
-        }
-        results = {}
-        for target in backends:
-            name, mode, dtype, device = target
-            if on_progress:
-                on_progress(f"{case.label} {name} {mode} {dtype} {device}")
-            labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
-            results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps)
-            tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" else None
-            rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None,
-                            tf32=tf32)  # fmt: skip
-        if pairwise:
-            f64 = [t for t in results if t[2] == "float64" and t[0] != "numpy"]
-            for a, b in itertools.combinations(f64, 2):
-                labels = dict(backend=a[0], mode=a[1], dtype=a[2], device=a[3])
-                rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}")
-    return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped)
-
-
-def _tf32_drift(target: tuple, case: Case, steps: tuple[int, ...], full: dict[str, np.ndarray]) -> dict | None:
-    """How far a float32 framework on a GPU moves with TF32 matrix products: the same case measured again
-    with TF32 on, against its own full-float32 results (normwise); None on a CPU, where there is no TF32."""
-    name, mode, dtype, device = target
-    if device != "gpu" or name == "numpy":
-        return None
-    backend = load_backend(name, case.spec, mode, dtype, device)  # its constructor holds TF32 off; then on
-    full_float32_matmuls(name, tf32=True)
-    try:
-        fast = measure(backend, case, steps)
-    finally:
-        full_float32_matmuls(name, tf32=False)
-    tiny = float(np.finfo("float32").tiny)
-    return {q: errors(fast[q], full[q], tiny)[1] for q in full if np.all(np.isfinite(full[q])) and q in fast}
 
 
 def column(quantity: str) -> str:

@@ -36,7 +36,7 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
 def full_float32_matmuls(name: str, tf32: bool = False) -> None:
     """Conformance runs float32 matrix products in float32 on a GPU: JAX and TensorFlow use TF32 (a 10-bit
     mantissa) by default on NVIDIA GPUs, and PyTorch may be told to. What TF32 changes is a measurement
-    of its own (compare.run_matrix's tf32_drift, with tf32=True for that run only), never a wider tolerance."""
+    of its own (matrix.run_matrix's tf32_drift, with tf32=True for that run only), never a wider tolerance."""
     if name == "torch":
         import torch
 

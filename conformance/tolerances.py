@@ -23,7 +23,7 @@ of its kink (kink_margin), where float32 and float64 may take different branches
 
 Every row runs with full float32 matrix products: on a GPU, JAX's and TensorFlow's TF32 default
 (a 10-bit mantissa) is switched off (frameworks.full_float32_matmuls); what TF32 changes is measured
-on its own, as the tf32_drift column of GPU runs (compare.run_matrix), never as a wider tolerance.
+on its own, as the tf32_drift column of GPU runs (matrix.run_matrix), never as a wider tolerance.
 
 Underflow: a number below the dtype's smallest normal (float32: 1.2e-38) has lost its relative precision,
 and exp(-200) is 0 in float32. So sigma is at least tiny / u (underflow_floor): an error below C tiny

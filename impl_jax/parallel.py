@@ -172,11 +172,11 @@ def _local(tree):
 
 def join(address: str, world_size: int, rank: int, timeout_s: float) -> jax.sharding.Mesh:
     """Join the `world_size` processes as `rank` through the coordinator at `address` (rank 0 runs
-    it), with gloo for the CPU collectives; a peer silent for `timeout_s` (heartbeats) stops the
-    others. The mesh spans every process's device."""
+    it) within `timeout_s`, with gloo for the CPU collectives; a peer whose heartbeats stop for 10 s
+    (JAX's default: 100) stops the others. The mesh spans every process's device."""
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(address, world_size, rank, initialization_timeout=math.ceil(timeout_s),
-                               heartbeat_timeout_seconds=math.ceil(timeout_s))  # fmt: skip
+                               heartbeat_timeout_seconds=math.ceil(min(timeout_s, 10)))  # fmt: skip
     return make_mesh(world_size)
 
 

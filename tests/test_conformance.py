@@ -4,7 +4,7 @@ through the same engine `quartet check` uses. A missing framework skips with the
 import numpy as np
 import pytest
 
-from conformance import backends, compare
+from conformance import backends, compare, matrix
 from conformance.spec import ModelSpec
 
 EAGER_CASES = compare.default_cases(depths=(1, 2, 3, 4, 5))
@@ -32,7 +32,7 @@ def failures(frame) -> str:
 def test_backend_matches_the_float64_reference(name, mode, dtype):
     require(name)
     cases = EAGER_CASES if mode == "eager" else COMPILED_CASES
-    result = compare.run_matrix(cases, [(name, mode, dtype, "cpu")], pairwise=False)
+    result = matrix.run_matrix(cases, [(name, mode, dtype, "cpu")], pairwise=False)
     frame = result.frame
     assert not result.skipped
     assert set(frame["model"]) == {case.spec.label for case in cases}
@@ -50,7 +50,7 @@ def test_float64_backends_agree_with_each_other():
     if len(available) < 2:
         pytest.skip(f"pairwise needs two frameworks; installed: {available}")
     targets = [(n, "eager", "float64", "cpu") for n in ["numpy", *available]]
-    result = compare.run_matrix(EAGER_CASES[:6], targets, steps=(10,), pairwise=True)
+    result = matrix.run_matrix(EAGER_CASES[:6], targets, steps=(10,), pairwise=True)
     pairwise = result.frame[result.frame["against"] != "numpy/float64"]
     assert len(pairwise) > 0 and pairwise["passed"].all(), failures(pairwise)
 
@@ -114,7 +114,7 @@ def test_tf32_is_on_only_while_its_drift_is_measured(name):
 
 
 def test_cpu_rows_have_no_tf32_drift():
-    frame = compare.run_matrix(COMPILED_CASES[:1], [("torch", "eager", "float32", "cpu")], steps=(1,)).frame
+    frame = matrix.run_matrix(COMPILED_CASES[:1], [("torch", "eager", "float32", "cpu")], steps=(1,)).frame
     assert len(frame) and frame["tf32_drift"].isna().all()
 
 
@@ -124,6 +124,6 @@ def test_gpu_float32_rows_measure_their_tf32_drift():
     targets = [(n, "eager", "float32", "gpu") for n in ("torch", "jax", "tf") if backends.device_status(n, "gpu")[0]]
     if not targets:
         pytest.skip("no framework sees a GPU here")
-    result = compare.run_matrix(COMPILED_CASES[1:], targets, steps=(1,))
+    result = matrix.run_matrix(COMPILED_CASES[1:], targets, steps=(1,))
     assert result.passed, failures(result.frame)
     assert result.frame["tf32_drift"].notna().all()

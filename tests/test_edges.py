@@ -4,7 +4,7 @@ them report the same clear condition where they do not (float32 overflow, diverg
 import numpy as np
 import pytest
 
-from conformance import backends, compare, regimes
+from conformance import backends, compare, matrix, regimes
 from conformance.spec import ModelSpec
 
 STEPS = (1, 10)
@@ -30,7 +30,7 @@ def test_edges_agree_with_the_reference(name, mode):
     _available(name)
     edges = [e for e in EDGES if mode == "eager" or e in COMPILED_EDGES]
     dtypes = ("float32",) if name == "numpy" else ("float32", "float64")
-    result = compare.run_matrix(
+    result = matrix.run_matrix(
         [EDGES[e] for e in edges], [(name, mode, d, "cpu") for d in dtypes], steps=STEPS, pairwise=False
     )
     assert not result.skipped

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-from conformance import backends, compare
+from conformance import backends, compare, matrix
 from conformance.spec import ModelSpec
 from conformance.tolerances import tolerance
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
@@ -75,7 +75,7 @@ def ill_conditioned(example: dict) -> bool:
 def check(example: dict) -> None:
     """The engine's rows for this example on its target; an AssertionError lists the failing rows."""
     name, mode, dtype = example["target"]
-    result = compare.run_matrix([build_case(example)], [(name, mode, dtype, "cpu")], steps=STEPS, pairwise=False)
+    result = matrix.run_matrix([build_case(example)], [(name, mode, dtype, "cpu")], steps=STEPS, pairwise=False)
     assert not result.skipped, result.skipped
     bad = result.frame[~result.frame["passed"]]
     assert bad.empty, bad[["model", "dtype", "quantity", "max_rel_err", "tolerance"]].to_string()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from .. import compare
-from ..backends import framework_status, load_backend
-from ..bench.workloads import Workload, problem
+from ..backends import framework_status
+from ..bench.workloads import Workload, check_first_step, problem
 from ..files import frame_markdown, write_atomically
 from ..runner import Unit
 from ..spec import ModelSpec
-from .engine import engine_label, job, quantities, run, workers_label
+from .engine import engine_label, job, run, workers_label
 
 
 def bench_workloads(quick: bool = False):
@@ -33,10 +33,7 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
     efficiency are relative to the same framework on 1 worker, launched the same way (add_scaling)."""
     rows = []
     work = [(w, problem(w)) for w in workloads or bench_workloads()]
-    refs = {}
-    for w, prob in work:
-        case = compare.Case(w.spec, prob.X, prob.Y, prob.params, w.learning_rate)
-        refs[w.name] = (case, compare.measure(load_backend("numpy", w.spec, "eager", "float64"), case, steps=(1,)))
+    cases = {w.name: compare.Case(w.spec, prob.X, prob.Y, prob.params, w.learning_rate) for w, prob in work}
     for n_workers in workers:
         for name in names:
             if on_progress:
@@ -49,22 +46,19 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
                          for d in dtypes]  # fmt: skip
                 continue
             plan = [(w, d) for w, _ in work for d in dtypes]
-            tasks = [job(refs[w.name][0], n_workers, d, num_iterations=1, time_steps=time_steps) for w, d in plan]
+            tasks = [job(cases[w.name], n_workers, d, num_iterations=1, time_steps=time_steps) for w, d in plan]
             try:
                 results = run(name, tasks, launch)
             except RuntimeError as err:
                 rows += [dict(base, workload=w.name, dtype=d, status=f"error: {err}"[:200]) for w, d in plan]
                 continue
             for (w, dtype), result in zip(plan, results, strict=True):
-                case, ref = refs[w.name]
-                got = quantities(result, case, 1)
-                labels = dict(backend=name, mode=workers_label(n_workers, name, launch), dtype=dtype, device="cpu")
-                checked = compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
-                worst = max(checked, key=lambda r: r["max_rel_err"] / r["tolerance"])
+                # the gate of every benchmark row (bench/workloads.py): the first cost and update against the
+                # float64 full batch's, beyond what a ReLU kink flip explains (m = 16384 has such flips)
+                passed, error, tol = check_first_step(problem(w), dtype, result["cost"], result["parameters"])
                 rows.append(dict(base, workload=w.name, m=w.m, dtype=dtype, step_s=result["step_s"],
-                                 comm_s=result.get("comm_s"), steps=result["steps"],
-                                 check_err=worst["max_rel_err"], check_tol=worst["tolerance"],
-                                 status="ok" if all(r["passed"] for r in checked) else "check failed"))  # fmt: skip
+                                 comm_s=result.get("comm_s"), steps=result["steps"], check_err=error, check_tol=tol,
+                                 status="ok" if passed else "check failed"))  # fmt: skip
     return add_scaling(rows)
 
 

@@ -74,8 +74,15 @@ def free_ports(host: str, n: int) -> list[int]:
 
 
 def environment(name: str) -> dict[str, str]:
-    """One thread per process, every library; no forced host devices for JAX (one per process)."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    """One thread per process, every library, each process bound to one core (XLA sizes its own thread pool
+    by the cores it sees); no forced host devices for JAX (one per process)."""
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "QUARTET_PIN": "1",
+    }  # fmt: skip  (worker.py: each process on one core of those this one may use)
     env.update({var: "1" for var in THREAD_VARIABLES})
     if name == "jax":
         env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
@@ -164,6 +171,8 @@ def _supervise(
             key, code = next(iter(failed.items()))
             lost = _what_failed(name, folder, key, code, address)
             survivors = _wait_for_others(started, key, grace_s)
+            if sorted(folder.glob("error-*")):  # a worker said what went wrong: the others' ends add nothing
+                survivors = ""
             ending = "" if "nothing was trained" in lost else "; nothing is reported as complete"
             raise WorkerLost(f"{ENGINES[name]}: {lost}{f'; {survivors}' if survivors else ''}{ending}")
         if all(code == 0 for code in codes.values()):

@@ -16,6 +16,7 @@ with the FLOPs per sample from one net to another.
 """
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,7 @@ def predict(compute: Compute, reduce: AllReduce, spec: ModelSpec, n: int, m_k: f
     return per_step.seconds(m_k) + reduce.seconds(n, nbytes, link_gbps)
 
 
-def measure_all_reduce(names: list[str], workers=(2, 3), sizes=SIZES, repeats: int = 20) -> dict[str, list[tuple]]:
+def measure_all_reduce(names: list[str], workers=(2, 3), sizes=SIZES, repeats: int = 50) -> dict[str, list[tuple]]:
     """Each engine's all-reduce timed alone, float32: {name: [(workers, bytes, seconds)]}."""
     from . import launch
 
@@ -124,7 +125,8 @@ def scaling_curves(compute: Compute, reduce: AllReduce, net: str, scale: float, 
 
 def model(bench_rows: list[dict], reduce_points: dict[str, list[tuple]], cores: int) -> dict:
     """Per engine: the fits, the predictions over WORKERS and links, and the check against the measured
-    3-process step (its compute slowed by N / cores where processes outnumber cores)."""
+    multi-process steps (where processes outnumber cores, the slowest rank shares its core with
+    ceil(N / cores) - 1 others, and every step waits for it)."""
     course = NETS["course"]
     wide_scale = flops_per_sample(NETS["wide"]) / flops_per_sample(course)
     out = {}
@@ -141,7 +143,7 @@ def model(bench_rows: list[dict], reduce_points: dict[str, list[tuple]], cores: 
         checks = []
         for r in ours:
             if r["workers"] > 1:
-                slow = max(1.0, r["workers"] / cores)
+                slow = math.ceil(r["workers"] / cores)  # the step waits for the rank on the most shared core
                 m_k = r["m"] / r["workers"]
                 guess = compute.seconds(m_k) * slow + reduce.seconds(r["workers"], (parameters(course) + 1) * 4)
                 checks.append(dict(workload=r["workload"], workers=r["workers"], measured_s=r["step_s"],

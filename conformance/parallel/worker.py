@@ -76,6 +76,9 @@ class Worker:
         self.rank, self.world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
         self.address = f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}"
         self.note(f"pid {os.getpid()}")
+        if os.environ.get("QUARTET_PIN"):  # one core per process, before any framework starts its threads
+            cores = sorted(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, {cores[int(os.environ.get("LOCAL_RANK", self.rank)) % len(cores)]})
 
     def note(self, what: str) -> None:
         with open(self.folder / f"progress-{self.rank}", "a") as f:

@@ -60,10 +60,11 @@ def test_planar_matches_course_seeding():
     assert_same_params(initializers.initialize([2, 4, 1], scheme="small", seed=2), course_planar_initialize(2, 4, 1))
 
 
-def test_logistic_zeros_are_rank_two():
+def test_logistic_zeros_are_the_courses():
+    """w is rank 2; b is the course's Python float 0.0 (tests/test_course_calls.py: the notebook's calls)."""
     w, b = initialize_with_zeros(5)
-    assert w.shape == (5, 1) and b.shape == (1, 1)
-    assert not w.any() and not b.any()
+    assert w.shape == (5, 1) and type(b) is float
+    assert not w.any() and b == 0.0
 
 
 def test_legacy_path_leaves_the_global_rng_alone():

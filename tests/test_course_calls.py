@@ -1,11 +1,11 @@
-"""The course's own calls, unchanged: the logistic-regression notebook (course 1, week 2) passes b as a
+"""The course's own calls, unchanged. The logistic-regression notebook (course 1, week 2) passes b as a
 Python float (initialize_with_zeros returns 0.0) and checks the types it gets back; these are its public
 test-case inputs and the values it prints, not ours."""
 
 import numpy as np
 import pytest
 
-from reference_numpy import logistic
+from reference_numpy import deep, initializers, logistic
 
 # the notebook's propagate and optimize test case
 W, B = np.array([[1.0], [2]]), 1.5
@@ -53,3 +53,50 @@ def test_the_rank_2_b_is_unchanged():
     grads, cost = logistic.propagate(W, np.array([[B]]), X, Y)
     assert grads["db"].shape == (1, 1) and isinstance(cost, float)
     np.testing.assert_allclose(grads["db"], [[-0.1250040450043965]], rtol=1e-14)
+
+
+# The step-by-step notebook (course 1, week 4): its test cases draw their inputs from np.random.seed(k)
+# and print these values.
+
+
+def test_step_by_step_initialisation():
+    params = initializers.initialize_parameters(3, 2, 1)  # the notebook seeds 1 and scales by 0.01
+    np.testing.assert_allclose(params["W1"], [[0.01624345, -0.00611756, -0.00528172],
+                                              [-0.01072969, 0.00865408, -0.02301539]], atol=5e-9)  # fmt: skip
+    np.testing.assert_allclose(params["W2"], [[0.01744812, -0.00761207]], atol=5e-9)
+    assert not params["b1"].any() and params["b2"].shape == (1, 1)
+    # the notebook's initialize_parameters_deep seeds 3 and scales by 0.01; ours defaults to the deep
+    # application's seed 1 and 1 / sqrt(n[l-1]), so the step-by-step's call names them
+    deep_params = deep.initialize_parameters_deep([5, 4, 3], seed=3, scheme="small")
+    np.testing.assert_allclose(deep_params["W1"][0], [0.01788628, 0.0043651, 0.00096497, -0.01863493, -0.00277388],
+                               atol=5e-9)  # fmt: skip
+
+
+def test_step_by_step_forward():
+    np.random.seed(1)
+    A, W, b = np.random.randn(3, 2), np.random.randn(1, 3), np.random.randn(1, 1)
+    np.testing.assert_allclose(deep.linear_forward(A, W, b)[0], [[3.26295337, -1.23429987]], atol=5e-9)
+    np.random.seed(2)
+    A, W, b = np.random.randn(3, 2), np.random.randn(1, 3), np.random.randn(1, 1)
+    np.testing.assert_allclose(deep.linear_activation_forward(A, W, b, "sigmoid")[0], [[0.96890023, 0.11013289]],
+                               atol=5e-9)  # fmt: skip
+    np.testing.assert_allclose(deep.linear_activation_forward(A, W, b, "relu")[0], [[3.43896131, 0.0]], atol=5e-9)
+    np.random.seed(6)
+    X = np.random.randn(5, 4)
+    params = {}
+    for l, (n, n_prev) in enumerate([(4, 5), (3, 4), (1, 3)], start=1):
+        params[f"W{l}"], params[f"b{l}"] = np.random.randn(n, n_prev), np.random.randn(n, 1)
+    AL, caches = deep.L_model_forward(X, params)
+    np.testing.assert_allclose(AL, [[0.03921668, 0.70498921, 0.19734387, 0.04728177]], atol=5e-9)
+    assert len(caches) == 3
+    assert deep.compute_cost(np.array([[0.8, 0.9, 0.4]]), np.array([[1, 1, 0]])) == pytest.approx(
+        0.2797765635793422, rel=1e-14)  # fmt: skip
+
+
+def test_step_by_step_backward():
+    np.random.seed(1)
+    dZ, A, W, b = np.random.randn(3, 4), np.random.randn(5, 4), np.random.randn(3, 5), np.random.randn(3, 1)
+    dA_prev, dW, db = deep.linear_backward(dZ, (A, W, b))
+    np.testing.assert_allclose(dA_prev[0], [-1.15171336, 0.06718465, -0.3204696, 2.09812712], atol=5e-9)
+    np.testing.assert_allclose(dW[0], [0.07313866, -0.0976715, -0.87585828, 0.73763362, 0.00785716], atol=5e-9)
+    np.testing.assert_allclose(db, [[-0.14713786], [-0.11313155], [-0.13209101]], atol=5e-9)

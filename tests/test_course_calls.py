@@ -5,7 +5,7 @@ test-case inputs and the values it prints, not ours."""
 import numpy as np
 import pytest
 
-from reference_numpy import deep, initializers, logistic
+from reference_numpy import deep, initializers, logistic, planar
 
 # the notebook's propagate and optimize test case
 W, B = np.array([[1.0], [2]]), 1.5
@@ -100,3 +100,66 @@ def test_step_by_step_backward():
     np.testing.assert_allclose(dA_prev[0], [-1.15171336, 0.06718465, -0.3204696, 2.09812712], atol=5e-9)
     np.testing.assert_allclose(dW[0], [0.07313866, -0.0976715, -0.87585828, 0.73763362, 0.00785716], atol=5e-9)
     np.testing.assert_allclose(db, [[-0.14713786], [-0.11313155], [-0.13209101]], atol=5e-9)
+
+
+# The planar-data notebook (course 1, week 3), reference_numpy/planar.py under its own names.
+PLANAR_W1 = np.array([[-0.00416758, -0.00056267], [-0.02136196, 0.01640271], [-0.01793436, -0.00841747],
+                      [0.00502881, -0.01245288]])  # fmt: skip
+PLANAR_W2 = np.array([[-0.01057952, -0.00909008, 0.00551454, 0.02292208]])
+
+
+def test_planar_sizes_and_initialisation():
+    np.random.seed(1)
+    X, Y = np.random.randn(5, 3), np.random.randn(2, 3)
+    assert planar.layer_sizes(X, Y) == (5, 4, 2)
+    params = planar.initialize_parameters(2, 4, 1)
+    np.testing.assert_allclose(params["W1"], PLANAR_W1, atol=5e-9)
+    np.testing.assert_allclose(params["W2"], PLANAR_W2, atol=5e-9)
+    assert params["b1"].shape == (4, 1) and params["b2"].shape == (1, 1)
+
+
+def test_planar_forward_and_cost():
+    np.random.seed(1)
+    X, b1 = np.random.randn(2, 3), np.random.randn(4, 1)
+    A2, cache = planar.forward_propagation(X, {"W1": PLANAR_W1, "b1": b1, "W2": PLANAR_W2, "b2": np.array([[-1.3]])})
+    np.testing.assert_allclose(A2, [[0.21292656, 0.21274673, 0.21295976]], atol=5e-9)
+    means = [np.mean(cache[k]) for k in ("Z1", "A1", "Z2", "A2")]
+    np.testing.assert_allclose(means, [0.262818640198, 0.091999045227, -1.30766601287, 0.212877681719], atol=5e-12)
+    A2 = np.array([[0.5002307, 0.49985831, 0.50023963]])
+    assert planar.compute_cost(A2, np.array([[True, False, False]])) == pytest.approx(0.6930587610394646, rel=1e-14)
+
+
+def test_planar_backward_and_predict():
+    np.random.seed(1)
+    X, Y = np.random.randn(2, 3), np.random.randn(1, 3) > 0
+    params = {"W1": PLANAR_W1, "b1": np.zeros((4, 1)), "W2": PLANAR_W2, "b2": np.zeros((1, 1))}
+    _, cache = planar.forward_propagation(X, params)
+    grads = planar.backward_propagation(params, cache, X, Y)
+    dW1 = [[0.00301023, -0.00747267], [0.00257968, -0.00641288], [-0.00156892, 0.003893], [-0.00652037, 0.01618243]]
+    np.testing.assert_allclose(grads["dW1"], dW1, atol=5e-9)
+    np.testing.assert_allclose(grads["db1"], [[0.00176201], [0.00150995], [-0.00091736], [-0.00381422]], atol=5e-9)
+    np.testing.assert_allclose(grads["dW2"], [[0.00078841, 0.01765429, -0.00084166, -0.01022527]], atol=5e-9)
+    np.testing.assert_allclose(grads["db2"], [[-0.16655712]], atol=5e-9)
+    np.random.seed(1)
+    X = np.random.randn(2, 3)
+    trained = {"W1": np.array([[-0.00615039, 0.0169021], [-0.02311792, 0.03137121], [-0.0169217, -0.01752545],
+                               [0.00935436, -0.05018221]]),
+               "W2": np.array([[-0.0104319, -0.04019007, 0.01607211, 0.04440255]]),
+               "b1": np.array([[-8.97523455e-07], [8.15562092e-06], [6.04810633e-07], [-2.54560700e-06]]),
+               "b2": np.array([[9.14954378e-05]])}  # fmt: skip
+    assert np.mean(planar.predict(trained, X)) == pytest.approx(2 / 3)
+
+
+def test_planar_is_the_deep_net_with_one_tanh_layer():
+    """The notebook's names and deep.py agree on a training step to the last bit."""
+    from conformance.datasets import load_planar_dataset
+
+    X, Y = load_planar_dataset()
+    params = planar.initialize_parameters(2, 4, 1)
+    A2, cache = planar.forward_propagation(X, params)
+    grads = planar.backward_propagation(params, cache, X, Y)
+    AL, caches = deep.L_model_forward(X, params, "tanh")
+    expected = deep.L_model_backward(AL, Y, caches, "tanh", need_dA0=False)
+    np.testing.assert_array_equal(A2, AL)
+    for key in ("dW1", "db1", "dW2", "db2"):
+        np.testing.assert_array_equal(grads[key], expected[key])

@@ -1,7 +1,7 @@
 """Logistic regression in JAX: A = sigmoid(w^T X + b), cross-entropy cost, gradient descent, with
 the gradients from jax.value_and_grad. It is the deep network with layer_dims = [n_x, 1], W1 = w^T.
 
-Shapes: w (n_x, 1); b (1, 1); X (n_x, m); Y and A (1, m).
+Shapes: w (n_x, 1); b (1, 1) (or the course's scalar); X (n_x, m); Y and A (1, m).
 """
 
 import functools
@@ -13,9 +13,11 @@ import jax.numpy as jnp
 from .deep import MODES, compute_cost_from_logits
 
 
-def propagate(w: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array) -> tuple[dict[str, jax.Array], jax.Array]:
-    """The 0-d cost and its gradients {"dw": (n_x, 1), "db": (1, 1)}. A = sigmoid(Z) itself is not
-    needed: the cost takes the logits Z, and autodiff finds the reference's dZ = A - Y."""
+def propagate(w: jax.Array, b: jax.Array | float, X: jax.Array, Y: jax.Array) -> tuple[dict[str, jax.Array], jax.Array]:
+    """The 0-d cost and its gradients {"dw": (n_x, 1), "db": (1, 1)}; a scalar b, as the course's
+    notebook passes it, gives a 0-d db. A = sigmoid(Z) itself is not needed: the cost takes the
+    logits Z, and autodiff finds the reference's dZ = A - Y."""
+    b = jnp.asarray(b, dtype=X.dtype)  # a Python float becomes a 0-d array of X's dtype
 
     def cost_of(w: jax.Array, b: jax.Array) -> jax.Array:
         Z = w.T @ X + b  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)

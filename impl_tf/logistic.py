@@ -1,9 +1,9 @@
 """Logistic regression in TensorFlow: A = sigmoid(w^T X + b), cross-entropy cost, gradient descent,
 with the gradients from tf.GradientTape. It is the deep network with layer_dims = [n_x, 1], W1 = w^T.
 
-Shapes: w is (n_x, 1); b is (1, 1); X is (n_x, m); Y and A are (1, m). The weights come from NumPy
-(reference_numpy.logistic.initialize_with_zeros, then arrays.from_numpy), so there is no initializer;
-model() starts from zeros of X's dtype, as the course's model does.
+Shapes: w is (n_x, 1); b is (1, 1) (or the course's scalar); X is (n_x, m); Y and A are (1, m). The
+weights come from NumPy (arrays.from_numpy), so there is no initializer; model() starts from zeros of
+X's dtype, as the course's model does.
 """
 
 import functools
@@ -14,8 +14,10 @@ import tensorflow as tf
 from .deep import MODES, compute_cost_from_logits
 
 
-def propagate(w: tf.Tensor, b: tf.Tensor, X: tf.Tensor, Y: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
-    """The cost (0-d) and its gradients {"dw": (n_x, 1), "db": (1, 1)}."""
+def propagate(w: tf.Tensor, b: tf.Tensor | float, X: tf.Tensor, Y: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+    """The cost (0-d) and its gradients {"dw": (n_x, 1), "db": (1, 1)}; a scalar b, as the course's
+    notebook passes it, gives a 0-d db."""
+    b = tf.convert_to_tensor(b, dtype=X.dtype)  # a Python float becomes a 0-d tensor of X's dtype
     with tf.GradientTape() as tape:
         tape.watch([w, b])  # plain tensors: the tape records only what it is told to watch
         Z = tf.transpose(w) @ X + b  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)

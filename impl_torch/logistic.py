@@ -2,7 +2,7 @@
 with the gradients from cost.backward(). It is the deep network with layer_dims = [n_x, 1] and
 W1 = w^T.
 
-Shapes: w is (n_x, 1); b is (1, 1); X is (n_x, m); Y and A are (1, m). The weights come from
+Shapes: w is (n_x, 1); b is (1, 1) (or the course's scalar); X is (n_x, m); Y and A are (1, m). The weights come from
 NumPy (impl_torch/arrays.py converts them), so there is no initializer here; model() starts from
 zeros of X's dtype, as the course's model does.
 """
@@ -18,8 +18,10 @@ Tensor = torch.Tensor
 Step = Callable[[Tensor, Tensor, Tensor, Tensor, float], tuple[Tensor, Tensor, Tensor]]
 
 
-def propagate(w: Tensor, b: Tensor, X: Tensor, Y: Tensor) -> tuple[dict[str, Tensor], Tensor]:
-    """The cost (0-d) and its gradients {"dw": (n_x, 1), "db": (1, 1)}, by cost.backward()."""
+def propagate(w: Tensor, b: Tensor | float, X: Tensor, Y: Tensor) -> tuple[dict[str, Tensor], Tensor]:
+    """The cost (0-d) and its gradients {"dw": (n_x, 1), "db": (1, 1)}, by cost.backward(); a scalar
+    b, as the course's notebook passes it, gives a 0-d db."""
+    b = torch.as_tensor(b, dtype=X.dtype, device=X.device)  # a Python float becomes a 0-d tensor
     leaves = autograd_leaves({"w": w, "b": b})  # (n_x, 1), (1, 1)
     Z = leaves["w"].T @ X + leaves["b"]  # (1, m) = (1, n_x) @ (n_x, m) + (1, 1)
     # A = sigmoid(Z) lives inside the cost: computing it from the logits keeps it finite

@@ -163,3 +163,24 @@ def test_planar_is_the_deep_net_with_one_tanh_layer():
     np.testing.assert_array_equal(A2, AL)
     for key in ("dW1", "db1", "dW2", "db2"):
         np.testing.assert_array_equal(grads[key], expected[key])
+
+
+@pytest.mark.parametrize("name", ["torch", "jax", "tf"])
+def test_every_framework_takes_the_notebooks_scalar_b(name):
+    """The frameworks' propagate accepts b = 1.5 as the notebook passes it: a 0-d db, the reference's numbers."""
+    import importlib
+
+    from conformance.backends import framework_status
+
+    ok, reason = framework_status(name)
+    if not ok:
+        pytest.skip(reason)
+    arrays = importlib.import_module(f"impl_{name}.arrays")
+    framework = importlib.import_module(f"impl_{name}.logistic")
+    w, x, y = (arrays.from_numpy(a.astype(np.float64), "float64", "cpu") for a in (W, X, Y))
+    grads, cost = framework.propagate(w, B, x, y)
+    expected, expected_cost = logistic.propagate(W, B, X, Y)
+    np.testing.assert_allclose(arrays.to_numpy(grads["dw"]), expected["dw"], rtol=1e-14)
+    assert np.shape(arrays.to_numpy(grads["db"])) == ()
+    assert arrays.to_numpy(grads["db"]) == pytest.approx(float(expected["db"]), rel=1e-14)
+    assert arrays.to_numpy(cost) == pytest.approx(float(expected_cost), rel=1e-14)

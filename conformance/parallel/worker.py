@@ -78,7 +78,7 @@ class Worker:
         self.note(f"pid {os.getpid()}")
         if os.environ.get("QUARTET_PIN"):  # one core per process, before any framework starts its threads
             cores = sorted(os.sched_getaffinity(0))
-            os.sched_setaffinity(0, {cores[int(os.environ.get("LOCAL_RANK", self.rank)) % len(cores)]})
+            os.sched_setaffinity(0, {cores[self.rank % len(cores)]})  # by rank: two launchers here share cores
 
     def note(self, what: str) -> None:
         with open(self.folder / f"progress-{self.rank}", "a") as f:

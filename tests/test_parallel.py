@@ -98,6 +98,8 @@ def test_bench_times_each_worker_count_and_checks_the_first_step():
         (["bench", "--workers", "0,2"], "--workers takes worker counts separated by commas (e.g. 1,2), got '0,2'"),
         (["bench", "--workers", "1,300"], "--workers 1,300: the smallest workload has m = 209 columns, so at most 209"),
         (["check", "--workers", "20"], "the data-parallel cases have m = [12, 13] columns, so at most 12"),
+        (["bench", "--launch", "processes"], "--launch chooses how data-parallel workers start: use it with --workers"),
+        (["check", "--launch", "devices"], "--launch chooses how data-parallel workers start: use it with --workers N"),
     ],
 )
 def test_bad_worker_counts_are_named_before_any_work(capsys, tmp_path, argv, message):

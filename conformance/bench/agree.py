@@ -100,4 +100,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 3 or not Path(sys.argv[1]).is_file():
+        sys.exit("usage: python -m conformance.bench.agree A/bench.json B/bench.json: the first must be a file")
     sys.exit(main(sys.argv[1:]))

@@ -58,6 +58,8 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
 
 def run(args: argparse.Namespace) -> int:
     runner = Runner.resume(args.resume, "bench", console) if args.resume else None
+    if args.launch and not args.workers and not runner:
+        raise UsageError("--launch chooses how data-parallel workers start: use it with --workers N,M")
     if (runner and "workers" in runner.settings) or (not runner and args.workers):
         machine.limit_threads(1, pin=False)  # the parent only prepares data; each worker has its own single thread
         return run_parallel(args, runner)

@@ -193,4 +193,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 3 or not Path(sys.argv[1]).is_file():
+        sys.exit("usage: python -m conformance.parallel.scaling PARALLEL_JSON OUT_FOLDER: the first must be a file")
     main(sys.argv[1:])

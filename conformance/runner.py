@@ -11,6 +11,12 @@ folder or resumes one with the first run's settings, and says how to finish an i
     status = runner.finish()                                 # None, or 130 (Ctrl-C) / 143 (SIGTERM)
 """
 
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .checkpoint import Checkpoint, Terminated, interruptible
+from .checkpoint import FILE, Checkpoint, Terminated, interruptible
 from .files import INCOMPLETE, fresh_results_dir
 
 
@@ -76,12 +82,16 @@ class Runner:
     def run(self, title: str, units: list[Unit]) -> None:
         """Every unit not finished yet, in order; stops at Ctrl-C or SIGTERM with what it finished saved."""
         self.total += len(units)
+        start, logged = time.perf_counter(), not self.console.is_terminal
         with progress_bar(self.console) as progress, interruptible():
             task = progress.add_task(title, total=len(units))
             try:
-                for unit in units:
+                for done, unit in enumerate(units):
                     if not self.checkpoint.done(unit.key):
                         progress.update(task, description=unit.label)
+                        if logged:  # no live bar in a log file or a pipe: a line per unit, with the time so far
+                            line = f"{time.perf_counter() - start:5.0f} s {title} {done + 1}/{len(units)}: {unit.label}"
+                            self.console.print(line, soft_wrap=True, highlight=False, markup=False)
                         rows = unit.work()
                         if rows is not None:
                             self.checkpoint.add(unit.key, rows)
@@ -90,6 +100,49 @@ class Runner:
             except KeyboardInterrupt as err:
                 self.interrupted = err
                 progress.update(task, description=f"{title}: interrupted")
+
+    def run_in_processes(self, title: str, units: list[Unit], jobs: int) -> None:
+        """The units not finished yet, spread over `jobs` child processes (units i, i + jobs, ... to child
+        i), for work that is independent unit by unit and needs no clock (the conformance matrix on a
+        machine of many cores). Each child is `python -m conformance COMMAND --resume FOLDER --shard i/jobs`:
+        it plans the same units from the saved settings and keeps its rows in FOLDER/shard-i/, merged here
+        when it ends. Ctrl-C or SIGTERM reaches every child; what they finished is kept either way."""
+        self.total += len(units)
+        self.save()  # the children read the settings from it
+        todo = [u.key for u in units if not self.checkpoint.done(u.key)]
+        self.console.print(f"{title}: {len(todo)} units in {jobs} processes")
+        command = [sys.executable, "-m", "conformance", self.checkpoint.command, "--resume", str(self.folder)]
+        children = [subprocess.Popen([*command, "--shard", f"{i}/{jobs}"]) for i in range(jobs)]
+        codes = []
+        with interruptible():
+            try:
+                codes = [child.wait() for child in children]
+            except KeyboardInterrupt as err:
+                self.interrupted = err
+                for child in children:
+                    child.send_signal(signal.SIGINT)
+                codes = [child.wait() for child in children]
+        for i in range(jobs):
+            shard = self.folder / f"shard-{i}"
+            if (shard / FILE).is_file():
+                self.checkpoint.units.update(json.loads((shard / FILE).read_text())["units"])
+                shutil.rmtree(shard)
+        self.save()
+        missing = [key for key in todo if not self.checkpoint.done(key)]
+        if missing and self.interrupted is None:  # a child that died: the run is incomplete, and resumable
+            self.console.print(f"[bold red]{len(missing)} units not finished[/]: child exit codes {codes}")
+            self.interrupted = KeyboardInterrupt()
+
+    def shard(self, spec: str) -> tuple[int, int]:
+        """In a child of run_in_processes: (i, jobs) of `spec` "i/jobs"; from here on this runner keeps its
+        rows in FOLDER/shard-i/, and counts the parent's finished units as done."""
+        index, jobs = (int(part) for part in spec.split("/"))
+        folder = self.folder / f"shard-{index}"
+        folder.mkdir(exist_ok=True)
+        parent = self.checkpoint
+        self.checkpoint = Checkpoint(folder, parent.command, parent.settings, extra=parent.extra)
+        self.checkpoint.done = lambda key: key in parent.units or key in self.checkpoint.units
+        return index, jobs
 
     def rows(self) -> list[dict]:
         return self.checkpoint.rows()

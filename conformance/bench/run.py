@@ -49,8 +49,10 @@ class BenchSettings:
         return self.rounds or (3 if self.quick else 7)
 
     def workload_list(self) -> list[Workload]:
-        every = main_workloads() + ([] if self.quick else sweep_workloads())
-        every += gpu_workloads() if self.device == "gpu" and not self.quick else []
+        # the sweeps: on the CPU, against m and width; on a GPU, the workloads that fill it (a net of width
+        # 64 at m = 1024 would only measure launching, which the tiny nets' rows already do)
+        sweeps = gpu_workloads() if self.device == "gpu" else sweep_workloads()
+        every = main_workloads() + ([] if self.quick else sweeps)
         return [w for w in every if not self.workloads or w.name in self.workloads]
 
 
@@ -73,6 +75,9 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
     todo += [(w, n, "compiled-loop", d) for w in primary if w.name != "wide"
              for n in names if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
              for d in dtypes]  # fmt: skip
+    # on a GPU, what launching costs the tiny nets: PyTorch's compiled step replayed as CUDA graphs
+    if device == "gpu" and "torch" in names and "compiled" in modes and device_status("torch", device)[0]:
+        todo += [(w, "torch", "cuda-graphs", d) for w in primary if w.name != "wide" for d in dtypes]
     in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS]
     found = []
     for w in workloads:

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -27,7 +28,10 @@ def add_parser(sub) -> None:
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
                         help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
                              "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="spread the matrix over N processes (a machine of many cores, or a GPU)")  # fmt: skip
     parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
+    parser.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # i/N: a child of --jobs N
     parser.set_defaults(func=run)
 
 
@@ -45,13 +49,34 @@ def run(args: argparse.Namespace) -> int:
                                        dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), device=args.device,
                                        quick=args.quick)  # fmt: skip
     plan = check.plan(settings)
+    if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
+        return run_shard(runner, plan.units, args.shard)
     runner = runner or Runner.start(args.out, "check", settings.record(len(plan.eager_cases)), console)
     console.print(f"[bold]check[/] {len(plan.targets)} targets on {settings.device}, steps {list(settings.steps)}; "
                   f"{len(plan.eager_cases)} cases eager, {len(plan.compiled_cases)} compiled"
                   + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
                      else ""))  # fmt: skip
-    runner.run("conformance", plan.units)
+    run_units(runner, plan.units, args.jobs)
     return finish(runner, plan.skipped, settings.device)
+
+
+def run_units(runner: Runner, units: list, jobs: int) -> None:
+    """The matrix's units in this process, or spread over `jobs` child processes."""
+    if jobs > 1:
+        runner.run_in_processes("conformance", units, jobs)
+    else:
+        runner.run("conformance", units)
+
+
+def run_shard(runner: Runner | None, units: list, spec: str) -> int:
+    """A child of --jobs: units i, i + N, ... of the plan; a line per unit, since the children share a screen."""
+    if runner is None:
+        raise UsageError("--shard is for the children of --jobs, with --resume DIR")
+    index, jobs = runner.shard(spec)
+    runner.console = Console(force_terminal=False, soft_wrap=True)
+    runner.run(f"conformance {index + 1}/{jobs}", units[index::jobs])
+    runner.save()
+    return 0 if runner.complete else 130
 
 
 def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:

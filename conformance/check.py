@@ -79,9 +79,11 @@ def plan(settings: CheckSettings) -> Plan:
             result.units.append(Unit(key, label, functools.partial(_rows, [case], [target], steps, pairwise=False)))
     pairs = [(n, "eager", "float64", device) for n in settings.backends if n != "numpy"]
     pairs = [t for t in pairs if "float64" in settings.dtypes and device_status(t[0], t[3])[0]]
-    if len(pairs) > 1 and "eager" in settings.modes:
-        work = functools.partial(_rows, eager_cases, pairs, steps, pairwise=True)
-        result.units.append(Unit("float64 pairwise", f"float64 pairwise: {', '.join(t[0] for t in pairs)}", work))
+    if len(pairs) > 1 and "eager" in settings.modes:  # a unit per case, as the others: a run in processes shares them
+        names = ", ".join(t[0] for t in pairs)
+        result.units += [Unit(f"float64 pairwise/{case.label}", f"float64 pairwise ({names}) {case.label}",
+                              functools.partial(_rows, [case], pairs, steps, pairwise=True))
+                         for case in eager_cases]  # fmt: skip
     return result
 
 

@@ -11,7 +11,9 @@ folder or resumes one with the first run's settings, and says how to finish an i
     status = runner.finish()                                 # None, or 130 (Ctrl-C) / 143 (SIGTERM)
 """
 
+import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -43,6 +45,9 @@ def progress_bar(console: Console, *fields: TextColumn) -> Progress:
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)  # fmt: skip
 
 
+CLAIMS = "claims"  # run_in_processes: one empty file per unit a child has taken
+
+
 class Runner:
     """A run in its own results folder: its settings, its finished units, and whether it was interrupted."""
 
@@ -50,6 +55,7 @@ class Runner:
         self.checkpoint, self.console, self.resumed = checkpoint, console, resumed
         self.interrupted: KeyboardInterrupt | None = None
         self.total = 0
+        self.claim: Callable[[str], bool] = lambda key: True  # a child of run_in_processes claims each unit
 
     @classmethod
     def start(cls, base: Path, command: str, settings: dict, console: Console) -> "Runner":
@@ -87,7 +93,7 @@ class Runner:
             task = progress.add_task(title, total=len(units))
             try:
                 for done, unit in enumerate(units):
-                    if not self.checkpoint.done(unit.key):
+                    if not self.checkpoint.done(unit.key) and self.claim(unit.key):
                         progress.update(task, description=unit.label)
                         if logged:  # no live bar in a log file or a pipe: a line per unit, with the time so far
                             line = f"{time.perf_counter() - start:5.0f} s {title} {done + 1}/{len(units)}: {unit.label}"
@@ -102,11 +108,13 @@ class Runner:
                 progress.update(task, description=f"{title}: interrupted")
 
     def run_in_processes(self, title: str, units: list[Unit], jobs: int) -> None:
-        """The units not finished yet, spread over `jobs` child processes (units i, i + jobs, ... to child
-        i), for work that is independent unit by unit and needs no clock (the conformance matrix on a
-        machine of many cores). Each child is `python -m conformance COMMAND --resume FOLDER --shard i/jobs`:
-        it plans the same units from the saved settings and keeps its rows in FOLDER/shard-i/, merged here
-        when it ends. Ctrl-C or SIGTERM reaches every child; what they finished is kept either way."""
+        """The units not finished yet, shared by `jobs` child processes, for work that is independent unit
+        by unit and needs no clock (the conformance matrix on a machine of many cores). Each child is
+        `python -m conformance COMMAND --resume FOLDER --shard i/jobs`: it plans the same units from the
+        saved settings, takes each next unit that no other child has claimed (a file created exclusively
+        in FOLDER/claims/, so a slow unit does not hold up a fixed share), and keeps its rows in
+        FOLDER/shard-i/, merged here when it ends. Ctrl-C or SIGTERM reaches every child; what they
+        finished is kept either way, and the claims go, so a resumed run redoes what was cut short."""
         self.total += len(units)
         self.save()  # the children read the settings from it
         todo = [u.key for u in units if not self.checkpoint.done(u.key)]
@@ -127,6 +135,9 @@ class Runner:
             if (shard / FILE).is_file():
                 self.checkpoint.units.update(json.loads((shard / FILE).read_text())["units"])
                 shutil.rmtree(shard)
+        shutil.rmtree(self.folder / CLAIMS, ignore_errors=True)
+        order = {unit.key: i for i, unit in enumerate(units)}  # the plan's order, as one process writes it
+        self.checkpoint.units = dict(sorted(self.checkpoint.units.items(), key=lambda kv: order.get(kv[0], -1)))
         self.save()
         missing = [key for key in todo if not self.checkpoint.done(key)]
         if missing and self.interrupted is None:  # a child that died: the run is incomplete, and resumable
@@ -135,13 +146,25 @@ class Runner:
 
     def shard(self, spec: str) -> tuple[int, int]:
         """In a child of run_in_processes: (i, jobs) of `spec` "i/jobs"; from here on this runner keeps its
-        rows in FOLDER/shard-i/, and counts the parent's finished units as done."""
+        rows in FOLDER/shard-i/, counts the parent's finished units as done, and runs only the units it
+        claims first."""
         index, jobs = (int(part) for part in spec.split("/"))
         folder = self.folder / f"shard-{index}"
+        claims = self.folder / CLAIMS
         folder.mkdir(exist_ok=True)
+        claims.mkdir(exist_ok=True)
         parent = self.checkpoint
         self.checkpoint = Checkpoint(folder, parent.command, parent.settings, extra=parent.extra)
         self.checkpoint.done = lambda key: key in parent.units or key in self.checkpoint.units
+
+        def claim(key: str) -> bool:
+            try:  # O_EXCL: exactly one child creates it
+                os.close(os.open(claims / hashlib.sha1(key.encode()).hexdigest(), os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return False
+            return True
+
+        self.claim = claim
         return index, jobs
 
     def rows(self) -> list[dict]:

@@ -32,3 +32,44 @@ def test_the_same_path_on_the_cpu_writes_both_pages(capsys, tmp_path):
     rows = pd.read_csv(docs / "benchmarks-cpu.csv")
     assert set(rows["backend"]) >= {"numpy", "jax"} and (rows["status"] == "ok").all()
     assert (pd.read_csv(docs / "conformance-cpu.csv")["passed"]).all()
+
+
+def test_pages_from_runs_made_elsewhere_name_the_machine_that_ran_them(capsys, tmp_path):
+    """`--from`: the pages of runs already made (a lent GPU's, brought back), written here without running
+    anything, headed by the environment the runs recorded, not this machine's."""
+    import json
+
+    code = cli.main(["gpu", "--device", "cpu", "--quick", "--backends", "numpy,jax", "--out", str(tmp_path / "a"),
+                     "--results", str(tmp_path / "results")])  # fmt: skip
+    assert code == 0, capsys.readouterr().out
+    folders = sorted((tmp_path / "results").iterdir())
+    for name in ("conformance.json", "bench.json"):  # as if another machine had made them
+        (path,) = [f / name for f in folders if (f / name).is_file()]
+        payload = json.loads(path.read_text())
+        payload["environment"]["cpu"] = "Elsewhere CPU"
+        path.write_text(json.dumps(payload))
+    assert cli.main(["gpu", "--from", *map(str, folders), "--out", str(tmp_path / "b")]) == 0
+    docs = tmp_path / "b"
+    for page in ("conformance-cpu.md", "benchmarks-cpu.md"):
+        text = (docs / page).read_text()
+        assert "on Elsewhere CPU" in text, page
+    bench = (docs / "benchmarks-cpu.md").read_text()
+    assert "](bench-cpu-workloads.png)" in bench and (docs / "bench-cpu-workloads.png").is_file()
+    assert pd.read_csv(docs / "benchmarks-cpu.csv").equals(pd.read_csv(tmp_path / "a" / "benchmarks-cpu.csv"))
+    assert cli.main(["gpu", "--from", str(tmp_path)]) == 2  # not a results folder: one line, no traceback
+    assert "no progress.json there" in capsys.readouterr().err
+
+
+def test_gpu_page_shows_the_gpu_and_what_launching_costs():
+    """The GPU page's own parts, from a GPU run's rows: the GPU's limits and the launch-cost table."""
+    from conformance.bench import results
+
+    frame = pd.read_csv("docs/benchmarks-gpu.csv")
+    costs = results.launch_costs(frame)
+    assert {"course_logistic", "planar", "course_deep"} <= set(costs["workload"])
+    assert {"torch eager", "torch cuda-graphs", "jax compiled-loop"} <= set(costs.columns)
+    env = {"cpu": "Host", "frameworks": [{"devices": ["cpu", "cuda:0 (NVIDIA H200)"]}]}
+    limits = {"gemm_n": 8192, "gemm_gflops": {"float32": 5e4, "float64": 6e4}, "gemm_gflops_tf32": 4e5,
+              "bandwidth_gbs": 4e3}  # fmt: skip
+    text = " ".join(results._gpu_limits(env, limits, {"threads": 16}))
+    assert text.startswith("NVIDIA H200, host Host") and "TF32 off" in text and "400000 GFLOP/s with TF32 on" in text

@@ -69,12 +69,13 @@ def run_units(runner: Runner, units: list, jobs: int) -> None:
 
 
 def run_shard(runner: Runner | None, units: list, spec: str) -> int:
-    """A child of --jobs: units i, i + N, ... of the plan; a line per unit, since the children share a screen."""
+    """A child of --jobs: every unit of the plan that no other child has claimed; a line per unit, since
+    the children share a screen."""
     if runner is None:
         raise UsageError("--shard is for the children of --jobs, with --resume DIR")
     index, jobs = runner.shard(spec)
     runner.console = Console(force_terminal=False, soft_wrap=True)
-    runner.run(f"conformance {index + 1}/{jobs}", units[index::jobs])
+    runner.run(f"conformance {index + 1}/{jobs}", units)  # each unit that no other child claimed first
     runner.save()
     return 0 if runner.complete else 130
 

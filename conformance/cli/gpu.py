@@ -7,14 +7,18 @@ that says so. `--device cpu` runs the same code path on the CPU (a proof of the 
 elsewhere); without a GPU, `--device gpu` stops with one line."""
 
 import argparse
+import json
 import os
 import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from .. import check, environment
+import pandas as pd
+
+from .. import check, checkpoint
 from ..backends import DTYPES, NAMES, device_status
 from ..bench import results
+from ..bench.roofline import COLUMNS
 from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
 from ..runner import Runner
@@ -45,10 +49,25 @@ def add_parser(sub) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
     parser.add_argument("--only", choices=PARTS, default=None,
                         help="one half: its page alone (a GPU lent in short calls runs each in its own)")  # fmt: skip
+    parser.add_argument("--from", dest="runs", type=Path, nargs="+", default=None, metavar="DIR",
+                        help="run nothing: write the pages of runs already made, from their results folders "
+                             "(a check's, a bench's; made on a lent GPU and brought back, say)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
+def _publish_runs(folders: list[Path], out: Path) -> int:
+    for folder in folders:
+        if checkpoint.status(folder) is None:
+            raise UsageError(f"--from {folder}: no {checkpoint.FILE} there (a results folder of check or bench?)")
+    out.mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        publish(folder, out)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.runs:
+        return _publish_runs(args.runs, args.out or Path("docs"))
     device, names = args.device, choices(args.backends, NAMES, "backend(s)")
     seen = {n: device_status(n, device) for n in names if n != "numpy"}
     if not any(ok for ok, _ in seen.values()):
@@ -72,34 +91,44 @@ def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -
     runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)
     check_cli.run_units(runner, plan.units, GPU_JOBS if device == "gpu" else 1)
     checked = check_cli.finish(runner, plan.skipped, device)
-    _page(runner.folder / "conformance.md", out / PAGES["check"].format(device=device), device)
-    shutil.copyfile(
-        runner.folder / "conformance.csv", out / PAGES["check"].format(device=device).replace(".md", ".csv")
-    )
+    publish(runner.folder, out)
     return checked
 
 
 def _bench(names: list[str], device: str, args: argparse.Namespace, out: Path) -> int:
-    """The benchmark on the device and its page; 1 when a row failed its check, 130 when interrupted."""
+    """The benchmark on the device and its page (an interrupted run's too, marked incomplete); 1 when a row
+    failed its check, 130 when interrupted."""
     bench = BenchSettings(backends=names, dtypes=list(DTYPES), quick=args.quick, device=device,
                           workloads=[] if not args.quick else ["planar", "course_logistic"],
                           **(GPU_BENCH if device == "gpu" else {}))  # fmt: skip
     runner = Runner.start(args.results, "bench", asdict(bench), console)
     frame, meta = run_bench(bench, runner)
-    paths = results.write_bench(frame, meta, runner.folder)
-    if runner.finish():
-        return 130
-    _page(paths["md"], out / PAGES["bench"].format(device=device), device)
-    shutil.copyfile(paths["csv"], out / PAGES["bench"].format(device=device).replace(".md", ".csv"))
-    for figure in runner.folder.glob("*.png"):
-        shutil.copyfile(figure, out / figure.name.replace("bench-", f"bench-{device}-"))
-    console.print(f"wrote {out / PAGES['bench'].format(device=device)}")
-    return 1 if (frame["status"] == "check failed").any() else 0
+    results.write_bench(frame, meta, runner.folder)
+    interrupted = runner.finish()
+    publish(runner.folder, out)
+    return interrupted or (1 if (frame["status"] == "check failed").any() else 0)
 
 
-def _page(source: Path, target: Path, device: str) -> None:
-    """The run's page with what ran it on top: the machine, the frameworks, and the command."""
-    env = environment.environment()
+def publish(folder: Path, out: Path) -> Path:
+    """The page of one run, a check's or a bench's, finished or not, with its CSV (and figures) in `out`,
+    headed by what ran it as the run itself recorded it: pages written on another machine than the run
+    (a lent GPU's results brought back) still name the machine that ran them. Returns the page."""
+    state = json.loads((folder / checkpoint.FILE).read_text())
+    command, device, not_run = state["command"], state["settings"]["device"], []
+    if command == "check":
+        source, env = folder / "conformance.md", json.loads((folder / "conformance.json").read_text())["environment"]
+        csv = folder / "conformance.csv"
+    else:
+        payload = json.loads((folder / "bench.json").read_text())
+        frame = pd.DataFrame(payload.pop("rows")).reindex(columns=COLUMNS)
+        paths = results.write_bench(frame, payload, folder)  # drawn again by this version
+        source, env, csv = paths["md"], payload["environment"], paths["csv"]
+        for figure in folder.glob("*.png"):
+            shutil.copyfile(figure, out / figure.name.replace("bench-", f"bench-{device}-"))
+        planned = [w.name for w in BenchSettings(**state["settings"]).workload_list()]
+        ran = set(frame.loc[~frame["status"].astype(str).str.startswith("unavailable"), "workload"])
+        not_run = [name for name in planned if name not in ran]
+    target = out / PAGES[command].format(device=device)
     found = [f for f in env.get("frameworks", []) if f.get("installed")]
     versions = ", ".join(f"{f['name']} {f['version']} ({', '.join(map(str, f.get('devices') or [])) or '-'})"
                          for f in found)  # fmt: skip
@@ -107,6 +136,11 @@ def _page(source: Path, target: Path, device: str) -> None:
     head = (f"Written by `quartet gpu --device {device}` on {env.get('cpu', 'this machine')}, Python "
             f"{env.get('python')}: {versions}" + (f"; not installed: {', '.join(missing)}" if missing else "")
             + ".\n\n")  # fmt: skip
-    text = source.read_text()
-    first, _, rest = text.partition("\n")
+    if command == "bench" and not_run:
+        head += f"Not run, the run having stopped before them: {', '.join(not_run)}.\n\n"
+    first, _, rest = source.read_text().partition("\n")
+    rest = rest.replace("](bench-", f"](bench-{device}-")  # the figures as copied beside the page
     target.write_text(f"{first}\n\n{head}{rest.lstrip()}")
+    shutil.copyfile(csv, target.with_suffix(".csv"))
+    console.print(f"wrote {target}")
+    return target

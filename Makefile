@@ -6,11 +6,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-oldest lint clean
 
-$(STAMP): pyproject.toml constraints.txt
+PLUGINS := plugins/quartet-mlx
+
+$(STAMP): pyproject.toml constraints.txt $(PLUGINS:%=%/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "quartet needs Python >= 3.11; run e.g. PYTHON=python3.11 make $(MAKECMDGOALS)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(PLUGINS:%=-e %) --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -18,12 +18,14 @@ from .errors import BackendUnavailable, InputError, NonFiniteError, TrainingDive
 from .frameworks import FrameworkBackend, ReferenceBackend
 from .protocol import Backend
 from .registry import (
+    BACKENDS,
     DEVICES,
     DTYPES,
     FRAMEWORKS,
     MODES,
     NAMES,
     PACKAGES,
+    BackendInfo,
     available_backends,
     device_status,
     framework_status,
@@ -32,7 +34,8 @@ from .spec import ModelSpec
 from .validation import check_choice, check_divergence, check_finite, validate_inputs
 
 __all__ = [
-    "DEVICES", "DTYPES", "FRAMEWORKS", "MODES", "NAMES", "PACKAGES", "Backend", "BackendUnavailable", "InputError",
+    "BACKENDS", "DEVICES", "DTYPES", "FRAMEWORKS", "MODES", "NAMES", "PACKAGES", "Backend", "BackendInfo",
+    "BackendUnavailable", "InputError",
     "NonFiniteError", "TrainingDiverged", "available_backends", "check_divergence", "check_finite", "device_status",
     "framework_status", "load_backend", "validate_inputs",
 ]  # fmt: skip
@@ -49,6 +52,8 @@ def load_backend(
     check_choice("dtype", dtype, DTYPES)
     check_choice("device", device, DEVICES)
     ok, reason = device_status(name, device)
+    if ok and dtype not in BACKENDS[name].dtypes:
+        ok, reason = False, f"it declares the dtypes {BACKENDS[name].dtypes} only"
     if not ok:
         raise BackendUnavailable(f"{name} on {device} is unavailable: {reason}")
     cls = ReferenceBackend if name == "numpy" else FrameworkBackend

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .protocol import Backend
-from .registry import PACKAGES
+from .registry import PACKAGES, compiler
 from .spec import ModelSpec
 
 
@@ -18,6 +18,9 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
     compiled by the implementation's own make_train_step)."""
     if mode == "eager":
         return lambda f: f
+    declared = compiler(name)  # a plugin's own
+    if declared is not None:
+        return declared(mode)
     if name == "torch":
         import torch
 
@@ -99,7 +102,8 @@ class ReferenceBackend(Backend):
 
 
 class FrameworkBackend(Backend):
-    """PyTorch, JAX or TensorFlow through its impl_* package; arrays cross the boundary in arrays.py."""
+    """PyTorch, JAX, TensorFlow or a plugin through its package (impl_* for the built-in three); arrays
+    cross the boundary in its arrays.py."""
 
     def __init__(self, name: str, spec: ModelSpec, mode: str, dtype: str, device: str) -> None:
         super().__init__(name, spec, mode, dtype, device)

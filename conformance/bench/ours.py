@@ -126,9 +126,13 @@ def _sync_for(name: str, device: str) -> Callable[[object], None]:
         if device == "gpu":
             return lambda _: torch.cuda.synchronize()
         return lambda _: None  # CPU kernels return when done
-    import tensorflow as tf
+    if name == "tf":
+        import tensorflow as tf
 
-    return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
+        return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
+    from ..registry import PACKAGES  # a plugin: its arrays.sync (docs/plugins.md)
+
+    return importlib.import_module(f"{PACKAGES[name]}.arrays").sync
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sys
 
 from rich.markup import escape
 
-from . import bench, check, code, determinism, doctor, gpu, mutate, replicate, report, train
+from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
 from .common import error_console
 
 COMMANDS = (
@@ -21,6 +21,7 @@ COMMANDS = (
     report,
     replicate,
     mutate,
+    new_backend,
 )  # in the order --help lists them
 
 

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     console.print(f"[bold]{name}[/]: {concept.title}\n[cyan]{escape(concept.formula)}[/]")
     panels = [
-        Panel(Syntax(text, "python", theme="ansi_dark", background_color="default"), title=code.TITLES[fw],
+        Panel(Syntax(text, "python", theme="ansi_dark", background_color="default"), title=code.TITLES.get(fw, fw),
               title_align="left", expand=True)
         for fw, text in code.sources(name).items()
     ]  # fmt: skip

@@ -67,7 +67,10 @@ def short(value: float) -> str:
 
 def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True) -> None:
     """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them."""
-    parser.add_argument("--backends", default="numpy,torch,jax,tf", metavar="A,B")
+    from ..registry import NAMES
+
+    parser.add_argument("--backends", default=",".join(NAMES), metavar="A,B",
+                        help=f"any of {', '.join(NAMES)} (plugins included; default: all)")  # fmt: skip
     if modes:
         parser.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
     parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")

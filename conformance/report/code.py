@@ -155,14 +155,23 @@ def source(framework: str, dotted: str) -> str:
 
 
 def sources(concept: str) -> dict[str, str]:
-    """framework -> the concept's source in that framework, its parts one after another."""
+    """framework -> the concept's source in that framework, its parts one after another. A plugin is laid
+    out as impl_jax (docs/plugins.md): it shows JAX's parts where it has them all, and is left out where
+    it has not (MLX has no data-parallel module)."""
     c = CONCEPTS[resolve(concept)]
-    return {fw: "\n\n\n".join(source(fw, part) for part in c.parts[fw]) for fw in FRAMEWORKS}  # PEP 8 spacing
+    found = {}
+    for fw in FRAMEWORKS:
+        try:
+            found[fw] = "\n\n\n".join(source(fw, part) for part in c.parts.get(fw, c.parts["jax"]))  # PEP 8 spacing
+        except (FileNotFoundError, LookupError):
+            if fw in c.parts:  # one of the built-in four: its code must be there
+                raise
+    return found
 
 
 def markdown(concept: str) -> str:
     """The concept as markdown: its title and formula, then each framework's source in a code block."""
     name = resolve(concept)
     c = CONCEPTS[name]
-    blocks = [f"### {TITLES[fw]}\n\n```python\n{text}\n```\n" for fw, text in sources(name).items()]
+    blocks = [f"### {TITLES.get(fw, fw)}\n\n```python\n{text}\n```\n" for fw, text in sources(name).items()]
     return f"## {c.title}\n\n`{c.formula}`\n\n" + "\n".join(blocks)

@@ -138,12 +138,12 @@ def code_section() -> str:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> {html.escape(code.TITLES[fw])}</label> '
-                    for fw in code.FRAMEWORKS)  # fmt: skip
+    boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> '
+                    f"{html.escape(code.TITLES.get(fw, fw))}</label> " for fw in code.FRAMEWORKS)  # fmt: skip
     parts = [f'<div class="chooser">Show: {boxes}</div>']
     for name, concept in code.CONCEPTS.items():
         columns = "".join(
-            f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES[fw])}</h4>'
+            f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES.get(fw, fw))}</h4>'
             f"{highlight(text, PythonLexer(), HtmlFormatter(nowrap=False))}</div>"
             for fw, text in code.sources(name).items()
         )

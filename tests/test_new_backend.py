@@ -1,0 +1,106 @@
+"""`quartet new-backend NAME`: a package of stubs that quartet finds by its entry point once installed;
+filled in (here: a port that calls the NumPy reference, its backward written by hand), its own test
+and `quartet check` pass with no edit to quartet."""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import cli
+from conformance.cli import new_backend
+
+ROOT = Path(__file__).resolve().parents[1]
+
+REF = "from reference_numpy import deep\n\n"
+BODIES = {  # file -> function -> its body, filled in
+    "arrays": {
+        "resolve_device": 'if device != "cpu":\n    raise RuntimeError("port runs on the CPU only")\nreturn "cpu"',
+        "from_numpy": "import numpy as np\n\nif isinstance(arrays, dict):\n"
+                      "    return {k: np.array(v, dtype=dtype) for k, v in arrays.items()}\n"
+                      "return np.array(arrays, dtype=dtype)",
+        "to_numpy": "import numpy as np\n\nif isinstance(x, dict):\n    return {k: to_numpy(v) for k, v in x.items()}\n"
+                    "return float(x) if np.ndim(x) == 0 else np.asarray(x)",
+        "sync": "return None",
+    },
+    "deep": {
+        **{f: f"from reference_numpy import activations\n\nreturn activations.{f}(Z)[0]"
+           for f in ("relu", "leaky_relu", "sigmoid", "tanh")},
+        "linear_forward": "return W @ A_prev + b",
+        "linear_activation_forward": "Z = linear_forward(A_prev, W, b)\n"
+                                     "return ACTIVATIONS[activation](Z), ((A_prev, W, b), Z)",
+        "L_model_forward": REF + "return deep.L_model_forward(X, parameters, hidden_activation)",
+        "compute_cost": REF + "return deep.compute_cost(AL, Y)",
+        "compute_cost_from_logits": REF + "return deep.compute_cost_from_logits(ZL, Y)",
+        "L_model_grads": REF + "AL, caches = deep.L_model_forward(X, parameters, hidden_activation)\n"
+                         "grads = deep.L_model_backward(AL, Y, caches, hidden_activation)\n"
+                         "return grads, deep.compute_cost_from_logits(caches[-1][1], Y)",
+        "update_parameters": REF + "return deep.update_parameters(parameters, grads, learning_rate)",
+        "train_step": "grads, cost = L_model_grads(parameters, X, Y, hidden_activation)\n"
+                      "return update_parameters(parameters, grads, learning_rate), cost",
+        "make_train_step": "return lambda p, X, Y, lr: train_step(p, X, Y, lr, hidden_activation)",
+        "predict": REF + "return deep.predict(X, parameters, hidden_activation)",
+        "L_layer_model": "costs = []\nfor i in range(num_iterations):\n"
+                         "    parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)\n"
+                         "    if i % record_every == 0:\n        costs.append(float(cost))\nreturn parameters, costs",
+    },
+    "logistic": {
+        "propagate": "from reference_numpy import logistic\n\nreturn logistic.propagate(w, b, X, Y)",
+        "train_step": "from reference_numpy import logistic\n\nreturn logistic.train_step(w, b, X, Y, learning_rate)",
+        "make_train_step": "return train_step",
+        "optimize": "from reference_numpy import logistic\n\n"
+                    "return logistic.optimize(w, b, X, Y, num_iterations, learning_rate, record_every=record_every)",
+        "predict": "from reference_numpy import logistic\n\nreturn logistic.predict(w, b, X)",
+        "model": "from reference_numpy import logistic\n\n"
+                 "return logistic.model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate)",
+    },
+}  # fmt: skip
+
+
+def functions(path: Path) -> list[str]:
+    return [n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)]
+
+
+def test_the_stubs_follow_the_implementations_names_and_order(tmp_path):
+    assert cli.main(["new-backend", "port", "--dir", str(tmp_path)]) == 0
+    package = tmp_path / "port" / "quartet_port"
+    for module in ("deep", "logistic"):
+        ours = [f for f in functions(ROOT / "impl_jax" / f"{module}.py") if f != "make_train_loop" and f[0] != "_"]
+        stubs = functions(package / f"{module}.py")
+        assert [f for f in stubs if f in ours] == ours, module  # every function of impl_jax, in its order
+        text = (package / f"{module}.py").read_text()
+        assert text.count("raise NotImplementedError") == len(stubs)  # every body is to be filled in
+        assert "(n[l], m)" in text if module == "deep" else "(n_x, 1)" in text  # with the course's shapes
+    assert 'port = "quartet_port.backend:BACKEND"' in (tmp_path / "port" / "pyproject.toml").read_text()
+    assert cli.main(["new-backend", "port", "--dir", str(tmp_path)]) == 2  # never overwrites
+    assert cli.main(["new-backend", "jax", "--dir", str(tmp_path)]) == 2  # a built-in's name
+    assert cli.main(["new-backend", "my-port", "--dir", str(tmp_path)]) == 2  # not an identifier
+
+
+@pytest.mark.slow
+def test_filled_in_it_is_checked_with_no_edit_to_quartet(tmp_path):
+    new_backend.write(tmp_path / "port", "port", "a NumPy port")
+    package = tmp_path / "port" / "quartet_port"
+    for module, bodies in BODIES.items():
+        path = package / f"{module}.py"
+        text = path.read_text()
+        for name, body in bodies.items():
+            indented = "\n".join(("    " + line) if line else "" for line in body.splitlines())
+            text, count = re.subn(rf'    raise NotImplementedError\("{name}"\)', lambda _, new=indented: new, text)
+            assert count == 1, (module, name)
+        path.write_text(text)
+    site = tmp_path / "site"  # a real install, out of this environment: pip writes its entry point
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(tmp_path / "port")], check=True)  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    run = {"env": env, "capture_output": True, "text": True}
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            str(tmp_path / "port" / "tests")], cwd=tmp_path, **run)  # fmt: skip
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    check = subprocess.run([sys.executable, "-m", "conformance", "check", "--backends", "numpy,port", "--quick",
+                            "--out", str(tmp_path / "results")], cwd=ROOT, **run)  # fmt: skip
+    assert check.returncode == 0 and " 0 failed" in check.stdout, check.stdout[-3000:]

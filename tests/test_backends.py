@@ -127,3 +127,22 @@ def test_spec_rejects_what_it_cannot_be():
     with pytest.raises(ValueError, match="unknown model kind 'cnn'"):
         ModelSpec("cnn", (3, 1))
     assert ModelSpec("logistic", [3, 1]).param_shapes() == {"w": (3, 1), "b": (1, 1)}
+
+
+def test_a_plugin_that_cannot_be_used_is_named_with_its_reason_and_left_out(monkeypatch):
+    """Entry points of the group quartet.backends: one that does not import, one that is not a BackendInfo,
+    one that takes a built-in's name; each goes to BROKEN with the reason, and the four stay."""
+    from importlib.metadata import EntryPoint
+
+    from conformance import registry
+
+    points = [EntryPoint("ghost", "no_such_module_here:BACKEND", registry.GROUP),
+              EntryPoint("notinfo", "json:dumps", registry.GROUP),
+              EntryPoint("jax", "conformance.registry:BUILT_IN", registry.GROUP)]  # fmt: skip
+    monkeypatch.setattr(registry.importlib.metadata, "entry_points", lambda group: points)
+    monkeypatch.setattr(registry, "BROKEN", {})
+    found = registry._discover()
+    assert list(found) == ["numpy", "torch", "jax", "tf"] and found["jax"].plugin == ""
+    assert "does not load: ModuleNotFoundError" in registry.BROKEN["ghost"]
+    assert "not a conformance.registry.BackendInfo" in registry.BROKEN["notinfo"]
+    assert "is a tuple" in registry.BROKEN["jax"]

@@ -20,12 +20,18 @@ def test_without_a_gpu_it_stops_with_one_line(capsys, tmp_path):
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
-def test_the_same_path_on_the_cpu_writes_both_pages(capsys, tmp_path):
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One run of the command's CPU path (numpy and jax, quick), shared: (its pages' folder, its results)."""
+    tmp_path = tmp_path_factory.mktemp("gpu-command")
     code = cli.main(["gpu", "--device", "cpu", "--quick", "--backends", "numpy,jax", "--out", str(tmp_path / "docs"),
                      "--results", str(tmp_path / "results")])  # fmt: skip
-    out = capsys.readouterr().out
-    assert code == 0, out
-    docs = tmp_path / "docs"
+    assert code == 0
+    return tmp_path / "docs", tmp_path / "results"
+
+
+def test_the_same_path_on_the_cpu_writes_both_pages(made):
+    docs = made[0]
     check, bench = (docs / "conformance-cpu.md").read_text(), (docs / "benchmarks-cpu.md").read_text()
     assert "quartet gpu --device cpu" in check and "0 failed" in check
     assert "quartet gpu --device cpu" in bench and "Speed goals" in bench
@@ -34,14 +40,13 @@ def test_the_same_path_on_the_cpu_writes_both_pages(capsys, tmp_path):
     assert (pd.read_csv(docs / "conformance-cpu.csv")["passed"]).all()
 
 
-def test_pages_from_runs_made_elsewhere_name_the_machine_that_ran_them(capsys, tmp_path):
+def test_pages_from_runs_made_elsewhere_name_the_machine_that_ran_them(made, capsys, tmp_path):
     """`--from`: the pages of runs already made (a lent GPU's, brought back), written here without running
     anything, headed by the environment the runs recorded, not this machine's."""
     import json
+    import shutil
 
-    code = cli.main(["gpu", "--device", "cpu", "--quick", "--backends", "numpy,jax", "--out", str(tmp_path / "a"),
-                     "--results", str(tmp_path / "results")])  # fmt: skip
-    assert code == 0, capsys.readouterr().out
+    shutil.copytree(made[1], tmp_path / "results")
     folders = sorted((tmp_path / "results").iterdir())
     for name in ("conformance.json", "bench.json"):  # as if another machine had made them
         (path,) = [f / name for f in folders if (f / name).is_file()]
@@ -55,7 +60,7 @@ def test_pages_from_runs_made_elsewhere_name_the_machine_that_ran_them(capsys, t
         assert "on Elsewhere CPU" in text, page
     bench = (docs / "benchmarks-cpu.md").read_text()
     assert "](bench-cpu-workloads.png)" in bench and (docs / "bench-cpu-workloads.png").is_file()
-    assert pd.read_csv(docs / "benchmarks-cpu.csv").equals(pd.read_csv(tmp_path / "a" / "benchmarks-cpu.csv"))
+    assert pd.read_csv(docs / "benchmarks-cpu.csv").equals(pd.read_csv(made[0] / "benchmarks-cpu.csv"))
     assert cli.main(["gpu", "--from", str(tmp_path)]) == 2  # not a results folder: one line, no traceback
     assert "no progress.json there" in capsys.readouterr().err
 

@@ -3,9 +3,10 @@
 import argparse
 import json
 
+from rich.markup import escape
 from rich.table import Table
 
-from .. import environment
+from .. import environment, registry
 from .common import console
 
 
@@ -41,4 +42,19 @@ def run(args: argparse.Namespace) -> int:
             fw["note"],
         )
     console.print(table)
+    console.print(backends_table())
+    for name, reason in registry.BROKEN.items():
+        console.print(f"[bold red]plugin {name} not loaded:[/] {escape(reason)}")
     return 0
+
+
+def backends_table() -> Table:
+    """Every backend quartet can check, built-in or plugin (docs/plugins.md), with what it declares."""
+    table = Table(title="backends (quartet check --backends NAME)", title_justify="left")
+    for column in ("backend", "package", "from", "modes", "dtypes", "devices", "here"):
+        table.add_column(column)
+    for name, info in registry.BACKENDS.items():
+        ok, reason = registry.framework_status(name)
+        table.add_row(name, info.package, info.plugin or "built in", ", ".join(info.modes), ", ".join(info.dtypes),
+                      ", ".join(info.devices), "yes" if ok else f"[red]{escape(reason)}[/]")  # fmt: skip
+    return table

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IMPLEMENTATIONS = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
 
 
-@pytest.mark.parametrize("command", [c.__name__.rsplit(".", 1)[1] for c in cli.COMMANDS])
+@pytest.mark.parametrize("command", [c.__name__.rsplit(".", 1)[1].replace("_", "-") for c in cli.COMMANDS])
 def test_every_subcommand_answers_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main([command, "--help"])

@@ -49,14 +49,25 @@ def _norm(*arrays: np.ndarray) -> float:
     return float(_rss_matmul(v.reshape(1, -1), np.ones((v.size, 1)))[0, 0]) if v.size else 0.0
 
 
+BLOCK = 1 << 25  # entries of b a block of _rss_matmul holds (256 MB in float64)
+
+
 def _rss_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sqrt(a^2 @ b^2) with a's rows and b's columns scaled to 1 first, so neither underflows nor overflows."""
+    """sqrt(a^2 @ b^2) with a's rows and b's columns scaled to 1 first, so neither underflows nor overflows.
+    Only squares count, so the signs of a and b do not. A large b (the inputs X at m = 65536: 6.4 GB) is
+    taken a block of its rows at a time, its temporaries a block's size, the sum of the blocks' a^2 @ b^2
+    being the whole one's."""
+    rows = max(1, BLOCK // max(b.shape[1], 1))
+    blocks = [slice(k, k + rows) for k in range(0, b.shape[0], rows)]
     ra = np.max(np.abs(a), axis=1, keepdims=True)  # (rows, 1)
-    cb = np.max(np.abs(b), axis=0, keepdims=True)  # (1, columns)
+    cb = np.max([np.max(np.abs(b[k]), axis=0) for k in blocks], axis=0, keepdims=True)  # (1, columns)
+    total = np.zeros((a.shape[0], b.shape[1]))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        an = np.divide(a, ra, out=np.zeros_like(a, dtype=np.float64), where=ra > 0)
-        bn = np.divide(b, cb, out=np.zeros_like(b, dtype=np.float64), where=cb > 0)
-        return ra * np.sqrt(np.square(an) @ np.square(bn)) * cb
+        an2 = np.square(np.divide(a, ra, out=np.zeros_like(a, dtype=np.float64), where=ra > 0))
+        for k in blocks:
+            bn = np.divide(b[k], cb, out=np.zeros(b[k].shape), where=cb > 0)
+            total += an2[:, k] @ np.square(bn, out=bn)
+        return ra * np.sqrt(total) * cb
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
@@ -87,7 +98,7 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     L, m = spec.L, X.shape[1]
     A = {0: X}
     out: dict[str, np.ndarray] = {}
-    sA = np.abs(X)  # (n[0], m): the rounding of the inputs
+    sA = X  # (n[0], m): the rounding of the inputs, |X|; it only enters _rss_matmul, where signs do not count
     sZ: dict[int, np.ndarray] = {}
     for l in range(1, L + 1):
         W, b = p[f"W{l}"], p[f"b{l}"]  # (n[l], n[l-1]), (n[l], 1)
@@ -122,7 +133,7 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     grads = {}
     for l in range(L, 0, -1):
         A_prev = A[l - 1]  # (n[l-1], m)
-        sA_prev = out[f"A{l - 1}"] if l > 1 else np.abs(X)
+        sA_prev = out[f"A{l - 1}"] if l > 1 else X  # |X|, as above: only its squares count
         dW = _rss(np.sqrt(m / 2 + 2) * _rss_matmul(dZ, A_prev.T), _rss_matmul(sdZ, A_prev.T),
                   _rss_matmul(dZ, sA_prev.T)) / m  # (n[l], n[l-1])  # fmt: skip
         ones = np.ones((m, 1))

@@ -148,3 +148,19 @@ def test_a_quantity_the_reference_lost_fails():
     from conformance.cli.common import short
 
     assert short(float("inf")) == "inf" and short(1.5e-7) == "1.5e-7"  # the table prints such a row
+
+
+def test_the_error_model_takes_a_large_x_a_block_at_a_time_with_the_same_result(monkeypatch):
+    """_rss_matmul sums a^2 @ b^2 over blocks of b's rows (X at m = 65536 is 6.4 GB, and |X|, X^2 and the
+    scaled copy were three more): block by block or whole, the same scales; signs do not count."""
+    import numpy as np
+
+    from conformance import scales
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((7, 300)) * 1e-200, rng.standard_normal((300, 50)) * 1e150  # scaled: no underflow
+    whole = scales._rss_matmul(a, b)
+    monkeypatch.setattr(scales, "BLOCK", 50 * 7)  # blocks of 7 rows of b, the last one shorter
+    np.testing.assert_allclose(scales._rss_matmul(a, b), whole, rtol=1e-14)
+    np.testing.assert_allclose(scales._rss_matmul(-a, np.abs(b)), whole, rtol=1e-14)
+    assert np.all(whole > 0) and np.isfinite(whole).all()

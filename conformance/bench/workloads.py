@@ -168,11 +168,17 @@ def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
             near = (np.abs(Z) <= reach * sigma[f"Z{l}"]) & (Z != 0)  # exact zeros are computed exactly everywhere
             flip = np.where(near, jump * np.abs(dA), 0.0) + gp * (np.abs(W_next).T @ flip_next)  # (n[l], m)
             A_prev = prob.X if l == 1 else ref[f"A{l - 1}"]
-            allowed[f"W{l}"] = flip @ np.abs(A_prev).T / m
+            allowed[f"W{l}"] = sum(flip[:, k] @ np.abs(A_prev[:, k]).T for k in _column_blocks(A_prev)) / m
             allowed[f"b{l}"] = flip.sum(axis=1, keepdims=True) / m
             dZ_next, flip_next = dA * gp, flip
         _KINKS[key] = prob.workload.learning_rate * flatten(allowed)
     return _KINKS[key]
+
+
+def _column_blocks(A: np.ndarray) -> list[slice]:
+    """A's columns in blocks of at most 2**25 entries, so |A| is never made whole (X at m = 65536: 6.4 GB)."""
+    width = max(1, (1 << 25) // max(A.shape[0], 1))
+    return [slice(j, j + width) for j in range(0, A.shape[1], width)]
 
 
 def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, np.ndarray], steps: int = 1,

@@ -18,11 +18,11 @@ from .engine import engine_label, job, run, workers_label
 
 def bench_workloads(quick: bool = False):
     """The course's deep net on its 209 images (a small batch: the split has little to share out), on
-    4096 and 16384 (1024 when quick; large batches: each worker's first-layer product is big enough to
-    pay for the all-reduce). 16384 is the largest whose float64 reference and error model (which need
-    all of X in one process) fit this machine's memory comfortably beside the workers."""
+    4096, 16384 and 65536 (1024 when quick; large batches: each worker's first-layer product is big enough
+    to pay for the all-reduce). At 65536 X is 6.4 GB in float64, which the float64 reference and the
+    first-step check hold in this process (about 7 GB at its peak) beside the workers' float32 shards."""
     spec = ModelSpec("deep", (12288, 20, 7, 5, 1), "relu")
-    sizes = (1024,) if quick else (4096, 16384)
+    sizes = (1024,) if quick else (4096, 16384, 65536)
     return [Workload("course_deep", spec, 209, 0.0075)] + [Workload(f"deep_m{m}", spec, m, 0.0075) for m in sizes]
 
 

@@ -90,7 +90,8 @@ class Worker:
         sys.exit(3)
 
     def run(self) -> None:
-        shard = pickle.loads((self.folder / f"shard-{self.rank}.pkl").read_bytes())
+        with open(self.folder / f"shard-{self.rank}.pkl", "rb") as f:  # streamed: no second copy of the columns
+            shard = pickle.load(f)
         name, timeout_s, jobs = shard["name"], shard["timeout_s"], shard["jobs"]
         module = importlib.import_module(f"impl_{name}.parallel")
         try:

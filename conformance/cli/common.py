@@ -65,12 +65,16 @@ def short(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True) -> None:
-    """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them."""
-    from ..registry import NAMES
+def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True,
+                  plugins: bool = True) -> None:  # fmt: skip
+    """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them; the
+    default backends are all of them, or (plugins=False) the built-in four, a plugin then taken by name."""
+    from ..registry import BUILT_IN, NAMES
 
-    parser.add_argument("--backends", default=",".join(NAMES), metavar="A,B",
-                        help=f"any of {', '.join(NAMES)} (plugins included; default: all)")  # fmt: skip
+    default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
+    which = "all" if plugins else "the built-in four; a plugin by name"
+    parser.add_argument("--backends", default=",".join(default), metavar="A,B",
+                        help=f"any of {', '.join(NAMES)} (default: {which})")  # fmt: skip
     if modes:
         parser.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
     parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")

@@ -233,3 +233,20 @@ def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
                         "float64", "--peers", "", "--out", str(tmp_path))  # fmt: skip
     assert code == 0, out
     assert "tensorflow not installed" in (next(tmp_path.glob("bench-*/bench.csv")).read_text())
+
+
+def test_workers_take_the_frameworks_that_have_an_engine_and_name_a_plugin_that_has_none(capsys):
+    """--workers with every backend (the default) leaves a plugin out; naming one stops with its own reason,
+    not a traceback from the engine."""
+    from conformance import registry
+    from conformance.cli.common import data_parallel_backends
+
+    assert data_parallel_backends(",".join(registry.NAMES)) == ["numpy", "torch", "jax", "tf"]
+    if "mlx" not in registry.NAMES:
+        pytest.skip("the quartet-mlx plugin is not installed")
+    for argv in (
+        ["check", "--workers", "2", "--backends", "numpy,mlx"],
+        ["bench", "--workers", "1,2", "--backends", "mlx"],
+    ):
+        assert cli.main(argv) == 2
+        assert "mlx does not support data_parallel" in capsys.readouterr().err

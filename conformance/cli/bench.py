@@ -20,7 +20,16 @@ from ..check import MODE_CHOICES
 from ..parallel import bench as parallel
 from ..parallel.engine import LAUNCHES, engine_label
 from ..runner import Runner
-from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_float, positive_int
+from .common import (
+    RESUME_HELP,
+    UsageError,
+    add_selection,
+    choices,
+    console,
+    data_parallel_backends,
+    positive_float,
+    positive_int,
+)
 
 
 def add_parser(sub) -> None:
@@ -132,7 +141,7 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
             raise UsageError(f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most "
                              f"{most} workers")  # fmt: skip
         settings = parallel.ParallelBenchSettings(
-            backends=[n for n in choices(args.backends, NAMES, "backend(s)") if n != "numpy"],
+            backends=[n for n in data_parallel_backends(args.backends) if n != "numpy"],
             workers=workers,
             dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
             quick=args.quick,

@@ -16,7 +16,16 @@ from ..parallel import check as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
 from ..report.check import write_check
 from ..runner import Runner
-from .common import RESUME_HELP, UsageError, add_selection, choices, console, positive_int, short
+from .common import (
+    RESUME_HELP,
+    UsageError,
+    add_selection,
+    choices,
+    console,
+    data_parallel_backends,
+    positive_int,
+    short,
+)
 
 
 def add_parser(sub) -> None:
@@ -94,7 +103,7 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
         if args.device != "cpu":
             raise UsageError("check --workers runs on the CPU (processes, logical devices); --device gpu is not "
                              "supported with it")  # fmt: skip
-        settings = parallel.ParallelCheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
+        settings = parallel.ParallelCheckSettings(backends=data_parallel_backends(args.backends),
                                                   dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
                                                   workers=args.workers, launch=args.launch or "")  # fmt: skip
         runner = Runner.start(args.out, "check", asdict(settings), console)

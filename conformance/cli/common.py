@@ -56,6 +56,20 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     return values
 
 
+def data_parallel_backends(text: str) -> list[str]:
+    """--backends with --workers: the frameworks that have a data-parallel engine. The default (every
+    backend) leaves out a plugin, which has none; naming one is an error that gives its reason."""
+    from ..parallel.engine import NAMES as ENGINES
+    from ..registry import NAMES, supports
+
+    names = choices(text, NAMES, "backend(s)")
+    without = [n for n in names if n not in ENGINES]
+    if without and text != ",".join(NAMES):
+        reasons = "; ".join(supports(n, "data_parallel")[1] or f"{n} has no data-parallel engine" for n in without)
+        raise UsageError(f"--workers runs on {', '.join(ENGINES)} only: {reasons}")
+    return [n for n in names if n in ENGINES]
+
+
 def short(value: float) -> str:
     """1.5e-07 -> 1.5e-7: the tables are read across nine columns; inf and nan as they are (a quantity
     one side did not return)."""

@@ -67,14 +67,14 @@ def test_pages_from_runs_made_elsewhere_name_the_machine_that_ran_them(made, cap
 
 def test_gpu_page_shows_the_gpu_and_what_launching_costs():
     """The GPU page's own parts, from a GPU run's rows: the GPU's limits and the launch-cost table."""
-    from conformance.bench import results
+    from conformance.bench import gpu_page
 
     frame = pd.read_csv("docs/benchmarks-gpu.csv")
-    costs = results.launch_costs(frame)
+    costs = gpu_page.launch_costs(frame)
     assert {"course_logistic", "planar", "course_deep"} <= set(costs["workload"])
     assert {"torch eager", "torch cuda-graphs", "jax compiled-loop"} <= set(costs.columns)
     env = {"cpu": "Host", "frameworks": [{"devices": ["cpu", "cuda:0 (NVIDIA H200)"]}]}
     limits = {"gemm_n": 8192, "gemm_gflops": {"float32": 5e4, "float64": 6e4}, "gemm_gflops_tf32": 4e5,
               "bandwidth_gbs": 4e3}  # fmt: skip
-    text = " ".join(results._gpu_limits(env, limits, {"threads": 16}))
+    text = " ".join(gpu_page.gpu_limits(env, limits, {"threads": 16}))
     assert text.startswith("NVIDIA H200, host Host") and "TF32 off" in text and "400000 GFLOP/s with TF32 on" in text

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import INCOMPLETE, frame_markdown, write_atomically
+from .gpu_page import gpu_limits, launch_costs
 from .roofline import round_fractions
 from .timing import ratio_interval, verdict
 
@@ -46,39 +47,6 @@ def workload_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _gpu_limits(env: dict, limits: dict, meta: dict) -> list[str]:
-    """The GPU's own limits, measured in the run, and what ran it."""
-    gpus = [d for f in env.get("frameworks", []) for d in f.get("devices") or [] if "(" in str(d)]
-    name = gpus[0].split("(", 1)[1].rstrip(")") if gpus else "a GPU"
-    return [
-        f"{name}, host {env['cpu']} ({meta['threads']} threads, for the float64 NumPy reference of the checks); "
-        "device gpu.",
-        f"The GPU's limits measured in this run ({limits.get('probed_with', 'torch')}, {limits['gemm_n']}-square "
-        f"products): GEMM {limits['gemm_gflops']['float32']:.0f} GFLOP/s float32 with TF32 off (every float32 row "
-        f"below), {limits.get('gemm_gflops_tf32', float('nan')):.0f} GFLOP/s with TF32 on (not used), "
-        f"{limits['gemm_gflops']['float64']:.0f} GFLOP/s float64; device memory bandwidth "
-        f"{limits['bandwidth_gbs']:.0f} GB/s (a 1 GiB copy, bytes read and written).",
-    ]
-
-
-def launch_costs(frame: pd.DataFrame) -> pd.DataFrame:
-    """On a GPU, what launching costs the nets too small to fill it: ms per step of each way of running one
-    (per-step dispatch, compiled, CUDA graphs, the whole loop compiled), float32, one row per workload."""
-    ok = frame[(frame["status"] == "ok") & frame["median_s"].notna() & (frame["dtype"] == "float32")
-               & (frame["family"].fillna("") == "") & (frame["mode"] != "products alone")]  # fmt: skip
-    if ok.empty:
-        return pd.DataFrame()
-    table = ok.assign(way=ok["backend"] + " " + ok["mode"]).pivot_table(
-        index="workload", columns="way", values="median_s", sort=False
-    )
-    table = table.reindex(columns=sorted(table.columns, key=lambda c: (c.split()[0], MODE_ORDER.get(c.split()[1], 9))))
-    shown = (table * 1e3).map(lambda v: "" if v != v else f"{v:.3g}")
-    return shown.reset_index()
-
-
-MODE_ORDER = {"eager": 0, "function": 1, "compiled": 2, "cuda-graphs": 3, "compiled-loop": 4}
-
-
 def markdown(frame: pd.DataFrame, meta: dict) -> str:
     env, limits = meta["environment"], meta["limits"]
     blas = env["blas"]
@@ -86,7 +54,7 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
         "# Benchmark", "",
         *([] if meta.get("complete", True) else [INCOMPLETE.format(command="bench", folder=meta.get("folder", "DIR")),
                                                  ""]),
-        *(_gpu_limits(env, limits, meta) if meta["device"] == "gpu" else [
+        *(gpu_limits(env, limits, meta) if meta["device"] == "gpu" else [
         f"{env['cpu']}, {meta['threads']} threads for every framework; {blas['library']} {blas['version']} "
         f"({blas['architecture']}); device {meta['device']}.",
         f"Machine limits measured in this run: GEMM {limits['gemm_gflops']['float32']:.1f} GFLOP/s float32, "

@@ -19,7 +19,8 @@ from .. import environment
 from ..backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..runner import Runner, Unit
 from . import machine
-from .ours import Prepared, prepare_loop, prepare_ours, prepare_products
+from .ours import Prepared, prepare_loop, prepare_ours
+from .products import prepare_products
 from .roofline import COLUMNS, add_roofline
 from .timing import interleave
 from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads

@@ -107,20 +107,21 @@ class Runner:
                 self.interrupted = err
                 progress.update(task, description=f"{title}: interrupted")
 
-    def run_in_processes(self, title: str, units: list[Unit], jobs: int) -> None:
-        """The units not finished yet, shared by `jobs` child processes, for work that is independent unit
-        by unit and needs no clock (the conformance matrix on a machine of many cores). Each child is
-        `python -m conformance COMMAND --resume FOLDER --shard i/jobs`: it plans the same units from the
-        saved settings, takes each next unit that no other child has claimed (a file created exclusively
-        in FOLDER/claims/, so a slow unit does not hold up a fixed share), and keeps its rows in
-        FOLDER/shard-i/, merged here when it ends. Ctrl-C or SIGTERM reaches every child; what they
+    def run_in_processes(self, title: str, units: list[Unit], jobs: int, more: list[str] | None = None) -> None:
+        """The units not finished yet, shared by `jobs` child processes: for work that is independent unit
+        by unit and needs no clock (the conformance matrix on a machine of many cores), or, with one job,
+        work that must start in a fresh process (a benchmark's share of rounds). Each child is
+        `python -m conformance COMMAND --resume FOLDER --shard i/jobs` and the options in `more`: it plans
+        the same units from the saved settings, takes each next unit that no other child has claimed (a file
+        created exclusively in FOLDER/claims/, so a slow unit does not hold up a fixed share), and keeps its
+        rows in FOLDER/shard-i/, merged here when it ends. Ctrl-C or SIGTERM reaches every child; what they
         finished is kept either way, and the claims go, so a resumed run redoes what was cut short."""
         self.total += len(units)
         self.save()  # the children read the settings from it
         todo = [u.key for u in units if not self.checkpoint.done(u.key)]
         self.console.print(f"{title}: {len(todo)} units in {jobs} processes")
         command = [sys.executable, "-m", "conformance", self.checkpoint.command, "--resume", str(self.folder)]
-        children = [subprocess.Popen([*command, "--shard", f"{i}/{jobs}"]) for i in range(jobs)]
+        children = [subprocess.Popen([*command, "--shard", f"{i}/{jobs}", *(more or [])]) for i in range(jobs)]
         codes = []
         with interruptible():
             try:

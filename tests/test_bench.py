@@ -282,3 +282,64 @@ def test_a_kink_flip_is_excused_but_no_more():
     update = np.concatenate([np.ravel(prob.params1[k] - prob.params[k]) for k in sorted(prob.params)])
     assert workloads.kink_allowance(prob, "float32").max() < 1e-2 * np.abs(update).max()  # a small part of a step
     assert not workloads.check_first_step(prob, "float32", cost0, prob.params)[0]
+
+
+def test_rounds_spread_over_processes_hold_what_one_process_cannot_see():
+    """A synthetic machine whose every process has its own speed (lognormal, 10 %: its allocator, its
+    pages, the hour it ran in) and whose rounds within a process differ by 1 %. Two runs of 9 rounds in
+    one process each: the rounds' interval promises the second run far more than it gets. Two runs of
+    3 processes x 3 rounds, resampled processes first: their intervals overlap nearly always."""
+    rng = np.random.default_rng(7)
+
+    def run(processes: int, rounds: int) -> tuple[float, float, float]:
+        state = rng.lognormal(0.0, 0.10, processes)  # the ratio as each process sees it
+        ratios = np.repeat(state, rounds) * rng.lognormal(0.0, 0.01, processes * rounds)
+        labels = list(np.repeat(np.arange(processes), rounds))
+        return ratio_interval(list(ratios), [1.0] * ratios.size, resamples=1000, processes=labels)
+
+    def overlap_rate(processes: int, rounds: int, trials: int = 60) -> float:
+        pairs = [(run(processes, rounds), run(processes, rounds)) for _ in range(trials)]
+        return float(np.mean([a[1] <= b[2] and b[1] <= a[2] for a, b in pairs]))
+
+    one, three = overlap_rate(1, 9), overlap_rate(3, 3)
+    assert one < 0.3, one  # the rounds of one process: narrow, and wrong the next time
+    assert three > 0.8, three
+
+
+def test_a_rows_processes_merge_into_one_row():
+    """Each process's rows of a workload join into one: every round with its probe and its process, the
+    median over all rounds, the step over its own products round by round; a check failed in any process
+    fails the row, and the products alone (never checked) stay unchecked."""
+    from conformance.bench.run import merge_processes
+
+    def rows(process: int, step: list[float], verified: bool = True) -> list[dict]:
+        common = {"workload": "planar", "backend": "numpy", "dtype": "float32", "round_process": [process] * 2,
+                  "round_gemm_gflops": [100.0, 110.0], "repeats": 10, "iqr_s": 1e-5}  # fmt: skip
+        return [{**common, "mode": "eager", "round_s": step, "verified": verified, "check_err": 1e-7 * (1 + process),
+                 "status": "ok" if verified else "check failed", "peak_mem_mb": 10.0 + process},
+                {**common, "mode": "products alone", "round_s": [1e-3, 1e-3], "status": "ok"}]  # fmt: skip
+
+    merged = merge_processes(rows(0, [2e-3, 2e-3]) + rows(1, [3e-3, 3e-3]))
+    step, products = (next(r for r in merged if r["mode"] == mode) for mode in ("eager", "products alone"))
+    assert len(merged) == 2 and step["round_s"] == [2e-3, 2e-3, 3e-3, 3e-3]
+    assert step["round_process"] == [0, 0, 1, 1] and step["round_gemm_gflops"] == [100.0, 110.0] * 2
+    assert step["median_s"] == pytest.approx(2.5e-3) and step["over_products"] == pytest.approx(2.5)
+    assert step["repeats"] == 20 and step["peak_mem_mb"] == 11.0 and step["check_err"] == pytest.approx(2e-7)
+    assert step["verified"] and "verified" not in products
+    failed = merge_processes(rows(0, [2e-3, 2e-3]) + rows(1, [3e-3, 3e-3], verified=False))
+    assert next(r for r in failed if r["mode"] == "eager")["status"] == "check failed"
+
+
+def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_path):
+    """--processes 2: two child processes, one after the other, each timing its share
+    of the rounds; one row per backend, mode and dtype with the rounds of both."""
+    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--dtypes", "float32",
+                     "--peers", "", "--rounds", "3", "--processes", "2", "--out", str(tmp_path)])  # fmt: skip
+    assert code == 0, capsys.readouterr().out
+    (folder,) = tmp_path.iterdir()
+    rows = json.loads((folder / "bench.json").read_text())["rows"]
+    eager = [r for r in rows if r["mode"] == "eager"]
+    assert len(eager) == 1 and eager[0]["round_process"] == [0, 0, 1] and len(eager[0]["round_s"]) == 3
+    assert "shared out over 2 fresh processes" in (folder / "bench.md").read_text()
+    units = json.loads((folder / "progress.json").read_text())["units"]
+    assert list(units) == ["planar #1", "planar #2"]

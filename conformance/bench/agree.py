@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .results import _rounds, goals
+from .results import _rounds, goals, processes_of
 from .roofline import round_fractions
 from .timing import ratio_interval
 
@@ -32,10 +32,11 @@ def row_ratios(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, float]]:
         key = (r["workload"], r["backend"], r["mode"], r["dtype"])
         r = {**r, "round_s": rounds, "round_gemm_gflops": _rounds(r, "round_gemm_gflops")}
         fractions = round_fractions(r)
-        out[(*key, "fraction of roofline")] = ratio_interval(fractions, [1.0] * len(fractions))
+        processes = processes_of(r, len(rounds))
+        out[(*key, "fraction of roofline")] = ratio_interval(fractions, [1.0] * len(fractions), processes=processes)
         own = products.get((r["workload"], r["backend"], r["dtype"]))
         if own is not None and r["mode"] != "products alone" and _rounds(own) and len(_rounds(own)) == len(rounds):
-            out[(*key, "step / own products")] = ratio_interval(rounds, _rounds(own))
+            out[(*key, "step / own products")] = ratio_interval(rounds, _rounds(own), processes=processes)
     return out
 
 
@@ -82,7 +83,7 @@ def load(path: Path) -> pd.DataFrame:
     path = Path(path)
     if path.suffix == ".csv":
         frame = pd.read_csv(path)
-        for column in ("round_s", "round_gemm_gflops"):  # JSON text in a CSV cell
+        for column in [c for c in ("round_s", "round_gemm_gflops", "round_process") if c in frame]:  # JSON in CSV
             frame[column] = [json.loads(v) if isinstance(v, str) else v for v in frame[column]]
         return frame
     return pd.DataFrame(json.loads(path.read_text())["rows"])

@@ -65,7 +65,8 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
         "its own working-set size)."]),
         "", "The timed unit is one full training step (forward, cost, backward, update). Every row of a workload",
         f"and the GEMM probe are timed once per round, {_round_count(frame)} rounds, each in a shuffled order, so "
-        "that every row meets the machine's fast and slow spells alike; a row's `step ms` is the median of its",
+        "that every row meets the machine's fast and slow spells alike" + _spread_note(frame) + "; a row's "
+        "`step ms` is the median of its",
         "per-round medians, `% roofline` the median over rounds of the step's bound max(FLOPs / that round's GEMM",
         "peak, bytes / bandwidth) over that round's time. A row whose first step (for a compiled loop: the timed",
         "loop itself) does not match the float64 reference within tolerance shows FAIL and no time.", "",
@@ -83,6 +84,18 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
 def _round_count(frame: pd.DataFrame) -> int:
     counts = [len(r) for r in (_rounds(row) for row in frame.to_dict("records")) if r]
     return max(counts, default=1)
+
+
+def _spread_note(frame: pd.DataFrame) -> str:
+    """How the rounds were spread over fresh processes, when they were."""
+    labels = {int(v) for r in frame.to_dict("records") for v in (_rounds(r, "round_process") or [])}
+    if len(labels) < 2:
+        return ""
+    return (
+        f", shared out over {len(labels)} fresh processes started one after another (so each workload's rounds "
+        "span the run, and every interval resamples processes, then rounds within them: what one process's "
+        "state does to its rounds is in the interval)"
+    )
 
 
 def _probe_spread(frame: pd.DataFrame) -> list[str]:
@@ -236,7 +249,7 @@ def goals(frame: pd.DataFrame) -> list[dict]:
         values = (
             round_fractions(row) if _rounds(row) and _rounds(row, "round_gemm_gflops") else [row["roofline_fraction"]]
         )
-        return ratio_interval(values, [1.0] * len(values))
+        return ratio_interval(values, [1.0] * len(values), processes=processes_of(row, len(values)))
 
     def ratio(slow, fast) -> tuple[float, float, float] | None:
         """slow / fast: how many times faster `fast` is, round by round where both ran in the same rounds."""
@@ -246,7 +259,8 @@ def goals(frame: pd.DataFrame) -> list[dict]:
         paired = (
             not slow["backend"].startswith("keras/") and not fast["backend"].startswith("keras/") and len(a) == len(b)
         )
-        return ratio_interval(a, b, paired=paired)
+        return ratio_interval(a, b, paired=paired, processes=processes_of(slow, len(a)),
+                              processes_b=processes_of(fast, len(b)))  # fmt: skip
 
     ours = ("numpy", "torch", "jax", "tf")
     for name in ("torch", "jax", "tf"):
@@ -281,6 +295,13 @@ def goals(frame: pd.DataFrame) -> list[dict]:
     goal("planar, float32: NumPy reference step / fastest compiled training loop's amortised step", 5.0, "x",
          ratio(best("planar", "float32", ("numpy",)), best("planar", "float32", mode="compiled-loop")))  # fmt: skip
     return out
+
+
+def processes_of(row: dict, rounds: int) -> list[int] | None:
+    """The process each of a row's `rounds` rounds ran in, or None (one process, or a run from before
+    rounds were spread over processes)."""
+    labels = _rounds(row, "round_process")
+    return [int(v) for v in labels] if labels and len(labels) == rounds else None
 
 
 def _rounds(row: dict, key: str = "round_s") -> list[float] | None:

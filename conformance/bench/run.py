@@ -35,9 +35,10 @@ class BenchSettings:
     peers: list[str] = field(default_factory=list)
     quick: bool = False  # few repeats, no sweeps
     threads: int = 2
-    min_time: float = 0.5  # seconds of repeats per row and round (quick: 0.05)
+    min_time: float = 0.4  # seconds of repeats per row and round (quick: one call a round)
     device: str = "cpu"
-    rounds: int = 0  # every row and the machine probe, once per round in a shuffled order; 0: 3 quick, 7 full
+    rounds: int = 0  # every row and the machine probe, once per round in a shuffled order; 0: 3 quick, 9 full
+    processes: int = 0  # fresh processes the rounds are spread over, one after another; 0: 1 quick, 3 full
 
     @property
     def repeats(self) -> tuple[float, int]:
@@ -47,7 +48,16 @@ class BenchSettings:
 
     @property
     def round_count(self) -> int:
-        return self.rounds or (3 if self.quick else 7)
+        return self.rounds or (3 if self.quick else 9)
+
+    @property
+    def process_count(self) -> int:
+        return min(self.processes or (1 if self.quick else 3), self.round_count)
+
+    def rounds_in(self, process: int) -> int:
+        """The rounds process `process` times (the rounds shared out, the first processes taking any left over)."""
+        share, left = divmod(self.round_count, self.process_count)
+        return share + (1 if process < left else 0)
 
     def workload_list(self) -> list[Workload]:
         # the sweeps: on the CPU, against m and width; on a GPU, the workloads that fill it (a net of width
@@ -61,9 +71,10 @@ IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # timed in the rounds of our rows; K
 
 
 def units(settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None,
-          ) -> tuple[list[Unit], list[dict]]:  # fmt: skip
-    """One unit per workload (its rows timed in interleaved rounds with the machine probe), one per Keras
-    peer; and the rows of the backends that cannot run here (with the reason)."""
+          process: int | None = None) -> tuple[list[Unit], list[dict]]:  # fmt: skip
+    """One unit per workload and process (its rows prepared and timed in that process's interleaved rounds
+    with the machine probe), one per Keras peer; and the rows of the backends that cannot run here (with
+    the reason). `process`: only that process's units, no peer's."""
     names, modes, dtypes, device = settings.backends, settings.modes, settings.dtypes, settings.device
     workloads = settings.workload_list()
     primary = [w for w in workloads if w.family == ""]
@@ -81,21 +92,30 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
         todo += [(w, "torch", "cuda-graphs", d) for w in primary if w.name != "wide" for d in dtypes]
     in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS]
     found = []
-    for w in workloads:
-        targets = [(n, m, d) for ww, n, m, d in todo if ww == w]
-        peers_here = [(p, d) for p in in_process for d in dtypes] if w.family == "" else []
-        work = functools.partial(_workload_rows, settings, w, targets, peers_here, imports, limits or {})
-        found.append(Unit(f"{w.name}", f"{w.name}: {len(targets) + len(peers_here)} rows x {settings.round_count} "
-                          "rounds", work))  # fmt: skip
-    for peer in [p for p in settings.peers if p not in IN_PROCESS_PEERS]:
+    count = settings.process_count
+    for e in range(count) if process is None else [process]:  # process-major: each workload's rounds span the run
+        for w in workloads:
+            targets = [(n, m, d) for ww, n, m, d in todo if ww == w]
+            peers_here = [(p, d) for p in in_process for d in dtypes] if w.family == "" else []
+            work = functools.partial(_workload_rows, settings, w, targets, peers_here, imports, limits or {}, e)
+            rows = f"{len(targets) + len(peers_here)} rows x {settings.rounds_in(e)} rounds"
+            found.append(
+                Unit(
+                    w.name if count == 1 else f"{w.name} #{e + 1}",
+                    f"{w.name}: {rows}" + (f", process {e + 1} of {count}" if count > 1 else ""),
+                    work,
+                )
+            )
+    for peer in [p for p in settings.peers if p not in IN_PROCESS_PEERS] if process is None else []:
         found.append(Unit(f"peer/{peer}", f"peer {peer}", functools.partial(_keras_rows, settings, peer, primary)))
     return found, unavailable
 
 
 def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, peer_rows: list,
-                   imports: dict, limits: dict) -> list[dict]:  # fmt: skip
-    """Every row of one workload: each prepared (compiled, checked) once, then timed in interleaved rounds
-    beside the machine's GEMM probe, so every ratio between them can be taken round by round."""
+                   imports: dict, limits: dict, process: int = 0) -> list[dict]:  # fmt: skip
+    """Every row of one workload in this process: each prepared (compiled, checked) once, then timed in
+    interleaved rounds beside the machine's GEMM probe, so every ratio between them can be taken round by
+    round; each round labelled with its process (round_process)."""
     from .peers import import_seconds, peer_runner, prepare_peer
 
     min_time, min_repeats = settings.repeats
@@ -138,18 +158,57 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
         return row.time_round(min_time, min_repeats, warm_up=not settings.quick or not row.rounds)
 
     ready = [k for k, p in prepared.items() if p.step is not None]
-    interleave([*ready, PROBE], time_one, settings.round_count, seed=len(workload.name))
+    interleave([*ready, PROBE], time_one, settings.rounds_in(process), seed=len(workload.name) + 1000 * process)
     rows = [p.finish() for p in prepared.values()]
-    products = {(r["backend"], r["dtype"]): r for r in rows if r["mode"] == "products alone" and "round_s" in r}
     for row in rows:
-        if "round_s" not in row:
-            continue
-        row["round_gemm_gflops"] = gemm[row["dtype"]]
-        own = products.get((row["backend"], row["dtype"]))
-        if own is not None and row["mode"] != "products alone":  # the step over its own products, round by round
-            row["products_s"] = own["median_s"]
-            row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))
+        if "round_s" in row:
+            row["round_gemm_gflops"], row["round_process"] = gemm[row["dtype"]], [process] * len(row["round_s"])
     return rows
+
+
+KEY = ("workload", "backend", "mode", "dtype")
+
+
+def merge_processes(rows: list[dict]) -> list[dict]:
+    """One row per workload, backend, mode and dtype from its rows in each process: the rounds joined
+    (time, probe and process of each), the median over all of them, the worst check, the largest memory;
+    then each step over its own library's products alone, round by round."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in KEY)
+        if key not in merged:
+            merged[key] = dict(row)
+            continue
+        into = merged[key]
+        if into.get("status") == "ok" and row.get("status") != "ok":  # a failure in any process is the row's
+            merged[key] = {**row, **{k: into[k] for k in ROUND_COLUMNS if k in into}}
+            into = merged[key]
+        for k in ROUND_COLUMNS:
+            if k in row:
+                into[k] = [*into.get(k, []), *row[k]]
+        for k in ("peak_mem_mb", "device_mem_mb", "check_err"):
+            values = [v for v in (into.get(k), row.get(k)) if v is not None and v == v]
+            into[k] = max(values) if values else into.get(k)
+        into["repeats"] = (into.get("repeats") or 0) + (row.get("repeats") or 0)
+        into["iqr_s"] = max(into.get("iqr_s") or 0.0, row.get("iqr_s") or 0.0)  # the widest process's spread
+        if "verified" in into or "verified" in row:  # a row that was checked (the products alone are not)
+            into["verified"] = bool(into.get("verified")) and bool(row.get("verified"))
+    out = list(merged.values())
+    for row in out:
+        if row.get("round_s"):
+            row["median_s"] = float(np.median(row["round_s"]))
+    products = {(r["workload"], r["backend"], r["dtype"]): r for r in out
+                if r["mode"] == "products alone" and r.get("round_s")}  # fmt: skip
+    for row in out:
+        own = products.get((row["workload"], row["backend"], row["dtype"]))
+        if row.get("round_s") and own is not None and row["mode"] != "products alone" \
+                and len(own["round_s"]) == len(row["round_s"]):  # fmt: skip
+            row["products_s"] = own["median_s"]  # the step over its own products, round by round
+            row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))
+    return out
+
+
+ROUND_COLUMNS = ("round_s", "round_gemm_gflops", "round_process")
 
 
 PROBE = "the machine's GEMM probe"
@@ -189,15 +248,17 @@ def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: 
 def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     """Every row of the benchmark through the runner, with the machine probed once per run (a resumed run
     keeps the first run's probe: one roofline per table); (the rows with their roofline, the metadata).
-    Call machine.limit_threads(settings.threads) before anything imports a framework."""
-    for name in settings.backends:
-        framework_status(name)  # imports (quietly) before the thread limits are applied
-    threads = machine.apply_thread_limits(settings.threads)
+    With more than one process, each is a fresh `quartet bench --resume FOLDER --process i` started in
+    turn, timing its share of every workload's rounds. Call machine.limit_threads(settings.threads) before
+    anything imports a framework."""
+    threads = _prepare_frameworks(settings)
     console = runner.console
+    count = settings.process_count
     then = f"; resuming {runner.folder} ({len(runner.checkpoint.units)} rows done)" if runner.resumed else \
         "; probing the machine"  # fmt: skip
+    spread = f", {settings.round_count} rounds in {count} processes one after another" if count > 1 else ""
     console.print(f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
-                  f"{settings.threads} threads{then}")  # fmt: skip
+                  f"{settings.threads} threads{spread}{then}")  # fmt: skip
     if "limits" not in runner.extra:
         limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
         runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
@@ -208,10 +269,36 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     if "imports" not in runner.extra:
         runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
     todo, unavailable = units(settings, runner.extra["imports"], limits)
-    runner.run("bench", todo)
+    if count == 1:
+        runner.run("bench", todo)
+    else:
+        for e in range(count):
+            mine, _ = units(settings, runner.extra["imports"], limits, process=e)
+            runner.run_in_processes(f"bench, process {e + 1} of {count}", mine, jobs=1, more=["--process", str(e)])
+            if not runner.complete:
+                break
+        peers = [u for u in todo if u.key.startswith("peer/")]
+        if runner.complete and peers:
+            runner.run("bench peers", peers)
     specs = {w.name: w.spec for w in settings.workload_list()}
-    frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in unavailable + runner.rows()])
+    rows = unavailable + merge_processes(runner.rows())
+    frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in rows])
     meta = {"environment": environment.environment(), "limits": limits, "threads": settings.threads,
             "thread_settings": threads, "device": settings.device, "quick": settings.quick,
-            "complete": runner.complete, "folder": str(runner.folder)}  # fmt: skip
+            "complete": runner.complete, "folder": str(runner.folder), "processes": count}  # fmt: skip
     return frame.reindex(columns=COLUMNS), meta
+
+
+def run_process(settings: BenchSettings, runner: Runner, process: int) -> None:
+    """In a child of run: this process's units of every workload (the parent probed the machine and
+    timed the imports; both are in the run's folder)."""
+    _prepare_frameworks(settings)
+    mine, _ = units(settings, runner.extra["imports"], runner.extra["limits"], process=process)
+    runner.run(f"bench, process {process + 1} of {settings.process_count}", mine)
+
+
+def _prepare_frameworks(settings: BenchSettings) -> dict[str, str]:
+    """Every backend imported (quietly) before the thread limits are applied; the limits as applied."""
+    for name in settings.backends:
+        framework_status(name)
+    return machine.apply_thread_limits(settings.threads)

@@ -67,27 +67,49 @@ def interleave(
     return times
 
 
-def ratio_interval(a: list[float], b: list[float], paired: bool = True, resamples: int = 4000,
-                   seed: int = 0) -> tuple[float, float, float]:  # fmt: skip
+def ratio_interval(a: list[float], b: list[float], paired: bool = True, resamples: int = 4000, seed: int = 0,
+                   processes: list[int] | None = None, processes_b: list[int] | None = None,
+                   ) -> tuple[float, float, float]:  # fmt: skip
     """(median, low, high): the ratio a / b as the median of the per-round ratios a_r / b_r (paired: a and b
-    of one round saw the same machine), with a bootstrap 95 % interval over the rounds. Unpaired (b timed
-    apart from a, in another process), the ratio of the medians, rounds resampled on each side alone."""
+    of one round saw the same machine), with a bootstrap 95 % interval. With `processes` (the process each
+    round ran in), the bootstrap is two-level: processes resampled, then rounds within each: a process's
+    own state (its allocator, its pages, the machine's spell while it ran) is shared by its rounds, so the
+    rounds alone would promise the next run more than they know. Unpaired (b timed apart from a, in
+    another process), the ratio of the medians, rounds resampled on each side alone (a's by `processes`,
+    b's by `processes_b`, when given)."""
     a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     rng = np.random.default_rng(seed)
     if paired:
         if a_.shape != b_.shape:
             raise ValueError(f"paired rounds need as many of each: {a_.size} and {b_.size}")
         ratios = a_ / b_
-        picks = rng.integers(0, ratios.size, size=(resamples, ratios.size))
-        estimates = np.median(ratios[picks], axis=1)
+        estimates = np.median(resample_rounds(ratios, processes, resamples, rng), axis=1)
         centre = float(np.median(ratios))
     else:
-        pa = rng.integers(0, a_.size, size=(resamples, a_.size))
-        pb = rng.integers(0, b_.size, size=(resamples, b_.size))
-        estimates = np.median(a_[pa], axis=1) / np.median(b_[pb], axis=1)
+        estimates = np.median(resample_rounds(a_, processes, resamples, rng), axis=1) / np.median(
+            resample_rounds(b_, processes_b, resamples, rng), axis=1
+        )
         centre = float(np.median(a_) / np.median(b_))
     low, high = np.percentile(estimates, [2.5, 97.5])
     return centre, float(low), float(high)
+
+
+def resample_rounds(values: np.ndarray, processes: list[int] | None, resamples: int,
+                    rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+    """(resamples, n) bootstrap samples of the per-round values: rounds drawn with replacement, or, given
+    each round's process, processes drawn with replacement and then rounds within each drawn process."""
+    n = values.size
+    if processes is None or len(set(processes)) < 2:
+        return values[rng.integers(0, n, size=(resamples, n))]
+    if len(processes) != n:
+        raise ValueError(f"{n} rounds but {len(processes)} process labels")
+    groups = [values[np.asarray(processes) == p] for p in dict.fromkeys(processes)]
+    out = np.empty((resamples, n))
+    for i in range(resamples):
+        drawn = [groups[g] for g in rng.integers(0, len(groups), size=len(groups))]
+        sample = np.concatenate([g[rng.integers(0, g.size, size=g.size)] for g in drawn])
+        out[i] = np.resize(sample, n)  # drawn processes may hold more or fewer rounds: n values either way
+    return out
 
 
 def verdict(low: float, high: float, target: float, at_most: bool = False) -> str:

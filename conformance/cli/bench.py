@@ -6,6 +6,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -13,7 +14,7 @@ from .. import environment
 from ..backends import DTYPES, NAMES
 from ..bench import machine, results
 from ..bench.peers import PEERS
-from ..bench.run import BenchSettings
+from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
 from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
 from ..check import MODE_CHOICES
@@ -42,9 +43,14 @@ def add_parser(sub) -> None:
     parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",
                         help="peers to time beside ours (empty: none)")  # fmt: skip
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
-    parser.add_argument("--min-time", type=positive_float, default=0.5, help="seconds of repeats per row and round")
+    parser.add_argument("--min-time", type=positive_float, default=0.4, help="seconds of repeats per row and round")
     parser.add_argument("--rounds", type=positive_int, default=None,
-                        help="rounds of every row and the probe, each shuffled (3 quick, 7 full)")  # fmt: skip
+                        help="rounds of every row and the probe, each shuffled (3 quick, 9 full)")  # fmt: skip
+    parser.add_argument("--processes", type=positive_int, default=None,
+                        help="fresh processes, one after another, that share the rounds (1 quick, 3 full): the "
+                             "intervals then hold what differs from process to process")  # fmt: skip
+    parser.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # a child of a run in processes
+    parser.add_argument("--process", type=int, default=0, help=argparse.SUPPRESS)  # ... and which one
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
@@ -64,6 +70,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
         quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device, rounds=args.rounds or 0,
+        processes=args.processes or 0,
     )  # fmt: skip
 
 
@@ -76,6 +83,14 @@ def run(args: argparse.Namespace) -> int:
         return run_parallel(args, runner)
     settings = BenchSettings(**runner.settings) if runner else settings_from(args)
     machine.limit_threads(settings.threads)  # before any framework is imported
+    if args.shard:  # a child of a run in processes: its process's rounds of every workload
+        if runner is None:
+            raise UsageError("--shard is for the children of a bench run in processes, with --resume DIR")
+        runner.shard(args.shard)
+        runner.console = Console(force_terminal=False, soft_wrap=True)
+        run_process(settings, runner, args.process)
+        runner.save()
+        return 0 if runner.complete else 130
     runner = runner or Runner.start(args.out, "bench", asdict(settings), console)
     frame, meta = run_bench(settings, runner)
     paths = results.write_bench(frame, meta, runner.folder)

@@ -119,7 +119,7 @@ class Runner:
         self.total += len(units)
         self.save()  # the children read the settings from it
         todo = [u.key for u in units if not self.checkpoint.done(u.key)]
-        self.console.print(f"{title}: {len(todo)} units in {jobs} processes")
+        self.console.print(f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process"))
         command = [sys.executable, "-m", "conformance", self.checkpoint.command, "--resume", str(self.folder)]
         children = [subprocess.Popen([*command, "--shard", f"{i}/{jobs}", *(more or [])]) for i in range(jobs)]
         codes = []

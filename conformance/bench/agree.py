@@ -1,9 +1,10 @@
 """Do two benchmark runs agree? Every goal's verdict, and every ratio a table reports (each row's
 fraction of the roofline, its step over its own library's products alone, each goal's measured value),
 with its bootstrap 95 % interval in each run: the verdicts must be the same and the intervals must
-overlap.
+overlap. With --between-runs FILE, every interval of both runs also carries the spread between runs
+that FILE measured (between.py).
 
-    python -m conformance.bench.agree RUN_A/bench.json RUN_B/bench.json   # a markdown table, exit 1 if not
+    python -m conformance.bench.agree RUN_A/bench.json RUN_B/bench.json [--between-runs FILE]
 """
 
 import json
@@ -13,14 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from .between import Spread
+from .between import load as load_spread
 from .results import _rounds, goals, processes_of
 from .roofline import round_fractions
 from .timing import ratio_interval
 
 
-def row_ratios(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, float]]:
+def row_ratios(frame: pd.DataFrame, spread: Spread | None = None) -> dict[tuple, tuple[float, float, float]]:
     """(workload, backend, mode, dtype, what) -> (median, low, high) for each row's fraction of the
-    roofline and its step over its own library's products alone, from its per-round values."""
+    roofline and its step over its own library's products alone, from its per-round values (and, given a
+    spread, widened by it)."""
+    spread = spread or Spread("", [], {})
     ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
     products = {(r["workload"], r["backend"], r["dtype"]): r for r in ok.to_dict("records")
                 if r["mode"] == "products alone"}  # fmt: skip
@@ -33,10 +38,14 @@ def row_ratios(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, float]]:
         r = {**r, "round_s": rounds, "round_gemm_gflops": _rounds(r, "round_gemm_gflops")}
         fractions = round_fractions(r)
         processes = processes_of(r, len(rounds))
-        out[(*key, "fraction of roofline")] = ratio_interval(fractions, [1.0] * len(fractions), processes=processes)
+        kind = "fraction of roofline"
+        out[(*key, kind)] = spread.widen(ratio_interval(fractions, [1.0] * len(fractions), processes=processes),
+                                         r["workload"], kind)  # fmt: skip
         own = products.get((r["workload"], r["backend"], r["dtype"]))
         if own is not None and r["mode"] != "products alone" and _rounds(own) and len(_rounds(own)) == len(rounds):
-            out[(*key, "step / own products")] = ratio_interval(rounds, _rounds(own), processes=processes)
+            kind = "step / own products"
+            out[(*key, kind)] = spread.widen(ratio_interval(rounds, _rounds(own), processes=processes),
+                                             r["workload"], kind)  # fmt: skip
     return out
 
 
@@ -51,12 +60,12 @@ def _interval(text: str) -> tuple[float, float, float] | None:
     return tuple(numbers[:3]) if len(numbers) >= 3 else None
 
 
-def agree(frame_a: pd.DataFrame, frame_b: pd.DataFrame) -> pd.DataFrame:
+def agree(frame_a: pd.DataFrame, frame_b: pd.DataFrame, spread: Spread | None = None) -> pd.DataFrame:
     """One row per goal and per ratio present in both runs: each run's value [interval], whether the
     intervals overlap, and for goals whether the verdicts are the same."""
     rows = []
-    goals_a = {_goal_key(g["goal"]): g for g in goals(frame_a)}
-    for g_b in goals(frame_b):
+    goals_a = {_goal_key(g["goal"]): g for g in goals(frame_a, spread)}
+    for g_b in goals(frame_b, spread):
         g_a = goals_a.get(_goal_key(g_b["goal"]))
         if g_a is None:
             continue
@@ -66,8 +75,8 @@ def agree(frame_a: pd.DataFrame, frame_b: pd.DataFrame) -> pd.DataFrame:
         rows.append({"kind": "goal", "what": g_b["goal"], "run 1": f"{g_a[measured]}: {g_a['verdict']}",
                      "run 2": f"{g_b[measured]}: {g_b['verdict']}", "overlap": overlap,
                      "same verdict": g_a["verdict"] == g_b["verdict"]})  # fmt: skip
-    ratios_a = row_ratios(frame_a)
-    for key, (cb, lb, hb) in row_ratios(frame_b).items():
+    ratios_a = row_ratios(frame_a, spread)
+    for key, (cb, lb, hb) in row_ratios(frame_b, spread).items():
         if key not in ratios_a:
             continue
         ca, la, ha = ratios_a[key]
@@ -90,7 +99,14 @@ def load(path: Path) -> pd.DataFrame:
 
 
 def main(argv: list[str]) -> int:
-    table = agree(load(Path(argv[0])), load(Path(argv[1])))
+    spread = None
+    if "--between-runs" in argv:
+        at = argv.index("--between-runs")
+        spread = load_spread(Path(argv[at + 1]))
+        if spread is None:
+            sys.exit(f"--between-runs {argv[at + 1]}: no such file")
+        argv = argv[:at] + argv[at + 2 :]
+    table = agree(load(Path(argv[0])), load(Path(argv[1])), spread)
     goals_ = table[table["kind"] == "goal"]
     same, overlap = int(goals_["same verdict"].sum()), int(table["overlap"].sum())
     print(f"{same} of {len(goals_)} goals with the same verdict; {overlap} of {len(table)} intervals overlap\n")
@@ -101,6 +117,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or not Path(sys.argv[1]).is_file():
-        sys.exit("usage: python -m conformance.bench.agree A/bench.json B/bench.json: the first must be a file")
+    runs = [a for i, a in enumerate(sys.argv[1:]) if a != "--between-runs" and sys.argv[i] != "--between-runs"]
+    if len(runs) != 2 or not all(Path(r).is_file() for r in runs):
+        sys.exit(
+            "usage: python -m conformance.bench.agree A/bench.json B/bench.json [--between-runs FILE]: two "
+            "runs' bench.json or bench.csv files"
+        )
     sys.exit(main(sys.argv[1:]))

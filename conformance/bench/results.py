@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..files import INCOMPLETE, frame_markdown, write_atomically
+from . import between
+from .between import Spread
 from .gpu_page import gpu_limits, launch_costs
 from .roofline import round_fractions
 from .timing import ratio_interval, verdict
@@ -191,7 +193,8 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
     payload = {**meta, "rows": json.loads(frame.to_json(orient="records"))}
     write_atomically(paths["json"], json.dumps(payload, indent=1, default=str).encode())
     figures = plots(frame, out)
-    found = pd.DataFrame(goals(frame))
+    spread, spread_note = between.for_run(meta)
+    found = pd.DataFrame(goals(frame, spread))
     if meta.get("device") == "gpu":  # the goals that need NumPy, TensorFlow or the peers are CPU goals
         found = found[found["verdict"] != "?"]
         costs = launch_costs(frame)
@@ -202,7 +205,9 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
                       frame_markdown(costs), ""] if len(costs) else []  # fmt: skip
     else:
         goal_lines = []
-    goal_lines += ["## Speed goals", "", frame_markdown(found), ""]
+    goal_lines += ["## Speed goals", "", "A verdict is met when the whole 95 % interval clears the target, missed "
+                   f"when the whole interval is on the wrong side, within noise otherwise; {spread_note}.", "",
+                   frame_markdown(found), ""]  # fmt: skip
     page = (
         markdown(frame, meta)
         + "\n"
@@ -215,11 +220,13 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
     return paths
 
 
-def goals(frame: pd.DataFrame) -> list[dict]:
+def goals(frame: pd.DataFrame, spread: Spread | None = None) -> list[dict]:
     """The speed goals, each with what this run measured: the median of its per-round values (a ratio of
     two rows timed in the same round, or a fraction of that round's roofline) with a bootstrap 95 %
-    interval, and a verdict: met (the whole interval clears the target), missed (wholly below) or
-    within noise. A Keras row ran in its own process: its ratios are unpaired (ratio_interval)."""
+    interval, widened by this machine's spread between runs when there is one (between.py), and a
+    verdict: met (the whole interval clears the target), missed (wholly below) or within noise. A Keras
+    row ran in its own process: its ratios are unpaired (ratio_interval)."""
+    spread = spread or Spread("", [], {})
     ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
 
     def best(workload: str, dtype: str, backends: tuple[str, ...] | None = None, mode: str | None = None):
@@ -249,7 +256,8 @@ def goals(frame: pd.DataFrame) -> list[dict]:
         values = (
             round_fractions(row) if _rounds(row) and _rounds(row, "round_gemm_gflops") else [row["roofline_fraction"]]
         )
-        return ratio_interval(values, [1.0] * len(values), processes=processes_of(row, len(values)))
+        interval = ratio_interval(values, [1.0] * len(values), processes=processes_of(row, len(values)))
+        return spread.widen(interval, row["workload"], "fraction of roofline")
 
     def ratio(slow, fast) -> tuple[float, float, float] | None:
         """slow / fast: how many times faster `fast` is, round by round where both ran in the same rounds."""
@@ -259,8 +267,9 @@ def goals(frame: pd.DataFrame) -> list[dict]:
         paired = (
             not slow["backend"].startswith("keras/") and not fast["backend"].startswith("keras/") and len(a) == len(b)
         )
-        return ratio_interval(a, b, paired=paired, processes=processes_of(slow, len(a)),
-                              processes_b=processes_of(fast, len(b)))  # fmt: skip
+        interval = ratio_interval(a, b, paired=paired, processes=processes_of(slow, len(a)),
+                                  processes_b=processes_of(fast, len(b)))  # fmt: skip
+        return spread.widen(interval, slow["workload"], "step / own products")
 
     ours = ("numpy", "torch", "jax", "tf")
     for name in ("torch", "jax", "tf"):

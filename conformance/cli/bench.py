@@ -12,7 +12,7 @@ from rich.table import Table
 
 from .. import environment
 from ..backends import DTYPES, NAMES
-from ..bench import machine, results
+from ..bench import between, machine, results
 from ..bench.peers import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
@@ -101,11 +101,12 @@ def run(args: argparse.Namespace) -> int:
     for r in frame[frame["status"] == "check failed"].itertuples():
         console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
                       f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
-    goal_table = Table(title="speed goals: the median of per-round values, with a bootstrap 95% interval",
-                       title_justify="left")  # fmt: skip
+    spread, spread_note = between.for_run(meta)
+    goal_table = Table(title="speed goals: the median of per-round values, with a bootstrap 95% interval; "
+                       + spread_note, title_justify="left")  # fmt: skip
     for column in ("goal", "target", "measured (95% interval)", "verdict"):
         goal_table.add_column(column, justify="left" if column == "goal" else "right")
-    for g in results.goals(frame):
+    for g in results.goals(frame, spread):
         style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
         goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
     console.print(goal_table)

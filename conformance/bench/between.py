@@ -1,0 +1,135 @@
+"""The spread between runs: what an hour does to a ratio on this machine, beyond what one run's rounds see.
+
+Runs of `quartet bench` an hour apart disagree by more than each run's own interval: the machine's state
+moves over the hour for every process of a run alike (three runs here put the wide net's compiled JAX
+step at 75, 78 and 85 % of the roofline, each interval a few per cent wide). Only whole runs repeated
+hours apart measure that part, so it is measured once per machine and kept per workload and kind of
+ratio, then carried by every later run's intervals:
+
+    python -m conformance.bench.between RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
+
+sigma of a group (a workload, and a kind: "fraction of roofline", or "step / own products" for every
+ratio of two rows' times) is the root mean square, over the group's ratios, of each ratio's standard
+deviation in log scale across the runs. It holds each run's own noise too, so it errs wide. A run on
+the same machine (CPU, cores, threads, device) widens each interval on each side to
+sqrt(own half-width^2 + (1.96 sigma)^2) in log scale; a group no calibration run had takes the largest
+sigma of its kind.
+"""
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import ROOT
+
+FILE = ROOT / "docs" / "benchmarks" / "between-runs.json"  # this machine's, measured by the runs it names
+KINDS = ("fraction of roofline", "step / own products")
+
+
+def machine(meta: dict) -> str:
+    """What must match for a spread to apply: the CPU, its cores, the threads and the device of a run."""
+    env = meta.get("environment", {})
+    return f"{env.get('cpu', '?')}, {env.get('cores', '?')} cores, {meta.get('threads', '?')} threads, " \
+        f"{meta.get('device', '?')}"  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spread:
+    machine: str
+    runs: list[str]  # the runs it was measured from (their start times)
+    sigma: dict[str, float]  # "workload | kind" -> between-run standard deviation of log(ratio)
+
+    def of(self, workload: str, kind: str) -> float:
+        """sigma of a workload's ratios of this kind; the largest of the kind for a workload not calibrated."""
+        if f"{workload} | {kind}" in self.sigma:
+            return self.sigma[f"{workload} | {kind}"]
+        return max((s for key, s in self.sigma.items() if key.endswith(f"| {kind}")), default=0.0)
+
+    def widen(self, interval: tuple[float, float, float] | None, workload: str, kind: str):
+        """(centre, low, high) with this machine's spread between runs added to each side, in log scale."""
+        if interval is None:
+            return None
+        centre, low, high = interval
+        z = 1.96 * self.of(workload, kind)
+        if centre <= 0 or low <= 0 or z == 0:
+            return interval
+        return centre, centre * np.exp(-np.hypot(np.log(centre / low), z)), centre * np.exp(
+            np.hypot(np.log(high / centre), z))  # fmt: skip
+
+    def note(self) -> str:
+        return (
+            f"every interval also carries the spread between runs on this machine ({self.machine}), measured "
+            f"by {len(self.runs)} runs hours apart ({', '.join(self.runs)}; docs/benchmarks/between-runs.json)"
+        )
+
+
+def load(path: Path = FILE) -> Spread | None:
+    if not Path(path).is_file():
+        return None
+    data = json.loads(Path(path).read_text())
+    return Spread(data["machine"], data["runs"], data["sigma"])
+
+
+def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
+    """This machine's spread for a run, or None; and a sentence for its page."""
+    spread = load(path)
+    if spread is None:
+        return None, (
+            "the intervals hold this run's rounds and processes only: no spread between runs is "
+            "measured for this machine (python -m conformance.bench.between, from runs hours apart)"
+        )
+    if spread.machine != machine(meta):
+        return None, (
+            f"the intervals hold this run's rounds and processes only: the spread between runs was "
+            f"measured on {spread.machine}, not this {machine(meta)}"
+        )
+    return spread, spread.note()
+
+
+def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list[dict]) -> dict:
+    """The spread from runs' row ratios (agree.row_ratios: (workload, backend, mode, dtype, kind) ->
+    (centre, low, high)) and their metadata, as between-runs.json holds it."""
+    if len(ratios) < 2:
+        raise ValueError(f"the spread between runs needs at least 2 runs, got {len(ratios)}")
+    machines = {machine(m) for m in metas}
+    if len(machines) != 1:
+        raise ValueError(f"the runs were made on different machines: {sorted(machines)}")
+    logs: dict[tuple, list[float]] = {}
+    for run in ratios:
+        for key, (centre, _, _) in run.items():
+            if centre > 0:
+                logs.setdefault(key, []).append(float(np.log(centre)))
+    variances: dict[str, list[float]] = {}
+    for key, values in logs.items():
+        if len(values) >= 2:
+            variances.setdefault(f"{key[0]} | {key[-1]}", []).append(float(np.var(values, ddof=1)))
+    sigma = {group: round(float(np.sqrt(np.mean(v))), 4) for group, v in sorted(variances.items())}
+    return {"machine": machines.pop(), "runs": [m.get("started", "?") for m in metas], "sigma": sigma}
+
+
+def main(argv: list[str]) -> int:
+    from .agree import load as load_run
+    from .agree import row_ratios
+
+    metas = []
+    for path in argv:
+        meta = json.loads(Path(path).read_text())
+        meta.pop("rows", None)
+        stamp = Path(path).parent.name.removeprefix("bench-")  # the run's folder: bench-YYYYMMDD-HHMMSS
+        started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}" if len(stamp) == 15 else stamp
+        meta.setdefault("started", started)
+        metas.append(meta)
+    print(json.dumps(calibrate([row_ratios(load_run(Path(p))) for p in argv], metas), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or not all(Path(p).is_file() and p.endswith(".json") for p in sys.argv[1:]):
+        sys.exit(
+            "usage: python -m conformance.bench.between RUN_A/bench.json RUN_B/bench.json ...: two or more "
+            "runs' bench.json, hours apart, on one machine"
+        )
+    sys.exit(main(sys.argv[1:]))

@@ -13,15 +13,17 @@ RUN = Path(__file__).parents[1] / "docs" / "benchmarks" / "bench-cpu-run2.csv"  
 
 
 def test_sigma_is_each_ratios_spread_over_runs_pooled_per_workload_and_kind():
-    """Two ratios of one workload, three runs: sigma is the root mean square of their standard deviations
-    of log(ratio); a group only one run has is not measured."""
+    """Two ratios of one workload, three runs: the workload's sigma is the root mean square of their
+    standard deviations of log(ratio), each row kind's its own; a ratio only one run has is not counted."""
     fraction = "fraction of roofline"
     runs = [{("wide", "jax", "compiled", "float32", fraction): (c, c, c),
              ("wide", "tf", "compiled", "float32", fraction): (0.8, 0.8, 0.8)} for c in (0.7, 0.8, 0.9)]  # fmt: skip
     runs[0][("planar", "numpy", "eager", "float32", fraction)] = (0.5, 0.5, 0.5)
     spread = between.calibrate(runs, [META] * 3)
-    expected = np.sqrt((np.var(np.log([0.7, 0.8, 0.9]), ddof=1) + 0.0) / 2)
-    assert spread["sigma"] == {f"wide | {fraction}": pytest.approx(expected, abs=1e-4)}
+    jax = np.var(np.log([0.7, 0.8, 0.9]), ddof=1)
+    assert spread["by_workload"] == {f"wide | {fraction}": pytest.approx(np.sqrt(jax / 2), abs=1e-4)}
+    assert spread["by_row"] == {f"jax compiled | {fraction}": pytest.approx(np.sqrt(jax), abs=1e-4),
+                                f"tf compiled | {fraction}": 0.0}  # fmt: skip
     assert spread["machine"] == "Test CPU, 2 cores, 2 threads, cpu"
     with pytest.raises(ValueError, match="different machines"):
         between.calibrate(runs[:2], [META, {**META, "threads": 1}])
@@ -30,13 +32,16 @@ def test_sigma_is_each_ratios_spread_over_runs_pooled_per_workload_and_kind():
 
 
 def test_an_interval_widens_by_the_spread_on_each_side_in_log_scale():
-    spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.1, "planar | fraction of roofline": 0.2})
+    spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.1, "planar | fraction of roofline": 0.2},
+                            {"tf eager | fraction of roofline": 0.3})  # fmt: skip
     centre, low, high = spread.widen((0.75, 0.74, 0.77), "wide", "fraction of roofline")
     assert centre == 0.75
     assert np.log(centre / low) == pytest.approx(np.hypot(np.log(0.75 / 0.74), 0.196))
     assert np.log(high / centre) == pytest.approx(np.hypot(np.log(0.77 / 0.75), 0.196))
     assert spread.of("deep_m64", "fraction of roofline") == 0.2  # not calibrated: the largest of its kind
     assert spread.of("wide", "step / own products") == 0.0 and spread.widen(None, "wide", "x") is None
+    assert spread.of("wide", "fraction of roofline", (("tf", "eager"),)) == 0.3  # the larger of its two groups
+    assert spread.of("wide", "fraction of roofline", (("keras/jax", "train_on_batch"),)) == 0.1  # none for Keras
 
 
 def test_a_goal_the_hour_could_move_is_within_noise_not_missed():
@@ -44,7 +49,7 @@ def test_a_goal_the_hour_could_move_is_within_noise_not_missed():
     85 %; an hour later run 3 measured 85 %. With this machine's spread for the wide net (8.6 % in log
     scale) the interval is [63 %, 89 %]: within noise. PyTorch's 44 % stays missed."""
     frame = agree.load(RUN)
-    spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.086})
+    spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.086}, {})
     plain, widened = ({g["goal"][:22]: g for g in results.goals(frame, s)} for s in (None, spread))
     assert plain["wide, float32: jax com"]["verdict"] == "missed"
     assert widened["wide, float32: jax com"]["measured (95% interval)"] == "75% [63%, 89%]"
@@ -54,7 +59,8 @@ def test_a_goal_the_hour_could_move_is_within_noise_not_missed():
 
 def test_a_spread_applies_on_its_own_machine_only(tmp_path):
     path = tmp_path / "between-runs.json"
-    path.write_text('{"machine": "Test CPU, 2 cores, 2 threads, cpu", "runs": ["a", "b"], "sigma": {}}')
+    path.write_text('{"machine": "Test CPU, 2 cores, 2 threads, cpu", "runs": ["a", "b"], "by_workload": {}, '
+                    '"by_row": {}}')  # fmt: skip
     spread, note = between.for_run(META, path)
     assert spread is not None and "measured by 2 runs" in note
     spread, note = between.for_run({**META, "device": "gpu"}, path)
@@ -67,7 +73,9 @@ def test_agree_carries_the_spread_into_both_runs():
     """A planar row's fraction of the roofline is wider by the planar spread, a wide row's is not (no
     spread given for it, and a fraction's kind is not a ratio's); a run still agrees with itself."""
     frame = agree.load(RUN)
-    spread = between.Spread("m", ["a", "b"], {"planar | fraction of roofline": 0.3, "wide | step / own products": 0})
+    spread = between.Spread(
+        "m", ["a", "b"], {"planar | fraction of roofline": 0.3, "wide | step / own products": 0}, {}
+    )
     plain, widened = agree.row_ratios(frame), agree.row_ratios(frame, spread)
     planar = ("planar", "numpy", "eager", "float32", "fraction of roofline")
     assert widened[planar][1] < plain[planar][1] and widened[planar][2] > plain[planar][2]

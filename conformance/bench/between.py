@@ -8,17 +8,22 @@ ratio, then carried by every later run's intervals:
 
     python -m conformance.bench.between RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
 
-sigma of a group (a workload, and a kind: "fraction of roofline", or "step / own products" for every
-ratio of two rows' times) is the root mean square, over the group's ratios, of each ratio's standard
-deviation in log scale across the runs. It holds each run's own noise too, so it errs wide. A run on
-the same machine (CPU, cores, threads, device) widens each interval on each side to
-sqrt(own half-width^2 + (1.96 sigma)^2) in log scale; a group no calibration run had takes the largest
-sigma of its kind.
+sigma of a group is the root mean square, over the group's ratios, of each ratio's standard deviation
+in log scale across the runs; it holds each run's own noise too, so it errs wide. A ratio belongs to two
+groups, each with its kind ("fraction of roofline", or "step / own products" for every ratio of two
+rows' times): its workload's (the tiny nets' steps drift with the machine's memory and dispatch, more
+than a large product does) and its rows' framework and mode's (an eager step's dispatch drifts, and one
+TensorFlow step ran 3.7x slower in one run than in the others); it takes the larger. A run on the same
+machine (CPU, cores, threads, device) widens each interval on each side to
+sqrt(own half-width^2 + (1.96 sigma)^2) in log scale. A workload no calibration run had takes the
+largest sigma of its kind; a row kind none had (a Keras peer's) adds nothing. A goal also has its own
+sigma, from its values in the runs that picked the same rows for it (the text of a goal names them):
+the larger of that and its groups' applies.
 """
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,24 +45,23 @@ def machine(meta: dict) -> str:
 class Spread:
     machine: str
     runs: list[str]  # the runs it was measured from (their start times)
-    sigma: dict[str, float]  # "workload | kind" -> between-run standard deviation of log(ratio)
+    by_workload: dict[str, float]  # "workload | kind" -> between-run standard deviation of log(ratio)
+    by_row: dict[str, float]  # "backend mode | kind" -> the same
+    by_goal: dict[str, float] = field(default_factory=dict)  # a goal, with the row it picked -> the same
 
-    def of(self, workload: str, kind: str) -> float:
-        """sigma of a workload's ratios of this kind; the largest of the kind for a workload not calibrated."""
-        if f"{workload} | {kind}" in self.sigma:
-            return self.sigma[f"{workload} | {kind}"]
-        return max((s for key, s in self.sigma.items() if key.endswith(f"| {kind}")), default=0.0)
+    def of(self, workload: str, kind: str, rows: tuple[tuple[str, str], ...] = ()) -> float:
+        """sigma of a ratio of this kind on this workload between these (backend, mode) rows: the largest of
+        its groups'."""
+        if f"{workload} | {kind}" in self.by_workload:
+            sigma = self.by_workload[f"{workload} | {kind}"]
+        else:  # a workload the calibration runs did not have
+            sigma = max((s for key, s in self.by_workload.items() if key.endswith(f"| {kind}")), default=0.0)
+        return max([sigma, *(self.by_row.get(f"{backend} {mode} | {kind}", 0.0) for backend, mode in rows)])
 
-    def widen(self, interval: tuple[float, float, float] | None, workload: str, kind: str):
+    def widen(self, interval: tuple[float, float, float] | None, workload: str, kind: str,
+              rows: tuple[tuple[str, str], ...] = ()):  # fmt: skip
         """(centre, low, high) with this machine's spread between runs added to each side, in log scale."""
-        if interval is None:
-            return None
-        centre, low, high = interval
-        z = 1.96 * self.of(workload, kind)
-        if centre <= 0 or low <= 0 or z == 0:
-            return interval
-        return centre, centre * np.exp(-np.hypot(np.log(centre / low), z)), centre * np.exp(
-            np.hypot(np.log(high / centre), z))  # fmt: skip
+        return widen(interval, self.of(workload, kind, rows))
 
     def note(self) -> str:
         return (
@@ -66,11 +70,23 @@ class Spread:
         )
 
 
+def widen(interval: tuple[float, float, float] | None, sigma: float):
+    """(centre, low, high) with a between-run sigma added to each side, in log scale."""
+    if interval is None:
+        return None
+    centre, low, high = interval
+    z = 1.96 * sigma
+    if centre <= 0 or low <= 0 or z == 0:
+        return interval
+    return centre, centre * np.exp(-np.hypot(np.log(centre / low), z)), centre * np.exp(
+        np.hypot(np.log(high / centre), z))  # fmt: skip
+
+
 def load(path: Path = FILE) -> Spread | None:
     if not Path(path).is_file():
         return None
     data = json.loads(Path(path).read_text())
-    return Spread(data["machine"], data["runs"], data["sigma"])
+    return Spread(data["machine"], data["runs"], data["by_workload"], data["by_row"], data.get("by_goal", {}))
 
 
 def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
@@ -89,9 +105,11 @@ def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
     return spread, spread.note()
 
 
-def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list[dict]) -> dict:
+def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list[dict],
+              goals: list[dict[str, float]] | None = None) -> dict:  # fmt: skip
     """The spread from runs' row ratios (agree.row_ratios: (workload, backend, mode, dtype, kind) ->
-    (centre, low, high)) and their metadata, as between-runs.json holds it."""
+    (centre, low, high)), their metadata and their goals' measured values (goal -> value), as
+    between-runs.json holds it."""
     if len(ratios) < 2:
         raise ValueError(f"the spread between runs needs at least 2 runs, got {len(ratios)}")
     machines = {machine(m) for m in metas}
@@ -102,17 +120,30 @@ def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list
         for key, (centre, _, _) in run.items():
             if centre > 0:
                 logs.setdefault(key, []).append(float(np.log(centre)))
-    variances: dict[str, list[float]] = {}
-    for key, values in logs.items():
+    by_workload: dict[str, list[float]] = {}
+    by_row: dict[str, list[float]] = {}
+    values_of: dict[str, list[float]] = {}
+    for run in goals or []:
+        for goal, value in run.items():
+            if value > 0:
+                values_of.setdefault(goal, []).append(float(np.log(value)))
+    by_goal = {goal: [float(np.var(v, ddof=1))] for goal, v in values_of.items() if len(v) >= 2}
+    for (workload, backend, mode, _, kind), values in logs.items():
         if len(values) >= 2:
-            variances.setdefault(f"{key[0]} | {key[-1]}", []).append(float(np.var(values, ddof=1)))
-    sigma = {group: round(float(np.sqrt(np.mean(v))), 4) for group, v in sorted(variances.items())}
-    return {"machine": machines.pop(), "runs": [m.get("started", "?") for m in metas], "sigma": sigma}
+            by_workload.setdefault(f"{workload} | {kind}", []).append(float(np.var(values, ddof=1)))
+            by_row.setdefault(f"{backend} {mode} | {kind}", []).append(float(np.var(values, ddof=1)))
+
+    def pooled(groups: dict[str, list[float]]) -> dict[str, float]:
+        return {group: round(float(np.sqrt(np.mean(v))), 4) for group, v in sorted(groups.items())}
+
+    return {"machine": machines.pop(), "runs": [m.get("started", "?") for m in metas],
+            "by_workload": pooled(by_workload), "by_row": pooled(by_row), "by_goal": pooled(by_goal)}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
     from .agree import load as load_run
     from .agree import row_ratios
+    from .results import goals
 
     metas = []
     for path in argv:
@@ -122,7 +153,9 @@ def main(argv: list[str]) -> int:
         started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}" if len(stamp) == 15 else stamp
         meta.setdefault("started", started)
         metas.append(meta)
-    print(json.dumps(calibrate([row_ratios(load_run(Path(p))) for p in argv], metas), indent=1))
+    frames = [load_run(Path(p)) for p in argv]
+    measured = [{g["goal"]: g["value"] for g in goals(f) if g.get("value")} for f in frames]
+    print(json.dumps(calibrate([row_ratios(f) for f in frames], metas, measured), indent=1))
     return 0
 
 

@@ -46,7 +46,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--min-time", type=positive_float, default=0.4, help="seconds of repeats per row and round")
     parser.add_argument("--rounds", type=positive_int, default=None,
                         help="rounds of every row and the probe, each shuffled (3 quick, 9 full)")  # fmt: skip
-    parser.add_argument("--processes", type=positive_int, default=None,
+    parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
                         help="fresh processes, one after another, that share the rounds (1 quick, 3 full): the "
                              "intervals then hold what differs from process to process")  # fmt: skip
     parser.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # a child of a run in processes

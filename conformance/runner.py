@@ -168,6 +168,17 @@ class Runner:
         self.claim = claim
         return index, jobs
 
+    def child(self, spec: str) -> tuple[int, int]:
+        """In a child of run_in_processes (`spec` "i/jobs" from --shard): shard(spec), and a line per unit
+        instead of a live bar, since the children share a screen."""
+        self.console = Console(force_terminal=False, soft_wrap=True)
+        return self.shard(spec)
+
+    def child_status(self) -> int:
+        """A child's exit status, its finished units saved: 0, or 130 when it was interrupted."""
+        self.save()
+        return 0 if self.complete else 130
+
     def rows(self) -> list[dict]:
         return self.checkpoint.rows()
 

@@ -6,7 +6,6 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -86,11 +85,9 @@ def run(args: argparse.Namespace) -> int:
     if args.shard:  # a child of a run in processes: its process's rounds of every workload
         if runner is None:
             raise UsageError("--shard is for the children of a bench run in processes, with --resume DIR")
-        runner.shard(args.shard)
-        runner.console = Console(force_terminal=False, soft_wrap=True)
+        runner.child(args.shard)
         run_process(settings, runner, args.process)
-        runner.save()
-        return 0 if runner.complete else 130
+        return runner.child_status()
     runner = runner or Runner.start(args.out, "bench", asdict(settings), console)
     frame, meta = run_bench(settings, runner)
     paths = results.write_bench(frame, meta, runner.folder)

@@ -6,7 +6,6 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -82,11 +81,9 @@ def run_shard(runner: Runner | None, units: list, spec: str) -> int:
     the children share a screen."""
     if runner is None:
         raise UsageError("--shard is for the children of --jobs, with --resume DIR")
-    index, jobs = runner.shard(spec)
-    runner.console = Console(force_terminal=False, soft_wrap=True)
+    index, jobs = runner.child(spec)
     runner.run(f"conformance {index + 1}/{jobs}", units)  # each unit that no other child claimed first
-    runner.save()
-    return 0 if runner.complete else 130
+    return runner.child_status()
 
 
 def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:

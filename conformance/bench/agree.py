@@ -100,6 +100,8 @@ def main(argv: list[str]) -> int:
     spread = None
     if "--between-runs" in argv:
         at = argv.index("--between-runs")
+        if at + 1 == len(argv):
+            sys.exit("--between-runs needs a FILE: a spread between runs, as between.py writes it")
         spread = load_spread(Path(argv[at + 1]))
         if spread is None:
             sys.exit(f"--between-runs {argv[at + 1]}: no such file")

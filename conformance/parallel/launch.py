@@ -207,8 +207,12 @@ def _what_failed(name: str, folder: Path, key, code: int, address: str) -> str:
     log_path = folder / (f"log-{key}" if name == "torch" else f"log-rank{key}")
     log = log_path.read_text(errors="replace") if log_path.is_file() else ""
     if name == "torch":  # torchrun's summary: "rank: 1 (local_rank: 1) exitcode: -9 (pid: 1234)"
+        pattern = r"rank\s*:\s*(\d+)\s*\(local_rank: \d+\)\s+exitcode\s*:\s*(-?\d+)\s*\(pid: (\d+)\)"
         root = log[log.find("Root Cause") :] if "Root Cause" in log else log  # the first failure, not the others'
-        found = re.search(r"rank\s*:\s*(\d+)\s*\(local_rank: \d+\)\s+exitcode\s*:\s*(-?\d+)\s*\(pid: (\d+)\)", root)
+        # a rank killed by a signal is the cause even when torchrun saw its peer's exit first (the peer's
+        # collective failed because it had gone: under load, a race); SIGTERM is torchrun's own, to the rest
+        killed = [f for f in re.finditer(pattern, log) if int(f.group(2)) < 0 and int(f.group(2)) != -15]
+        found = killed[0] if killed else re.search(pattern, root)
         if found:
             rank, code, pid = (int(g) for g in found.groups())
             return f"rank {rank} (pid {pid}) {_how(code)}, reported by torchrun"

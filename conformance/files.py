@@ -1,7 +1,9 @@
 """Results on disk: every run writes to a fresh folder of its own, each file atomically (never half a
 file), with its tables as markdown; an interrupted run says so at the top of what it wrote."""
 
+import contextlib
 import os
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -13,16 +15,32 @@ INCOMPLETE = (
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename, so a reader never sees half a file."""
+    """Write to a temporary file beside `path`, then rename, so a reader never sees half a file. Ctrl-C and
+    SIGTERM wait for the rename: a run stopped while it saves keeps the file it was writing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        with signals_held():
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):  # the rename may have happened before the exception
+            os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def signals_held():
+    """SIGINT and SIGTERM that arrive within the block are delivered when it ends (where signal masks exist)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def fresh_results_dir(base: Path, kind: str) -> Path:

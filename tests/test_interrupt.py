@@ -94,3 +94,35 @@ def test_checkpoint_file_is_replaced_atomically(tmp_path):
         run.add(str(i), [{"i": i, "row": "x" * 1000}])
         assert len(json.loads((tmp_path / checkpoint.FILE).read_text())["units"]) == i + 1
     assert [p.name for p in tmp_path.iterdir()] == [checkpoint.FILE]  # no temporary file left behind
+
+
+def test_a_signal_while_saving_stops_the_run_after_the_file_is_whole(tmp_path, monkeypatch):
+    """SIGTERM that lands during a save is held until the rename, then stops the run like any other."""
+    from conformance import files
+
+    rename = os.replace
+
+    def replace_while_signalled(src, dst):
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives between the write and the rename
+        rename(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", replace_while_signalled)
+    with pytest.raises(checkpoint.Terminated), checkpoint.interruptible():
+        files.write_atomically(tmp_path / "a.json", b"whole")
+    assert (tmp_path / "a.json").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_an_interrupt_just_after_the_rename_is_the_interrupt_not_a_missing_file(tmp_path, monkeypatch):
+    """An exception raised after the rename (a signal whose handler ran late) propagates as itself."""
+    from conformance import files
+
+    rename = os.replace
+
+    def replace_then_interrupt(src, dst):
+        rename(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_atomically(tmp_path / "a.json", b"whole")
+    assert (tmp_path / "a.json").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["a.json"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conformance.bench import agree, between, results
+from conformance.bench import agree, between, goals
 
 META = {"environment": {"cpu": "Test CPU", "cores": 2}, "threads": 2, "device": "cpu"}
 RUN = Path(__file__).parents[1] / "docs" / "benchmarks" / "bench-cpu-run2.csv"  # wide jax: 75 % [74 %, 77 %]
@@ -51,7 +51,7 @@ def test_a_goal_the_hour_could_move_is_within_noise_not_missed():
     scale) the interval is [63 %, 89 %]: within noise. PyTorch's 44 % stays missed."""
     frame = agree.load(RUN)
     spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.086}, {})
-    plain, widened = ({g["goal"][:22]: g for g in results.goals(frame, s)} for s in (None, spread))
+    plain, widened = ({g["goal"][:22]: g for g in goals.goals(frame, s)} for s in (None, spread))
     assert plain["wide, float32: jax com"]["verdict"] == "missed"
     assert widened["wide, float32: jax com"]["measured (95% interval)"] == "75% [63%, 89%]"
     assert widened["wide, float32: jax com"]["verdict"] == "within noise"
@@ -96,13 +96,13 @@ def test_the_fastest_loop_is_taken_round_by_round():
                 "round_process": [0, 0, 0, 1, 1, 1]}  # fmt: skip
 
     tf, jax = [3.3e-6, 3.3e-6, 3.4e-6, 7.9e-6, 3.3e-6, 7.9e-6], [4.5e-6] * 6
-    fastest = results.fastest_per_round([row("tf", tf), row("jax", jax)])
+    fastest = goals.fastest_per_round([row("tf", tf), row("jax", jax)])
     assert fastest["round_s"] == [3.3e-6, 3.3e-6, 3.4e-6, 4.5e-6, 3.3e-6, 4.5e-6]
     assert fastest["backend"] == "jax, tf" and "fastest in each round" in fastest["mode"]
     numpy = {**row("numpy", [36e-6] * 6), "mode": "eager"}
     frame = pd.DataFrame([numpy, row("tf", tf), row("jax", jax)])
-    (planar,) = [g for g in results.goals(frame) if g["goal"].startswith("planar")]
+    (planar,) = [g for g in goals.goals(frame) if g["goal"].startswith("planar")]
     assert planar["verdict"] == "met" and "jax, tf compiled-loop, fastest in each round" in planar["goal"]
     alone = pd.DataFrame([numpy, row("tf", tf)])  # TensorFlow's loop alone: its slow process decides
-    (planar,) = [g for g in results.goals(alone) if g["goal"].startswith("planar")]
+    (planar,) = [g for g in goals.goals(alone) if g["goal"].startswith("planar")]
     assert planar["verdict"] == "within noise", planar

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .between import Spread
 from .between import load as load_spread
-from .results import _rounds, goal_key, goals, processes_of
+from .goals import goal_key, goals, processes_of, rounds_of
 from .roofline import round_fractions
 from .timing import ratio_interval
 
@@ -31,21 +31,21 @@ def row_ratios(frame: pd.DataFrame, spread: Spread | None = None) -> dict[tuple,
                 if r["mode"] == "products alone"}  # fmt: skip
     out = {}
     for r in ok.to_dict("records"):
-        rounds = _rounds(r)
-        if not rounds or not _rounds(r, "round_gemm_gflops"):
+        rounds = rounds_of(r)
+        if not rounds or not rounds_of(r, "round_gemm_gflops"):
             continue
         key = (r["workload"], r["backend"], r["mode"], r["dtype"])
-        r = {**r, "round_s": rounds, "round_gemm_gflops": _rounds(r, "round_gemm_gflops")}
+        r = {**r, "round_s": rounds, "round_gemm_gflops": rounds_of(r, "round_gemm_gflops")}
         fractions = round_fractions(r)
         processes = processes_of(r, len(rounds))
         kind = "fraction of roofline"
         out[(*key, kind)] = spread.widen(ratio_interval(fractions, [1.0] * len(fractions), processes=processes),
                                          r["workload"], kind, ((r["backend"], r["mode"]),))  # fmt: skip
         own = products.get((r["workload"], r["backend"], r["dtype"]))
-        if own is not None and r["mode"] != "products alone" and _rounds(own) and len(_rounds(own)) == len(rounds):
+        if own is not None and r["mode"] != "products alone" and rounds_of(own) and len(rounds_of(own)) == len(rounds):
             kind = "step / own products"
             rows = ((r["backend"], r["mode"]), (r["backend"], "products alone"))
-            out[(*key, kind)] = spread.widen(ratio_interval(rounds, _rounds(own), processes=processes),
+            out[(*key, kind)] = spread.widen(ratio_interval(rounds, rounds_of(own), processes=processes),
                                              r["workload"], kind, rows)  # fmt: skip
     return out
 

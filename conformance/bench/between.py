@@ -143,7 +143,7 @@ def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list
 def main(argv: list[str]) -> int:
     from .agree import load as load_run
     from .agree import row_ratios
-    from .results import goals
+    from .goals import goals
 
     metas = []
     for path in argv:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .. import environment
 from ..backends import DTYPES, NAMES
-from ..bench import between, machine, results
+from ..bench import between, goals, machine, results
 from ..bench.peers import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                        + spread_note, title_justify="left")  # fmt: skip
     for column in ("goal", "target", "measured (95% interval)", "verdict"):
         goal_table.add_column(column, justify="left" if column == "goal" else "right")
-    for g in results.goals(frame, spread):
+    for g in goals.goals(frame, spread):
         style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
         goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
     console.print(goal_table)

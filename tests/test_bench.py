@@ -310,7 +310,7 @@ def test_a_rows_processes_merge_into_one_row():
     """Each process's rows of a workload join into one: every round with its probe and its process, the
     median over all rounds, the step over its own products round by round; a check failed in any process
     fails the row, and the products alone (never checked) stay unchecked."""
-    from conformance.bench.run import merge_processes
+    from conformance.bench.merge import merge_processes
 
     def rows(process: int, step: list[float], verified: bool = True) -> list[dict]:
         common = {"workload": "planar", "backend": "numpy", "dtype": "float32", "round_process": [process] * 2,

@@ -12,13 +12,13 @@ import json
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from .. import environment
 from ..backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..runner import Runner, Unit
 from . import machine
+from .merge import merge_processes
 from .ours import Prepared, prepare_loop, prepare_ours
 from .products import prepare_products
 from .roofline import COLUMNS, add_roofline
@@ -164,51 +164,6 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
         if "round_s" in row:
             row["round_gemm_gflops"], row["round_process"] = gemm[row["dtype"]], [process] * len(row["round_s"])
     return rows
-
-
-KEY = ("workload", "backend", "mode", "dtype")
-
-
-def merge_processes(rows: list[dict]) -> list[dict]:
-    """One row per workload, backend, mode and dtype from its rows in each process: the rounds joined
-    (time, probe and process of each), the median over all of them, the worst check, the largest memory;
-    then each step over its own library's products alone, round by round."""
-    merged: dict[tuple, dict] = {}
-    for row in rows:
-        key = tuple(row.get(k) for k in KEY)
-        if key not in merged:
-            merged[key] = dict(row)
-            continue
-        into = merged[key]
-        if into.get("status") == "ok" and row.get("status") != "ok":  # a failure in any process is the row's
-            merged[key] = {**row, **{k: into[k] for k in ROUND_COLUMNS if k in into}}
-            into = merged[key]
-        for k in ROUND_COLUMNS:
-            if k in row:
-                into[k] = [*into.get(k, []), *row[k]]
-        for k in ("peak_mem_mb", "device_mem_mb", "check_err"):
-            values = [v for v in (into.get(k), row.get(k)) if v is not None and v == v]
-            into[k] = max(values) if values else into.get(k)
-        into["repeats"] = (into.get("repeats") or 0) + (row.get("repeats") or 0)
-        into["iqr_s"] = max(into.get("iqr_s") or 0.0, row.get("iqr_s") or 0.0)  # the widest process's spread
-        if "verified" in into or "verified" in row:  # a row that was checked (the products alone are not)
-            into["verified"] = bool(into.get("verified")) and bool(row.get("verified"))
-    out = list(merged.values())
-    for row in out:
-        if row.get("round_s"):
-            row["median_s"] = float(np.median(row["round_s"]))
-    products = {(r["workload"], r["backend"], r["dtype"]): r for r in out
-                if r["mode"] == "products alone" and r.get("round_s")}  # fmt: skip
-    for row in out:
-        own = products.get((row["workload"], row["backend"], row["dtype"]))
-        if row.get("round_s") and own is not None and row["mode"] != "products alone" \
-                and len(own["round_s"]) == len(row["round_s"]):  # fmt: skip
-            row["products_s"] = own["median_s"]  # the step over its own products, round by round
-            row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))
-    return out
-
-
-ROUND_COLUMNS = ("round_s", "round_gemm_gflops", "round_process")
 
 
 PROBE = "the machine's GEMM probe"

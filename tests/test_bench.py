@@ -306,6 +306,21 @@ def test_rounds_spread_over_processes_hold_what_one_process_cannot_see():
     assert three > 0.8, three
 
 
+def test_the_bootstrap_draws_whole_processes_then_rounds_within_them():
+    """Rounds 0, 0, 0, 1, 1, 2, 2 valued by their process: a resample is n values, each drawn process gives
+    as many rounds as it holds (the first n kept, repeated when short), and all of one process's value
+    comes up as often as three draws of one process in three: 3 x (1/3)^3 = 1/9."""
+    from conformance.bench.timing import resample_rounds
+
+    processes = [0, 0, 0, 1, 1, 2, 2]
+    samples = resample_rounds(np.array(processes, dtype=float), processes, 20000, np.random.default_rng(0))
+    assert samples.shape == (20000, 7) and set(np.unique(samples)) == {0.0, 1.0, 2.0}
+    alone = (samples == samples[:, :1]).all(axis=1)
+    assert abs(alone.mean() - 1 / 9) < 0.01, alone.mean()
+    starts = samples[samples[:, 0] == 0][:, :3]  # a drawn first process 0 gives its 3 rounds first
+    assert (starts == 0).all()
+
+
 def test_a_rows_processes_merge_into_one_row():
     """Each process's rows of a workload join into one: every round with its probe and its process, the
     median over all rounds, the step over its own products round by round; a check failed in any process

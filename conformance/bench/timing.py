@@ -103,13 +103,22 @@ def resample_rounds(values: np.ndarray, processes: list[int] | None, resamples: 
         return values[rng.integers(0, n, size=(resamples, n))]
     if len(processes) != n:
         raise ValueError(f"{n} rounds but {len(processes)} process labels")
-    groups = [values[np.asarray(processes) == p] for p in dict.fromkeys(processes)]
-    out = np.empty((resamples, n))
-    for i in range(resamples):
-        drawn = [groups[g] for g in rng.integers(0, len(groups), size=len(groups))]
-        sample = np.concatenate([g[rng.integers(0, g.size, size=g.size)] for g in drawn])
-        out[i] = np.resize(sample, n)  # drawn processes may hold more or fewer rounds: n values either way
-    return out
+    labels = np.asarray(processes)
+    groups = [np.flatnonzero(labels == p) for p in dict.fromkeys(processes)]
+    sizes = np.array([g.size for g in groups])
+    width = int(sizes.max())
+    table = np.zeros((len(groups), width), dtype=int)  # each process's rounds (their indices), left-aligned
+    for i, g in enumerate(groups):
+        table[i, : g.size] = g
+    drawn = rng.integers(0, len(groups), size=(resamples, len(groups)))  # processes, with replacement
+    size = sizes[drawn][..., None]  # (resamples, processes, 1): each drawn process's rounds
+    within = (rng.random((resamples, len(groups), width)) * size).astype(int)  # rounds of each, with replacement
+    picked = table[drawn[..., None], within].reshape(resamples, -1)
+    valid = (np.arange(width) < size).reshape(resamples, -1)  # a drawn process gives only as many as it holds
+    picked = np.take_along_axis(picked, np.argsort(~valid, axis=1, kind="stable"), axis=1)
+    # drawn processes may hold more or fewer rounds than n: n values either way (the first n, repeated if short)
+    at = np.arange(n)[None, :] % valid.sum(axis=1)[:, None]
+    return values[np.take_along_axis(picked, at, axis=1)]
 
 
 def verdict(low: float, high: float, target: float, at_most: bool = False) -> str:

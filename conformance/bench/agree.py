@@ -7,6 +7,7 @@ that FILE measured (between.py).
     python -m conformance.bench.agree RUN_A/bench.json RUN_B/bench.json [--between-runs FILE]
 """
 
+import argparse
 import json
 import re
 import sys
@@ -97,16 +98,16 @@ def load(path: Path) -> pd.DataFrame:
 
 
 def main(argv: list[str]) -> int:
-    spread = None
-    if "--between-runs" in argv:
-        at = argv.index("--between-runs")
-        if at + 1 == len(argv):
-            sys.exit("--between-runs needs a FILE: a spread between runs, as between.py writes it")
-        spread = load_spread(Path(argv[at + 1]))
-        if spread is None:
-            sys.exit(f"--between-runs {argv[at + 1]}: no such file")
-        argv = argv[:at] + argv[at + 2 :]
-    table = agree(load(Path(argv[0])), load(Path(argv[1])), spread)
+    parser = argparse.ArgumentParser(prog="python -m conformance.bench.agree", description="Do two runs agree?")
+    parser.add_argument("runs", nargs=2, type=Path, metavar="RUN", help="a run's bench.json or bench.csv")
+    parser.add_argument("--between-runs", type=Path, metavar="FILE",
+                        help="a spread between runs, as between.py writes it: every interval carries it")  # fmt: skip
+    args = parser.parse_args(argv)
+    for path in [*args.runs, *([args.between_runs] if args.between_runs else [])]:
+        if not path.is_file():
+            parser.error(f"{path}: no such file")
+    spread = load_spread(args.between_runs) if args.between_runs else None
+    table = agree(load(args.runs[0]), load(args.runs[1]), spread)
     goals_ = table[table["kind"] == "goal"]
     same, overlap = int(goals_["same verdict"].sum()), int((table["overlap"] == True).sum())  # noqa: E712
     compared = int(table["overlap"].notna().sum())
@@ -119,10 +120,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    runs = [a for i, a in enumerate(sys.argv[1:]) if a != "--between-runs" and sys.argv[i] != "--between-runs"]
-    if len(runs) != 2 or not all(Path(r).is_file() for r in runs):
-        sys.exit(
-            "usage: python -m conformance.bench.agree A/bench.json B/bench.json [--between-runs FILE]: two "
-            "runs' bench.json or bench.csv files"
-        )
     sys.exit(main(sys.argv[1:]))

@@ -30,17 +30,41 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+HELD = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def signals_held():
-    """SIGINT and SIGTERM that arrive within the block are delivered when it ends (where signal masks exist)."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """SIGINT and SIGTERM that arrive within the block are handled when it ends, by the handler that was in
+    place before it. A Python-level handler records them meanwhile: a signal mask would hold them for this
+    thread only, and once a framework has started threads of its own the kernel delivers the signal to one
+    of those and Python still runs its handler here, at the next bytecode. Off the main thread, where
+    Python cannot install handlers (and never runs them), the block is left alone."""
+    arrived: list[int] = []
+
+    def record(signum, frame):
+        arrived.append(signum)
+
+    try:
+        previous = {signum: signal.signal(signum, record) for signum in HELD}
+    except ValueError:  # not the main thread
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):  # each once, in the order they came
+            _deliver(signum, previous[signum])
+
+
+def _deliver(signum: int, handler) -> None:
+    """Handle `signum` as `handler` (what signal.signal returned) would have when it arrived."""
+    if callable(handler):
+        handler(signum, None)
+    elif handler != signal.SIG_IGN:  # SIG_DFL, or a handler installed outside Python (None)
+        signal.raise_signal(signum)
 
 
 def fresh_results_dir(base: Path, kind: str) -> Path:

@@ -96,6 +96,14 @@ def test_checkpoint_file_is_replaced_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [checkpoint.FILE]  # no temporary file left behind
 
 
+def wait_for_a_signal(seconds: float = 5) -> None:
+    """A signal the kernel handed to another thread reaches Python's handler a moment later: give it time
+    inside the block that expects it, rather than let it land after the block has ended."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def test_a_signal_while_saving_stops_the_run_after_the_file_is_whole(tmp_path, monkeypatch):
     """SIGTERM that lands during a save is held until the rename, then stops the run like any other."""
     from conformance import files
@@ -109,7 +117,46 @@ def test_a_signal_while_saving_stops_the_run_after_the_file_is_whole(tmp_path, m
     monkeypatch.setattr(files.os, "replace", replace_while_signalled)
     with pytest.raises(checkpoint.Terminated), checkpoint.interruptible():
         files.write_atomically(tmp_path / "a.json", b"whole")
+        wait_for_a_signal()
     assert (tmp_path / "a.json").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_path, monkeypatch):
+    """With the frameworks' own threads started (the kernel may hand a process's signal to any of them), 300
+    saves each get a SIGTERM or SIGINT between the write and the rename: every file is whole and every save is
+    followed by the stop the signal asked for."""
+    from conformance import files
+
+    started = [framework for framework in ("torch", "jax") if backends.framework_status(framework)[0]]
+    assert started, "neither torch nor jax is installed: nothing starts threads of its own"
+    for framework in started:
+        start_threads = __import__(framework).numpy if framework == "jax" else __import__(framework)
+        (start_threads.ones((256, 256)) @ start_threads.ones((256, 256))).sum()
+    assert len(os.listdir("/proc/self/task")) > 1  # the frameworks' threads, beside Python's main one
+
+    rename, sent = os.replace, []
+
+    def replace_while_signalled(src, dst):
+        os.kill(os.getpid(), sent[-1])  # arrives between the write and the rename
+        deadline = time.monotonic() + 0.002  # which comes a moment later, as on a loaded machine
+        while time.monotonic() < deadline:
+            pass
+        rename(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", replace_while_signalled)
+    stopped = 0
+    for i in range(300):
+        sent.append(signal.SIGTERM if i % 2 else signal.SIGINT)
+        path = tmp_path / f"{i}.json"
+        try:
+            with checkpoint.interruptible():
+                files.write_atomically(path, b"whole")
+                wait_for_a_signal()
+        except KeyboardInterrupt as stop:  # Terminated is one
+            stopped += isinstance(stop, checkpoint.Terminated) == (sent[-1] == signal.SIGTERM)
+        assert path.read_bytes() == b"whole", f"save {i} lost its file"
+    assert stopped == 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{i}.json" for i in range(300))
 
 
 def test_an_interrupt_just_after_the_rename_is_the_interrupt_not_a_missing_file(tmp_path, monkeypatch):

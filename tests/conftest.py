@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance.datasets import CAT_FILES, default_data_dir
+from conformance.core.datasets import CAT_FILES, default_data_dir
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,8 +4,8 @@ messages that name the argument; the caller's arrays are never mutated."""
 import numpy as np
 import pytest
 
-from conformance import backends
-from conformance.spec import ModelSpec
+from conformance.core import backends
+from conformance.core.spec import ModelSpec
 
 SPEC = ModelSpec("deep", (3, 4, 1), "tanh")
 
@@ -134,11 +134,11 @@ def test_a_plugin_that_cannot_be_used_is_named_with_its_reason_and_left_out(monk
     one that takes a built-in's name; each goes to BROKEN with the reason, and the four stay."""
     from importlib.metadata import EntryPoint
 
-    from conformance import registry
+    from conformance.core import registry
 
     points = [EntryPoint("ghost", "no_such_module_here:BACKEND", registry.GROUP),
               EntryPoint("notinfo", "json:dumps", registry.GROUP),
-              EntryPoint("jax", "conformance.registry:BUILT_IN", registry.GROUP)]  # fmt: skip
+              EntryPoint("jax", "conformance.core.registry:BUILT_IN", registry.GROUP)]  # fmt: skip
     monkeypatch.setattr(registry.importlib.metadata, "entry_points", lambda group: points)
     monkeypatch.setattr(registry, "BROKEN", {})
     found = registry._discover()

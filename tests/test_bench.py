@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from conformance import ROOT, cli
-from conformance.bench import ours, roofline, workloads
+from conformance.bench import roofline, workloads
+from conformance.bench import steps as ours
 from conformance.bench.timing import ratio_interval, time_steps
-from conformance.spec import ModelSpec
+from conformance.core.spec import ModelSpec
 
 
 def test_flops_count_the_three_products_per_layer_but_not_dA0():
@@ -69,7 +70,7 @@ def test_no_op_and_uphill_steps_fail_the_first_step_check(workload, dtype):
 
 def test_a_compiled_loop_is_checked_on_the_program_it_times(monkeypatch):
     """A loop right for one iteration but not for the twenty that are timed fails its row."""
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status("jax")
     if not ok:
@@ -97,7 +98,7 @@ def test_a_compiled_loop_is_checked_on_the_program_it_times(monkeypatch):
 
 def test_the_clock_waits_for_the_whole_state():
     """sync is handed everything the step returned: the updated weights as well as the cost."""
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status("jax")
     if not ok:
@@ -120,7 +121,7 @@ def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
 def test_our_rows_are_checked_and_timed(name):
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status(name)
     if not ok:
@@ -195,7 +196,7 @@ print(len(tasks), len(cores), (time.process_time() - cpu) / (time.perf_counter()
 def test_the_thread_limit_holds_for_every_framework(name):
     """--threads 1: every thread the framework starts runs on one core, and the process never uses more
     than one core's time (JAX ignored the old XLA_FLAGS word and used every core)."""
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status(name)
     if not ok:
@@ -268,7 +269,7 @@ def test_a_kink_flip_is_excused_but_no_more():
     """On the wide ReLU net some of 8 million pre-activations sit within float32 rounding of 0: XLA's float32
     step takes the other branch there (unit 508 of layer 2 moves by 1.3e-6 more than the reference's) and
     failed the first-step check by 4x; the flip is excused up to its size, a no-op step still is not."""
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status("jax")
     if not ok:

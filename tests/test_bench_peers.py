@@ -8,7 +8,7 @@ import pytest
 
 from conformance.bench import peers as bench_peers
 from conformance.bench.workloads import Problem, Workload
-from conformance.spec import ModelSpec
+from conformance.core.spec import ModelSpec
 
 # names of their own: workloads.problem caches by workload name
 WORKLOADS = [

@@ -8,38 +8,41 @@ import functools
 import numpy as np
 import pytest
 
-from conformance import compare, regimes
-from conformance.backends import load_backend
-from conformance.spec import ModelSpec
+from conformance.check import regimes
+from conformance.check.cases import Case, default_cases, make_case
+from conformance.check.judge import compare
+from conformance.check.measure import flatten, measure
+from conformance.core.backends import load_backend
+from conformance.core.spec import ModelSpec
 
 STEPS = (1, 10)
 WIDE = [ModelSpec("deep", (256, 256, 256, 256, 1), "relu"), ModelSpec("deep", (256, 256, 256, 256, 1), "tanh"),
         ModelSpec("deep", (1024, 1024, 1024, 1), "relu"), ModelSpec("deep", (1024, 1024, 1024, 1), "tanh")]  # fmt: skip
-CASES = compare.default_cases() + [compare.make_case(spec, seed=7) for spec in WIDE]
+CASES = default_cases() + [make_case(spec, seed=7) for spec in WIDE]
 
 
 def _grad_keys(got: dict) -> list[str]:
     return [k for k in got if k.startswith("d")]
 
 
-def zero_gradients(got: dict, case: compare.Case) -> dict:
+def zero_gradients(got: dict, case: Case) -> dict:
     return {k: (np.zeros_like(v) if k in _grad_keys(got) else v) for k, v in got.items()}
 
 
-def negated_dW1(got: dict, case: compare.Case) -> dict:
+def negated_dW1(got: dict, case: Case) -> dict:
     first = "dw" if case.spec.kind == "logistic" else "dW1"
     return {**got, first: -got[first]}
 
 
-def flipped_AL(got: dict, case: compare.Case) -> dict:
+def flipped_AL(got: dict, case: Case) -> dict:
     return {**got, "AL": 1 - got["AL"]}
 
 
-def no_update(got: dict, case: compare.Case) -> dict:
+def no_update(got: dict, case: Case) -> dict:
     """The parameters never move: params@N is the start, and every recorded cost the first one."""
     out = dict(got)
     for n in STEPS:
-        out[f"params@{n}"] = compare.flatten(case.params)
+        out[f"params@{n}"] = flatten(case.params)
         out[f"cost@{n}"] = np.full(n, got["cost"])
     return out
 
@@ -50,12 +53,12 @@ MUTANTS = [zero_gradients, negated_dW1, flipped_AL, no_update]
 @functools.cache
 def measured(index: int, dtype: str) -> dict:
     case = CASES[index]
-    return compare.measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
+    return measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
 
 
 def failures(got: dict, index: int, dtype: str, device: str) -> list[str]:
     case = CASES[index]
-    rows = compare.compare(got, measured(index, "float64"), case, dict(backend="jax", mode="eager", dtype=dtype,
+    rows = compare(got, measured(index, "float64"), case, dict(backend="jax", mode="eager", dtype=dtype,
                            device=device), "numpy/float64")  # fmt: skip
     return [r["quantity"] for r in rows if not r["passed"]]
 
@@ -88,19 +91,19 @@ def test_a_float32_row_computed_in_float64_fails(device):
 # Each sample on its own, and the course's optimize and model(): wrong where a normwise comparison of the
 # whole would not look.
 SATURATED = regimes.saturated(regimes.DEEP)  # |z| up to 1000, half the labels wrong: losses from 1e-292 to 1000
-LOGISTIC = compare.default_cases()[0]
+LOGISTIC = default_cases()[0]
 
 
 @functools.cache
 def measured_case(case_name: str, dtype: str) -> dict:
     case = {"saturated": SATURATED, "logistic": LOGISTIC}[case_name]
-    return compare.measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
+    return measure(load_backend("numpy", case.spec, "eager", dtype), case, STEPS)
 
 
 def failed(case_name: str, got: dict, dtype: str) -> list[str]:
     case = {"saturated": SATURATED, "logistic": LOGISTIC}[case_name]
     labels = dict(backend="torch", mode="eager", dtype=dtype, device="cpu")
-    rows = compare.compare(got, measured_case(case_name, "float64"), case, labels, "numpy/float64")
+    rows = compare(got, measured_case(case_name, "float64"), case, labels, "numpy/float64")
     return [r["quantity"] for r in rows if not r["passed"]]
 
 
@@ -142,7 +145,7 @@ def test_a_quantity_the_reference_lost_fails():
     got = measured_case("logistic", "float64")
     n = max(STEPS)
     ref = {k: v for k, v in measured_case("logistic", "float64").items() if k != f"grads@{n}"}
-    rows = compare.compare(got, ref, LOGISTIC, dict(backend="torch", mode="eager", dtype="float64", device="cpu"),
+    rows = compare(got, ref, LOGISTIC, dict(backend="torch", mode="eager", dtype="float64", device="cpu"),
                            "numpy/float64")  # fmt: skip
     assert [r["quantity"] for r in rows if not r["passed"]] == [f"grads@{n}"]
     from conformance.cli.common import short
@@ -155,7 +158,7 @@ def test_the_error_model_takes_a_large_x_a_block_at_a_time_with_the_same_result(
     scaled copy were three more): block by block or whole, the same scales; signs do not count."""
     import numpy as np
 
-    from conformance import scales
+    from conformance.check import scales
 
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((7, 300)) * 1e-200, rng.standard_normal((300, 50)) * 1e150  # scaled: no underflow

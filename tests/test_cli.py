@@ -238,8 +238,8 @@ def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
 def test_workers_take_the_frameworks_that_have_an_engine_and_name_a_plugin_that_has_none(capsys):
     """--workers with every backend (the default) leaves a plugin out; naming one stops with its own reason,
     not a traceback from the engine."""
-    from conformance import registry
     from conformance.cli.common import data_parallel_backends
+    from conformance.core import registry
 
     assert data_parallel_backends(",".join(registry.NAMES)) == ["numpy", "torch", "jax", "tf"]
     if "mlx" not in registry.NAMES:

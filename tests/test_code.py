@@ -77,7 +77,7 @@ def test_the_data_parallel_page_shows_the_current_code():
 def test_a_plugin_shows_where_it_has_the_concept():
     """A plugin (MLX, laid out as impl_jax) stands beside the four where it has every part, and is left out
     where it has not, instead of failing the command."""
-    from conformance import registry
+    from conformance.core import registry
 
     if "mlx" not in registry.NAMES:
         pytest.skip("the quartet-mlx plugin is not installed")

@@ -4,14 +4,18 @@ through the same engine `quartet check` uses. A missing framework skips with the
 import numpy as np
 import pytest
 
-from conformance import backends, compare, matrix
-from conformance.spec import ModelSpec
+from conformance.check import matrix
+from conformance.check.cases import default_cases, make_case
+from conformance.check.judge import compare
+from conformance.check.measure import measure
+from conformance.core import backends
+from conformance.core.spec import ModelSpec
 
-EAGER_CASES = compare.default_cases(depths=(1, 2, 3, 4, 5))
+EAGER_CASES = default_cases(depths=(1, 2, 3, 4, 5))
 # compiled programs cost seconds per new shape (torch.compile ~4 s): two shapes per target
 COMPILED_CASES = [
-    compare.make_case(ModelSpec("logistic", (8, 1))),
-    compare.make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3),
+    make_case(ModelSpec("logistic", (8, 1))),
+    make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3),
 ]
 TARGETS = [(name, mode, dtype) for name in backends.NAMES for mode in backends.MODES[name]
            for dtype in backends.DTYPES]  # fmt: skip
@@ -57,18 +61,18 @@ def test_float64_backends_agree_with_each_other():
 
 def test_the_engine_flags_a_backend_that_computes_something_else():
     """A backend off by one part in a million in one gradient fails its row: the tolerances bite."""
-    case = compare.make_case(ModelSpec("deep", (8, 5, 1), "tanh"))
-    ref = compare.measure(backends.load_backend("numpy", case.spec, "eager", "float64"), case, steps=(1,))
+    case = make_case(ModelSpec("deep", (8, 5, 1), "tanh"))
+    ref = measure(backends.load_backend("numpy", case.spec, "eager", "float64"), case, steps=(1,))
     got = {k: v.copy() for k, v in ref.items()}
     got["dW1"] = got["dW1"] * (1 + 1e-6)
     labels = dict(backend="numpy", mode="eager", dtype="float64", device="cpu")
-    rows = {r["quantity"]: r for r in compare.compare(got, ref, case, labels, "numpy/float64")}
+    rows = {r["quantity"]: r for r in compare(got, ref, case, labels, "numpy/float64")}
     assert not rows["dW1"]["passed"] and rows["dW2"]["passed"]
     assert rows["dW2"]["margin"] == np.inf
 
 
 def test_exact_zeros_at_the_kink_are_in_the_data():
-    case = compare.make_case(ModelSpec("deep", (8, 5, 4, 1), "relu"))
+    case = make_case(ModelSpec("deep", (8, 5, 4, 1), "relu"))
     forward = backends.load_backend("numpy", case.spec).forward(case.params, case.X)
     assert (forward["Z1"][:, 0] == 0).all() and (forward["Z2"][:, 0] == 0).all()
 
@@ -77,16 +81,16 @@ def test_a_sum_that_cancels_is_compared_at_the_scale_of_its_terms():
     """db[L] = mean(AL - Y) is exactly 0 with AL = 0.5 and balanced labels: float32's 1e-8 there is
     rounding (measured against the terms' 0.5), a 1e-3 is a wrong gradient, and both are judged so."""
     spec = ModelSpec("deep", (3, 2, 1), "relu")
-    case = compare.make_case(spec, m=8)
+    case = make_case(spec, m=8)
     case.params = {k: np.zeros_like(v) for k, v in case.params.items()}  # every AL = 0.5
     case.Y = (np.arange(8) % 2).reshape(1, 8).astype(np.float64)
-    ref = compare.measure(backends.load_backend("numpy", spec, "eager", "float64"), case, steps=(1,))
+    ref = measure(backends.load_backend("numpy", spec, "eager", "float64"), case, steps=(1,))
     assert ref["db2"].item() == 0.0
     labels = dict(backend="numpy", mode="eager", dtype="float32", device="cpu")
     for offset, passes in ((1e-8, True), (1e-3, False)):
         got = {k: v.astype(np.float32).astype(np.float64) for k, v in ref.items()}  # float32 numbers, as a row has
         got["db2"] = ref["db2"] + float(np.float32(offset))
-        rows = {r["quantity"]: r for r in compare.compare(got, ref, case, labels, "numpy/float64")}
+        rows = {r["quantity"]: r for r in compare(got, ref, case, labels, "numpy/float64")}
         assert rows["db2"]["passed"] is passes, rows["db2"]
         assert np.isfinite(rows["db2"]["max_rel_err"])
 
@@ -94,7 +98,7 @@ def test_a_sum_that_cancels_is_compared_at_the_scale_of_its_terms():
 @pytest.mark.parametrize("name", ["torch", "jax"])
 def test_tf32_is_on_only_while_its_drift_is_measured(name):
     """Every row holds full float32 matrix products; TF32 is switched on for the drift run and off again."""
-    from conformance.frameworks import full_float32_matmuls
+    from conformance.core.frameworks import full_float32_matmuls
 
     require(name)
 

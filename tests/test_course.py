@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance import course
+from conformance.check import course
 
 CAT_PREFIX = 201  # iterations 0, 100 and 200: a few seconds even for the deep net
 
@@ -39,7 +39,7 @@ def test_published_tolerance_is_half_the_last_printed_place():
 
 @pytest.mark.parametrize("framework", ["torch", "jax", "tf"])
 def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status(framework)
     if not ok:

@@ -152,7 +152,7 @@ def test_planar_backward_and_predict():
 
 def test_planar_is_the_deep_net_with_one_tanh_layer():
     """The notebook's names and deep.py agree on a training step to the last bit."""
-    from conformance.datasets import load_planar_dataset
+    from conformance.core.datasets import load_planar_dataset
 
     X, Y = load_planar_dataset()
     params = planar.initialize_parameters(2, 4, 1)
@@ -170,7 +170,7 @@ def test_every_framework_takes_the_notebooks_scalar_b(name):
     """The frameworks' propagate accepts b = 1.5 as the notebook passes it: a 0-d db, the reference's numbers."""
     import importlib
 
-    from conformance.backends import framework_status
+    from conformance.core.backends import framework_status
 
     ok, reason = framework_status(name)
     if not ok:

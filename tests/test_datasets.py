@@ -2,8 +2,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conformance import datasets
-from conformance.datasets import DatasetError
+from conformance.core import datasets
+from conformance.core.datasets import DatasetError
 
 from conftest import assert_rank2
 

@@ -4,8 +4,10 @@ them report the same clear condition where they do not (float32 overflow, diverg
 import numpy as np
 import pytest
 
-from conformance import backends, compare, matrix, regimes
-from conformance.spec import ModelSpec
+from conformance.check import matrix, regimes
+from conformance.check.cases import Case, make_case
+from conformance.core import backends
+from conformance.core.spec import ModelSpec
 
 STEPS = (1, 10)
 
@@ -51,10 +53,10 @@ def test_saturated_cost_is_the_logit_not_infinity():
         assert cost == pytest.approx(expected, rel=1e-6)
 
 
-def overflowing() -> compare.Case:
+def overflowing() -> Case:
     """Finite in float64 and in float32's range at the input, beyond it after the second layer:
     |X| ~ 1e30 and W2 ~ 1e10 make |Z2| ~ 1e40 > 3.4e38."""
-    case = compare.make_case(ModelSpec("deep", (3, 4, 1), "leaky_relu"), m=8, kink=False)
+    case = make_case(ModelSpec("deep", (3, 4, 1), "leaky_relu"), m=8, kink=False)
     case.X = case.X * 1e30
     case.params["W2"] = case.params["W2"] * 1e10
     return case
@@ -78,7 +80,7 @@ def test_float32_overflow_is_reported_the_same_way_everywhere(name, mode):
 
 
 def test_float64_values_beyond_float32_are_named_before_conversion():
-    case = compare.make_case(ModelSpec("deep", (3, 4, 1)), m=4)
+    case = make_case(ModelSpec("deep", (3, 4, 1)), m=4)
     case.params["W1"][0, 0] = 1e40
     with pytest.raises(backends.InputError, match=r"params\['W1'\] holds values up to 1e\+40, beyond float32"):
         backends.load_backend("numpy", case.spec, dtype="float32").forward(case.params, case.X)
@@ -89,7 +91,7 @@ def test_float64_values_beyond_float32_are_named_before_conversion():
 def test_diverging_training_names_the_iteration(name, mode):
     """The planar-sized net with learning rate 100: every backend stops at the same recorded iteration."""
     _available(name)
-    case = compare.make_case(ModelSpec("deep", (2, 4, 1), "tanh"), m=64, seed=2)
+    case = make_case(ModelSpec("deep", (2, 4, 1), "tanh"), m=64, seed=2)
     ref = backends.load_backend("numpy", case.spec)
     with pytest.raises(backends.TrainingDiverged) as expected:
         ref.train(case.params, case.X, case.Y, learning_rate=100.0, num_iterations=500, record_every=5)
@@ -101,7 +103,7 @@ def test_diverging_training_names_the_iteration(name, mode):
 
 def test_nan_cost_is_divergence_too():
     """ReLU with a huge step overflows to Inf, then Inf - Inf = NaN: named as divergence, not as a crash."""
-    case = compare.make_case(ModelSpec("deep", (3, 8, 8, 1), "relu"), m=32, seed=1)
+    case = make_case(ModelSpec("deep", (3, 8, 8, 1), "relu"), m=32, seed=1)
     case.X = case.X * 1e3
     backend = backends.load_backend("numpy", case.spec)
     with pytest.raises(backends.TrainingDiverged, match="diverged at iteration"):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conformance import cli
-from conformance.backends import device_status
+from conformance.core.backends import device_status
 
 
 def _any_gpu() -> bool:

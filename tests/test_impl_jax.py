@@ -16,7 +16,7 @@ import pytest
 
 jax = pytest.importorskip("jax", reason="jax not installed")
 
-from conformance.datasets import make_random_dataset  # noqa: E402
+from conformance.core.datasets import make_random_dataset  # noqa: E402
 from impl_jax import arrays, deep, logistic  # noqa: E402
 from reference_numpy import deep as ref_deep  # noqa: E402
 from reference_numpy import initializers  # noqa: E402

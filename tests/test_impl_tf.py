@@ -20,7 +20,7 @@ import impl_tf  # noqa: F401  first: it sets TF_CPP_MIN_LOG_LEVEL, which TensorF
 
 tf = pytest.importorskip("tensorflow", reason="tensorflow not installed")
 
-from conformance.datasets import make_random_dataset  # noqa: E402
+from conformance.core.datasets import make_random_dataset  # noqa: E402
 from impl_tf import arrays  # noqa: E402
 from impl_tf import deep as tf_deep  # noqa: E402
 from impl_tf import logistic as tf_logistic  # noqa: E402
@@ -43,7 +43,7 @@ def assert_close(actual, expected: np.ndarray, dtype: str, rtol: float | None = 
 
 
 def make_problem(depth: int, seed: int, n_x: int = 6, width: int = 5, m: int = 40):
-    """Random data from conformance.datasets and He-initialised float64 weights with nonzero biases."""
+    """Random data from conformance.core.datasets and He-initialised float64 weights with nonzero biases."""
     rng = np.random.default_rng(seed)
     layer_dims = [n_x] + [width] * (depth - 1) + [1]
     X, Y = make_random_dataset(n_x, m, rng=rng)  # (n_x, m), (1, m)

@@ -19,7 +19,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch not installed")
 
-from conformance.datasets import make_random_dataset  # noqa: E402
+from conformance.core.datasets import make_random_dataset  # noqa: E402
 from impl_torch import arrays  # noqa: E402
 from impl_torch import deep as torch_deep  # noqa: E402
 from impl_torch import logistic as torch_logistic  # noqa: E402

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conformance import backends, checkpoint
+from conformance.core import backends
+from conformance.run import checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,7 +107,7 @@ def wait_for_a_signal(seconds: float = 5) -> None:
 
 def test_a_signal_while_saving_stops_the_run_after_the_file_is_whole(tmp_path, monkeypatch):
     """SIGTERM that lands during a save is held until the rename, then stops the run like any other."""
-    from conformance import files
+    from conformance.run import files
 
     rename = os.replace
 
@@ -125,7 +126,7 @@ def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_pa
     """With the frameworks' own threads started (the kernel may hand a process's signal to any of them), 300
     saves each get a SIGTERM or SIGINT between the write and the rename: every file is whole and every save is
     followed by the stop the signal asked for."""
-    from conformance import files
+    from conformance.run import files
 
     started = [framework for framework in ("torch", "jax") if backends.framework_status(framework)[0]]
     assert started, "neither torch nor jax is installed: nothing starts threads of its own"
@@ -161,7 +162,7 @@ def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_pa
 
 def test_an_interrupt_just_after_the_rename_is_the_interrupt_not_a_missing_file(tmp_path, monkeypatch):
     """An exception raised after the rename (a signal whose handler ran late) propagates as itself."""
-    from conformance import files
+    from conformance.run import files
 
     rename = os.replace
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conformance import backends, checkpoint
-from conformance.runner import CLAIMS
+from conformance.core import backends
+from conformance.run import checkpoint
+from conformance.run.runner import CLAIMS
 from tests.test_interrupt import quartet, units
 
 # float64 eager in two frameworks: every case against the reference, and the per-case pairwise units

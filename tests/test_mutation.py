@@ -4,8 +4,8 @@ the regimes (conformance/regimes.py), so the check's power cannot silently regre
 
 import pytest
 
-from conformance import mutation
-from conformance.backends import framework_status
+from conformance.check import mutation
+from conformance.core.backends import framework_status
 
 SAMPLE = [
     # a per-sample loss of a confident prediction computed with log where log1p is needed: the

@@ -5,17 +5,17 @@ and uneven splits, float32 and float64, through the conformance engine."""
 import numpy as np
 import pytest
 
-from conformance import compare
-from conformance.backends import framework_status
-from conformance.parallel import bench as parallel_bench
-from conformance.parallel import check as parallel
+from conformance.check.cases import Case, make_case
+from conformance.core.backends import framework_status
+from conformance.core.spec import ModelSpec
 from conformance.parallel import engine
-from conformance.spec import ModelSpec
+from conformance.parallel import full_batch as parallel
+from conformance.parallel import speedup as parallel_bench
 from reference_numpy import deep
 from reference_numpy import parallel as oracle
 
 
-def full_batch(case: compare.Case) -> tuple[dict, float]:
+def full_batch(case: Case) -> tuple[dict, float]:
     AL, caches = deep.L_model_forward(case.X, case.params, case.spec.hidden_activation)
     grads = deep.L_model_backward(AL, case.Y, caches, case.spec.hidden_activation, need_dA0=False)
     return grads, deep.compute_cost_from_logits(caches[-1][1], case.Y)
@@ -24,7 +24,7 @@ def full_batch(case: compare.Case) -> tuple[dict, float]:
 @pytest.mark.parametrize("m", [12, 13])
 @pytest.mark.parametrize("workers", [1, 2, 3, 4, 5])
 def test_split_and_sum_is_the_full_batch(m, workers):
-    case = compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "relu"), m=m)
+    case = make_case(ModelSpec("deep", (6, 5, 3, 1), "relu"), m=m)
     grads, cost = oracle.data_parallel_grads(case.params, case.X, case.Y, workers, "relu")
     expected, expected_cost = full_batch(case)
     assert cost == pytest.approx(expected_cost, rel=1e-15)
@@ -35,7 +35,7 @@ def test_split_and_sum_is_the_full_batch(m, workers):
 def test_averaging_the_workers_would_be_wrong_for_an_uneven_split():
     """The weights m_k / m matter: a plain mean of 2 workers' gradients over 13 columns (7 and 6) is
     not the full-batch gradient, which is why every implementation weighs before it sums."""
-    case = compare.make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13)
+    case = make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13)
     shards = oracle.shard(case.X, case.Y, 2)
     assert [X_k.shape[1] for X_k, _ in shards] == [7, 6]
     per_worker = []
@@ -50,7 +50,7 @@ def test_averaging_the_workers_would_be_wrong_for_an_uneven_split():
 
 
 def test_more_workers_than_samples_is_named():
-    case = compare.make_case(ModelSpec("logistic", (3, 1)), m=3)
+    case = make_case(ModelSpec("logistic", (3, 1)), m=3)
     with pytest.raises(ValueError, match="workers must be between 1 and m = 3, got 4"):
         parallel.job(case, 4, "float64")
     with pytest.raises(ValueError, match="workers must be between 1 and m = 3, got 4"):

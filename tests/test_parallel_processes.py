@@ -11,12 +11,14 @@ import time
 
 import pytest
 
-from conformance import compare
-from conformance.backends import InputError, framework_status
-from conformance.parallel import check as parallel
+from conformance.check.cases import make_case
+from conformance.check.judge import compare
+from conformance.check.measure import measure
+from conformance.core.backends import InputError, framework_status
+from conformance.core.spec import ModelSpec
+from conformance.parallel import full_batch as parallel
 from conformance.parallel import launch
 from conformance.parallel.engine import job
-from conformance.spec import ModelSpec
 
 ENGINES = list(launch.ENGINES)
 
@@ -28,7 +30,7 @@ def available(name: str) -> None:
 
 
 def small_job(workers: int = 2, dtype: str = "float64", steps: int = 2, seed: int = 3, m: int = 13) -> dict:
-    case = compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=seed)
+    case = make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=seed)
     return job(case, workers, dtype, steps)
 
 
@@ -48,12 +50,12 @@ def test_three_processes_over_two_torchrun_launchers_as_two_nodes():
     """torchrun --nnodes 2 --nproc-per-node 1, twice, meeting at one c10d endpoint; and three
     processes on one launcher for the uneven 13 = 5 + 4 + 4."""
     available("torch")
-    case = compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=13, seed=4)
-    ref = compare.measure(parallel.load_backend("numpy", case.spec, "eager", "float64"), case, steps=(10,))
+    case = make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=13, seed=4)
+    ref = measure(parallel.load_backend("numpy", case.spec, "eager", "float64"), case, steps=(10,))
     for workers, nodes in [(2, 2), (3, 1)]:
         result = launch.run("torch", [job(case, workers, "float64", 10)], nodes=nodes)[0]
         got = parallel.quantities(result, case, 10)
-        rows = compare.compare(got, ref, case, dict(backend="torch", mode="p", dtype="float64", device="cpu"),
+        rows = compare(got, ref, case, dict(backend="torch", mode="p", dtype="float64", device="cpu"),
                                "numpy/float64", only=list(got))  # fmt: skip
         assert all(r["passed"] for r in rows), (workers, nodes, [r for r in rows if not r["passed"]])
 
@@ -140,7 +142,7 @@ def test_workers_started_with_different_dtypes_stop_before_training(name, tmp_pa
         (lambda: small_job(m=12), "rank 1 has m = 12, rank 0 m = 13"),
         (lambda: small_job(seed=4), "rank 1 has other initial parameters than rank 0"),
         (
-            lambda: job(compare.make_case(ModelSpec("deep", (6, 4, 3, 1), "tanh"), m=13, seed=3), 2, "float64", 2),
+            lambda: job(make_case(ModelSpec("deep", (6, 4, 3, 1), "tanh"), m=13, seed=3), 2, "float64", 2),
             "rank 1 has other layer dims than rank 0",
         ),
     ],

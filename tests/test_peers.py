@@ -1,17 +1,18 @@
 """Code nobody here wrote, loaded with our weights, gives our cost and gradients: an idiomatic torch.nn
 Sequential with BCEWithLogitsLoss, and a Keras 3 Sequential on each Keras backend, against the float64
-NumPy reference, within conformance.tolerances (float64: about 1e-13 here, which float32 cannot reach)."""
+NumPy reference, within conformance.check.tolerances (float64: about 1e-13 here, which float32 cannot reach)."""
 
 import sys
 
 import numpy as np
 import pytest
 
-from conformance import peers
-from conformance.backends import framework_status, load_backend
-from conformance.compare import Case, errors, make_case
-from conformance.spec import ModelSpec
-from conformance.tolerances import tolerance
+from conformance.check import peers
+from conformance.check.cases import Case, make_case
+from conformance.check.judge import errors
+from conformance.check.tolerances import tolerance
+from conformance.core.backends import framework_status, load_backend
+from conformance.core.spec import ModelSpec
 from reference_numpy import activations
 from reference_numpy.activations import HIDDEN_ACTIVATIONS, LEAKY_RELU_SLOPE
 

@@ -19,9 +19,11 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-from conformance import backends, compare, matrix
-from conformance.spec import ModelSpec
-from conformance.tolerances import tolerance
+from conformance.check import matrix
+from conformance.check.cases import Case, kink_margin, make_case
+from conformance.check.tolerances import tolerance
+from conformance.core import backends
+from conformance.core.spec import ModelSpec
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
 
 REGRESSIONS = Path(__file__).parent / "regressions" / "properties.json"
@@ -50,10 +52,10 @@ def examples(draw, name: str, mode: str) -> dict:
     }
 
 
-def build_case(example: dict) -> compare.Case:
+def build_case(example: dict) -> Case:
     """Data from a random linear teacher, weights xavier-scaled times weight_scale, some X entries 0."""
     spec = ModelSpec(example["kind"], tuple(example["layer_dims"]), example["hidden_activation"])
-    case = compare.make_case(spec, m=example["m"], seed=example["seed"], learning_rate=0.05, kink=False)
+    case = make_case(spec, m=example["m"], seed=example["seed"], learning_rate=0.05, kink=False)
     rng = np.random.default_rng(example["seed"] + 7)
     case.X[rng.random(case.X.shape) < example["zeros"]] = 0.0
     case.params = {k: v * example["weight_scale"] for k, v in case.params.items()}
@@ -65,11 +67,11 @@ def build_case(example: dict) -> compare.Case:
 
 
 def ill_conditioned(example: dict) -> bool:
-    """A hidden pre-activation within rounding distance of ReLU's kink (compare.kink_margin): the branch
+    """A hidden pre-activation within rounding distance of ReLU's kink (kink_margin): the branch
     taken depends on rounding, so no tolerance holds and the example says nothing about conformance."""
     case = build_case(example)
     dtype = example["target"][2]
-    return compare.kink_margin(case, max(STEPS)) < tolerance("Z1", dtype, case.spec, case.m).rtol
+    return kink_margin(case, max(STEPS)) < tolerance("Z1", dtype, case.spec, case.m).rtol
 
 
 def check(example: dict) -> None:

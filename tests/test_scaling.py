@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from conformance.backends import framework_status
+from conformance.core.backends import framework_status
 from conformance.parallel import scaling
 
 

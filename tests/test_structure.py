@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conformance import checkpoint, cli
-from conformance.runner import Runner, Unit
+from conformance import cli
+from conformance.run import checkpoint
+from conformance.run.runner import Runner, Unit
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPLEMENTATIONS = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")

@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
     compared = int(table["overlap"].notna().sum())
     other = f" ({len(table) - compared} goals picked other rows in each run)" if compared < len(table) else ""
     print(f"{same} of {len(goals_)} goals with the same verdict; {overlap} of {compared} intervals overlap{other}\n")
-    from ..files import frame_markdown
+    from ..run.files import frame_markdown
 
     print(frame_markdown(table))
     return 0 if same == len(goals_) and overlap == compared else 1

@@ -14,8 +14,9 @@ from unittest import mock
 
 import numpy as np
 
-from .. import ROOT, peers
-from ..spec import ModelSpec
+from .. import ROOT
+from ..check import peers
+from ..core.spec import ModelSpec
 from .machine import limit_threads
 from .peers import KERAS, MODES, _bench_row, _params, _row, _threads
 from .workloads import Problem, Workload

@@ -42,7 +42,7 @@ def apply_thread_limits(threads: int) -> dict[str, str]:
 
     threadpool_limits(threads)
     report = {"numpy": str(threads)}
-    from ..backends import framework_status
+    from ..core.backends import framework_status
 
     if framework_status("torch")[0]:
         import torch
@@ -114,7 +114,7 @@ def gpu_limits(quick: bool = True) -> dict:
     """The GPU's own limits, measured now with PyTorch (or JAX where PyTorch sees no GPU): the GEMM rate in
     float32 with TF32 off (what every row runs) and on, in float64, and the memory bandwidth of a device
     copy. Raises RuntimeError when neither sees a GPU."""
-    from ..backends import device_status
+    from ..core.backends import device_status
 
     n, repeats = 4096 if quick else 8192, 3 if quick else 5
     if device_status("torch", "gpu")[0]:
@@ -161,7 +161,7 @@ def gpu_limits(quick: bool = True) -> dict:
 
 def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
     """a @ b in every installed framework, each returning only when the product is done."""
-    from ..backends import framework_status
+    from ..core.backends import framework_status
 
     products: dict[str, Callable[[], object]] = {"numpy": lambda: a @ b}
     if framework_status("torch")[0]:

@@ -18,10 +18,10 @@ import numpy as np
 
 from reference_numpy.activations import LEAKY_RELU_SLOPE
 
-from .. import peers
-from ..spec import ModelSpec
+from ..check import peers
+from ..core.spec import ModelSpec
 from .machine import import_seconds, own_peak_mb, reset_peak_rss
-from .ours import Prepared
+from .steps import Prepared
 from .workloads import Problem, Workload, check_first_step, problem
 
 PEERS = ("keras/tensorflow", "keras/jax", "keras/torch", "sklearn", "torch.nn")

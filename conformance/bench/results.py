@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..files import INCOMPLETE, frame_markdown, write_atomically
+from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import between
 from .goals import goals, rounds_of
 from .gpu_page import gpu_limits, launch_costs

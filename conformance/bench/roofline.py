@@ -3,7 +3,7 @@ bandwidth) with both limits measured in the same run (machine.py); each row as a
 
 import numpy as np
 
-from ..spec import ModelSpec
+from ..core.spec import ModelSpec
 from .machine import read_bandwidth
 
 

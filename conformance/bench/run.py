@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import environment
-from ..backends import FRAMEWORKS, MODES, device_status, framework_status
-from ..runner import Runner, Unit
+from ..core import environment
+from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
+from ..run.runner import Runner, Unit
 from . import machine
 from .merge import merge_processes
-from .ours import Prepared, prepare_loop, prepare_ours
 from .products import prepare_products
 from .roofline import COLUMNS, add_roofline
+from .steps import Prepared, prepare_loop, prepare_ours
 from .timing import interleave
 from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads
 

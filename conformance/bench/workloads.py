@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec import ModelSpec
+from ..core.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def problem(workload: Workload) -> Problem:
     if workload not in _PROBLEMS:
         from reference_numpy import deep, logistic
 
-        from ..datasets import make_random_dataset
+        from ..core.datasets import make_random_dataset
 
         spec = workload.spec
         X, Y = make_random_dataset(spec.n_x, workload.m, seed=0)
@@ -107,8 +107,8 @@ def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
     if key not in _SCALES:
         from reference_numpy.deep import L_model_backward, L_model_forward
 
-        from ..compare import flatten
-        from ..scales import predicted
+        from ..check.measure import flatten
+        from ..check.scales import predicted
 
         spec = prob.workload.spec
         logistic = spec.kind == "logistic"
@@ -141,9 +141,9 @@ def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
     if key not in _KINKS:
         from reference_numpy.deep import L_model_backward, L_model_forward
 
-        from ..compare import flatten
-        from ..scales import predicted
-        from ..tolerances import SCALED_SAFETY, UNIT_ROUNDOFF
+        from ..check.measure import flatten
+        from ..check.scales import predicted
+        from ..check.tolerances import SCALED_SAFETY, UNIT_ROUNDOFF
 
         spec, m = prob.workload.spec, prob.workload.m
         zero = {k: np.zeros_like(v) for k, v in prob.params.items()}
@@ -189,8 +189,9 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, 
     check's tolerance (conformance/tolerances.py), beyond what a ReLU kink flip can explain
     (kink_allowance). A step that leaves the weights alone, goes uphill or lacks the backward pass misses
     by the whole update."""
-    from ..compare import errors, flatten
-    from ..tolerances import tolerance_from_scale, underflow_floor
+    from ..check.judge import errors
+    from ..check.measure import flatten
+    from ..check.tolerances import tolerance_from_scale, underflow_floor
 
     sigma = _scales(prob, steps)
     start = flatten(prob.params)

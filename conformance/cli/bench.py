@@ -9,17 +9,17 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from .. import environment
-from ..backends import DTYPES, NAMES
 from ..bench import between, goals, machine, results
 from ..bench.peers import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
 from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
-from ..check import MODE_CHOICES
-from ..parallel import bench as parallel
+from ..check.planner import MODE_CHOICES
+from ..core import environment
+from ..core.backends import DTYPES, NAMES
+from ..parallel import speedup as parallel
 from ..parallel.engine import LAUNCHES, engine_label
-from ..runner import Runner
+from ..run.runner import Runner
 from .common import (
     RESUME_HELP,
     UsageError,

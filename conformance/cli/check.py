@@ -9,12 +9,14 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from .. import check, compare, environment
-from ..backends import DTYPES, NAMES
-from ..parallel import check as parallel
+from .. import check
+from ..check import judge
+from ..core import environment
+from ..core.backends import DTYPES, NAMES
+from ..parallel import full_batch as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
-from ..report.check import write_check
-from ..runner import Runner
+from ..report.check_results import write_check
+from ..run.runner import Runner
 from .common import (
     RESUME_HELP,
     UsageError,
@@ -140,7 +142,7 @@ def print_table(summary, device: str) -> None:
 def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     """The table, the files and the exit status of a check run from its finished rows."""
     result = check.result(runner.rows(), skipped)
-    frame, summary = result.frame, compare.summary(result.frame)
+    frame, summary = result.frame, judge.summary(result.frame)
     print_table(summary, device)
     reasons: dict[tuple[str, str], list[str]] = {}
     for skip in skipped:

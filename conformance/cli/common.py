@@ -59,8 +59,8 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
 def data_parallel_backends(text: str) -> list[str]:
     """--backends with --workers: the frameworks that have a data-parallel engine. The default (every
     backend) leaves out a plugin, which has none; naming one is an error that gives its reason."""
+    from ..core.registry import NAMES, supports
     from ..parallel.engine import NAMES as ENGINES
-    from ..registry import NAMES, supports
 
     names = choices(text, NAMES, "backend(s)")
     without = [n for n in names if n not in ENGINES]
@@ -83,7 +83,7 @@ def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True
                   plugins: bool = True) -> None:  # fmt: skip
     """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them; the
     default backends are all of them, or (plugins=False) the built-in four, a plugin then taken by name."""
-    from ..registry import BUILT_IN, NAMES
+    from ..core.registry import BUILT_IN, NAMES
 
     default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
     which = "all" if plugins else "the built-in four; a plugin by name"

@@ -6,9 +6,10 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from .. import backends, determinism
-from ..files import frame_markdown, fresh_results_dir, write_atomically
-from ..runner import progress_bar
+from ..check import determinism
+from ..core import backends
+from ..run.files import frame_markdown, fresh_results_dir, write_atomically
+from ..run.runner import progress_bar
 from .common import add_selection, choices, console, positive_int
 
 

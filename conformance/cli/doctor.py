@@ -6,7 +6,7 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from .. import environment, registry
+from ..core import environment, registry
 from .common import console
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import check, checkpoint
-from ..backends import DTYPES, NAMES, device_status
+from .. import check
 from ..bench import results
 from ..bench.roofline import COLUMNS
 from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
-from ..runner import Runner
+from ..core.backends import DTYPES, NAMES, device_status
+from ..run import checkpoint
+from ..run.runner import Runner
 from . import check as check_cli
 from .common import UsageError, choices, console
 

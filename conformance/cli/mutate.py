@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table
 
-from .. import mutation
-from ..files import frame_markdown, fresh_results_dir, write_atomically
-from ..runner import progress_bar
+from ..check import mutation
+from ..run.files import frame_markdown, fresh_results_dir, write_atomically
+from ..run.runner import progress_bar
 from .common import choices, console, positive_int
 
 

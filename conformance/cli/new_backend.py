@@ -8,7 +8,7 @@ import keyword
 from pathlib import Path
 from string import Template
 
-from ..registry import NAMES
+from ..core.registry import NAMES
 from .common import UsageError, console
 
 KIT = Path(__file__).resolve().parents[1] / "kit"

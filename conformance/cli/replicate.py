@@ -4,9 +4,10 @@ to docs/course-replication.md."""
 import argparse
 from pathlib import Path
 
-from .. import backends, course, environment
+from ..check import course
+from ..core import backends, environment
 from ..report.course import write_replication
-from ..runner import progress_bar
+from ..run.runner import progress_bar
 from .common import UsageError, choices, console
 from .train import COST
 

@@ -4,7 +4,7 @@ replication and the side-by-side code (report/html.py)."""
 import argparse
 from pathlib import Path
 
-from .. import environment
+from ..core import environment
 from ..report import html
 from .common import console
 

@@ -13,9 +13,9 @@ from reference_numpy import deep, initializers, logistic
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
 from reference_numpy.initializers import SCHEMES
 
-from .. import datasets
-from ..backends import check_divergence
-from ..runner import progress_bar
+from ..core import datasets
+from ..core.backends import check_divergence
+from ..run.runner import progress_bar
 from .common import UsageError, console, parse_layer_dims, positive_float, positive_int
 
 COST = TextColumn("cost {task.fields[cost]:.6f}")  # training shows its cost beside the bar

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import ROOT, compare
-from ..backends import PACKAGES, InputError, framework_status
+from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
+from ..check.cases import Case
+from ..check.measure import flatten
+from ..core.backends import PACKAGES, InputError, framework_status
 from . import launch as launcher
 
 NAMES = ("numpy", "torch", "jax", "tf")  # numpy: the split-and-sum oracle, in-process
@@ -53,7 +55,7 @@ def workers_label(n: int, name: str | None = None, launch: str | None = None) ->
     return f"{label}, {engine_label(name, launch)}" if name else label
 
 
-def job(case: compare.Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
+def job(case: Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
     """What every framework is asked: the case's data and weights (as the one-layer network for
     logistic regression), the workers, the dtype, the steps to train and to time."""
     if not 1 <= workers <= case.m:
@@ -122,14 +124,14 @@ def _run_numpy(task: dict) -> dict:
     return result
 
 
-def quantities(result: dict, case: compare.Case, steps: int) -> dict[str, np.ndarray]:
+def quantities(result: dict, case: Case, steps: int) -> dict[str, np.ndarray]:
     """The result under the engine's names: cost, dW[l] / db[l] (dw / db), params@N, cost@N."""
     grads, params = result["grads"], result["parameters"]
     if case.spec.kind == "logistic":
         grads = {"dw": grads["dW1"].T, "db": grads["db1"]}
         params = {"w": params["W1"].T, "b": params["b1"]}
     out = {"cost": np.array(result["cost"]), **grads}
-    out[f"params@{steps}"] = compare.flatten(params)
+    out[f"params@{steps}"] = flatten(params)
     out[f"cost@{steps}"] = np.array(result["costs"])
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import ROOT
-from ..backends import InputError
 from ..bench.machine import THREAD_VARIABLES
+from ..core.backends import InputError
 
 ENGINES = {"torch": "torch.distributed gloo via torchrun", "jax": "jax.distributed gloo",
            "tf": "MultiWorkerMirroredStrategy"}  # fmt: skip

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spec import ModelSpec
+from ..core.spec import ModelSpec
 
 LINK_LATENCY_S = 30e-6  # one message between machines on a switched Ethernet (assumed)
 LINKS_GBPS = (10, 100)

@@ -8,7 +8,7 @@ import difflib
 import importlib.util
 from dataclasses import dataclass
 
-from ..registry import PACKAGES
+from ..core.registry import PACKAGES
 
 FRAMEWORKS = PACKAGES  # framework -> its implementation package
 TITLES = {"numpy": "NumPy (by hand)", "torch": "PyTorch", "jax": "JAX", "tf": "TensorFlow"}

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from ..course import RunResult, published_tolerance
-from ..files import write_atomically
+from ..check.course import RunResult, published_tolerance
+from ..run.files import write_atomically
 
 
 def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> Path:
@@ -49,8 +49,8 @@ def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> 
 
 def framework_table(ref: RunResult, others: list[RunResult]) -> list[str]:
     """Every framework's float64 run of the same course run, against the NumPy reference's."""
-    from ..spec import ModelSpec
-    from ..tolerances import tolerance
+    from ..check.tolerances import tolerance
+    from ..core.spec import ModelSpec
 
     run = ref.run
     spec = ModelSpec(run.model, run.layer_dims, run.hidden_activation if run.model == "deep" else "relu")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import write_atomically
+from ..run.files import write_atomically
 from . import code
 
 SECTIONS = ("environment", "conformance", "benchmarks", "replication", "code")
@@ -39,7 +39,7 @@ def _table(frame: pd.DataFrame, cell=None) -> str:
 
 def _incomplete(folder: Path, command: str) -> str:
     """A warning above the tables of a run that was interrupted and not resumed."""
-    from ..checkpoint import status
+    from ..run.checkpoint import status
 
     state = status(folder)
     if state is None or state["complete"]:
@@ -68,7 +68,7 @@ def environment_section(env: dict) -> str:
 def conformance_section(folder: Path | None, base: Path) -> str:
     if folder is None:
         return _missing("conformance results", str(base), "quartet check")
-    from ..compare import summary
+    from ..check.judge import summary
 
     frame = pd.read_csv(folder / "conformance.csv")
     table = summary(frame)

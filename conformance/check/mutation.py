@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ROOT
+from .. import ROOT
 
 FILES = [f"{package}/{module}.py" for package in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
          for module in ("activations", "deep", "logistic") if (ROOT / package / f"{module}.py").exists()]  # fmt: skip

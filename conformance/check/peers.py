@@ -4,7 +4,7 @@ BinaryCrossentropy(from_logits=True) on each Keras backend. Loaded with our weig
 cost and gradients, returned in our naming and shapes ({"dW1": (n[1], n[0]), "db1": (n[1], 1), ...}).
 
 Keras binds its backend when it is imported (KERAS_BACKEND), so each Keras backend runs in a child
-process, `python -m conformance.peers keras BACKEND DIR`, with inputs and outputs in .npz files."""
+process, `python -m conformance.check.peers keras BACKEND DIR`, with inputs and outputs in .npz files."""
 
 import dataclasses
 import functools
@@ -23,9 +23,9 @@ import numpy as np
 
 from reference_numpy.activations import LEAKY_RELU_SLOPE
 
-from . import ROOT
-from .backends import BackendUnavailable, validate_inputs
-from .spec import ModelSpec
+from .. import ROOT
+from ..core.backends import BackendUnavailable, validate_inputs
+from ..core.spec import ModelSpec
 
 KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend -> module it needs
 Grads = dict[str, np.ndarray]
@@ -130,7 +130,7 @@ def keras_solve(
         # JAX silently computes float64 in float32 unless x64 is on before it starts
         env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_X64": "1"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        argv = [sys.executable, "-m", "conformance.peers", "keras"]
+        argv = [sys.executable, "-m", "conformance.check.peers", "keras"]
         run_children(
             {name: ([*argv, name, tmp], env | {"KERAS_BACKEND": name}) for name in keras_backends}, Path(tmp), timeout
         )
@@ -242,5 +242,5 @@ def _keras_value_and_grads(backend: str, model, loss_fn, x, y):
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] != "keras":
-        sys.exit("usage: python -m conformance.peers keras BACKEND DIR")
+        sys.exit("usage: python -m conformance.check.peers keras BACKEND DIR")
     _keras_child(sys.argv[2], Path(sys.argv[3]))

@@ -25,7 +25,7 @@ add their own term. The tolerance (tolerances.py) is a safety factor C times u t
 
 import numpy as np
 
-from .spec import ModelSpec
+from ..core.spec import ModelSpec
 
 
 def _sq(x: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The conformance matrix: every (backend, mode, dtype, device) target on every case, each compared with
-the float64 reference by the one comparison engine (compare.py), float64 targets also with each other,
+the float64 reference (measure.py computes a row, judge.py judges it), float64 targets also with each other,
 and on a GPU each float32 framework measured again with TF32 on (its tf32_drift)."""
 
 import itertools
@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .backends import BackendUnavailable, load_backend
-from .compare import COLUMNS, STEPS, Case, compare, errors, measure
-from .frameworks import full_float32_matmuls
-from .spec import ModelSpec
+from ..core.backends import BackendUnavailable, load_backend
+from ..core.frameworks import full_float32_matmuls
+from ..core.spec import ModelSpec
+from .cases import STEPS, Case
+from .judge import COLUMNS, compare, errors
+from .measure import measure
 
 
 @dataclass

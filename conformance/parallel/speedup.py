@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import compare
-from ..backends import framework_status
 from ..bench.workloads import Workload, check_first_step, problem
-from ..files import frame_markdown, write_atomically
-from ..runner import Unit
-from ..spec import ModelSpec
+from ..check.cases import Case
+from ..core.backends import framework_status
+from ..core.spec import ModelSpec
+from ..run.files import frame_markdown, write_atomically
+from ..run.runner import Unit
 from .engine import engine_label, job, run, workers_label
 
 
@@ -33,7 +33,7 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
     efficiency are relative to the same framework on 1 worker, launched the same way (add_scaling)."""
     rows = []
     work = [(w, problem(w)) for w in workloads or bench_workloads()]
-    cases = {w.name: compare.Case(w.spec, prob.X, prob.Y, prob.params, w.learning_rate) for w, prob in work}
+    cases = {w.name: Case(w.spec, prob.X, prob.Y, prob.params, w.learning_rate) for w, prob in work}
     for n_workers in workers:
         for name in names:
             if on_progress:

@@ -26,7 +26,7 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
     """(step, sync, read) for one of our implementations: step() runs one training step on its own
     state, sync(result) waits for it to finish, read() returns (cost before the last update, params
     as NumPy). The step is the implementation's own train_step / make_train_step."""
-    from ..backends import PACKAGES
+    from ..core.backends import PACKAGES
 
     spec, lr = prob.workload.spec, prob.workload.learning_rate
     act = spec.hidden_activation
@@ -107,7 +107,7 @@ def matmul_precision(name: str, dtype: str, device: str) -> str:
     float32 (TF32 off) in every framework, like with like; JAX and TensorFlow default to TF32 there and
     PyTorch does not (the probe's gemm_gflops_tf32 says what TF32 would give)."""
     if device == "gpu" and name != "numpy":
-        from ..frameworks import full_float32_matmuls
+        from ..core.frameworks import full_float32_matmuls
 
         full_float32_matmuls(name)
         return f"{dtype} (TF32 off)" if dtype == "float32" else dtype
@@ -130,7 +130,7 @@ def sync_for(name: str, device: str) -> Callable[[object], None]:
         import tensorflow as tf
 
         return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
-    from ..registry import PACKAGES  # a plugin: its arrays.sync (docs/plugins.md)
+    from ..core.registry import PACKAGES  # a plugin: its arrays.sync (docs/plugins.md)
 
     return importlib.import_module(f"{PACKAGES[name]}.arrays").sync
 
@@ -205,7 +205,7 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
     """The implementation's compiled training loop (make_train_loop: lax.scan under jax.jit, a
     tf.while_loop under XLA): `iterations` steps in one call, checked on that very call, timed as a
     whole and divided."""
-    from ..backends import PACKAGES
+    from ..core.backends import PACKAGES
 
     prob = problem(workload)
     spec, act = workload.spec, workload.spec.hidden_activation

@@ -15,8 +15,8 @@ import sys
 
 import numpy as np
 
-from . import ROOT
-from .spec import ModelSpec
+from .. import ROOT
+from ..core.spec import ModelSpec
 
 CASES = {  # a small course-like net (latency-bound) and a wide one (split across threads by the BLAS)
     "deep[64,20,7,5,1] m=209": (ModelSpec("deep", (64, 20, 7, 5, 1), "relu"), 209),
@@ -27,8 +27,8 @@ STEPS = 100
 
 def fingerprint(name: str, mode: str, dtype: str) -> dict[str, str]:
     """{case: sha256 of the gradients and the parameters after STEPS steps} for one target."""
-    from .backends import load_backend
-    from .compare import make_case
+    from ..core.backends import load_backend
+    from .cases import make_case
 
     out = {}
     for label, (spec, m) in CASES.items():
@@ -47,7 +47,7 @@ def fingerprint(name: str, mode: str, dtype: str) -> dict[str, str]:
 
 def fresh(name: str, mode: str, dtype: str) -> dict[str, str]:
     """fingerprint() in a new interpreter."""
-    code = f"import json; from conformance.determinism import fingerprint; print(json.dumps(fingerprint({name!r}, {mode!r}, {dtype!r})))"  # noqa: E501
+    code = f"import json; from conformance.check.determinism import fingerprint; print(json.dumps(fingerprint({name!r}, {mode!r}, {dtype!r})))"  # noqa: E501
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -5,7 +5,7 @@ the array's scale). Elementwise relative errors are meaningless where the refere
 (ReLU outputs, small gradient entries), and floating-point error analysis bounds exactly this
 normwise quantity.
 
-The conformance check (compare.compare) holds each quantity to
+The conformance check (judge.compare) holds each quantity to
 
     max |x - ref|  <=  C u sigma,        tolerance_from_scale
 
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import ModelSpec
+from ..core.spec import ModelSpec
 
 UNIT_ROUNDOFF = {"float32": 2.0**-24, "float64": 2.0**-53}
 SAFETY = {"forward": 16.0, "cost": 16.0, "grads": 64.0, "trajectory": 64.0}
@@ -58,7 +58,7 @@ SCALED_SAFETY = {"forward": 16.0, "cost": 8.0, "grads": 16.0, "trajectory": 16.0
 def tolerance_from_scale(quantity: str, dtype: str, scale: float, ref_max: float) -> Tolerance:
     """The tolerance of the conformance check: C u times the predicted rounding error of the quantity
     (conformance/scales.py, in units of u; at least the dtype's smallest normal number over u), as a
-    normwise relative tolerance against the larger of max |ref| and that scale (compare.compare measures
+    normwise relative tolerance against the larger of max |ref| and that scale (judge.compare measures
     the error against the same)."""
     g = group(quantity)
     u = UNIT_ROUNDOFF[dtype]

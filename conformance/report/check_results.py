@@ -4,7 +4,7 @@ the settings, the machine and the skipped targets) and conformance.md (the summa
 import json
 from pathlib import Path
 
-from ..files import INCOMPLETE, frame_markdown, write_atomically
+from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 
 
 def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> dict[str, Path]:

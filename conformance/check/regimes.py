@@ -12,8 +12,8 @@ import numpy as np
 
 from reference_numpy.deep import L_model_backward, L_model_forward
 
-from .compare import Case, make_case
-from .spec import ModelSpec
+from ..core.spec import ModelSpec
+from .cases import Case, make_case
 
 DEEP = ModelSpec("deep", (3, 4, 1), "relu")
 

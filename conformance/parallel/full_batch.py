@@ -5,14 +5,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import compare
-from ..backends import framework_status, load_backend
-from ..runner import Unit
-from ..spec import ModelSpec
+from ..check.cases import Case, make_case
+from ..check.judge import COLUMNS, compare
+from ..check.measure import measure
+from ..core.backends import framework_status, load_backend
+from ..core.spec import ModelSpec
+from ..run.runner import Unit
 from .engine import NAMES, STEPS, WORKERS, default_launch, job, quantities, run, workers_label
 
 
-def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("float32", "float64"), steps: int = STEPS,
+def check(cases: list[Case], names=NAMES, workers=WORKERS, dtypes=("float32", "float64"), steps: int = STEPS,
           on_progress=None, launch: str | None = None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
     """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
     reference; and the skipped (framework, reason). launch: "processes" or "devices" (default: processes
@@ -25,9 +27,7 @@ def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("floa
             available.append(name)
         else:
             skipped.append(dict(backend=name, mode="data-parallel", dtype="", device="cpu", reason=reason))
-    refs = [
-        compare.measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps=(steps,)) for case in cases
-    ]
+    refs = [measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps=(steps,)) for case in cases]
     for n_workers in workers:
         for name in available:
             if on_progress:
@@ -39,17 +39,17 @@ def check(cases: list[compare.Case], names=NAMES, workers=WORKERS, dtypes=("floa
             for (case, ref, dtype), result in zip(plan, results, strict=True):
                 got = quantities(result, case, steps)
                 labels = dict(backend=name, mode=workers_label(n_workers, name, how), dtype=dtype, device="cpu")
-                rows += compare.compare(got, ref, case, labels, "numpy/float64", only=list(got))
-    return pd.DataFrame(rows, columns=compare.COLUMNS), skipped
+                rows += compare(got, ref, case, labels, "numpy/float64", only=list(got))
+    return pd.DataFrame(rows, columns=COLUMNS), skipped
 
 
-def default_cases() -> list[compare.Case]:
+def default_cases() -> list[Case]:
     """Logistic regression and a deep net, each with m = 12 (even over 1, 2 and 4 workers) and m = 13
     (uneven over 2 and 4)."""
     cases = []
     for m in (12, 13):
-        cases.append(compare.make_case(ModelSpec("logistic", (6, 1)), m=m, seed=m))
-        cases.append(compare.make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=m + 1))
+        cases.append(make_case(ModelSpec("logistic", (6, 1)), m=m, seed=m))
+        cases.append(make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=m + 1))
     return cases
 
 

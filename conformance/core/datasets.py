@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ROOT
+from .. import ROOT
 
 CAT_FILES = {
     "train": ("train_catvnoncat.h5", "train_set_x", "train_set_y"),

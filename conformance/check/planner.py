@@ -11,10 +11,12 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from . import compare, matrix, regimes
-from .backends import MODES, device_status
-from .runner import Unit
-from .spec import ModelSpec
+from ..core.backends import MODES, device_status
+from ..core.spec import ModelSpec
+from ..run.runner import Unit
+from . import matrix, regimes
+from .cases import STEPS, Case, default_cases, make_case
+from .judge import COLUMNS
 
 MODE_CHOICES = ("eager", "compiled", "function")
 
@@ -29,7 +31,7 @@ class CheckSettings:
 
     @property
     def steps(self) -> tuple[int, ...]:
-        return (1, 10) if self.quick else compare.STEPS
+        return (1, 10) if self.quick else STEPS
 
     def record(self, cases: int) -> dict:
         """What progress.json and conformance.json keep: the settings, the steps and the number of cases."""
@@ -40,23 +42,23 @@ class CheckSettings:
         return cls(**{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")})
 
 
-def cases(quick: bool) -> tuple[list[compare.Case], list[compare.Case]]:
+def cases(quick: bool) -> tuple[list[Case], list[Case]]:
     """(eager cases, compiled cases): the default nets and the regimes (conformance/regimes.py). Compiled
     programs cost seconds per shape, so a quick run gives them two shapes, each also saturated."""
     if not quick:
-        return compare.default_cases() + regimes.cases(), compare.default_cases() + regimes.compiled_cases()
+        return default_cases() + regimes.cases(), default_cases() + regimes.compiled_cases()
     logistic, deep = ModelSpec("logistic", (8, 1)), ModelSpec("deep", (8, 7, 6, 1), "relu")
-    compiled = [compare.make_case(logistic), compare.make_case(deep, seed=3),
+    compiled = [make_case(logistic), make_case(deep, seed=3),
                 regimes.saturated(logistic, m=32), regimes.saturated(deep, m=32)]  # fmt: skip
-    return compare.default_cases(depths=(1, 3)) + regimes.cases(quick=True), compiled
+    return default_cases(depths=(1, 3)) + regimes.cases(quick=True), compiled
 
 
 @dataclass
 class Plan:
     settings: CheckSettings
     targets: list[tuple[str, str, str, str]]  # (backend, mode, dtype, device) against the reference
-    eager_cases: list[compare.Case]
-    compiled_cases: list[compare.Case]
+    eager_cases: list[Case]
+    compiled_cases: list[Case]
     units: list[Unit] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # targets that cannot run here, with the reason
 
@@ -87,13 +89,13 @@ def plan(settings: CheckSettings) -> Plan:
     return result
 
 
-def _rows(cases: list[compare.Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
+def _rows(cases: list[Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
     return matrix.run_matrix(cases, targets, steps=steps, pairwise=pairwise).frame.to_dict("records")
 
 
 def result(rows: list[dict], skipped: list[dict]) -> matrix.MatrixResult:
     """The finished rows as the engine's frame (a unit finished twice, across a resume, counts once)."""
-    frame = pd.DataFrame(rows, columns=compare.COLUMNS).drop_duplicates(
+    frame = pd.DataFrame(rows, columns=COLUMNS).drop_duplicates(
         subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
     )
     frame["passed"] = frame["passed"].astype(bool)

@@ -1,0 +1,143 @@
+"""Which backends there are: the frameworks, their modes, dtypes and devices, the package that implements
+each, and whether each can run here (imported once, quietly; the reason when it cannot).
+
+The built-in four and every plugin are declared the same way, as a BackendInfo: a plugin package
+registers one under the entry-point group `quartet.backends` (docs/plugins.md), and from then on
+check, bench, code, report, doctor and the edge and property tests take it by name:
+
+    [project.entry-points."quartet.backends"]
+    mlx = "quartet_mlx.backend:BACKEND"     # a BackendInfo
+"""
+
+import functools
+import importlib
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DTYPES = ("float32", "float64")
+DEVICES = ("cpu", "gpu")
+GROUP = "quartet.backends"
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What a backend is and declares. `package` holds the course's functions as impl_jax does: arrays.py
+    (from_numpy, to_numpy, resolve_device), deep.py and logistic.py (the reference's names, with `mode`);
+    `framework` is the module whose import says whether it can run here. `compiler`, for modes other than
+    "eager", names a function "module:attribute" that takes the mode and returns how that mode runs a
+    function (torch.compile, jax.jit, mx.compile, ...). `unsupported` names what it does not do, with the
+    reason: "data_parallel", "bench", "gpu"."""
+
+    name: str
+    package: str
+    framework: str
+    modes: tuple[str, ...] = ("eager",)
+    dtypes: tuple[str, ...] = DTYPES
+    devices: tuple[str, ...] = ("cpu",)
+    compiler: str = ""
+    unsupported: dict[str, str] = field(default_factory=dict, hash=False)
+    plugin: str = ""  # the distribution that registered it; "" for the built-in four
+
+
+BUILT_IN = (
+    BackendInfo("numpy", "reference_numpy", "numpy"),
+    BackendInfo("torch", "impl_torch", "torch", ("eager", "compiled"), devices=DEVICES),
+    BackendInfo("jax", "impl_jax", "jax", ("eager", "compiled"), devices=DEVICES),
+    # "compiled" is tf.function(jit_compile=True); "function" is tf.function without XLA
+    BackendInfo("tf", "impl_tf", "tensorflow", ("eager", "compiled", "function"), devices=DEVICES),
+)
+BROKEN: dict[str, str] = {}  # plugins that could not be loaded, with the reason (quartet doctor says it)
+
+
+def _discover() -> dict[str, BackendInfo]:
+    """The built-in four, then every plugin of the entry-point group, by name; a plugin that fails to load,
+    declares something else or takes a built-in's name goes to BROKEN with the reason, never stops quartet."""
+    found = {info.name: info for info in BUILT_IN}
+    for point in importlib.metadata.entry_points(group=GROUP):
+        try:
+            info = point.load()
+        except Exception as err:  # a plugin's own import error: reported, not raised
+            BROKEN[point.name] = f"{point.value} does not load: {type(err).__name__}: {err}"
+            continue
+        if not isinstance(info, BackendInfo):
+            BROKEN[point.name] = f"{point.value} is a {type(info).__name__}, not a conformance.registry.BackendInfo"
+        elif info.name in found or info.name != point.name:
+            BROKEN[point.name] = f"{point.value} declares {info.name!r}: a plugin needs a name of its own, the same " \
+                                 "as its entry point's"  # fmt: skip
+        else:
+            dist = getattr(point, "dist", None)
+            found[info.name] = BackendInfo(**{**info.__dict__, "plugin": dist.name if dist else point.value})
+    return found
+
+
+BACKENDS = _discover()
+NAMES = tuple(BACKENDS)
+MODES = {name: info.modes for name, info in BACKENDS.items()}
+PACKAGES = {name: info.package for name, info in BACKENDS.items()}
+FRAMEWORKS = {name: info.framework for name, info in BACKENDS.items()}
+
+
+def compiler(name: str) -> Callable[[str], Callable[[Callable], Callable]] | None:
+    """A plugin's declared compiler (mode -> how that mode runs a function), or None."""
+    target = BACKENDS[name].compiler
+    if not target:
+        return None
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def supports(name: str, feature: str) -> tuple[bool, str]:
+    """(True, "") or (False, the reason the backend gives for not doing `feature`)."""
+    reason = BACKENDS[name].unsupported.get(feature)
+    return (False, f"{name} does not support {feature}: {reason}") if reason else (True, "")
+
+
+@functools.cache
+def framework_status(name: str) -> tuple[bool, str]:
+    """(True, version) or (False, why it cannot be imported)."""
+    from .environment import captured_stderr
+
+    try:
+        with captured_stderr():  # TensorFlow's start-up notices, which no log level silences
+            module = importlib.import_module(FRAMEWORKS[name])
+            importlib.import_module(PACKAGES[name])
+    except ImportError as err:
+        return False, f"{FRAMEWORKS[name]} not installed ({err})"
+    return True, str(getattr(module, "__version__", ""))
+
+
+@functools.cache
+def device_status(name: str, device: str) -> tuple[bool, str]:
+    ok, reason = framework_status(name)
+    if not ok:
+        return False, reason
+    if device == "cpu":
+        return True, ""
+    if name == "numpy":
+        return False, "NumPy runs on the CPU only"
+    if device not in BACKENDS[name].devices:
+        return False, f"{name} declares the devices {BACKENDS[name].devices} only"
+    try:
+        importlib.import_module(f"{PACKAGES[name]}.arrays").resolve_device("gpu")
+    except RuntimeError as err:
+        return False, str(err)
+    return True, ""
+
+
+def available_backends() -> list[dict]:
+    """One row per (name, mode, dtype, device): available, and the reason where it is not."""
+    rows = []
+    for name in NAMES:
+        for mode in MODES[name]:
+            for dtype in DTYPES:
+                for device in DEVICES:
+                    ok, reason = device_status(name, device)
+                    if ok and dtype not in BACKENDS[name].dtypes:
+                        ok, reason = False, f"{name} declares the dtypes {BACKENDS[name].dtypes} only"
+                    rows.append(
+                        dict(
+                            name=name, mode=mode, dtype=dtype, device=device, available=ok, reason="" if ok else reason
+                        )
+                    )
+    return rows

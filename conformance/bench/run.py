@@ -4,7 +4,7 @@ with its roofline.
 
     settings = BenchSettings(backends=["numpy", "jax"], workloads=["planar"], quick=True)
     limit_threads(settings.threads)            # machine.py: before any framework is imported
-    frame, meta = run(settings, runner)        # runner: conformance/runner.py
+    frame, meta = run(settings, runner)        # runner: conformance/run/runner.py
 """
 
 import functools
@@ -16,9 +16,12 @@ import pandas as pd
 
 from ..core import environment
 from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
+from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import machine
 from .merge import merge_processes
+from .peer_rows import prepare_peer
+from .peers import bench_peers, peer_runner
 from .products import prepare_products
 from .roofline import COLUMNS, add_roofline
 from .steps import Prepared, prepare_loop, prepare_ours
@@ -29,8 +32,8 @@ from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads
 @dataclass(frozen=True)
 class BenchSettings:
     backends: list[str] = field(default_factory=lambda: ["numpy", "torch", "jax", "tf"])
-    modes: list[str] = field(default_factory=lambda: ["eager", "compiled", "function"])
-    dtypes: list[str] = field(default_factory=lambda: ["float32", "float64"])
+    modes: list[str] = field(default_factory=lambda: list(MODE_NAMES))
+    dtypes: list[str] = field(default_factory=lambda: list(DTYPES))
     workloads: list[str] = field(default_factory=list)  # by name; empty: all of them
     peers: list[str] = field(default_factory=list)
     quick: bool = False  # few repeats, no sweeps
@@ -42,8 +45,7 @@ class BenchSettings:
 
     @property
     def repeats(self) -> tuple[float, int]:
-        """(min_time, min_repeats) of every timed row in each round: quick, one call a round (as many calls
-        as one round of three used to make)."""
+        """(min_time, min_repeats) of every timed row in each round: quick, one call a round."""
         return (0.0, 1) if self.quick else (self.min_time, 5)
 
     @property
@@ -116,8 +118,6 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
     """Every row of one workload in this process: each prepared (compiled, checked) once, then timed in
     interleaved rounds beside the machine's GEMM probe, so every ratio between them can be taken round by
     round; each round labelled with its process (round_process)."""
-    from .peers import import_seconds, peer_runner, prepare_peer
-
     min_time, min_repeats = settings.repeats
     prepared: dict[str, Prepared] = {}
     for name, mode, dtype in targets:
@@ -140,7 +140,9 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[f"{name} products {dtype}"] = Prepared(_row(workload, name, "products alone", dtype,
                                                                  settings.device, status))  # fmt: skip
-    peer_import = {p: import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows}
+    peer_import = {
+        p: machine.import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows
+    }
     for peer, dtype in peer_rows:
         prepared[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
         prepared[f"{peer} {dtype}"].row["import_s"] = peer_import[peer]
@@ -170,7 +172,6 @@ PROBE = "the machine's GEMM probe"
 
 
 def _keras_rows(settings: BenchSettings, peer: str, workloads: list[Workload]) -> list[dict]:
-    from .peers import bench_peers  # Keras loads only when a peer is timed
 
     min_time, min_repeats = settings.repeats
     # Keras's whole loop where ours run theirs (not on wide), in full runs: fit's calls cost seconds each
@@ -229,7 +230,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     else:
         for e in range(count):
             mine, _ = units(settings, runner.extra["imports"], limits, process=e)
-            runner.run_in_processes(f"bench, process {e + 1} of {count}", mine, jobs=1, more=["--process", str(e)])
+            runner.run_in_processes(f"bench, process {e + 1} of {count}", mine, jobs=1, process=e)
             if not runner.complete:
                 break
         peers = [u for u in todo if u.key.startswith("peer/")]

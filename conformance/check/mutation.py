@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ROOT
+from ..core.registry import DTYPES, MODE_NAMES
+from ..run.child import Child
 
 FILES = [f"{package}/{module}.py" for package in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
          for module in ("activations", "deep", "logistic") if (ROOT / package / f"{module}.py").exists()]  # fmt: skip
@@ -89,7 +90,7 @@ def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast
                         yield node.value, f"the loss as {description}", ast.parse(expression, mode="eval").body
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            for cast, precision in zip(CASTS[package], ("float32", "float64"), strict=True):
+            for cast, precision in zip(CASTS[package], DTYPES, strict=True):
                 yield (
                     node,
                     f"a product cast to {precision}",
@@ -158,7 +159,7 @@ def _modes(node: ast.AST, parents: dict) -> str:
     while node in parents:
         node = parents[node]
         if isinstance(node, ast.If) and "mode" in ast.unparse(node.test):
-            return "eager,compiled,function"
+            return ",".join(MODE_NAMES)
     return "eager"
 
 
@@ -180,8 +181,13 @@ def run(mutant: Mutant, timeout: float = 300.0) -> tuple[str, float]:
         for package in ("conformance", "reference_numpy", "impl_torch", "impl_jax", "impl_tf"):
             shutil.copytree(ROOT / package, Path(scratch) / package, ignore=shutil.ignore_patterns("__pycache__"))
         (Path(scratch) / mutant.file).write_text(mutant.source)
-        argv = [sys.executable, "-m", "conformance", "check", "--quick", "--modes", mutant.modes, "--backends",
-                f"numpy,{witness(mutant.file)}", "--out", str(Path(scratch) / "results")]  # fmt: skip
+        argv = Child(
+            "check",
+            quick=True,
+            modes=tuple(mutant.modes.split(",")),
+            backends=("numpy", witness(mutant.file)),
+            out=Path(scratch) / "results",
+        ).argv()
         env = {**os.environ, "PYTHONPATH": scratch, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:
             done = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, timeout=timeout)

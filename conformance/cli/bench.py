@@ -4,24 +4,23 @@
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from ..bench import between, goals, machine, results
-from ..bench.peers import PEERS
+from ..bench.peer_rows import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
 from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
-from ..check.planner import MODE_CHOICES
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
+from ..core.registry import MODE_NAMES
 from ..parallel import speedup as parallel
 from ..parallel.engine import LAUNCHES, engine_label
+from ..run.child import add_child_options
 from ..run.runner import Runner
 from .common import (
-    RESUME_HELP,
     UsageError,
     add_selection,
     choices,
@@ -48,14 +47,12 @@ def add_parser(sub) -> None:
     parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
                         help="fresh processes, one after another, that share the rounds (1 quick, 3 full): the "
                              "intervals then hold what differs from process to process")  # fmt: skip
-    parser.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # a child of a run in processes
-    parser.add_argument("--process", type=int, default=0, help=argparse.SUPPRESS)  # ... and which one
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
                         help="with --workers: separate processes that meet over TCP (default) or devices in one "
                              "process")  # fmt: skip
-    parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
+    add_child_options(parser, process=True)  # --resume DIR; a child of a run in processes: --shard, --process
     parser.set_defaults(func=run)
 
 
@@ -64,7 +61,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
     every = main_workloads() + ([] if args.quick else sweep_workloads()) + gpu_workloads()
     return BenchSettings(
         backends=choices(args.backends, NAMES, "backend(s)"),
-        modes=choices(args.modes, MODE_CHOICES, "mode(s)"),
+        modes=choices(args.modes, MODE_NAMES, "mode(s)"),
         dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
@@ -85,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.shard:  # a child of a run in processes: its process's rounds of every workload
         if runner is None:
             raise UsageError("--shard is for the children of a bench run in processes, with --resume DIR")
-        runner.child(args.shard)
+        runner.child(*args.shard)
         run_process(settings, runner, args.process)
         return runner.child_status()
     runner = runner or Runner.start(args.out, "bench", asdict(settings), console)

@@ -1,10 +1,9 @@
-"""`quartet check`: the conformance matrix (conformance/check.py), or with --workers N data-parallel
+"""`quartet check`: the conformance matrix (conformance/check/planner.py), or with --workers N data-parallel
 training against the full batch (conformance/parallel/check.py), run by the runner; the table of the
 worst errors, the written results, and exit status 1 on any failure."""
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
@@ -13,12 +12,13 @@ from .. import check
 from ..check import judge
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
+from ..core.registry import MODE_NAMES
 from ..parallel import full_batch as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
 from ..report.check_results import write_check
+from ..run.child import add_child_options
 from ..run.runner import Runner
 from .common import (
-    RESUME_HELP,
     UsageError,
     add_selection,
     choices,
@@ -40,8 +40,7 @@ def add_parser(sub) -> None:
                              "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip
     parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                         help="spread the matrix over N processes (a machine of many cores, or a GPU)")  # fmt: skip
-    parser.add_argument("--resume", type=Path, default=None, metavar="DIR", help=RESUME_HELP)
-    parser.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # i/N: a child of --jobs N
+    add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
     parser.set_defaults(func=run)
 
 
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         settings = check.CheckSettings.from_record(runner.settings)
     else:
         settings = check.CheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
-                                       modes=choices(args.modes, check.MODE_CHOICES, "mode(s)"),
+                                       modes=choices(args.modes, MODE_NAMES, "mode(s)"),
                                        dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), device=args.device,
                                        quick=args.quick)  # fmt: skip
     plan = check.plan(settings)
@@ -78,12 +77,13 @@ def run_units(runner: Runner, units: list, jobs: int) -> None:
         runner.run("conformance", units)
 
 
-def run_shard(runner: Runner | None, units: list, spec: str) -> int:
+def run_shard(runner: Runner | None, units: list, shard: tuple[int, int]) -> int:
     """A child of --jobs: every unit of the plan that no other child has claimed; a line per unit, since
     the children share a screen."""
     if runner is None:
         raise UsageError("--shard is for the children of --jobs, with --resume DIR")
-    index, jobs = runner.child(spec)
+    index, jobs = shard
+    runner.child(index, jobs)
     runner.run(f"conformance {index + 1}/{jobs}", units)  # each unit that no other child claimed first
     return runner.child_status()
 
@@ -108,7 +108,8 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
         runner = Runner.start(args.out, "check", asdict(settings), console)
     launch = settings.launch or default_launch(settings.workers)
     console.print(f"[bold]check[/] data parallel = full batch: {settings.workers} workers as {launch}, "
-                  f"{settings.backends}, {len(cases)} cases (m = 12 and 13), {settings.steps} steps")  # fmt: skip
+                  f"{settings.backends}, {len(cases)} cases (m = "
+                  f"{' and '.join(str(m) for m in sorted({c.m for c in cases}))}), {settings.steps} steps")  # fmt: skip
     for name in settings.backends:
         console.print(f"  {name}: {engine_label(name, launch)}")
     skipped: list[dict] = []

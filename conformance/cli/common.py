@@ -8,10 +8,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..core.registry import BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
+from ..parallel.engine import NAMES as ENGINES
+
 console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
-
-RESUME_HELP = "finish an interrupted run in DIR (with its own settings; other options are ignored)"
 
 
 class UsageError(ValueError):
@@ -59,9 +60,6 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
 def data_parallel_backends(text: str) -> list[str]:
     """--backends with --workers: the frameworks that have a data-parallel engine. The default (every
     backend) leaves out a plugin, which has none; naming one is an error that gives its reason."""
-    from ..core.registry import NAMES, supports
-    from ..parallel.engine import NAMES as ENGINES
-
     names = choices(text, NAMES, "backend(s)")
     without = [n for n in names if n not in ENGINES]
     if without and text != ",".join(NAMES):
@@ -83,15 +81,13 @@ def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True
                   plugins: bool = True) -> None:  # fmt: skip
     """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them; the
     default backends are all of them, or (plugins=False) the built-in four, a plugin then taken by name."""
-    from ..core.registry import BUILT_IN, NAMES
-
     default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
     which = "all" if plugins else "the built-in four; a plugin by name"
     parser.add_argument("--backends", default=",".join(default), metavar="A,B",
                         help=f"any of {', '.join(NAMES)} (default: {which})")  # fmt: skip
     if modes:
-        parser.add_argument("--modes", default="eager,compiled,function", metavar="A,B")
+        parser.add_argument("--modes", default=",".join(MODE_NAMES), metavar="A,B")
     parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")
     if device:
-        parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+        parser.add_argument("--device", choices=DEVICES, default="cpu")
     parser.add_argument("--out", type=Path, default=Path("results"), help=f"results go to OUT/{kind}-<time>/")

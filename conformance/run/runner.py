@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .checkpoint import FILE, Checkpoint, Terminated, interruptible
+from .child import Child
 from .files import INCOMPLETE, fresh_results_dir
 
 
@@ -107,11 +107,11 @@ class Runner:
                 self.interrupted = err
                 progress.update(task, description=f"{title}: interrupted")
 
-    def run_in_processes(self, title: str, units: list[Unit], jobs: int, more: list[str] | None = None) -> None:
+    def run_in_processes(self, title: str, units: list[Unit], jobs: int, process: int | None = None) -> None:
         """The units not finished yet, shared by `jobs` child processes: for work that is independent unit
         by unit and needs no clock (the conformance matrix on a machine of many cores), or, with one job,
         work that must start in a fresh process (a benchmark's share of rounds). Each child is
-        `python -m conformance COMMAND --resume FOLDER --shard i/jobs` and the options in `more`: it plans
+        `Child(COMMAND, resume=FOLDER, shard=(i, jobs), process=process)` (conformance/run/child.py): it plans
         the same units from the saved settings, takes each next unit that no other child has claimed (a file
         created exclusively in FOLDER/claims/, so a slow unit does not hold up a fixed share), and keeps its
         rows in FOLDER/shard-i/, merged here when it ends. Ctrl-C or SIGTERM reaches every child; what they
@@ -120,8 +120,8 @@ class Runner:
         self.save()  # the children read the settings from it
         todo = [u.key for u in units if not self.checkpoint.done(u.key)]
         self.console.print(f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process"))
-        command = [sys.executable, "-m", "conformance", self.checkpoint.command, "--resume", str(self.folder)]
-        children = [subprocess.Popen([*command, "--shard", f"{i}/{jobs}", *(more or [])]) for i in range(jobs)]
+        command = self.checkpoint.command
+        children = [subprocess.Popen(Child(command, self.folder, (i, jobs), process).argv()) for i in range(jobs)]
         codes = []
         with interruptible():
             try:
@@ -145,11 +145,9 @@ class Runner:
             self.console.print(f"[bold red]{len(missing)} units not finished[/]: child exit codes {codes}")
             self.interrupted = KeyboardInterrupt()
 
-    def shard(self, spec: str) -> tuple[int, int]:
-        """In a child of run_in_processes: (i, jobs) of `spec` "i/jobs"; from here on this runner keeps its
-        rows in FOLDER/shard-i/, counts the parent's finished units as done, and runs only the units it
-        claims first."""
-        index, jobs = (int(part) for part in spec.split("/"))
+    def shard(self, index: int, jobs: int) -> None:
+        """In child `index` of `jobs` of run_in_processes: from here on this runner keeps its rows in
+        FOLDER/shard-i/, counts the parent's finished units as done, and runs only the units it claims first."""
         folder = self.folder / f"shard-{index}"
         claims = self.folder / CLAIMS
         folder.mkdir(exist_ok=True)
@@ -166,13 +164,12 @@ class Runner:
             return True
 
         self.claim = claim
-        return index, jobs
 
-    def child(self, spec: str) -> tuple[int, int]:
-        """In a child of run_in_processes (`spec` "i/jobs" from --shard): shard(spec), and a line per unit
-        instead of a live bar, since the children share a screen."""
+    def child(self, index: int, jobs: int) -> None:
+        """In child `index` of `jobs` of run_in_processes (--shard i/N): shard(index, jobs), and a line per
+        unit instead of a live bar, since the children share a screen."""
         self.console = Console(force_terminal=False, soft_wrap=True)
-        return self.shard(spec)
+        self.shard(index, jobs)
 
     def child_status(self) -> int:
         """A child's exit status, its finished units saved: 0, or 130 when it was interrupted."""

@@ -10,21 +10,22 @@ joins them over TCP into one set of global devices, the CPU collectives run over
 hands in only its own columns (jax.make_array_from_process_local_data), and the same Mesh, shardings
 and jitted step span them all (join / run_process).
 
-A NamedSharding splits an axis into equal blocks, so m must be a multiple of N. When it is not, the
-columns are padded to the next multiple with zero-weight samples, and the step uses the weighted
-mean cost sum(w * loss) / sum(w): the padding then changes nothing but the shapes.
+A NamedSharding splits an axis into equal blocks, so m must be a multiple of N. When it is not, shard
+pads the columns to the next multiple with zero-weight samples (column_weights), and the step uses the
+weighted mean cost sum(w * loss) / sum(w): the padding then changes nothing but the shapes.
 """
 
 import functools
 import math
-import statistics
-import time
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
+
+from reference_numpy.job import DataParallelJob, time_calls
 
 from .arrays import from_numpy
 from .deep import L_model_forward, L_model_grads, make_train_step, update_parameters
@@ -42,18 +43,25 @@ def make_mesh(workers: int) -> jax.sharding.Mesh:
     return jax.make_mesh((workers,), ("batch",), devices=devices[:workers])
 
 
-def shard(X: jax.Array, Y: jax.Array, mesh: jax.sharding.Mesh) -> tuple[jax.Array, jax.Array, jax.Array | None]:
-    """X (n_x, m) and Y (1, m) with their columns split over the mesh, and the columns' weights (1, m')
-    when m had to be padded to a multiple of the device count (None when it did not)."""
+def shard(X: jax.Array, Y: jax.Array, mesh: jax.sharding.Mesh) -> tuple[jax.Array, jax.Array]:
+    """X (n_x, m), Y (1, m) split by columns over the mesh's N devices: global arrays (n_x, m'), (1, m'),
+    device k holding X_k, Y_k, equal blocks of m' / N columns. When N does not divide m, zero columns pad
+    m to m' = N ceil(m / N); column_weights gives them weight 0."""
     columns = NamedSharding(mesh, P(None, "batch"))  # axis 0 whole on every device, axis 1 split
-    m, workers = X.shape[1], mesh.devices.size
-    pad = -m % workers
+    pad = -X.shape[1] % mesh.devices.size
+    if pad:
+        X = jnp.pad(X, ((0, 0), (0, pad)))  # (n_x, m'): zero columns, finite activations
+        Y = jnp.pad(Y, ((0, 0), (0, pad)))  # (1, m')
+    return jax.device_put(X, columns), jax.device_put(Y, columns)
+
+
+def column_weights(m: int, mesh: jax.sharding.Mesh, dtype: jnp.dtype) -> jax.Array | None:
+    """(1, m'), split as shard splits X: 1 on the m samples, 0 on shard's padding; None when there is none."""
+    pad = -m % mesh.devices.size
     if pad == 0:
-        return jax.device_put(X, columns), jax.device_put(Y, columns), None
-    weights = jnp.concatenate([jnp.ones((1, m), X.dtype), jnp.zeros((1, pad), X.dtype)], axis=1)  # (1, m + pad)
-    X = jnp.pad(X, ((0, 0), (0, pad)))  # zero columns: finite activations, weight 0
-    Y = jnp.pad(Y, ((0, 0), (0, pad)))
-    return jax.device_put(X, columns), jax.device_put(Y, columns), jax.device_put(weights, columns)
+        return None
+    weights = jnp.concatenate([jnp.ones((1, m), dtype), jnp.zeros((1, pad), dtype)], axis=1)  # (1, m + pad)
+    return jax.device_put(weights, NamedSharding(mesh, P(None, "batch")))
 
 
 def replicate(parameters: Parameters, mesh: jax.sharding.Mesh) -> Parameters:
@@ -112,7 +120,8 @@ def data_parallel_L_layer_model(
     record_every: int = 100,
 ) -> tuple[Parameters, list[float]]:
     """Full-batch gradient descent with the columns split over the mesh's devices."""
-    X, Y, weights = shard(X, Y, mesh)
+    weights = column_weights(X.shape[1], mesh, X.dtype)  # (1, m') or None
+    X, Y = shard(X, Y, mesh)  # (n_x, m'), (1, m'): device k holds X_k, Y_k
     parameters = replicate(parameters, mesh)
     step = data_parallel_train_step(hidden_activation, weights is not None)
     extra = () if weights is None else (weights,)
@@ -124,42 +133,52 @@ def data_parallel_L_layer_model(
     return parameters, costs
 
 
-def run_data_parallel(jobs: list[dict]) -> list[dict]:
-    """Every job on jobs[0]["workers"] devices of this process: grads and cost at the start, parameters
+# In one process: N devices in one mesh.
+
+
+def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
+    """Every job on jobs[0].workers devices of this process: grads and cost at the start, parameters
     and costs after num_iterations steps (as NumPy); with time_steps, the median seconds per step."""
-    mesh = make_mesh(jobs[0]["workers"])
+    mesh = make_mesh(jobs[0].workers)
     return [_run(job, mesh) for job in jobs]
 
 
-def _run(job: dict, mesh: jax.sharding.Mesh) -> dict:
-    dtype = job["dtype"]
-    X, Y = from_numpy(job["X"], dtype, "cpu"), from_numpy(job["Y"], dtype, "cpu")
-    Xs, Ys, weights = shard(X, Y, mesh)
-    return _train(Xs, Ys, weights, replicate(from_numpy(job["parameters"], dtype, "cpu"), mesh), job)
+def _run(job: DataParallelJob, mesh: jax.sharding.Mesh) -> dict:
+    """One job of the whole batch: its columns split over the mesh, trained."""
+    X, Y = from_numpy(job.X, job.dtype, "cpu"), from_numpy(job.Y, job.dtype, "cpu")  # (n_x, m), (1, m)
+    weights = column_weights(job.m, mesh, X.dtype)  # (1, m') or None
+    X, Y = shard(X, Y, mesh)  # (n_x, m'), (1, m'): device k holds X_k, Y_k
+    return _train(X, Y, replicate(from_numpy(job.parameters, job.dtype, "cpu"), mesh), job, weights)
 
 
-def _train(Xs: jax.Array, Ys: jax.Array, weights: jax.Array | None, parameters: Parameters, job: dict) -> dict:
+def _train(X: jax.Array, Y: jax.Array, parameters: Parameters, job: DataParallelJob, weights: jax.Array | None) -> dict:
     """One job on sharded columns: grads and cost at the start, parameters and costs after
     num_iterations steps, and with time_steps the median seconds per step. Results are read from this
     process's copy (addressable_data): across processes no array is wholly in one of them."""
-    act, lr, weighted = job["hidden_activation"], job["learning_rate"], weights is not None
+    act, lr, weighted = job.hidden_activation, job.learning_rate, weights is not None
     extra = () if weights is None else (weights,)
-    grads, cost = data_parallel_grads(act, weighted)(parameters, Xs, Ys, *extra)
+    grads, cost = data_parallel_grads(act, weighted)(parameters, X, Y, *extra)
     step, final, costs = data_parallel_train_step(act, weighted), parameters, []
-    for _ in range(job["num_iterations"]):
-        final, c = step(final, Xs, Ys, lr, *extra)
+    for _ in range(job.num_iterations):
+        final, c = step(final, X, Y, lr, *extra)
         costs.append(float(_local(c)))
     result = {"grads": _local(grads), "cost": float(_local(cost)), "parameters": _local(final), "costs": costs}
-    if job.get("time_steps"):
-        p, times = final, []
-        for i in range(job["time_steps"] + 2):  # two warm-up steps
-            start = time.perf_counter()
-            p, c = step(p, Xs, Ys, lr, *extra)
-            jax.block_until_ready(c)
-            if i >= 2:
-                times.append(time.perf_counter() - start)
-        result.update(step_s=statistics.median(times), comm_s=None, steps=len(times))
+    if job.time_steps:  # one part: XLA's all-reduce is inside the compiled step, not timed on its own
+        timed = time_calls(_step_parts(step, X, Y, lr, extra), job.time_steps, state=final)
+        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
     return result
+
+
+def _step_parts(step: Callable, X: jax.Array, Y: jax.Array, learning_rate: float, extra: tuple) -> list[Callable]:
+    """One training step (the jitted `step`) as time_calls' one part, parameters in, parameters out,
+    waiting for its cost."""
+
+    def train_step(parameters):
+        parameters, cost = step(parameters, X, Y, learning_rate, *extra)
+        jax.block_until_ready(cost)
+        return parameters
+
+    return [train_step]
 
 
 def _local(tree):
@@ -187,13 +206,13 @@ def all_gather_settings(mesh: jax.sharding.Mesh, settings: np.ndarray) -> np.nda
     return np.asarray(multihost_utils.process_allgather(np.asarray(settings, dtype=np.int32)))
 
 
-def run_process(mesh: jax.sharding.Mesh, job: dict) -> dict:
+def run_process(mesh: jax.sharding.Mesh, job: DataParallelJob) -> dict:
     """This process's part of one job, from its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in
     all. Each process's block is padded to ceil(m / N) columns with zero-weight samples when N does
     not divide m, so that the global array has equal blocks."""
-    dtype, m, world_size = job["dtype"], job["m"], mesh.devices.size
+    m, world_size = job.m, mesh.devices.size
     block = -(-m // world_size)  # ceil(m / N)
-    X_k, Y_k = np.asarray(job["X_k"], dtype), np.asarray(job["Y_k"], dtype)
+    X_k, Y_k = np.asarray(job.X, job.dtype), np.asarray(job.Y, job.dtype)  # (n_x, m_k), (1, m_k)
     pad = block - X_k.shape[1]
     columns = NamedSharding(mesh, P(None, "batch"))
 
@@ -203,26 +222,24 @@ def run_process(mesh: jax.sharding.Mesh, job: dict) -> dict:
 
     weights = None
     if m % world_size:
-        weights = global_array(np.ones((1, X_k.shape[1]), dtype))  # (1, m'): 1 on samples, 0 on padding
+        weights = global_array(np.ones((1, X_k.shape[1]), job.dtype))  # (1, m'): 1 on samples, 0 on padding
     everywhere = NamedSharding(mesh, P())  # a full copy in every process
-    parameters = {k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, dtype))
-                  for k, v in job["parameters"].items()}  # fmt: skip
-    return _train(global_array(X_k), global_array(Y_k), weights, parameters, job)
+    parameters = {k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, job.dtype))
+                  for k, v in job.parameters.items()}  # fmt: skip
+    return _train(global_array(X_k), global_array(Y_k), parameters, job, weights)
 
 
 def time_all_reduce(mesh: jax.sharding.Mesh, n: int, dtype: str, repeats: int) -> float:
     """Median seconds of one all-reduce (sum) of n numbers: a (N, n) array, one row per process, summed
     over its rows into a copy on every process, which XLA compiles to one all-reduce."""
     rows = NamedSharding(mesh, P("batch", None))
-    buffer = jax.make_array_from_process_local_data(rows, np.ones((1, n), dtype), (mesh.devices.size, n))
-    reduce = jax.jit(lambda x: jnp.sum(x, axis=0), out_shardings=NamedSharding(mesh, P()))
-    times = []
-    for i in range(repeats + 2):  # two warm-up calls (the first compiles)
-        start = time.perf_counter()
+    buffer = jax.make_array_from_process_local_data(rows, np.ones((1, n), dtype), (mesh.devices.size, n))  # (N, n)
+    reduce = jax.jit(lambda x: jnp.sum(x, axis=0), out_shardings=NamedSharding(mesh, P()))  # (N, n) -> (n,)
+
+    def all_reduce(_):
         jax.block_until_ready(reduce(buffer))
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+
+    return time_calls([all_reduce], repeats).parts[-1]
 
 
 def leave(mesh: jax.sharding.Mesh) -> None:

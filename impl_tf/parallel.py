@@ -14,11 +14,12 @@ result by m_k / m, and the all_reduce sums: the full-batch gradient, uneven spli
 does the same by scaling each replica's loss by the global batch size, tf.nn.compute_average_loss.)
 """
 
-import statistics
-import time
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
+
+from reference_numpy.job import DataParallelJob, time_calls
 
 from .arrays import TF_DTYPES, to_numpy
 from .deep import L_model_grads, update_parameters
@@ -48,9 +49,9 @@ def make_strategy(workers: int) -> tf.distribute.MirroredStrategy:
     return tf.distribute.MirroredStrategy(devices, cross_device_ops=cross)
 
 
-def shard(strategy: tf.distribute.Strategy, X: tf.Tensor, Y: tf.Tensor):
-    """Per-replica values: replica k gets X_k (n_x, m_k), Y_k (1, m_k), contiguous blocks, the first
-    m % N one column longer; and the full m, which every replica needs for its weight."""
+def shard(X: tf.Tensor, Y: tf.Tensor, strategy: tf.distribute.Strategy):
+    """X (n_x, m), Y (1, m) split by columns over the strategy's N replicas: per-replica values, replica k
+    getting X_k (n_x, m_k), Y_k (1, m_k), contiguous blocks, the first m % N one column longer."""
     m, workers = int(X.shape[1]), strategy.num_replicas_in_sync
     sizes = [m // workers + (k < m % workers) for k in range(workers)]
     X_parts, Y_parts = tf.split(X, sizes, axis=1), tf.split(Y, sizes, axis=1)  # [(n_x, m_k)], [(1, m_k)]
@@ -59,11 +60,10 @@ def shard(strategy: tf.distribute.Strategy, X: tf.Tensor, Y: tf.Tensor):
         k = context.replica_id_in_sync_group
         return X_parts[k], Y_parts[k]
 
-    X_k, Y_k = strategy.experimental_distribute_values_from_function(part)
-    return X_k, Y_k, m
+    return strategy.experimental_distribute_values_from_function(part)
 
 
-def data_parallel_grads(X_k: tf.Tensor, Y_k: tf.Tensor, m: int, parameters: dict[str, tf.Tensor],
+def data_parallel_grads(parameters: dict[str, tf.Tensor], X_k: tf.Tensor, Y_k: tf.Tensor, m: tf.Tensor,
                         hidden_activation: str = "relu") -> tuple[dict[str, tf.Tensor], tf.Tensor]:  # fmt: skip
     """Inside one replica: its gradients and cost, weighted by m_k / m, summed over the replicas."""
     grads, cost = L_model_grads(parameters, X_k, Y_k, hidden_activation)  # this replica's mean
@@ -76,13 +76,13 @@ def data_parallel_train_step(strategy: tf.distribute.Strategy, hidden_activation
     """step(parameters, X_k, Y_k, m, learning_rate) -> (parameters, cost): one tf.function that runs
     the replica step on every replica (strategy.run) and returns replica 0's copy, which all share."""
 
-    def replica_step(X_k, Y_k, m, parameters, learning_rate):
-        grads, cost = data_parallel_grads(X_k, Y_k, m, parameters, hidden_activation)
+    def replica_step(parameters, X_k, Y_k, m, learning_rate):
+        grads, cost = data_parallel_grads(parameters, X_k, Y_k, m, hidden_activation)
         return update_parameters(parameters, grads, learning_rate), cost
 
     @tf.function
     def step(parameters, X_k, Y_k, m, learning_rate):
-        out = strategy.run(replica_step, args=(X_k, Y_k, m, parameters, learning_rate))
+        out = strategy.run(replica_step, args=(parameters, X_k, Y_k, m, learning_rate))
         return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
 
     return step
@@ -99,9 +99,9 @@ def data_parallel_L_layer_model(
     record_every: int = 100,
 ) -> tuple[dict[str, tf.Tensor], list[float]]:
     """Full-batch gradient descent with the columns split over the strategy's replicas."""
-    X_k, Y_k, m = shard(strategy, X, Y)
+    X_k, Y_k = shard(X, Y, strategy)  # replica k: (n_x, m_k), (1, m_k)
     step = data_parallel_train_step(strategy, hidden_activation)
-    rate, m = tf.constant(learning_rate, X.dtype), tf.constant(m, X.dtype)
+    rate, m = tf.constant(learning_rate, X.dtype), tf.constant(int(X.shape[1]), X.dtype)
     costs = []
     for i in range(num_iterations):
         parameters, cost = step(parameters, X_k, Y_k, m, rate)
@@ -110,48 +110,58 @@ def data_parallel_L_layer_model(
     return parameters, costs
 
 
-def run_data_parallel(jobs: list[dict]) -> list[dict]:
-    """Every job on jobs[0]["workers"] replicas: grads and cost at the start, parameters and costs
+# In one process: N replicas on N logical devices.
+
+
+def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
+    """Every job on jobs[0].workers replicas: grads and cost at the start, parameters and costs
     after num_iterations steps (as NumPy); with time_steps, the median seconds per step."""
-    strategy = make_strategy(jobs[0]["workers"])
+    strategy = make_strategy(jobs[0].workers)
     return [_run(job, strategy) for job in jobs]
 
 
-def _run(job: dict, strategy: tf.distribute.Strategy) -> dict:
-    dtype = TF_DTYPES[job["dtype"]]
-    X_k, Y_k, m = shard(strategy, tf.constant(job["X"], dtype), tf.constant(job["Y"], dtype))
-    return _train(strategy, X_k, Y_k, m, job)
+def _run(job: DataParallelJob, strategy: tf.distribute.Strategy) -> dict:
+    """One job of the whole batch: its columns split over the replicas, trained."""
+    dtype = TF_DTYPES[job.dtype]
+    X, Y = tf.constant(job.X, dtype), tf.constant(job.Y, dtype)  # (n_x, m), (1, m)
+    X_k, Y_k = shard(X, Y, strategy)  # replica k: (n_x, m_k), (1, m_k)
+    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy)
 
 
-def _train(strategy: tf.distribute.Strategy, X_k, Y_k, m: int, job: dict) -> dict:
+def _train(X_k, Y_k, parameters: dict[str, tf.Tensor], job: DataParallelJob, strategy: tf.distribute.Strategy) -> dict:
     """One job on the replicas' columns: grads and cost at the start, parameters and costs after
     num_iterations steps, and with time_steps the median seconds per step."""
-    dtype, act = TF_DTYPES[job["dtype"]], job["hidden_activation"]
-    parameters = {k: tf.constant(v, dtype) for k, v in job["parameters"].items()}
-    m_, rate = tf.constant(m, dtype), tf.constant(job["learning_rate"], dtype)
+    dtype, act = TF_DTYPES[job.dtype], job.hidden_activation
+    m, rate = tf.constant(job.m, dtype), tf.constant(job.learning_rate, dtype)
 
     @tf.function
     def grads_at(parameters):
-        out = strategy.run(data_parallel_grads, args=(X_k, Y_k, m_, parameters, act))
+        out = strategy.run(data_parallel_grads, args=(parameters, X_k, Y_k, m, act))
         return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
 
     grads, cost = grads_at(parameters)
     step, final, costs = data_parallel_train_step(strategy, act), parameters, []
-    for _ in range(job["num_iterations"]):
-        final, c = step(final, X_k, Y_k, m_, rate)
+    for _ in range(job.num_iterations):
+        final, c = step(final, X_k, Y_k, m, rate)
         costs.append(float(c))
     result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
-    if job.get("time_steps"):
-        p, times = final, []
-        for i in range(job["time_steps"] + 2):  # two warm-up steps (the first traces)
-            start = time.perf_counter()
-            p, c = step(p, X_k, Y_k, m_, rate)
-            c.numpy()  # wait for it
-            if i >= 2:
-                times.append(time.perf_counter() - start)
-        result.update(step_s=statistics.median(times), comm_s=None, steps=len(times))
+    if job.time_steps:  # one part: the replicas' all_reduce is inside the traced step, not timed on its own
+        timed = time_calls(_step_parts(step, X_k, Y_k, m, rate), job.time_steps, state=final)
+        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
     result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
     return result
+
+
+def _step_parts(step: Callable, X_k, Y_k, m: tf.Tensor, learning_rate: tf.Tensor) -> list[Callable]:
+    """One training step (the traced `step`) as time_calls' one part, parameters in, parameters out,
+    waiting for its cost."""
+
+    def train_step(parameters):
+        parameters, cost = step(parameters, X_k, Y_k, m, learning_rate)
+        cost.numpy()  # wait for it
+        return parameters
+
+    return [train_step]
 
 
 # Across processes: each process started on its own, the cluster named in TF_CONFIG.
@@ -182,15 +192,16 @@ def all_gather_settings(strategy: tf.distribute.Strategy, settings: np.ndarray) 
     return gather().numpy()
 
 
-def run_process(strategy: tf.distribute.Strategy, job: dict) -> dict:
+def run_process(strategy: tf.distribute.Strategy, job: DataParallelJob) -> dict:
     """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
-    dtype = TF_DTYPES[job["dtype"]]
-    return _train(strategy, tf.constant(job["X_k"], dtype), tf.constant(job["Y_k"], dtype), job["m"], job)
+    dtype = TF_DTYPES[job.dtype]
+    X_k, Y_k = tf.constant(job.X, dtype), tf.constant(job.Y, dtype)  # (n_x, m_k), (1, m_k)
+    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy)
 
 
 def time_all_reduce(strategy: tf.distribute.Strategy, n: int, dtype: str, repeats: int) -> float:
     """Median seconds of one all_reduce(SUM) of n numbers in the replica context, as in every step."""
-    buffer = tf.ones([n], TF_DTYPES[dtype])
+    buffer = tf.ones([n], TF_DTYPES[dtype])  # (n,)
 
     def replica():  # tf.identity gives the value the replica's device, which a collective needs
         return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, tf.identity(buffer))
@@ -199,13 +210,10 @@ def time_all_reduce(strategy: tf.distribute.Strategy, n: int, dtype: str, repeat
     def reduce():
         return strategy.experimental_local_results(strategy.run(replica))[0]
 
-    times = []
-    for i in range(repeats + 2):  # two warm-up calls (the first traces)
-        start = time.perf_counter()
-        reduce().numpy()
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    def all_reduce(_):
+        reduce().numpy()  # wait for it
+
+    return time_calls([all_reduce], repeats).parts[-1]
 
 
 def leave(strategy: tf.distribute.Strategy) -> None:

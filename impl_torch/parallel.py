@@ -18,9 +18,8 @@ what one of DDP's gradient buckets does.
 import datetime
 import os
 import socket
-import statistics
 import tempfile
-import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -28,12 +27,16 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import Tensor
 
+from reference_numpy.job import DataParallelJob, time_calls
+
 from .arrays import TORCH_DTYPES, from_numpy, to_numpy
 from .deep import L_model_grads, update_parameters
 
 
-def shard(X: Tensor, Y: Tensor, rank: int, world_size: int) -> tuple[Tensor, Tensor]:
-    """This worker's columns: X_k (n_x, m_k), Y_k (1, m_k), contiguous blocks, the first m % N one longer."""
+def shard(X: Tensor, Y: Tensor, group: None) -> tuple[Tensor, Tensor]:
+    """X (n_x, m), Y (1, m) split by columns over the group's N processes: this one's X_k (n_x, m_k),
+    Y_k (1, m_k), rank k's contiguous block, the first m % N one column longer."""
+    rank, world_size = dist.get_rank(group), dist.get_world_size(group)
     return torch.tensor_split(X, world_size, dim=1)[rank], torch.tensor_split(Y, world_size, dim=1)[rank]
 
 
@@ -74,86 +77,33 @@ def data_parallel_train_step(
 
 
 def data_parallel_L_layer_model(
-    X_k: Tensor,
-    Y_k: Tensor,
-    m: int,
+    X: Tensor,
+    Y: Tensor,
     parameters: dict[str, Tensor],
     learning_rate: float,
     num_iterations: int,
+    group: None,
     hidden_activation: str = "relu",
     record_every: int = 100,
 ) -> tuple[dict[str, Tensor], list[float]]:
-    """Full-batch gradient descent, this worker's part: (final parameters, costs at 0, record_every, ...)."""
+    """Full-batch gradient descent with the columns split over the group's processes, this one's part."""
+    X_k, Y_k = shard(X, Y, group)  # (n_x, m_k), (1, m_k)
     costs = []
     for i in range(num_iterations):
-        parameters, cost = data_parallel_train_step(parameters, X_k, Y_k, m, learning_rate, hidden_activation)
+        parameters, cost = data_parallel_train_step(parameters, X_k, Y_k, X.shape[1], learning_rate, hidden_activation)
         if i % record_every == 0:
             costs.append(float(cost))
     return parameters, costs
 
 
-def _worker(rank: int, world_size: int, port: int, jobs: list[dict], out: str) -> None:
-    """What each spawned process runs: join the group, then for each job take its shard and run it;
-    rank 0 saves the results."""
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(jobs[0].get("threads", 1))
-    backend = "nccl" if jobs[0].get("device") == "gpu" else "gloo"
-    dist.init_process_group(backend, rank=rank, world_size=world_size)
-    try:
-        results = []
-        for job in jobs:
-            dtype = job["dtype"]
-            device = f"cuda:{rank}" if job.get("device") == "gpu" else "cpu"
-            X, Y = from_numpy(job["X"], dtype, device), from_numpy(job["Y"], dtype, device)
-            X_k, Y_k = shard(X, Y, rank, world_size)
-            results.append(_train(X_k, Y_k, X.shape[1], from_numpy(job["parameters"], dtype, device), job))
-        if rank == 0:
-            torch.save(results, out)
-    finally:
-        dist.destroy_process_group()
+# In one process's children: torch.multiprocessing, joined over gloo.
 
 
-def _train(X_k: Tensor, Y_k: Tensor, m: int, parameters: dict[str, Tensor], job: dict) -> dict:
-    """This worker's part of one job: grads and cost at the start, parameters and costs after
-    num_iterations steps, and with time_steps the seconds per step."""
-    act = job["hidden_activation"]
-    grads, cost = data_parallel_grads(parameters, X_k, Y_k, m, act)
-    final, costs = data_parallel_L_layer_model(X_k, Y_k, m, parameters, job["learning_rate"], job["num_iterations"],
-                                               act, record_every=1)  # fmt: skip
-    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
-    if job.get("time_steps"):
-        result.update(_time_steps(final, X_k, Y_k, m, job))
-    return result
-
-
-def _time_steps(parameters: dict[str, Tensor], X_k: Tensor, Y_k: Tensor, m: int, job: dict) -> dict:
-    """Seconds per step, and the part of each spent in all_reduce (the gloo call, timed on its own)."""
-    act, lr = job["hidden_activation"], job["learning_rate"]
-    steps, comms = [], []
-    for i in range(job["time_steps"] + 2):  # two warm-up steps
-        start = time.perf_counter()
-        grads, cost = L_model_grads(parameters, X_k, Y_k, act)
-        comm = time.perf_counter()
-        grads, cost = all_reduce_grads(grads, cost, X_k.shape[1] / m)
-        comm = time.perf_counter() - comm
-        parameters = update_parameters(parameters, grads, lr)
-        if i >= 2:
-            steps.append(time.perf_counter() - start)
-            comms.append(comm)
-    return {"step_s": statistics.median(steps), "comm_s": statistics.median(comms), "steps": len(steps)}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_data_parallel(jobs: list[dict]) -> list[dict]:
-    """Start jobs[0]["workers"] processes (torch.multiprocessing), run every job in them, and return
-    rank 0's results: grads and cost at the start, parameters and costs after num_iterations steps
-    (as NumPy); with time_steps, seconds per step and in all_reduce."""
-    world_size = jobs[0]["workers"]
+def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
+    """Every job on jobs[0].workers processes (torch.multiprocessing): rank 0's results, grads and cost
+    at the start, parameters and costs after num_iterations steps (as NumPy); with time_steps, the
+    median seconds per step and in all_reduce."""
+    world_size = jobs[0].workers
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "results.pt")
         mp.spawn(_worker, args=(world_size, _free_port(), jobs, out), nprocs=world_size, join=True)
@@ -161,6 +111,70 @@ def run_data_parallel(jobs: list[dict]) -> list[dict]:
     for result in results:
         result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
     return results
+
+
+def _worker(rank: int, world_size: int, port: int, jobs: list[DataParallelJob], out: str) -> None:
+    """What each spawned process runs: join the group, run every job; rank 0 saves the results."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(jobs[0].threads)
+    backend = "nccl" if jobs[0].device == "gpu" else "gloo"
+    dist.init_process_group(backend, rank=rank, world_size=world_size)
+    try:
+        results = [_run(job, None) for job in jobs]
+        if rank == 0:
+            torch.save(results, out)
+    finally:
+        dist.destroy_process_group()
+
+
+def _run(job: DataParallelJob, group: None) -> dict:
+    """One job of the whole batch: this process's shard of it, trained."""
+    device = f"cuda:{dist.get_rank(group)}" if job.device == "gpu" else "cpu"
+    X, Y = from_numpy(job.X, job.dtype, device), from_numpy(job.Y, job.dtype, device)  # (n_x, m), (1, m)
+    X_k, Y_k = shard(X, Y, group)  # (n_x, m_k), (1, m_k)
+    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, device), job)
+
+
+def _train(X_k: Tensor, Y_k: Tensor, parameters: dict[str, Tensor], job: DataParallelJob) -> dict:
+    """This worker's part of one job: grads and cost at the start, parameters and costs after
+    num_iterations steps, and with time_steps the median seconds per step and in all_reduce."""
+    act, lr = job.hidden_activation, job.learning_rate
+    grads, cost = data_parallel_grads(parameters, X_k, Y_k, job.m, act)
+    final, costs = parameters, []
+    for _ in range(job.num_iterations):
+        final, c = data_parallel_train_step(final, X_k, Y_k, job.m, lr, act)
+        costs.append(float(c))
+    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
+    if job.time_steps:  # three parts: the all_reduce, the second, is also timed on its own
+        timed = time_calls(_step_parts(X_k, Y_k, job.m, lr, act), job.time_steps, state=final)
+        result.update(step_s=timed.seconds, comm_s=timed.parts[1], steps=timed.calls)
+    return result
+
+
+def _step_parts(X_k: Tensor, Y_k: Tensor, m: int, learning_rate: float, hidden_activation: str) -> list[Callable]:
+    """One training step as time_calls' three parts, parameters in, parameters out: this shard's
+    gradients, their weighted sum over the workers (gloo's all_reduce returns when every worker has the
+    sum), the update."""
+    share = X_k.shape[1] / m  # m_k / m
+
+    def compute(parameters):
+        return parameters, *L_model_grads(parameters, X_k, Y_k, hidden_activation)  # this shard's mean
+
+    def communicate(state):
+        parameters, grads, cost = state
+        return parameters, *all_reduce_grads(grads, cost, share)
+
+    def update(state):
+        parameters, grads, _ = state
+        return update_parameters(parameters, grads, learning_rate)
+
+    return [compute, communicate, update]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # Across processes: each process started by torchrun, joined by its c10d rendezvous.
@@ -183,24 +197,24 @@ def all_gather_settings(group: None, settings: np.ndarray) -> np.ndarray:
     return torch.stack(everyone).numpy()
 
 
-def run_process(group: None, job: dict) -> dict:
+def run_process(group: None, job: DataParallelJob) -> dict:
     """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
-    dtype = job["dtype"]
-    X_k, Y_k = from_numpy(job["X_k"], dtype, "cpu"), from_numpy(job["Y_k"], dtype, "cpu")
-    return _train(X_k, Y_k, job["m"], from_numpy(job["parameters"], dtype, "cpu"), job)
+    X_k, Y_k = from_numpy(job.X, job.dtype, "cpu"), from_numpy(job.Y, job.dtype, "cpu")  # (n_x, m_k), (1, m_k)
+    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, "cpu"), job)
 
 
 def time_all_reduce(group: None, n: int, dtype: str, repeats: int) -> float:
-    """Median seconds of one all_reduce(SUM) of n numbers, the collective of every training step."""
-    buffer = torch.ones(n, dtype=TORCH_DTYPES[dtype])
-    times = []
-    for i in range(repeats + 2):  # two warm-up calls
-        dist.barrier()
-        start = time.perf_counter()
-        dist.all_reduce(buffer, op=dist.ReduceOp.SUM)
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median seconds of one all_reduce(SUM) of n numbers, the collective of every training step, each
+    after a barrier (untimed) so that every rank starts it together."""
+    buffer = torch.ones(n, dtype=TORCH_DTYPES[dtype])  # (n,)
+
+    def barrier(_):
+        dist.barrier(group)
+
+    def all_reduce(_):
+        dist.all_reduce(buffer, op=dist.ReduceOp.SUM, group=group)  # returns when every rank has the sum
+
+    return time_calls([barrier, all_reduce], repeats).parts[-1]
 
 
 def leave(group: None) -> None:

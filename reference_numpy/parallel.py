@@ -9,6 +9,10 @@ ordinary single-process code. The full-batch cost is the mean over all m columns
 
 Each worker weighs its gradient by its share of m, and the all-reduce is a sum. (Averaging the N
 workers' gradients, as a plain mean all-reduce does, is right only when every m_k = m / N.)
+
+Every framework's parallel.py has this shard(X, Y, workers): X (n_x, m), Y (1, m) split by columns over
+the workers (here a count; PyTorch's process group, JAX's mesh, TensorFlow's strategy), returned as
+each worker's X_k, Y_k in the form the framework hands them out.
 """
 
 import numpy as np
@@ -16,11 +20,12 @@ import numpy as np
 from .deep import L_model_backward, L_model_forward, compute_cost_from_logits, update_parameters
 
 
-def shard(X: np.ndarray, Y: np.ndarray, workers: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(X_k (n_x, m_k), Y_k (1, m_k))]: contiguous column blocks, the first m % N one column longer."""
+def shard(X: np.ndarray, Y: np.ndarray, workers: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """X (n_x, m), Y (1, m) split by columns over the N workers: every worker's X_k (n_x, m_k), Y_k (1, m_k),
+    here all in one process. Contiguous blocks, the first m % N one column longer."""
     if not 1 <= workers <= X.shape[1]:
         raise ValueError(f"workers must be between 1 and m = {X.shape[1]}, got {workers}")
-    return list(zip(np.array_split(X, workers, axis=1), np.array_split(Y, workers, axis=1), strict=True))
+    return np.array_split(X, workers, axis=1), np.array_split(Y, workers, axis=1)  # [(n_x, m_k)], [(1, m_k)]
 
 
 def data_parallel_grads(
@@ -31,7 +36,8 @@ def data_parallel_grads(
     total: dict[str, np.ndarray] = {}
     dtype = X.dtype.type  # the weighted sum in the computation's dtype, as the frameworks' all-reduce does
     cost = dtype(0)
-    for X_k, Y_k in shard(X, Y, workers):  # what each worker computes, on its own columns
+    X_parts, Y_parts = shard(X, Y, workers)  # [(n_x, m_k)], [(1, m_k)]
+    for X_k, Y_k in zip(X_parts, Y_parts, strict=True):  # what each worker computes, on its own columns
         share = X_k.shape[1] / m  # m_k / m
         AL, caches = L_model_forward(X_k, parameters, hidden_activation)  # (1, m_k)
         grads = L_model_backward(AL, Y_k, caches, hidden_activation, need_dA0=False)

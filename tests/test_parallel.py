@@ -2,6 +2,8 @@
 JAX (a Mesh of CPU devices) and TensorFlow (MirroredStrategy over logical CPUs) with 2 workers, even
 and uneven splits, float32 and float64, through the conformance engine."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from conformance.parallel import full_batch as parallel
 from conformance.parallel import speedup as parallel_bench
 from reference_numpy import deep
 from reference_numpy import parallel as oracle
+from reference_numpy.job import DataParallelJob, time_calls
 
 
 def full_batch(case: Case) -> tuple[dict, float]:
@@ -36,10 +39,10 @@ def test_averaging_the_workers_would_be_wrong_for_an_uneven_split():
     """The weights m_k / m matter: a plain mean of 2 workers' gradients over 13 columns (7 and 6) is
     not the full-batch gradient, which is why every implementation weighs before it sums."""
     case = make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13)
-    shards = oracle.shard(case.X, case.Y, 2)
-    assert [X_k.shape[1] for X_k, _ in shards] == [7, 6]
+    X_parts, Y_parts = oracle.shard(case.X, case.Y, 2)
+    assert [X_k.shape[1] for X_k in X_parts] == [7, 6] and [Y_k.shape[1] for Y_k in Y_parts] == [7, 6]
     per_worker = []
-    for X_k, Y_k in shards:
+    for X_k, Y_k in zip(X_parts, Y_parts, strict=True):
         AL, caches = deep.L_model_forward(X_k, case.params, "tanh")
         per_worker.append(deep.L_model_backward(AL, Y_k, caches, "tanh", need_dA0=False))
     mean = (per_worker[0]["dW1"] + per_worker[1]["dW1"]) / 2
@@ -55,6 +58,28 @@ def test_more_workers_than_samples_is_named():
         parallel.job(case, 4, "float64")
     with pytest.raises(ValueError, match="workers must be between 1 and m = 3, got 4"):
         oracle.shard(case.X, case.Y, 4)
+
+
+def test_a_job_pickles_for_the_worker_processes():
+    sent = parallel.job(make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13), 2, "float32", time_steps=3)
+    got = pickle.loads(pickle.dumps(sent))
+    assert isinstance(got, DataParallelJob) and (got.m, got.workers, got.dtype, got.time_steps) == (13, 2, "float32", 3)
+    np.testing.assert_array_equal(got.X, sent.X)
+    assert got.parameters.keys() == sent.parameters.keys()
+
+
+def test_time_calls_warms_up_untimed_then_times_each_part_and_the_whole():
+    """Each call runs the parts in turn on what the one before returned; the first `warmup` calls are not
+    timed; the whole call's median is at least every part's (each whole is the sum of its parts)."""
+    seen = []
+
+    def part(state: int) -> int:
+        seen.append(state)
+        return state + 1
+
+    timed = time_calls([part, part, part], 4, warmup=2, state=0)
+    assert seen == list(range(18)) and timed.calls == 4 and len(timed.parts) == 3
+    assert all(0 < p <= timed.seconds for p in timed.parts)
 
 
 def test_every_framework_with_two_devices_equals_the_full_batch():

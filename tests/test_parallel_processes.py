@@ -19,6 +19,7 @@ from conformance.core.spec import ModelSpec
 from conformance.parallel import full_batch as parallel
 from conformance.parallel import launch
 from conformance.parallel.engine import job
+from reference_numpy.job import DataParallelJob
 
 ENGINES = list(launch.ENGINES)
 
@@ -29,7 +30,7 @@ def available(name: str) -> None:
         pytest.skip(reason)
 
 
-def small_job(workers: int = 2, dtype: str = "float64", steps: int = 2, seed: int = 3, m: int = 13) -> dict:
+def small_job(workers: int = 2, dtype: str = "float64", steps: int = 2, seed: int = 3, m: int = 13) -> DataParallelJob:
     case = make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=seed)
     return job(case, workers, dtype, steps)
 
@@ -119,7 +120,7 @@ def test_a_coordinator_that_cannot_be_reached_is_named_within_the_timeout(name, 
     assert not (tmp_path / "result.pkl").exists()
 
 
-def mismatched(name: str, theirs: dict, folder) -> str:
+def mismatched(name: str, theirs: DataParallelJob, folder) -> str:
     """The message of a 2-process run whose rank 1 was started with `theirs` (rank 0: small_job())."""
     ours = small_job()
     shards = [[launch.split(ours, 2)[0]], [launch.split(theirs, 2)[1]]]

@@ -1,5 +1,6 @@
-"""How data parallel runs: the job every framework's data-parallel training (impl_*/parallel.py) is given,
-the engine that runs it, and its results under the conformance engine's names.
+"""How data parallel runs: the job every framework's data-parallel training (impl_*/parallel.py) is given
+(a reference_numpy.job.DataParallelJob, built here), the engine that runs it, and its results under the
+conformance engine's names.
 
 Two launches. "processes" (launch.py): N operating-system processes that meet over TCP as across
 machines, each with only its own columns: torchrun, jax.distributed, MultiWorkerMirroredStrategy.
@@ -12,6 +13,7 @@ worker gets one thread, so N workers use N cores. The NumPy split-and-sum (refer
     python -m conformance.parallel FOLDER   # the child: reads FOLDER/job.pkl, writes FOLDER/result.pkl
 """
 
+import importlib
 import os
 import pickle
 import subprocess
@@ -20,6 +22,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from reference_numpy import parallel
+from reference_numpy.job import DataParallelJob, time_calls
 
 from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
@@ -55,7 +60,7 @@ def workers_label(n: int, name: str | None = None, launch: str | None = None) ->
     return f"{label}, {engine_label(name, launch)}" if name else label
 
 
-def job(case: Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> dict:
+def job(case: Case, workers: int, dtype: str, num_iterations: int = STEPS, time_steps: int = 0) -> DataParallelJob:
     """What every framework is asked: the case's data and weights (as the one-layer network for
     logistic regression), the workers, the dtype, the steps to train and to time."""
     if not 1 <= workers <= case.m:
@@ -63,9 +68,10 @@ def job(case: Case, workers: int, dtype: str, num_iterations: int = STEPS, time_
     params = case.params
     if case.spec.kind == "logistic":
         params = {"W1": params["w"].T.copy(), "b1": params["b"]}
-    return dict(X=case.X, Y=case.Y, parameters=params, hidden_activation=case.spec.hidden_activation,
-                learning_rate=case.learning_rate, num_iterations=num_iterations, workers=workers, dtype=dtype,
-                time_steps=time_steps, threads=1)  # fmt: skip
+    return DataParallelJob(X=case.X, Y=case.Y, m=case.m, parameters=params,
+                           hidden_activation=case.spec.hidden_activation, learning_rate=case.learning_rate,
+                           num_iterations=num_iterations, workers=workers, dtype=dtype, time_steps=time_steps,
+                           threads=1)  # fmt: skip
 
 
 def child_environment(name: str, workers: int) -> dict[str, str]:
@@ -80,7 +86,7 @@ def child_environment(name: str, workers: int) -> dict[str, str]:
     return env
 
 
-def run(name: str, tasks: list[dict], launch: str = "devices") -> list[dict]:
+def run(name: str, tasks: list[DataParallelJob], launch: str = "devices") -> list[dict]:
     """The jobs (all with the same number of workers) on `name`'s data-parallel engine, as separate
     processes or in one child process: [{"grads", "cost", "parameters", "costs"[, "step_s", "comm_s"]}]."""
     if name == "numpy":
@@ -90,7 +96,7 @@ def run(name: str, tasks: list[dict], launch: str = "devices") -> list[dict]:
         raise RuntimeError(reason)
     if launch == "processes":
         return launcher.run(name, tasks)
-    workers = tasks[0]["workers"]
+    workers = tasks[0].workers
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "job.pkl").write_bytes(pickle.dumps((name, tasks)))
         done = subprocess.run([sys.executable, "-m", "conformance.parallel", folder], capture_output=True, text=True,
@@ -102,25 +108,21 @@ def run(name: str, tasks: list[dict], launch: str = "devices") -> list[dict]:
         return pickle.loads(result.read_bytes())
 
 
-def _run_numpy(task: dict) -> dict:
-    """The oracle in this process: the split-and-sum in the job's dtype."""
-    import time
-
-    from reference_numpy import parallel
-
-    X, Y = task["X"].astype(task["dtype"]), task["Y"].astype(task["dtype"])
-    params = {k: v.astype(task["dtype"]) for k, v in task["parameters"].items()}
-    act, workers, lr = task["hidden_activation"], task["workers"], np.dtype(task["dtype"]).type(task["learning_rate"])
+def _run_numpy(task: DataParallelJob) -> dict:
+    """The oracle in this process: the split-and-sum in the job's dtype; timed steps without a warm-up."""
+    X, Y = task.X.astype(task.dtype), task.Y.astype(task.dtype)  # (n_x, m), (1, m)
+    params = {k: v.astype(task.dtype) for k, v in task.parameters.items()}
+    act, workers, lr = task.hidden_activation, task.workers, np.dtype(task.dtype).type(task.learning_rate)
     grads, cost = parallel.data_parallel_grads(params, X, Y, workers, act)
-    final, costs = parallel.data_parallel_L_layer_model(X, Y, params, lr, task["num_iterations"], workers, act, 1)
+    final, costs = parallel.data_parallel_L_layer_model(X, Y, params, lr, task.num_iterations, workers, act, 1)
     result = {"grads": grads, "cost": float(cost), "parameters": final, "costs": [float(c) for c in costs]}
-    if task.get("time_steps"):
-        times = []
-        for _ in range(task["time_steps"]):
-            start = time.perf_counter()
-            final, _ = parallel.data_parallel_train_step(final, X, Y, lr, workers, act)
-            times.append(time.perf_counter() - start)
-        result.update(step_s=float(np.median(times)), comm_s=None, steps=len(times))
+    if task.time_steps:
+
+        def step(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return parallel.data_parallel_train_step(parameters, X, Y, lr, workers, act)[0]
+
+        timed = time_calls([step], task.time_steps, warmup=0, state=final)
+        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
     return result
 
 
@@ -138,7 +140,6 @@ def quantities(result: dict, case: Case, steps: int) -> dict[str, np.ndarray]:
 
 def child(folder: str) -> None:
     name, tasks = pickle.loads((Path(folder) / "job.pkl").read_bytes())
-    import importlib
 
     module = importlib.import_module(f"{PACKAGES[name]}.parallel")
     results = module.run_data_parallel(tasks)

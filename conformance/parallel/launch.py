@@ -14,6 +14,8 @@ result is returned. Ports in use are refused before anything starts; a rank that
 others says so within the timeout; ranks started with different settings stop before any step.
 """
 
+import dataclasses
+import json
 import os
 import pickle
 import re
@@ -27,6 +29,8 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+
+from reference_numpy.job import DataParallelJob
 
 from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
@@ -42,16 +46,15 @@ class WorkerLost(RuntimeError):
     """A data-parallel process died or failed; the run has no result."""
 
 
-def split(task: dict, world_size: int) -> list[dict]:
-    """One job for each rank: its own columns X_k (n_x, m_k), Y_k (1, m_k), contiguous blocks with the
-    first m % N one longer (as every engine splits), the full m, and everything else of the task. The
+def split(task: DataParallelJob, world_size: int) -> list[DataParallelJob]:
+    """One job for each rank: the task with only its own columns X_k (n_x, m_k), Y_k (1, m_k), contiguous
+    blocks with the first m % N one longer (as every engine splits); m stays the full batch's. The
     columns go in the task's dtype, rounded here exactly as the worker's from_numpy would round them:
     a float32 shard is half the bytes to write, read and hold (m = 65536 of the course net: 3.2 GB, not 6.4)."""
-    common = {k: v for k, v in task.items() if k not in ("X", "Y")}
-    blocks = zip(np.array_split(task["X"], world_size, axis=1), np.array_split(task["Y"], world_size, axis=1),
+    blocks = zip(np.array_split(task.X, world_size, axis=1), np.array_split(task.Y, world_size, axis=1),
                  strict=True)  # fmt: skip
-    return [dict(common, X_k=np.ascontiguousarray(X_k, dtype=task["dtype"]),
-                 Y_k=np.ascontiguousarray(Y_k, dtype=task["dtype"]), m=task["X"].shape[1])
+    return [dataclasses.replace(task, X=np.ascontiguousarray(X_k, dtype=task.dtype),
+                                Y=np.ascontiguousarray(Y_k, dtype=task.dtype))
             for X_k, Y_k in blocks]  # fmt: skip
 
 
@@ -94,19 +97,21 @@ def environment(name: str) -> dict[str, str]:
     return env
 
 
-def run(name: str, tasks: list[dict], *, shards: list[list[dict]] | None = None, host: str = "127.0.0.1",
-        port: int | None = None, ranks: list[int] | None = None, nodes: int = 1, only_nodes: list[int] | None = None,
-        timeout_s: float = TIMEOUT_S, grace_s: float = GRACE_S, folder: Path | None = None) -> list[dict]:  # fmt: skip
-    """Every task on tasks[0]["workers"] processes of framework `name`; rank 0's results.
+def run(name: str, tasks: list[DataParallelJob], *, shards: list[list[DataParallelJob | dict]] | None = None,
+        host: str = "127.0.0.1", port: int | None = None, ranks: list[int] | None = None, nodes: int = 1,
+        only_nodes: list[int] | None = None, timeout_s: float = TIMEOUT_S, grace_s: float = GRACE_S,
+        folder: Path | None = None) -> list[dict]:  # fmt: skip
+    """Every task on tasks[0].workers processes of framework `name`; rank 0's results.
 
-    shards: each rank's own jobs (default: split(task) of every task); ranks: the ranks to start here
+    shards: each rank's own jobs (default: split(task) of every task; or a collective to time, the dict
+    {"sizes", "dtype", "repeats"}, worker.py); ranks: the ranks to start here
     (default all: the others would be started on other machines with the same host and port); nodes:
     torchrun launchers (the processes spread over them, as over machines), only_nodes: the launchers
     to start here (default all); folder: where the shards, progress notes and results go (default: a
     temporary folder)."""
     if name not in ENGINES:
         raise InputError(f"no multi-process engine for {name!r}; choose one of {list(ENGINES)}")
-    world_size = len(shards) if shards else tasks[0]["workers"]
+    world_size = len(shards) if shards else tasks[0].workers
     if shards is None:
         splits = [split(task, world_size) for task in tasks]
         shards = [[jobs[rank] for jobs in splits] for rank in range(world_size)]
@@ -140,8 +145,6 @@ def _start_rank(name: str, folder: Path, rank: int, world_size: int, host: str, 
                 workers: list[int]) -> subprocess.Popen:  # fmt: skip
     env = dict(environment(name), RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR=host, MASTER_PORT=str(port))
     if name == "tf":
-        import json
-
         cluster = {"worker": [f"{host}:{p}" for p in workers]}
         env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": rank}})
     log = open(folder / f"log-rank{rank}", "w")

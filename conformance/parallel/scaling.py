@@ -17,6 +17,7 @@ with the FLOPs per sample from one net to another.
 
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.spec import ModelSpec
+from . import launch
 
 LINK_LATENCY_S = 30e-6  # one message between machines on a switched Ethernet (assumed)
 LINKS_GBPS = (10, 100)
@@ -95,8 +97,6 @@ def predict(compute: Compute, reduce: AllReduce, spec: ModelSpec, n: int, m_k: f
 
 def measure_all_reduce(names: list[str], workers=(2, 3), sizes=SIZES, repeats: int = 50) -> dict[str, list[tuple]]:
     """Each engine's all-reduce timed alone, float32: {name: [(workers, bytes, seconds)]}."""
-    from . import launch
-
     out: dict[str, list[tuple]] = {}
     for name in names:
         for n in workers:
@@ -179,7 +179,6 @@ def plot(result: dict, path: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
-    import os
 
     bench = json.loads(Path(argv[0]).read_text())
     out = Path(argv[1])

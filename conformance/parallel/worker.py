@@ -4,8 +4,8 @@
 
 It reads RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT from the environment (torchrun sets them; the
 launcher, launch.py, sets the same for JAX and TensorFlow, and TF_CONFIG), and only its own shard,
-FOLDER/shard-RANK.pkl: the framework, the timeout, and the jobs with this rank's columns of X and Y
-(or a collective to time: {"sizes", "dtype", "repeats"}).
+FOLDER/shard-RANK.pkl: the framework, the timeout, and the jobs (DataParallelJob) with this rank's columns
+of X and Y (or a collective to time: the dict {"sizes", "dtype", "repeats"} of scaling.py).
 It joins the group, checks with an all-gather that every rank was started with the same settings
 (before any training step), runs the jobs, and rank 0 writes FOLDER/result.pkl. Along the way it
 appends what it is doing to FOLDER/progress-RANK (its pid first), and a failure it can explain goes to
@@ -21,8 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-ACTIVATIONS = ("relu", "tanh", "leaky_relu", "sigmoid")
-DTYPE_CODES = ("float32", "float64")
+from reference_numpy.activations import HIDDEN_ACTIVATIONS as ACTIVATIONS
+from reference_numpy.job import DataParallelJob
+
+from ..core.registry import DTYPES as DTYPE_CODES  # a rank's dtype travels in the all-gather as its index
+
 FIELDS = ("jobs", "dtype", "hidden activation", "m", "layer dims", "learning rate", "iterations", "timed steps",
           "initial parameters")  # fmt: skip
 
@@ -33,22 +36,22 @@ def _crc(value) -> int:
     return zlib.crc32(data) & 0x7FFFFFFF
 
 
-def settings_vector(jobs: list[dict]) -> np.ndarray:
+def settings_vector(jobs: list[DataParallelJob | dict]) -> np.ndarray:
     """What every rank must agree on, as int32 for an all-gather: per job, the fields of FIELDS[1:]."""
     rows = [len(jobs)]
     for job in jobs:
-        if "sizes" in job:  # a collective to time: its dtype, sizes and repeats
+        if isinstance(job, dict):  # a collective to time: its dtype, sizes and repeats
             rows += [DTYPE_CODES.index(job["dtype"]), 0, 0, _crc(job["sizes"]), 0, job["repeats"], 0, 0]
             continue
-        params = job["parameters"]
+        params = job.parameters
         dims = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, len(params) // 2 + 1)]
-        rows += [DTYPE_CODES.index(job["dtype"]), ACTIVATIONS.index(job["hidden_activation"]), job["m"], _crc(dims),
-                 _crc(float(job["learning_rate"])), job["num_iterations"], job.get("time_steps", 0),
+        rows += [DTYPE_CODES.index(job.dtype), ACTIVATIONS.index(job.hidden_activation), job.m, _crc(dims),
+                 _crc(float(job.learning_rate)), job.num_iterations, job.time_steps,
                  _crc(np.concatenate([np.asarray(v, np.float64).ravel() for v in params.values()]))]  # fmt: skip
     return np.asarray(rows, dtype=np.int32)
 
 
-def mismatch(everyone: np.ndarray, jobs: list[dict]) -> str | None:
+def mismatch(everyone: np.ndarray, jobs: list[DataParallelJob | dict]) -> str | None:
     """None when every rank's settings equal rank 0's; else which ranks and fields differ."""
     width = len(FIELDS) - 1
     problems = []
@@ -107,7 +110,7 @@ class Worker:
         results = []
         for i, job in enumerate(jobs):
             self.note(f"job {i}")
-            if "sizes" in job:  # seconds of one all-reduce of each size
+            if isinstance(job, dict):  # seconds of one all-reduce of each size
                 times = [module.time_all_reduce(group, n, job["dtype"], job["repeats"]) for n in job["sizes"]]
                 results.append({"all_reduce_s": times})
             else:

@@ -14,7 +14,7 @@ import tensorflow as tf
 LinearCache = tuple[tf.Tensor, tf.Tensor, tf.Tensor]  # (A_prev, W, b)
 Cache = tuple[LinearCache, tf.Tensor]  # (linear_cache, Z)
 LEAKY_RELU_SLOPE = 0.01
-MODES = ("eager", "function", "compiled")
+MODES = ("eager", "compiled", "function")
 
 
 def leaky_relu(Z: tf.Tensor) -> tf.Tensor:
@@ -140,7 +140,7 @@ def make_train_step(hidden_activation: str = "relu", mode: str = "eager") -> Cal
     float would be traced in as a constant, and each new value would trace the step again."""
     _check_hidden_activation(hidden_activation)
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        raise ValueError(f"unknown mode {mode!r} for tf; choose one of {MODES}")
 
     def step(parameters, X, Y, learning_rate):
         # hidden_activation is closed over: a Python string is part of the trace, not an argument
@@ -165,7 +165,7 @@ def make_train_loop(hidden_activation: str = "relu", mode: str = "compiled") -> 
     TensorArray's size when compiling, so each new num_iterations compiles again (not traces again)."""
     _check_hidden_activation(hidden_activation)
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        raise ValueError(f"unknown mode {mode!r} for tf; choose one of {MODES}")
 
     def loop(parameters, X, Y, learning_rate, num_iterations):
         costs = tf.TensorArray(X.dtype, size=num_iterations, element_shape=())  # (num_iterations,) when stacked

@@ -44,7 +44,7 @@ def make_train_step(mode: str = "eager") -> Callable:
     "function" (tf.function) or "compiled" (tf.function with XLA). Pass learning_rate as a tensor of
     the weights' dtype, so that a new value does not trace the step again."""
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        raise ValueError(f"unknown mode {mode!r} for tf; choose one of {MODES}")
     if mode == "eager":
         return train_step
     return tf.function(train_step, jit_compile=(mode == "compiled"))
@@ -56,7 +56,7 @@ def make_train_loop(mode: str = "compiled") -> Callable:
     every iteration before its update; modes, tf.while_loop and tf.TensorArray as in
     deep.make_train_loop. Pass learning_rate and num_iterations as tensors, so that the loop is traced once."""
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        raise ValueError(f"unknown mode {mode!r} for tf; choose one of {MODES}")
 
     def loop(w, b, X, Y, learning_rate, num_iterations):
         costs = tf.TensorArray(X.dtype, size=num_iterations, element_shape=())  # (num_iterations,) when stacked

@@ -1,10 +1,12 @@
 """The backend protocol's boundary: names, shapes, labels and numbers are checked once, here, with
 messages that name the argument; the caller's arrays are never mutated."""
 
+import importlib
+
 import numpy as np
 import pytest
 
-from conformance.core import backends
+from conformance.core import backends, registry
 from conformance.core.spec import ModelSpec
 
 SPEC = ModelSpec("deep", (3, 4, 1), "tanh")
@@ -146,3 +148,14 @@ def test_a_plugin_that_cannot_be_used_is_named_with_its_reason_and_left_out(monk
     assert "does not load: ModuleNotFoundError" in registry.BROKEN["ghost"]
     assert "not a conformance.registry.BackendInfo" in registry.BROKEN["notinfo"]
     assert "is a tuple" in registry.BROKEN["jax"]
+
+
+@pytest.mark.parametrize("info", registry.BUILT_IN[1:], ids=lambda info: info.name)
+def test_an_implementation_checks_its_mode_against_the_modes_the_registry_declares(info):
+    """The registry declares each backend's modes from one vocabulary (registry.MODE_NAMES); an implementation
+    checks its `mode` argument against its own tuple, which must be the same modes in the same order."""
+    ok, reason = registry.framework_status(info.name)
+    if not ok:
+        pytest.skip(reason)
+    assert set(info.modes) <= set(registry.MODE_NAMES)
+    assert importlib.import_module(f"{info.package}.deep").MODES == info.modes

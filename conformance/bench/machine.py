@@ -2,10 +2,15 @@
 bandwidth measured in the same run (the roofline's two limits), import times, and peak memory."""
 
 import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 
 import numpy as np
 
+from ..core.backends import device_status, framework_status
+from ..core.registry import DTYPES
 from .timing import seconds
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -42,7 +47,6 @@ def apply_thread_limits(threads: int) -> dict[str, str]:
 
     threadpool_limits(threads)
     report = {"numpy": str(threads)}
-    from ..core.backends import framework_status
 
     if framework_status("torch")[0]:
         import torch
@@ -74,7 +78,7 @@ def probe(quick: bool = False) -> dict:
     repeats = 3 if quick else 5
     gemm, gemm_by = {}, {}
     rng = np.random.default_rng(0)
-    for dtype in ("float32", "float64"):
+    for dtype in DTYPES:
         a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
         rates = {}
         for library, product in _gemms(a, b).items():
@@ -97,7 +101,7 @@ def gemm_rates(quick: bool = True, device: str = "cpu", libraries: dict[str, str
         return gpu_limits(quick)["gemm_gflops"]
     n, rates = 2048, {}
     rng = np.random.default_rng(0)
-    for dtype in ("float32", "float64"):
+    for dtype in DTYPES:
         a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
         best = 0.0
         products = _gemms(a, b)
@@ -114,8 +118,6 @@ def gpu_limits(quick: bool = True) -> dict:
     """The GPU's own limits, measured now with PyTorch (or JAX where PyTorch sees no GPU): the GEMM rate in
     float32 with TF32 off (what every row runs) and on, in float64, and the memory bandwidth of a device
     copy. Raises RuntimeError when neither sees a GPU."""
-    from ..core.backends import device_status
-
     n, repeats = 4096 if quick else 8192, 3 if quick else 5
     if device_status("torch", "gpu")[0]:
         import torch
@@ -161,8 +163,6 @@ def gpu_limits(quick: bool = True) -> dict:
 
 def _gemms(a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
     """a @ b in every installed framework, each returning only when the product is done."""
-    from ..core.backends import framework_status
-
     products: dict[str, Callable[[], object]] = {"numpy": lambda: a @ b}
     if framework_status("torch")[0]:
         import torch
@@ -217,9 +217,6 @@ def last_level_cache_bytes() -> int:
 
 def import_seconds(module: str) -> float | None:
     """Seconds to import `module` in a fresh interpreter (its own column: not part of any step)."""
-    import subprocess
-    import sys
-
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     try:
@@ -253,7 +250,6 @@ def peak_rss_mb() -> float:
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.registry import DTYPES
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import between
 from .goals import goals, rounds_of
@@ -98,7 +99,7 @@ def _probe_spread(frame: pd.DataFrame) -> list[str]:
     """The machine's own noise: how far the GEMM probe moved over the rounds of each workload."""
     lines = []
     for workload, rows in frame[frame["family"].fillna("") == ""].groupby("workload", sort=False):
-        for dtype in ("float32", "float64"):
+        for dtype in DTYPES:
             probes = [rounds_of(r, "round_gemm_gflops") for r in rows[rows["dtype"] == dtype].to_dict("records")]
             probes = [p for p in probes if p]
             if probes:
@@ -134,7 +135,7 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
             rows = main[main["workload"] == workload]
             labels = list(dict.fromkeys(rows["label"]))
             x = np.arange(len(labels))
-            for k, dtype in enumerate(("float32", "float64")):
+            for k, dtype in enumerate(DTYPES):
                 sub = rows[rows["dtype"] == dtype].set_index("label").reindex(labels)
                 ax.bar(x + (k - 0.5) * 0.4, sub["median_s"] * 1e3, 0.4, yerr=sub["iqr_s"] * 1e3, capsize=2,
                        label=dtype)  # fmt: skip

@@ -18,8 +18,6 @@ from . import matrix, regimes
 from .cases import STEPS, Case, default_cases, make_case
 from .judge import COLUMNS
 
-MODE_CHOICES = ("eager", "compiled", "function")
-
 
 @dataclass(frozen=True)
 class CheckSettings:
@@ -43,7 +41,7 @@ class CheckSettings:
 
 
 def cases(quick: bool) -> tuple[list[Case], list[Case]]:
-    """(eager cases, compiled cases): the default nets and the regimes (conformance/regimes.py). Compiled
+    """(eager cases, compiled cases): the default nets and the regimes (conformance/check/regimes.py). Compiled
     programs cost seconds per shape, so a quick run gives them two shapes, each also saturated."""
     if not quick:
         return default_cases() + regimes.cases(), default_cases() + regimes.compiled_cases()

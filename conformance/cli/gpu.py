@@ -21,6 +21,7 @@ from ..bench.roofline import COLUMNS
 from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
 from ..core.backends import DTYPES, NAMES, device_status
+from ..core.registry import MODE_NAMES
 from ..run import checkpoint
 from ..run.runner import Runner
 from . import check as check_cli
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -> int:
     """The conformance matrix on the device and its page; the check's exit status."""
-    settings = check.CheckSettings(backends=names, modes=list(check.MODE_CHOICES), dtypes=list(DTYPES),
+    settings = check.CheckSettings(backends=names, modes=list(MODE_NAMES), dtypes=list(DTYPES),
                                    device=device, quick=args.quick)  # fmt: skip
     plan = check.plan(settings)
     runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..check import course
 from ..core import backends, environment
+from ..core.registry import MODE_NAMES
 from ..report.course import write_replication
 from ..run.runner import progress_bar
 from .common import UsageError, choices, console
@@ -24,7 +25,7 @@ def add_parser(sub) -> None:
         help="replay in these too, float64 (empty: the NumPy reference only)",
     )
     replicate.add_argument(
-        "--mode", default="compiled", choices=("eager", "compiled"), help="mode for the frameworks (default compiled)"
+        "--mode", default="compiled", choices=MODE_NAMES[:2], help="mode for the frameworks (default compiled)"
     )
     replicate.set_defaults(func=run)
 

@@ -15,6 +15,9 @@ import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .environment import captured_stderr
+
+MODE_NAMES = ("eager", "compiled", "function")  # every mode any backend has, in the order tables show them
 DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "gpu")
 GROUP = "quartet.backends"
@@ -42,10 +45,10 @@ class BackendInfo:
 
 BUILT_IN = (
     BackendInfo("numpy", "reference_numpy", "numpy"),
-    BackendInfo("torch", "impl_torch", "torch", ("eager", "compiled"), devices=DEVICES),
-    BackendInfo("jax", "impl_jax", "jax", ("eager", "compiled"), devices=DEVICES),
+    BackendInfo("torch", "impl_torch", "torch", MODE_NAMES[:2], devices=DEVICES),
+    BackendInfo("jax", "impl_jax", "jax", MODE_NAMES[:2], devices=DEVICES),
     # "compiled" is tf.function(jit_compile=True); "function" is tf.function without XLA
-    BackendInfo("tf", "impl_tf", "tensorflow", ("eager", "compiled", "function"), devices=DEVICES),
+    BackendInfo("tf", "impl_tf", "tensorflow", MODE_NAMES, devices=DEVICES),
 )
 BROKEN: dict[str, str] = {}  # plugins that could not be loaded, with the reason (quartet doctor says it)
 
@@ -96,8 +99,6 @@ def supports(name: str, feature: str) -> tuple[bool, str]:
 @functools.cache
 def framework_status(name: str) -> tuple[bool, str]:
     """(True, version) or (False, why it cannot be imported)."""
-    from .environment import captured_stderr
-
     try:
         with captured_stderr():  # TensorFlow's start-up notices, which no log level silences
             module = importlib.import_module(FRAMEWORKS[name])

@@ -9,12 +9,13 @@ from ..check.cases import Case, make_case
 from ..check.judge import COLUMNS, compare
 from ..check.measure import measure
 from ..core.backends import framework_status, load_backend
+from ..core.registry import DTYPES
 from ..core.spec import ModelSpec
 from ..run.runner import Unit
 from .engine import NAMES, STEPS, WORKERS, default_launch, job, quantities, run, workers_label
 
 
-def check(cases: list[Case], names=NAMES, workers=WORKERS, dtypes=("float32", "float64"), steps: int = STEPS,
+def check(cases: list[Case], names=NAMES, workers=WORKERS, dtypes=DTYPES, steps: int = STEPS,
           on_progress=None, launch: str | None = None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
     """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
     reference; and the skipped (framework, reason). launch: "processes" or "devices" (default: processes

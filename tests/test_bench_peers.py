@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from conformance.bench import peer_rows
 from conformance.bench import peers as bench_peers
 from conformance.bench.workloads import Problem, Workload
 from conformance.core.spec import ModelSpec
@@ -23,7 +24,7 @@ KEYS = {"workload", "backend", "mode", "dtype", "device", "m", "first_call_s", "
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
     """All peers on both workloads in both dtypes, briefly timed: one Keras child per backend."""
-    return bench_peers.bench_peers(list(bench_peers.PEERS), WORKLOADS, list(DTYPES), 2, min_time=0.02, min_repeats=3,
+    return bench_peers.bench_peers(list(peer_rows.PEERS), WORKLOADS, list(DTYPES), 2, min_time=0.02, min_repeats=3,
                                    loops=[w.name for w in WORKLOADS])  # fmt: skip
 
 
@@ -31,18 +32,18 @@ def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict])
     """A per-call row for every peer, workload and dtype; and for each available Keras backend its whole
     loop too (fit with steps_per_execution), the row our compiled loops compare with."""
     steps = [r for r in rows if r["mode"] != "fit loop"]
-    expected = {(p, w.name, d) for p in bench_peers.PEERS for w in WORKLOADS for d in DTYPES}
+    expected = {(p, w.name, d) for p in peer_rows.PEERS for w in WORKLOADS for d in DTYPES}
     assert {(r["backend"], r["workload"], r["dtype"]) for r in steps} == expected
     assert len(steps) == len(expected)
     loops = {(r["backend"], r["workload"], r["dtype"]) for r in rows if r["mode"] == "fit loop"}
-    available = [p for p in bench_peers.KERAS if bench_peers.peer_status(p)[0]]
+    available = [p for p in peer_rows.KERAS if bench_peers.peer_status(p)[0]]
     assert loops == {(p, w.name, d) for p in available for w in WORKLOADS for d in DTYPES}
     for row in rows:
         assert KEYS <= set(row), f"{row['backend']} lacks {KEYS - set(row)}"
-        assert row["mode"] in (bench_peers.MODES[row["backend"]], "fit loop") and row["device"] == "cpu"
+        assert row["mode"] in (peer_rows.MODES[row["backend"]], "fit loop") and row["device"] == "cpu"
 
 
-@pytest.mark.parametrize("peer", bench_peers.PEERS)
+@pytest.mark.parametrize("peer", peer_rows.PEERS)
 def test_every_available_peer_is_verified_then_timed(rows: list[dict], peer: str) -> None:
     ok, reason = bench_peers.peer_status(peer)
     if not ok:
@@ -89,6 +90,6 @@ def test_a_peer_that_computes_something_else_is_flagged_not_reported() -> None:
     def runner(prob: Problem, dtype: str):
         return bench_peers._torch_runner(dataclasses.replace(prob, workload=wrong), dtype)
 
-    row = bench_peers._bench_row("torch.nn", workload, "float64", runner, min_time=0.01, min_repeats=2)
+    row = peer_rows.bench_row("torch.nn", workload, "float64", runner, min_time=0.01, min_repeats=2)
     assert row["status"] == "check failed" and not row["verified"]
     assert row["check_err"] > row["check_tol"] and row["median_s"] > 0  # timed, for the caller to withhold

@@ -250,3 +250,12 @@ def test_workers_take_the_frameworks_that_have_an_engine_and_name_a_plugin_that_
     ):
         assert cli.main(argv) == 2
         assert "mlx does not support data_parallel" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [c.__name__.rsplit(".", 1)[1].replace("_", "-") for c in cli.COMMANDS])
+def test_every_subcommand_answers_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: quartet {command}") and "--help" in out

@@ -12,7 +12,7 @@ from conformance.core.spec import ModelSpec
 STEPS = (1, 10)
 
 
-# the regimes of the check (conformance/regimes.py), each also on every backend and mode here
+# the regimes of the check (conformance/check/regimes.py), each also on every backend and mode here
 EDGES = {case.label: case for case in regimes.cases()}
 
 # compiled programs cost seconds per shape (torch.compile most): the eager modes take every edge, the

@@ -1,5 +1,5 @@
 """A fixed sample of mutants that `quartet check --quick` must keep killing, each caught only by one of
-the regimes (conformance/regimes.py), so the check's power cannot silently regress. The whole pass is
+the regimes (conformance/check/regimes.py), so the check's power cannot silently regress. The whole pass is
 `quartet mutate` (docs/mutation.md), outside make test: it takes an hour."""
 
 import pytest

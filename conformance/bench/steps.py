@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.backends import PACKAGES
+from ..core.frameworks import full_float32_matmuls
 from .machine import device_peak_mb, own_peak_mb, reset_peak_rss
 from .timing import time_steps
 from .workloads import Problem, Workload, check_first_step, problem
@@ -26,8 +28,6 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
     """(step, sync, read) for one of our implementations: step() runs one training step on its own
     state, sync(result) waits for it to finish, read() returns (cost before the last update, params
     as NumPy). The step is the implementation's own train_step / make_train_step."""
-    from ..core.backends import PACKAGES
-
     spec, lr = prob.workload.spec, prob.workload.learning_rate
     act = spec.hidden_activation
     deep = importlib.import_module(f"{PACKAGES[name]}.deep")
@@ -107,8 +107,6 @@ def matmul_precision(name: str, dtype: str, device: str) -> str:
     float32 (TF32 off) in every framework, like with like; JAX and TensorFlow default to TF32 there and
     PyTorch does not (the probe's gemm_gflops_tf32 says what TF32 would give)."""
     if device == "gpu" and name != "numpy":
-        from ..core.frameworks import full_float32_matmuls
-
         full_float32_matmuls(name)
         return f"{dtype} (TF32 off)" if dtype == "float32" else dtype
     return dtype
@@ -130,7 +128,6 @@ def sync_for(name: str, device: str) -> Callable[[object], None]:
         import tensorflow as tf
 
         return lambda _: tf.test.experimental.sync_devices()  # every op issued so far, on every device
-    from ..core.registry import PACKAGES  # a plugin: its arrays.sync (docs/plugins.md)
 
     return importlib.import_module(f"{PACKAGES[name]}.arrays").sync
 
@@ -193,20 +190,10 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     return Prepared(row, step, sync)
 
 
-def bench_ours(name: str, mode: str, dtype: str, device: str, workload: Workload, min_time: float,
-               min_repeats: int) -> dict:  # fmt: skip
-    """One row on its own (one round): prepared, timed, finished."""
-    prepared = prepare_ours(name, mode, dtype, device, workload)
-    prepared.time_round(min_time, min_repeats)
-    return prepared.finish()
-
-
 def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int) -> Prepared:
     """The implementation's compiled training loop (make_train_loop: lax.scan under jax.jit, a
     tf.while_loop under XLA): `iterations` steps in one call, checked on that very call, timed as a
     whole and divided."""
-    from ..core.backends import PACKAGES
-
     prob = problem(workload)
     spec, act = workload.spec, workload.spec.hidden_activation
     arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
@@ -241,11 +228,3 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
     row["peak_mem_mb"] = own_peak_mb(baseline)
     row["status"] = "ok" if row["verified"] else "check failed"
     return Prepared(row, run, sync, per_call=iterations)
-
-
-def bench_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int, min_time: float,
-               min_repeats: int) -> dict:  # fmt: skip
-    """One compiled-loop row on its own (one round)."""
-    prepared = prepare_loop(name, dtype, device, workload, iterations)
-    prepared.time_round(min_time, min_repeats)
-    return prepared.finish()

@@ -1,0 +1,51 @@
+"""A whole benchmark run (conformance/bench/run.py through `quartet bench`): its files, a failed check failing
+the run, and a run shared out over fresh processes."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from conformance import cli
+from conformance.bench import steps as ours
+
+
+def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(ours, "check_first_step", lambda *args: (False, 1.0, 1e-6))
+    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--peers", "",
+                     "--dtypes", "float32", "--out", str(tmp_path)])  # fmt: skip
+    assert code == 1 and "check failed" in capsys.readouterr().out
+
+
+def test_quick_bench_writes_its_results(capsys, tmp_path):
+    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy,jax", "--peers", "",
+                     "--dtypes", "float32", "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (folder,) = tmp_path.iterdir()
+    frame = pd.read_csv(folder / "bench.csv")
+    expected = {"workload", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "compile_s", "gflops",
+                "roofline_fraction", "peak_mem_mb"}  # fmt: skip
+    assert expected <= set(frame.columns)
+    assert set(frame["mode"]) == {"eager", "compiled", "compiled-loop", "products alone"}
+    assert (frame["status"] == "ok").all() and (frame["median_s"] > 0).all()
+    assert np.isfinite(frame["roofline_fraction"]).all()
+    meta = json.loads((folder / "bench.json").read_text())
+    assert meta["limits"]["gemm_gflops"]["float32"] > 0 and meta["threads"] == 2
+    assert (folder / "bench-workloads.png").stat().st_size > 1000
+    assert "Speed goals" in (folder / "bench.md").read_text()
+
+
+def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_path):
+    """--processes 2: two child processes, one after the other, each timing its share
+    of the rounds; one row per backend, mode and dtype with the rounds of both."""
+    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--dtypes", "float32",
+                     "--peers", "", "--rounds", "3", "--processes", "2", "--out", str(tmp_path)])  # fmt: skip
+    assert code == 0, capsys.readouterr().out
+    (folder,) = tmp_path.iterdir()
+    rows = json.loads((folder / "bench.json").read_text())["rows"]
+    eager = [r for r in rows if r["mode"] == "eager"]
+    assert len(eager) == 1 and eager[0]["round_process"] == [0, 0, 1] and len(eager[0]["round_s"]) == 3
+    assert "shared out over 2 fresh processes" in (folder / "bench.md").read_text()
+    units = json.loads((folder / "progress.json").read_text())["units"]
+    assert list(units) == ["planar #1", "planar #2"]

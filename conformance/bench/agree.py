@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..run.files import frame_markdown
 from .between import Spread
 from .between import load as load_spread
 from .goals import goal_key, goals, processes_of, rounds_of
@@ -113,7 +114,6 @@ def main(argv: list[str]) -> int:
     compared = int(table["overlap"].notna().sum())
     other = f" ({len(table) - compared} goals picked other rows in each run)" if compared < len(table) else ""
     print(f"{same} of {len(goals_)} goals with the same verdict; {overlap} of {compared} intervals overlap{other}\n")
-    from ..run.files import frame_markdown
 
     print(frame_markdown(table))
     return 0 if same == len(goals_) and overlap == compared else 1

@@ -6,7 +6,7 @@ step at 75, 78 and 85 % of the roofline, each interval a few per cent wide). Onl
 hours apart measure that part, so it is measured once per machine and kept per workload and kind of
 ratio, then carried by every later run's intervals:
 
-    python -m conformance.bench.between RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
+    python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
 
 sigma of a group is the root mean square, over the group's ratios, of each ratio's standard deviation
 in log scale across the runs; it holds each run's own noise too, so it errs wide. A ratio belongs to two
@@ -22,7 +22,6 @@ the larger of that and its groups' applies.
 """
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +94,7 @@ def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
     if spread is None:
         return None, (
             "the intervals hold this run's rounds and processes only: no spread between runs is "
-            "measured for this machine (python -m conformance.bench.between, from runs hours apart)"
+            "measured for this machine (python -m conformance.bench.calibrate, from runs hours apart)"
         )
     if spread.machine != machine(meta):
         return None, (
@@ -138,31 +137,3 @@ def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list
 
     return {"machine": machines.pop(), "runs": [m.get("started", "?") for m in metas],
             "by_workload": pooled(by_workload), "by_row": pooled(by_row), "by_goal": pooled(by_goal)}  # fmt: skip
-
-
-def main(argv: list[str]) -> int:
-    from .agree import load as load_run
-    from .agree import row_ratios
-    from .goals import goals
-
-    metas = []
-    for path in argv:
-        meta = json.loads(Path(path).read_text())
-        meta.pop("rows", None)
-        stamp = Path(path).parent.name.removeprefix("bench-")  # the run's folder: bench-YYYYMMDD-HHMMSS
-        started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}" if len(stamp) == 15 else stamp
-        meta.setdefault("started", started)
-        metas.append(meta)
-    frames = [load_run(Path(p)) for p in argv]
-    measured = [{g["goal"]: g["value"] for g in goals(f) if g.get("value")} for f in frames]
-    print(json.dumps(calibrate([row_ratios(f) for f in frames], metas, measured), indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    if len(sys.argv) < 3 or not all(Path(p).is_file() and p.endswith(".json") for p in sys.argv[1:]):
-        sys.exit(
-            "usage: python -m conformance.bench.between RUN_A/bench.json RUN_B/bench.json ...: two or more "
-            "runs' bench.json, hours apart, on one machine"
-        )
-    sys.exit(main(sys.argv[1:]))

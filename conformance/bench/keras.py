@@ -18,7 +18,7 @@ from .. import ROOT
 from ..check import peers
 from ..core.spec import ModelSpec
 from .machine import limit_threads
-from .peers import KERAS, MODES, _bench_row, _params, _row, _threads
+from .peer_rows import KERAS, MODES, bench_row, params_of, peer_row, peer_threads
 from .workloads import Problem, Workload
 
 
@@ -45,7 +45,9 @@ def keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads:
         out = Path(tmp, f"out-{backend}.json")
         done = {(r["workload"], r["dtype"], r["mode"]): r for r in json.loads(out.read_text())} if out.exists() else {}
     missing = error or "error: the child wrote no row"
-    found = [done.get((w.name, d, MODES[peer])) or _row(peer, w, d, status=missing) for w in workloads for d in dtypes]
+    found = [
+        done.get((w.name, d, MODES[peer])) or peer_row(peer, w, d, status=missing) for w in workloads for d in dtypes
+    ]
     return found + [r for (_, _, mode), r in done.items() if mode != MODES[peer]]  # the fit loops
 
 
@@ -72,7 +74,7 @@ def _keras_runner(prob: Problem, dtype: str):
 
     def read():
         weights = model.get_weights()  # [kernel1, bias1, ...]
-        return state["loss"], _params(spec, [(k.T, b) for k, b in zip(weights[::2], weights[1::2], strict=True)])
+        return state["loss"], params_of(spec, [(k.T, b) for k, b in zip(weights[::2], weights[1::2], strict=True)])
 
     return step, lambda _: None, read
 
@@ -110,7 +112,7 @@ def _keras_loop_runner(prob: Problem, dtype: str):
     def read():
         weights = model.get_weights()
         layers = [(k.T, b) for k, b in zip(weights[::2], weights[1::2], strict=True)]
-        return float(prob.cost0), _params(spec, layers)
+        return float(prob.cost0), params_of(spec, layers)
 
     return step, lambda _: None, read
 
@@ -126,7 +128,7 @@ def _keras_child(backend: str, workdir: Path) -> None:
     from keras.src.backend.common.dtypes import BIT64_TO_BIT32_DTYPE
 
     BIT64_TO_BIT32_DTYPE["float64"] = "float64"  # real float64 on jax and torch: see peers._keras_child
-    with _threads(job["threads"], torch=backend == "torch"):
+    with peer_threads(job["threads"], torch=backend == "torch"):
         if backend == "tensorflow":
             import tensorflow as tf
 
@@ -138,11 +140,11 @@ def _keras_child(backend: str, workdir: Path) -> None:
             for dtype in job["dtypes"]:
                 # one model at a time (each row clears Keras's session and sets its floatx), its rounds in a row:
                 # a Keras row is compared with ours unpaired (timing.ratio_interval)
-                row = _bench_row(f"keras/{backend}", workload, dtype, _keras_runner, job["min_time"],
+                row = bench_row(f"keras/{backend}", workload, dtype, _keras_runner, job["min_time"],
                                  job["min_repeats"], job["rounds"])  # fmt: skip
                 rows.append(row | {"import_s": import_s})
                 if workload.name in job["loops"]:
-                    loop = _bench_row(f"keras/{backend}", workload, dtype, _keras_loop_runner, job["min_time"],
+                    loop = bench_row(f"keras/{backend}", workload, dtype, _keras_loop_runner, job["min_time"],
                                       job["min_repeats"], job["rounds"], per_call=KERAS_LOOP)  # fmt: skip
                     rows.append(loop | {"import_s": import_s, "mode": "fit loop"})
                 (workdir / "out.tmp").write_text(json.dumps(rows))

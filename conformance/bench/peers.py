@@ -2,37 +2,24 @@
 as our backends. Keras 3 `train_on_batch` on each of its backends, scikit-learn's `MLPClassifier`
 (`partial_fit` on the full batch) and torch.nn with `torch.optim.SGD`, all plain SGD from our weights.
 
-Every row is held to the rule of bench/ours.py: before it is timed, its first step from our initial weights
+Every row is held to the rule of bench/steps.py: before it is timed, its first step from our initial weights
 must give the float64 reference's cost (the loss the peer reports for that step, computed before its
 update) and updated weights, within the conformance tolerance; no row is fast by computing something
 else. Keras binds its backend at import, so each Keras backend runs in its own child process
 (bench/keras.py)."""
 
-import contextlib
 import functools
 import importlib.util
-import time
-from collections.abc import Callable, Iterator
-
-import numpy as np
 
 from reference_numpy.activations import LEAKY_RELU_SLOPE
 
 from ..check import peers
-from ..core.spec import ModelSpec
-from .machine import import_seconds, own_peak_mb, reset_peak_rss
-from .steps import Prepared
-from .workloads import Problem, Workload, check_first_step, problem
+from .keras import keras_rows
+from .machine import import_seconds
+from .peer_rows import KERAS, PEERS, PeerSetup, Unavailable, bench_row, params_of, peer_row, peer_threads
+from .workloads import Problem, Workload
 
-PEERS = ("keras/tensorflow", "keras/jax", "keras/torch", "sklearn", "torch.nn")
-KERAS = {"keras/tensorflow": "tensorflow", "keras/jax": "jax", "keras/torch": "torch"}  # peer -> Keras backend
-MODES = {**dict.fromkeys(KERAS, "train_on_batch"), "sklearn": "partial_fit", "torch.nn": "optim.SGD"}
 SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}  # ours -> MLPClassifier's
-Runner = Callable[[Problem, str], tuple[Callable, Callable, Callable]]  # -> (step, sync, read)
-
-
-class Unavailable(Exception):
-    """The peer cannot run this row (scikit-learn has no leaky ReLU); the message says why."""
 
 
 def peer_status(peer: str) -> tuple[bool, str]:
@@ -45,7 +32,7 @@ def peer_status(peer: str) -> tuple[bool, str]:
     return (True, "") if importlib.util.find_spec(module) else (False, f"{module} not installed")
 
 
-def peer_runner(peer: str) -> Runner:
+def peer_runner(peer: str) -> PeerSetup:
     """How an in-process peer (scikit-learn, torch.nn) is set up for a row."""
     return _sklearn_runner if peer == "sklearn" else _torch_runner
 
@@ -53,7 +40,7 @@ def peer_runner(peer: str) -> Runner:
 def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
                 min_time: float = 1.0, min_repeats: int = 7, rounds: int = 1,
                 loops: list[str] | None = None) -> list[dict]:  # fmt: skip
-    """One row per (peer, workload, dtype), in bench_ours's columns (ours.py); mode is the peer's own unit
+    """One row per (peer, workload, dtype), in our rows' columns (steps.prepare_ours); mode is the peer's own unit
     (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import. Each
     row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds).
     Keras also times its whole loop (fit) on the workloads named in `loops`."""
@@ -61,86 +48,17 @@ def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[s
     for peer in peer_names:
         ok, reason = peer_status(peer)
         if not ok:
-            rows += [_row(peer, w, dtype, status=f"unavailable: {reason}") for w in workloads for dtype in dtypes]
+            rows += [peer_row(peer, w, dtype, status=f"unavailable: {reason}") for w in workloads for dtype in dtypes]
         elif peer in KERAS:
-            from .keras import keras_rows  # keras.py builds on this module's rows
-
             rows += keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats, rounds, loops or [])
         else:
             import_s = import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
-            with _threads(threads, torch=peer == "torch.nn"):
+            with peer_threads(threads, torch=peer == "torch.nn"):
                 for workload in workloads:
                     for dtype in dtypes:
-                        row = _bench_row(peer, workload, dtype, peer_runner(peer), min_time, min_repeats, rounds)
+                        row = bench_row(peer, workload, dtype, peer_runner(peer), min_time, min_repeats, rounds)
                         rows.append(row | {"import_s": import_s})
     return rows
-
-
-def _row(peer: str, workload: Workload, dtype: str, **values) -> dict:
-    return {"workload": workload.name, "family": workload.family, "backend": peer, "mode": MODES[peer],
-            "dtype": dtype, "device": "cpu", "m": workload.m, "first_call_s": None, "median_s": None,
-            "iqr_s": None, "repeats": 0, "import_s": None, "peak_mem_mb": None, "verified": False,
-            "check_err": None, "check_tol": None} | values  # fmt: skip
-
-
-def prepare_peer(peer: str, workload: Workload, dtype: str, runner: Runner, per_call: int = 1) -> Prepared:
-    """As ours.prepare_ours: the first step from our weights, timed on its own and checked; the row is then
-    ready for its rounds. A failed check keeps its time here; the caller does not report it."""
-    row = _row(peer, workload, dtype)
-    try:
-        prob = problem(workload)
-        baseline = reset_peak_rss()
-        step, sync, read = runner(prob, dtype)
-        start = time.perf_counter()
-        sync(step())
-        row["first_call_s"] = time.perf_counter() - start
-        cost0, params1 = read()
-        passed, err, tol = check_first_step(prob, dtype, cost0, params1, per_call)
-        row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
-        row.update(peak_mem_mb=own_peak_mb(baseline), status="ok" if row["verified"] else "check failed")
-        return Prepared(row, step, sync, per_call=per_call)
-    except Unavailable as err:
-        row["status"] = f"unavailable: {err}"
-    except Exception as err:  # one broken row must not lose the others
-        row["status"] = f"error: {type(err).__name__}: {err}"[:200]
-    return Prepared(row)
-
-
-def _bench_row(peer: str, workload: Workload, dtype: str, runner: Runner, min_time: float, min_repeats: int,
-               rounds: int = 1, per_call: int = 1) -> dict:  # fmt: skip
-    """One peer row on its own: prepared, its rounds one after another, finished."""
-    prepared = prepare_peer(peer, workload, dtype, runner, per_call)
-    for r in range(rounds if prepared.step is not None else 0):
-        prepared.time_round(min_time, min_repeats, warm_up=r == 0)  # rounds back to back: warm from the first
-    return prepared.finish()
-
-
-def _params(spec: ModelSpec, layers: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
-    """[(W (n[l], n[l-1]), b (n[l],)), ...] in our naming: {"W1", "b1" (n[l], 1), ...} or {"w", "b"}."""
-    return {name[1:]: value for name, value in peers._ours(spec, layers).items()}  # "dW1" -> "W1"
-
-
-# --- scikit-learn and torch.nn, in this process ----------------------------------------------------
-
-
-@contextlib.contextmanager
-def _threads(threads: int, torch: bool = False) -> Iterator[None]:
-    """NumPy's BLAS (scikit-learn, and OpenMP pools) and, where asked, PyTorch on `threads` threads inside
-    the block; as before after it."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(threads):
-        if not torch:
-            yield
-            return
-        import torch as torch_module
-
-        saved = torch_module.get_num_threads()
-        torch_module.set_num_threads(threads)
-        try:
-            yield
-        finally:
-            torch_module.set_num_threads(saved)
 
 
 def _sklearn_runner(prob: Problem, dtype: str):
@@ -166,7 +84,7 @@ def _sklearn_runner(prob: Problem, dtype: str):
 
     def read():
         layers = zip([c.T for c in model.coefs_], model.intercepts_, strict=True)  # W (out, in), b (out,)
-        return float(model.loss_), _params(spec, list(layers))
+        return float(model.loss_), params_of(spec, list(layers))
 
     return step, lambda _: None, read
 
@@ -201,6 +119,6 @@ def _torch_runner(prob: Problem, dtype: str):
 
     def read():
         layers = [(lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()) for lin in linears]
-        return state["loss"].item(), _params(spec, layers)
+        return state["loss"].item(), params_of(spec, layers)
 
     return step, lambda loss: loss.item(), read

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ..core.backends import PACKAGES
 from .steps import Prepared, matmul_precision, sync_for
 from .workloads import Workload
 
@@ -41,8 +42,6 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
 
         sync = sync_for("torch", "cpu")  # NumPy returns when done
     else:
-        from ..core.backends import PACKAGES
-
         arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
         put = [(arrays.from_numpy(a, dtype, device), arrays.from_numpy(b, dtype, device), t) for a, b, t in pairs]
         if name == "tf":

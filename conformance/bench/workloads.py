@@ -6,6 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference_numpy import deep, logistic
+from reference_numpy.deep import L_model_backward, L_model_forward
+
+from ..check.judge import errors
+from ..check.measure import flatten
+from ..check.scales import predicted
+from ..check.tolerances import SCALED_SAFETY, UNIT_ROUNDOFF, tolerance_from_scale, underflow_floor
+from ..core.datasets import make_random_dataset
 from ..core.spec import ModelSpec
 
 
@@ -62,10 +70,6 @@ _PROBLEMS: dict[Workload, Problem] = {}  # by the whole workload: two of one nam
 def problem(workload: Workload) -> Problem:
     """Seeded data and He/Xavier weights for the workload, with the float64 reference's first step (cached)."""
     if workload not in _PROBLEMS:
-        from reference_numpy import deep, logistic
-
-        from ..core.datasets import make_random_dataset
-
         spec = workload.spec
         X, Y = make_random_dataset(spec.n_x, workload.m, seed=0)
         scheme = "he" if spec.hidden_activation in ("relu", "leaky_relu") else "xavier"
@@ -83,8 +87,6 @@ def reference_after(prob: Problem, steps: int) -> tuple[float, dict[str, np.ndar
     """(the cost before the first update, the parameters after `steps` updates) of the float64 reference."""
     key = (prob.workload, steps)
     if key not in _AFTER:
-        from reference_numpy import deep, logistic
-
         spec, lr, params = prob.workload.spec, prob.workload.learning_rate, prob.params
         for _ in range(steps):
             if spec.kind == "logistic":
@@ -101,15 +103,10 @@ _SCALES: dict[tuple[Workload, int], dict[str, np.ndarray]] = {}
 
 
 def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
-    """The predicted rounding error (conformance/scales.py) of the first cost and of the parameters after
+    """The predicted rounding error (conformance/check/scales.py) of the first cost and of the parameters after
     `steps` updates, from the reference's forward and backward pass at the initial weights."""
     key = (prob.workload, steps)
     if key not in _SCALES:
-        from reference_numpy.deep import L_model_backward, L_model_forward
-
-        from ..check.measure import flatten
-        from ..check.scales import predicted
-
         spec = prob.workload.spec
         logistic = spec.kind == "logistic"
         p = {"W1": prob.params["w"].T, "b1": prob.params["b"]} if logistic else prob.params
@@ -139,12 +136,6 @@ def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
     and times the learning rate into the step. Zero for smooth activations and logistic regression."""
     key = (prob.workload, dtype)
     if key not in _KINKS:
-        from reference_numpy.deep import L_model_backward, L_model_forward
-
-        from ..check.measure import flatten
-        from ..check.scales import predicted
-        from ..check.tolerances import SCALED_SAFETY, UNIT_ROUNDOFF
-
         spec, m = prob.workload.spec, prob.workload.m
         zero = {k: np.zeros_like(v) for k, v in prob.params.items()}
         if spec.kind == "logistic" or spec.hidden_activation not in ("relu", "leaky_relu"):
@@ -186,13 +177,9 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, 
     """(passed, error, tolerance) of a timed row: the cost before its first update against the float64
     reference's, and how far `steps` updates moved the parameters (params - params0) against how far the
     reference's moved them, each normwise within C u times its predicted rounding error, the conformance
-    check's tolerance (conformance/tolerances.py), beyond what a ReLU kink flip can explain
+    check's tolerance (conformance/check/tolerances.py), beyond what a ReLU kink flip can explain
     (kink_allowance). A step that leaves the weights alone, goes uphill or lacks the backward pass misses
     by the whole update."""
-    from ..check.judge import errors
-    from ..check.measure import flatten
-    from ..check.tolerances import tolerance_from_scale, underflow_floor
-
     sigma = _scales(prob, steps)
     start = flatten(prob.params)
     moved = flatten({k: np.asarray(v, np.float64) for k, v in params.items()}) - start

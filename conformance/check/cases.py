@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference_numpy.activations import HIDDEN_ACTIVATIONS
+from reference_numpy.deep import L_model_forward, train_step
+
 from ..core.datasets import make_random_dataset
 from ..core.spec import ModelSpec
 
@@ -22,7 +25,7 @@ class Case:
     Y: np.ndarray  # (1, m)
     params: dict[str, np.ndarray]
     learning_rate: float = 0.05
-    name: str = ""  # the regime, where the case is one (conformance/regimes.py)
+    name: str = ""  # the regime, where the case is one (conformance/check/regimes.py)
     per_sample: bool = False  # also each sample's loss and gradients on its own (measure())
 
     @property
@@ -48,8 +51,6 @@ def make_case(spec: ModelSpec, m: int = 32, seed: int = 0, learning_rate: float 
 
 def default_cases(depths: Iterable[int] = (1, 2, 3, 4, 5), activations: Iterable[str] | None = None) -> list[Case]:
     """Logistic regression, and the deep net at each depth with each hidden activation."""
-    from reference_numpy.activations import HIDDEN_ACTIVATIONS
-
     widths = [7, 6, 5, 4, 3, 3]
     cases = [make_case(ModelSpec("logistic", (8, 1)))]
     for activation in activations or HIDDEN_ACTIVATIONS:
@@ -73,7 +74,6 @@ def kink_margin(case: Case, steps: int = 0) -> float:
     every backend computes them exactly."""
     if case.spec.kind == "logistic" or case.spec.hidden_activation not in KINKED or case.spec.L == 1:
         return float("inf")
-    from reference_numpy.deep import L_model_forward, train_step
 
     params = {k: v.astype(np.float64) for k, v in case.params.items()}
     smallest = float("inf")

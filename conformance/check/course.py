@@ -11,7 +11,9 @@ import numpy as np
 
 from reference_numpy import deep, logistic
 
+from ..core.backends import load_backend
 from ..core.datasets import load_catvnoncat, load_planar_dataset
+from ..core.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -191,9 +193,6 @@ def replay_in(
 ) -> RunResult:
     """The same run, float64, through the backend protocol: the framework's own forward, autodiff and
     update from the course's initial weights; the cost at every iteration."""
-    from ..core.backends import load_backend
-    from ..core.spec import ModelSpec
-
     n = run.num_iterations if num_iterations is None else num_iterations
     if run.dataset == "cat":
         X, Y, X_test, Y_test, _ = load_catvnoncat(data_dir)

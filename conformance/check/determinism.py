@@ -16,7 +16,9 @@ import sys
 import numpy as np
 
 from .. import ROOT
+from ..core.backends import load_backend
 from ..core.spec import ModelSpec
+from .cases import make_case
 
 CASES = {  # a small course-like net (latency-bound) and a wide one (split across threads by the BLAS)
     "deep[64,20,7,5,1] m=209": (ModelSpec("deep", (64, 20, 7, 5, 1), "relu"), 209),
@@ -27,9 +29,6 @@ STEPS = 100
 
 def fingerprint(name: str, mode: str, dtype: str) -> dict[str, str]:
     """{case: sha256 of the gradients and the parameters after STEPS steps} for one target."""
-    from ..core.backends import load_backend
-    from .cases import make_case
-
     out = {}
     for label, (spec, m) in CASES.items():
         case = make_case(spec, m=m, seed=5, learning_rate=0.01)

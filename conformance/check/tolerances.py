@@ -10,7 +10,7 @@ The conformance check (judge.compare) holds each quantity to
     max |x - ref|  <=  C u sigma,        tolerance_from_scale
 
 where u is the unit roundoff of the row's dtype and sigma the rounding error a correct implementation
-carries on this very case, predicted from the reference's own numbers by conformance/scales.py (the
+carries on this very case, predicted from the reference's own numbers by conformance/check/scales.py (the
 probabilistic model: errors add in quadrature through every product, sum, activation, backward
 product and step). C is 16 for the forward pass, gradients and trajectories and 8 for the cost: on
 the default cases, the wide nets of tests/test_check_power.py and the float32 and float64 rows of
@@ -57,7 +57,7 @@ SCALED_SAFETY = {"forward": 16.0, "cost": 8.0, "grads": 16.0, "trajectory": 16.0
 
 def tolerance_from_scale(quantity: str, dtype: str, scale: float, ref_max: float) -> Tolerance:
     """The tolerance of the conformance check: C u times the predicted rounding error of the quantity
-    (conformance/scales.py, in units of u; at least the dtype's smallest normal number over u), as a
+    (conformance/check/scales.py, in units of u; at least the dtype's smallest normal number over u), as a
     normwise relative tolerance against the larger of max |ref| and that scale (judge.compare measures
     the error against the same)."""
     g = group(quantity)

@@ -1,6 +1,6 @@
 """The `quartet` command: one module per subcommand, each with add_parser (its options) and run (parse
-into plain values, call the layer below, print). Exit status: 0 done, 1 a check failed, 2 unusable
-input, 130 / 143 interrupted (Ctrl-C / SIGTERM)."""
+into plain values, call the layer below, print; train, the smallest, runs its few steps itself). Exit
+status: 0 done, 1 a check failed, 2 unusable input, 130 / 143 interrupted (Ctrl-C / SIGTERM)."""
 
 import argparse
 import sys

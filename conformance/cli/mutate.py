@@ -1,4 +1,4 @@
-"""`quartet mutate`: mutation testing of the check. Every mutant (conformance/mutation.py) of the chosen
+"""`quartet mutate`: mutation testing of the check. Every mutant (conformance/check/mutation.py) of the chosen
 implementation files, or a seeded sample of them, checked by `quartet check --quick` in a scratch copy;
 a table of killed and survived per file, and every survivor by file, line and change."""
 

@@ -15,6 +15,7 @@ from reference_numpy.initializers import SCHEMES
 
 from ..core import datasets
 from ..core.backends import check_divergence
+from ..report.course import plot_cost_curves
 from ..run.runner import progress_bar
 from .common import UsageError, console, parse_layer_dims, positive_float, positive_int
 
@@ -137,8 +138,6 @@ def run(args: argparse.Namespace) -> int:
     )
     summary.add_row("wall time", f"{wall:.2f} s ({1e3 * wall / args.num_iterations:.3f} ms per iteration)")
     if args.plot:
-        from ..report.course import plot_cost_curves
-
         path = plot_cost_curves(
             {"NumPy reference": curve}, Path(args.plot), f"{args.model} {layer_dims} on {args.dataset}"
         )

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's oneDNN and absl start-up notices
 
 
@@ -57,7 +59,6 @@ def cpu_model() -> str:
 
 def blas_info() -> dict:
     """NumPy's BLAS as threadpoolctl sees it, with the OpenBLAS overrides this machine may set."""
-    import numpy as np
     from threadpoolctl import threadpool_info
 
     np.ones((2, 2)) @ np.ones((2, 2))  # make sure the BLAS library is loaded
@@ -141,8 +142,6 @@ def frameworks() -> list[Framework]:
 
 def environment(include_frameworks: bool = True) -> dict:
     """All of the above as plain data (JSON-ready)."""
-    import numpy as np
-
     env = {
         "python": platform.python_version(),
         "numpy": np.__version__,

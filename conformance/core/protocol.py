@@ -1,5 +1,5 @@
-"""What the protocol promises, whatever the framework: the four calls of conformance/backends.py take and
-return NumPy, never mutate the caller's arrays, validate their inputs once (conformance/validation.py),
+"""What the protocol promises, whatever the framework: the four calls of conformance/core/backends.py take and
+return NumPy, never mutate the caller's arrays, validate their inputs once (conformance/core/validation.py),
 name a result that is not finite, and train in segments that stop when training diverges. How each
 framework is called (conversions, compilation, its backward) is in conformance/frameworks.py."""
 

@@ -46,7 +46,7 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         "Each cell: the worst normwise error, max |x - ref| over the larger of max |ref| and the scale of the",
         "computation (a sum that cancels is measured against its terms), over every case and quantity in its",
         "column, and in brackets the smallest margin: tolerance / error, where the tolerance is C u times the",
-        "rounding error a correct implementation carries on that case (conformance/scales.py, tolerances.py).",
+        "rounding error a correct implementation carries on that case (conformance/check/scales.py, tolerances.py).",
         "f32 drift: the same error of the NumPy reference itself run in float32, what float32 costs any",
         "implementation. TF32 drift (GPU runs): how far the same float32 framework moves when its matrix",
         "products use TF32, JAX's and TensorFlow's default on NVIDIA GPUs; every row above holds TF32 off.",

@@ -1,19 +1,21 @@
 """What the course's runs write: cost-curve plots (PNG) and the course replication page (markdown)."""
 
+import io
 import json
 from pathlib import Path
 
+import numpy as np
+
 from ..check.course import RunResult, published_tolerance
+from ..check.tolerances import tolerance
+from ..core.spec import ModelSpec
 from ..run.files import write_atomically
 
 
 def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> Path:
     """Cost against iteration, one line per label, saved as a PNG. With several curves, a second panel
     shows each one's |J - J_first| on a log scale: the curves themselves lie on top of each other."""
-    import io
-
     import matplotlib
-    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -49,16 +51,13 @@ def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> 
 
 def framework_table(ref: RunResult, others: list[RunResult]) -> list[str]:
     """Every framework's float64 run of the same course run, against the NumPy reference's."""
-    from ..check.tolerances import tolerance
-    from ..core.spec import ModelSpec
-
     run = ref.run
     spec = ModelSpec(run.model, run.layer_dims, run.hidden_activation if run.model == "deep" else "relu")
     m = 209 if run.dataset == "cat" else 400
     tol = tolerance(f"cost@{ref.num_iterations}", "float64", spec, m, ref.num_iterations).rtol
     lines = [
         f"Every framework, float64, from the same initial weights (tolerance for the cost curve: {tol:.1e}"
-        " relative, from conformance/tolerances.py):",
+        " relative, from conformance/check/tolerances.py):",
         "",
         "| framework | mode | final cost | max abs difference from NumPy, all iterations | first iteration "
         "beyond tolerance | train acc. | test acc. | wall time |",

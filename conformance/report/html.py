@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..check.judge import summary
+from ..run.checkpoint import status
 from ..run.files import write_atomically
 from . import code
 
@@ -39,8 +41,6 @@ def _table(frame: pd.DataFrame, cell=None) -> str:
 
 def _incomplete(folder: Path, command: str) -> str:
     """A warning above the tables of a run that was interrupted and not resumed."""
-    from ..run.checkpoint import status
-
     state = status(folder)
     if state is None or state["complete"]:
         return ""
@@ -68,7 +68,6 @@ def environment_section(env: dict) -> str:
 def conformance_section(folder: Path | None, base: Path) -> str:
     if folder is None:
         return _missing("conformance results", str(base), "quartet check")
-    from ..check.judge import summary
 
     frame = pd.read_csv(folder / "conformance.csv")
     table = summary(frame)

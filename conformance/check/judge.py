@@ -65,7 +65,7 @@ def compare(
         if quantity == "course_cost" and _rounds_to_0_or_1(got) and not np.all(np.isfinite(got[quantity])):
             continue  # the same in the row's dtype: float32's AL is 0 or 1 far sooner than float64's
         in_dtype = quantity in got and _in_dtype(quantity, got[quantity], dtype)
-        if quantity not in got:
+        if quantity not in got or np.shape(got[quantity]) != np.shape(ref_value):  # missing, or a wrong shape
             max_abs = max_rel = float("inf")
             rtol = tolerance_from_scale(quantity, dtype, float(np.max(sigma[quantity])), 0.0).rtol
         else:

@@ -14,17 +14,22 @@ from ..core.frameworks import full_float32_matmuls
 from ..core.spec import ModelSpec
 from .cases import STEPS, Case
 from .judge import COLUMNS, compare, errors
-from .measure import measure
+from .measure import measure, section
 
 
 @dataclass
 class MatrixResult:
     frame: pd.DataFrame
     skipped: list[dict] = field(default_factory=list)  # backend, mode, dtype, device, reason
+    # a part of a backend that raised on a case: model, backend, mode, dtype, device, section, status, detail
+    raised: list[dict] = field(default_factory=list)
+    functions: list[dict] = field(default_factory=list)  # each course function's verdict (functions.py)
 
     @property
     def passed(self) -> bool:
-        return bool(len(self.frame)) and bool(self.frame["passed"].all())
+        """Every comparison within its tolerance, nothing raised, every function green."""
+        return (bool(len(self.frame)) and bool(self.frame["passed"].all()) and not self.raised
+                and all(f["status"] == "green" for f in self.functions))  # fmt: skip
 
 
 def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:
@@ -48,7 +53,7 @@ def run_matrix(
     """Each (backend, mode, dtype, device) target on each case, against the float64 reference; float64
     targets also against each other. Unavailable targets are listed in `skipped`, with the reason."""
     targets, steps = list(targets), tuple(steps)
-    rows, skipped, backends = [], [], {}
+    rows, skipped, raised, backends = [], [], [], {}
     for target in targets:
         skip = unavailable(target, cases[0].spec)
         if skip:
@@ -67,16 +72,21 @@ def run_matrix(
             if on_progress:
                 on_progress(f"{case.label} {name} {mode} {dtype} {device}")
             labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
-            results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps)
-            tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" else None
+            problems: list[dict] = []  # a part of the backend that raised: its failure, the run goes on
+            results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps, problems)
+            tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" and not problems else None
+            failed = {p["section"] for p in problems}
+            only = [q for q in ref if section(q) not in failed]
             rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None,
-                            tf32=tf32)  # fmt: skip
+                            only=only, tf32=tf32)  # fmt: skip
+            raised += [{"model": case.label, **labels, **p} for p in problems]
         if pairwise:
             f64 = [t for t in results if t[2] == "float64" and t[0] != "numpy"]
-            for a, b in itertools.combinations(f64, 2):
+            for a, b in itertools.combinations(f64, 2):  # where both measured a quantity
                 labels = dict(backend=a[0], mode=a[1], dtype=a[2], device=a[3])
-                rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}")
-    return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped)
+                both = set(results[a]) & set(results[b])
+                rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}", only=both)
+    return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped, raised)
 
 
 def _tf32_drift(target: tuple, case: Case, steps: tuple[int, ...], full: dict[str, np.ndarray]) -> dict | None:

@@ -1,35 +1,102 @@
 """Where a row of the check is computed: every compared quantity of one backend on one case, as float64
 NumPy arrays (judge.py then holds each against the reference)."""
 
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from .cases import STEPS, Case
+
+# what each part of measure() calls in the backend's package: a part that raises is named by these
+SECTIONS = {
+    "forward": "L_model_forward",
+    "cost": "compute_cost_from_logits",
+    "course_cost": "compute_cost",
+    "predictions": "predict",
+    "grads": "L_model_grads (logistic regression: propagate)",
+    "per_sample": "compute_cost_from_logits and L_model_grads, sample by sample",
+    "train": "L_layer_model (logistic regression: optimize)",
+    "model": "logistic regression's model",
+}
+
+
+def section(quantity: str) -> str:
+    """The part of measure() that computes `quantity`."""
+    if "@" in quantity:
+        return "model" if quantity.startswith(("model@", "accuracy@")) else "train"
+    if quantity in ("cost", "course_cost", "predictions"):
+        return quantity
+    if quantity in ("losses", "sample_grads"):
+        return "per_sample"
+    return "grads" if quantity.startswith("d") else "forward"
 
 
 def flatten(params: dict[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([np.ravel(params[k]) for k in sorted(params)])
 
 
-def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.ndarray]:
+def exception_line(err: BaseException, package: str = "") -> str:
+    """An exception as a backend's failure: its type, the function of `package` it came from (the
+    innermost frame there; none when the protocol refused what the backend returned), and its last line."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if package and f"/{package}/" in f.filename]
+    where = f" in {frames[-1].name} ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    last = (str(err).strip().splitlines() or [""])[-1]
+    return f"{type(err).__name__}{where}" + (f": {last}" if last else "")
+
+
+def measure(backend, case: Case, steps: Iterable[int] = STEPS, problems: list[dict] | None = None) -> dict:
     """Every compared quantity, as float64 NumPy arrays: Z[l], A[l], AL, cost, the gradients, and the
     parameters and costs after each number of steps; for logistic regression also the last iteration's
     grads that the course's optimize returns (grads@N) and the course's model() (model@N, accuracy@N);
-    for a per-sample case each sample's loss and gradients on its own (losses, sample_grads)."""
-    out = dict(backend.forward(case.params, case.X))
-    out["cost"] = np.array(backend.cost(case.params, case.X, case.Y))
-    out["course_cost"] = np.array(backend.course_cost(case.params, case.X, case.Y))  # inf once AL rounds to 0 or 1
-    out["predictions"] = backend.predict(case.params, case.X)
-    out.update(backend.grads(case.params, case.X, case.Y))
+    for a per-sample case each sample's loss and gradients on its own (losses, sample_grads).
+
+    With `problems`, a part that raises is the backend's failure, not the run's: it is appended there
+    ({"section", "status": "not written yet" or "raised", "detail"}), its quantities are left out, and
+    the other parts are still measured."""
+    out: dict = {}
+
+    def part(name: str, compute: Callable[[], dict]) -> None:
+        if problems is None:
+            out.update(compute())
+            return
+        try:
+            out.update(compute())
+        except NotImplementedError as err:
+            problems.append({"section": name, "status": "not written yet", "detail": str(err) or SECTIONS[name]})
+        except Exception as err:  # the backend failing: what it raised, or what the protocol refused
+            problems.append({"section": name, "status": "raised", "detail": exception_line(err, backend.package)})
+
+    p, X, Y = case.params, case.X, case.Y
+    part("forward", lambda: dict(backend.forward(p, X)))
+    part("cost", lambda: {"cost": np.array(backend.cost(p, X, Y))})
+    part("course_cost", lambda: {"course_cost": np.array(backend.course_cost(p, X, Y))})  # inf once AL is 0 or 1
+    part("predictions", lambda: {"predictions": backend.predict(p, X)})
+    part("grads", lambda: backend.grads(p, X, Y))
     if case.per_sample:  # each sample alone: a tiny loss or gradient is judged against its own size
-        columns = [(case.X[:, [j]], case.Y[:, [j]]) for j in range(case.m)]
-        out["losses"] = np.array([[backend.cost(case.params, X, Y) for X, Y in columns]])  # (1, m)
-        out["sample_grads"] = np.stack([flatten(backend.grads(case.params, X, Y)) for X, Y in columns])  # (m, P)
-    logistic = case.spec.kind == "logistic"
-    params, costs, done = case.params, [], 0
+        columns = [(X[:, [j]], Y[:, [j]]) for j in range(case.m)]
+        part("per_sample", lambda: {
+            "losses": np.array([[backend.cost(p, Xj, Yj) for Xj, Yj in columns]]),  # (1, m)
+            "sample_grads": np.stack([flatten(backend.grads(p, Xj, Yj)) for Xj, Yj in columns]),  # (m, P)
+        })  # fmt: skip
+    part("train", lambda: _trajectory(backend, case, steps))
+    if case.spec.kind == "logistic":  # the course's model(): from zeros; the test set is X, labels flipped
+        n = max(steps)
+
+        def model() -> dict:
+            result = backend.model(X, Y, X, 1 - Y, n, case.learning_rate)
+            return {f"model@{n}": flatten({"w": result["w"], "b": result["b"]}),
+                    f"accuracy@{n}": np.array([result["train_accuracy"], result["test_accuracy"]])}  # fmt: skip
+
+        part("model", model)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def _trajectory(backend, case: Case, steps: Iterable[int]) -> dict:
+    """params@N and cost@N after each N of `steps` (and logistic regression's grads@N)."""
+    out, params, costs, done = {}, case.params, [], 0
     for n in sorted(steps):  # continue from the last stop: N = 1, 10, 100 cost 100 steps, not 111
-        if logistic:
+        if case.spec.kind == "logistic":
             params, last, more = backend.optimize(params, case.X, case.Y, case.learning_rate, n - done, 1)
             if last:  # no grads at all: the row of a missing quantity fails
                 out[f"grads@{n}"] = flatten(last)
@@ -38,9 +105,4 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS) -> dict[str, np.n
         costs, done = costs + more, n
         out[f"params@{n}"] = flatten(params)
         out[f"cost@{n}"] = np.array(costs)
-    if logistic:  # the course's model(): from zeros, on the case's data; the test set is the same X, labels flipped
-        n = max(steps)
-        result = backend.model(case.X, case.Y, case.X, 1 - case.Y, n, case.learning_rate)
-        out[f"model@{n}"] = flatten({"w": result["w"], "b": result["b"]})
-        out[f"accuracy@{n}"] = np.array([result["train_accuracy"], result["test_accuracy"]])
-    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+    return out

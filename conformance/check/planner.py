@@ -16,6 +16,7 @@ from ..core.spec import ModelSpec
 from ..run.runner import Unit
 from . import matrix, regimes
 from .cases import STEPS, Case, default_cases, make_case
+from .functions import check_functions
 from .judge import COLUMNS
 
 
@@ -74,6 +75,9 @@ def plan(settings: CheckSettings) -> Plan:
         if skip:
             result.skipped.append(skip)
             continue
+        if target[0] != "numpy":  # each course function on its own first (the reference is the judge)
+            key, label = "functions/" + "/".join(target), f"{' '.join(target[:3])} each function"
+            result.units.append(Unit(key, label, functools.partial(check_functions, *target)))
         for case in target_cases:
             key, label = "/".join(target) + "/" + case.label, f"{' '.join(target[:3])} {case.label}"
             result.units.append(Unit(key, label, functools.partial(_rows, [case], [target], steps, pairwise=False)))
@@ -88,13 +92,19 @@ def plan(settings: CheckSettings) -> Plan:
 
 
 def _rows(cases: list[Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
-    return matrix.run_matrix(cases, targets, steps=steps, pairwise=pairwise).frame.to_dict("records")
+    """A unit's rows: its comparisons, and what raised (marked "raised", so result() can tell them apart)."""
+    done = matrix.run_matrix(cases, targets, steps=steps, pairwise=pairwise)
+    return done.frame.to_dict("records") + [{"raised": True, **r} for r in done.raised]
 
 
 def result(rows: list[dict], skipped: list[dict]) -> matrix.MatrixResult:
-    """The finished rows as the engine's frame (a unit finished twice, across a resume, counts once)."""
-    frame = pd.DataFrame(rows, columns=COLUMNS).drop_duplicates(
+    """The finished rows as the engine's frame, the parts that raised and each function's verdict (a unit
+    finished twice, across a resume, counts once)."""
+    raised = [{k: v for k, v in r.items() if k != "raised"} for r in rows if r.get("raised")]
+    functions = [{k: v for k, v in r.items() if k != "function_check"} for r in rows if r.get("function_check")]
+    comparisons = [r for r in rows if not r.get("raised") and not r.get("function_check")]
+    frame = pd.DataFrame(comparisons, columns=COLUMNS).drop_duplicates(
         subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
     )
     frame["passed"] = frame["passed"].astype(bool)
-    return matrix.MatrixResult(frame, skipped)
+    return matrix.MatrixResult(frame, skipped, raised, functions)

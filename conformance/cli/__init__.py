@@ -1,6 +1,6 @@
 """The `quartet` command: one module per subcommand, each with add_parser (its options) and run (parse
 into plain values, call the layer below, print; train, the smallest, runs its few steps itself). Exit
-status: 0 done, 1 a check failed, 2 unusable input, 130 / 143 interrupted (Ctrl-C / SIGTERM)."""
+statuses: common.EXIT_STATUSES."""
 
 import argparse
 import sys
@@ -8,7 +8,7 @@ import sys
 from rich.markup import escape
 
 from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
-from .common import error_console
+from .common import EXIT_STATUSES, USAGE, error_console
 
 COMMANDS = (
     doctor,
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quartet",
         description="The course's logistic regression and L-layer network in NumPy, PyTorch, JAX and "
         "TensorFlow: do they compute the same thing, and how fast?",
+        epilog=EXIT_STATUSES,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors
         error_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
-        return 2
+        return USAGE
     except KeyboardInterrupt:
         error_console.print("[yellow]interrupted[/]")
         return 130

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import check
-from ..check import judge
+from ..check import functions, judge
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
 from ..core.registry import MODE_NAMES
@@ -19,6 +19,11 @@ from ..report.check_results import write_check
 from ..run.child import add_child_options
 from ..run.runner import Runner
 from .common import (
+    EXIT_STATUSES,
+    FAILED,
+    GREEN,
+    UNFINISHED,
+    USAGE,
     UsageError,
     add_selection,
     choices,
@@ -30,7 +35,8 @@ from .common import (
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference")
+    parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference",
+                            epilog=EXIT_STATUSES)  # fmt: skip
     add_selection(parser, "check")
     parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
@@ -141,7 +147,9 @@ def print_table(summary, device: str) -> None:
 
 
 def finish(runner: Runner, skipped: list[dict], device: str) -> int:
-    """The table, the files and the exit status of a check run from its finished rows."""
+    """The table, the files and the exit status of a check run from its finished rows: GREEN, FAILED
+    (a number outside its tolerance), or UNFINISHED (a backend raised, or a function is not written yet;
+    it comes first: a port is finished before its numbers are)."""
     result = check.result(runner.rows(), skipped)
     frame, summary = result.frame, judge.summary(result.frame)
     print_table(summary, device)
@@ -154,18 +162,56 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     if len(pair_rows):
         console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
+    found = functions.suspects(result.functions)
     settings = {**runner.settings, "complete": runner.complete}
-    paths = write_check(result, summary, runner.folder, environment.environment(), settings)
+    paths = write_check(result, summary, runner.folder, environment.environment(), settings, found)
     interrupted = runner.finish()
     if interrupted:
         return interrupted
-    failed = int((~frame["passed"]).sum())
-    if not len(frame):
+    if not len(frame) and not result.functions and not result.raised:
         console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
-        return 2
-    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]; "
-                  f"wrote {paths['csv']}, {paths['json'].name}, {paths['md'].name}")  # fmt: skip
-    for r in frame[~frame["passed"]].head(10).itertuples():
-        console.print(f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {r.max_rel_err:.2e} > "
-                      f"{r.tolerance:.2e}")  # fmt: skip
-    return 1 if failed else 0
+        return USAGE
+    print_functions(result, found)
+    failed = int((~frame["passed"]).sum())
+    shown = min(failed, 10)
+    wrote = ", ".join([str(paths["csv"]), *(paths[k].name for k in ("json", "md", "suspects"))])
+    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]"
+                  + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
+                  + f"; wrote {wrote}")  # fmt: skip
+    for r in frame[~frame["passed"]].head(shown).itertuples():
+        why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.in_dtype else f"not {r.dtype} numbers"
+        console.print(f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {why}")
+    unfinished = result.raised or any(f["status"] in ("raised", "not written yet") for f in result.functions)
+    return UNFINISHED if unfinished else FAILED if failed or found else GREEN
+
+
+def print_functions(result, found: list[dict]) -> None:
+    """Each backend's progress per module, its stubs, what raised (one line per backend and message, with
+    the targets, parts and cases it stopped), and the suspects: the functions to look at first."""
+    if result.functions:
+        console.print("[bold]each function on its own[/] (conformance/check/functions.py)")
+        for line in functions.progress_lines(result.functions):
+            console.print(f"  {line}", highlight=False)
+        for name in dict.fromkeys(f["backend"] for f in result.functions):
+            mine = [f for f in result.functions if f["backend"] == name]
+            stubs = dict.fromkeys(f["function"] for f in mine if f["status"] == "not written yet")
+            waiting = dict.fromkeys(f["function"] for f in mine if f["status"] == "not checked").keys() - stubs.keys()
+            if stubs:
+                console.print(f"  [yellow]{name}: not written yet:[/] {', '.join(stubs)}"
+                              + (f"; {len(waiting)} more not checked until they are" if waiting else ""),
+                              highlight=False)  # fmt: skip
+    groups: dict[tuple, dict] = {}
+    for r in result.raised:
+        group = groups.setdefault((r["backend"], r["status"], r["detail"]), {"targets": {}, "parts": {}, "cases": {}})
+        group["targets"][f"{r['mode']} {r['dtype']}"] = None
+        group["parts"][r["section"]] = None
+        group["cases"][r["model"]] = None
+    for (name, status, detail), g in groups.items():
+        what = f"{detail} not written yet" if status == "not written yet" else f"raised {escape(detail)}"
+        console.print(f"  [bold red]{name}[/] ({', '.join(g['targets'])}): {what}; it stopped "
+                      f"{', '.join(g['parts'])} on {len(g['cases'])} cases, the rest of the run went on",
+                      highlight=False)  # fmt: skip
+    if found:
+        console.print(f"[bold red]suspects[/], the functions to look at first ({len(found)}, all in suspects.json):")
+        for line in functions.suspect_lines(found):
+            console.print(f"  {escape(line)}", highlight=False)

@@ -11,6 +11,14 @@ from rich.console import Console
 from ..core.registry import BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
 from ..parallel.engine import NAMES as ENGINES
 
+# exit statuses, the same for every command (--help and docs/plugins.md say them)
+GREEN = 0  # done: every check passed
+FAILED = 1  # a check failed: a number outside its tolerance
+USAGE = 2  # unusable input: a bad option, a missing file
+UNFINISHED = 3  # a backend raised, or a function of it is not written yet (a stub); named, never a traceback
+EXIT_STATUSES = (f"exit status: {GREEN} all green, {FAILED} a check failed, {USAGE} unusable input, {UNFINISHED} a "
+                 "backend raised or is not written yet, 130 / 143 interrupted (Ctrl-C / SIGTERM)")  # fmt: skip
+
 console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
 

@@ -34,7 +34,7 @@ class Backend:
 
     def __init__(self, name: str, spec: ModelSpec, mode: str, dtype: str, device: str) -> None:
         self.name, self.spec, self.mode, self.dtype, self.device = name, spec, mode, dtype, device
-        package = PACKAGES[name]
+        self.package = package = PACKAGES[name]  # where an exception from the backend's own code comes from
         self.deep = importlib.import_module(f"{package}.deep")
         self.logistic = importlib.import_module(f"{package}.logistic")
         self._compiled: dict[str, Callable] = {}

@@ -1,17 +1,21 @@
 """What a conformance run writes: conformance.csv (every comparison), conformance.json (the same with
-the settings, the machine and the skipped targets) and conformance.md (the summary table)."""
+the settings, the machine, the skipped targets, what raised and each function's verdict), conformance.md
+(the summary table, each backend's progress, the suspects) and suspects.json (the functions to look at
+first, in the order the terminal shows them)."""
 
 import json
 from pathlib import Path
 
+from ..check.functions import progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 
 
-def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> dict[str, Path]:
-    """conformance.csv (every comparison), conformance.json (the same with metadata and skipped targets)
-    and conformance.md (the summary) in out_dir."""
+def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspects: list[dict]) -> dict[str, Path]:
+    """conformance.csv, conformance.json, conformance.md and suspects.json in out_dir."""
     frame = result.frame
     paths = {name: out_dir / f"conformance.{name}" for name in ("csv", "json", "md")}
+    paths["suspects"] = out_dir / "suspects.json"
+    write_atomically(paths["suspects"], json.dumps(suspects, indent=1).encode())
     write_atomically(paths["csv"], frame.to_csv(index=False).encode())
     payload = {
         "environment": env,
@@ -19,6 +23,8 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         "complete": settings.get("complete", True),
         "skipped": result.skipped,
         "passed": result.passed,
+        "raised": result.raised,
+        "functions": result.functions,
         "rows": json.loads(frame.to_json(orient="records")),
     }
     write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
@@ -51,9 +57,10 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict) -> di
         "implementation. TF32 drift (GPU runs): how far the same float32 framework moves when its matrix",
         "products use TF32, JAX's and TensorFlow's default on NVIDIA GPUs; every row above holds TF32 off.",
         "",
-        frame_markdown(table),
+        frame_markdown(table) if len(table) else "(no comparison finished)",
         "",
         *tightness(summary, frame),
+        *functions_section(result, suspects),
     ]
     if result.skipped:
         lines += ["Unavailable:", ""] + [
@@ -75,3 +82,20 @@ def tightness(summary, frame) -> list[str]:
     return [f"How tight: over the {len(cells)} cells with a nonzero error, tolerance / worst error has a median of "
             f"{cells['margin'].median():.3g} and a maximum of {cells['margin'].max():.3g} ({'; '.join(parts)}); over "
             f"all {len(rows):,} nonzero comparisons, a median of {rows['margin'].median():.3g}.", ""]  # fmt: skip
+
+
+def functions_section(result, suspects: list[dict]) -> list[str]:
+    """Each course function on its own: each backend's progress, what raised, and the suspects."""
+    if not result.functions and not result.raised:
+        return []
+    lines = ["## Each function on its own", "", *[f"- {line}" for line in progress_lines(result.functions)], ""]
+    for f in result.functions:
+        if f["status"] != "green":
+            detail = f": {f['detail']}" if f["detail"] else ""
+            lines.append(f"- {f['backend']} {f['mode']} {f['dtype']} `{f['function']}`: {f['status']}{detail}")
+    for r in result.raised:
+        lines.append(f"- {r['backend']} {r['mode']} {r['dtype']} on {r['model']}: {r['section']} {r['status']}: "
+                     f"{r['detail']}")  # fmt: skip
+    if suspects:
+        lines += ["", "Suspects, the functions to look at first:", "", *suspect_lines(suspects)]
+    return [*lines, ""]

@@ -1,0 +1,471 @@
+"""Every course function of a backend checked on its own, as the course's notebooks test each function.
+
+Each function is called with inputs the float64 reference built (so a wrong callee can neither hide nor
+imitate a bug) and its results are judged against the reference's by judge.compare, under the names and
+with the tolerances of the matrix (the rounding model of scales.py). A function's verdict is one of
+
+    green            every result within its tolerance
+    wrong            a result outside it (what, where, how far)
+    not written yet  it raised NotImplementedError (a stub of `quartet new-backend`)
+    raised           any other exception (its type and last line)
+    not checked      a function it needs to be called through is not written yet
+
+An activation is checked for its value on a grid of z (0, the kinks, large |z|: past float32's exp
+overflow at 88.7 and, in float64, past 709.8) and for the derivative the backend's backward uses there,
+read from L_model_grads on a probe net where dW1 is g'(Z1) times a known factor (derivative_probe).
+suspects() ranks what to look at first. The reference's own functions are checked against the course's
+printed test cases in tests/test_course_calls.py; here the reference is the judge, so it has no rows.
+"""
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference_numpy import deep as ref_deep
+from reference_numpy.activations import HIDDEN_ACTIVATIONS
+
+from ..core.backends import load_backend
+from ..core.registry import PACKAGES
+from ..core.spec import ModelSpec
+from .cases import Case, make_case
+from .judge import compare
+from .measure import exception_line, flatten, measure
+
+STEPS = 10  # the training functions run this many steps (record_every 1, then 3)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function of the course's API: its module in the port, the functions it calls (a failure that
+    follows from theirs is named so), whether the port may leave it out, and whether it takes a mode."""
+
+    name: str
+    module: str  # "arrays", "deep" or "logistic"
+    calls: tuple[str, ...] = ()
+    moded: bool = False  # takes mode=: checked in every mode, the others in eager only
+
+    @property
+    def key(self) -> str:
+        return f"logistic.{self.name}" if self.module == "logistic" else self.name
+
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
+# bottom-up: a function comes after every function it calls
+FUNCTIONS = (
+    Function("from_numpy", "arrays"),  # every other check goes through these two
+    Function("to_numpy", "arrays", ("from_numpy",)),
+    *(Function(a, "deep") for a in ACTIVATIONS),
+    Function("linear_forward", "deep"),
+    Function("linear_activation_forward", "deep", ("linear_forward", *ACTIVATIONS)),
+    Function("L_model_forward", "deep", ("linear_activation_forward",)),
+    Function("compute_cost", "deep"),
+    Function("compute_cost_from_logits", "deep"),
+    Function("L_model_grads", "deep", ("L_model_forward", "compute_cost_from_logits", *ACTIVATIONS)),
+    Function("update_parameters", "deep"),
+    Function("train_step", "deep", ("L_model_grads", "update_parameters")),
+    Function("predict", "deep", ("L_model_forward",)),
+    Function("L_layer_model", "deep", ("train_step",), moded=True),
+    Function("propagate", "logistic", ("compute_cost_from_logits",)),
+    Function("train_step", "logistic", ("logistic.propagate",)),
+    Function("optimize", "logistic", ("logistic.train_step",), moded=True),
+    Function("predict", "logistic"),
+    Function("model", "logistic", ("logistic.optimize", "logistic.predict"), moded=True),
+)
+BY_KEY = {f.key: f for f in FUNCTIONS}
+ARRAYS = ("from_numpy", "to_numpy")
+# what a derivative is read through besides L_model_grads: a failure there explains the derivative's
+THROUGH_GRADS = ("linear_activation_forward", "L_model_forward", "compute_cost_from_logits")
+MODULES = ("arrays", "logistic", "deep")
+
+
+class NotWritten(Exception):
+    """A function this check needs raised NotImplementedError."""
+
+
+def z_grid(dtype: str) -> np.ndarray:
+    """(4, 9) pre-activations: 0 and its neighbours, the unit range, and large |z| past exp's overflow."""
+    big = 100.0 if dtype == "float32" else 800.0
+    z = [0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 20.0, -20.0, 50.0, -50.0, 90.0, -90.0, big, -big, 0.0]
+    return np.array(z + [-2.0] * 18).reshape(4, 9)
+
+
+def derivative_probe(activation: str, dtype: str) -> Case:
+    """A net [9, 4, 1] whose dW1 is g'(Z1) times a known factor: X = I (m = 9), b1 = 0, so Z1 = W1 holds
+    the z grid itself; W2 = 1/4 and b2 = 0, so dW1 = dZ1 / m = g'(Z1) (AL - Y) / (4 m). Y is the label
+    AL is far from, so |AL - Y| >= 1/2 and no factor vanishes."""
+    Z1 = z_grid(dtype)
+    params = {"W1": Z1.copy(), "b1": np.zeros((4, 1)), "W2": np.full((1, 4), 0.25), "b2": np.zeros((1, 1))}
+    spec = ModelSpec("deep", (9, 4, 1), activation)
+    X = np.eye(9)
+    AL, _ = ref_deep.L_model_forward(X, params, activation)
+    return Case(spec, X, (AL < 0.5).astype(np.float64), params, name="derivative probe")
+
+
+@dataclass
+class Verdict:
+    function: str
+    status: str  # green, wrong, not written yet, raised, not checked
+    detail: str = ""  # what is wrong, where and how far; the exception's last line
+    max_rel_err: float = 0.0
+    tolerance: float = 0.0
+    via: tuple[str, ...] = ()  # other functions the failing check went through (a derivative: the forward)
+
+    def worse(self, other: "Verdict") -> "Verdict":
+        rank = ["green", "not checked", "wrong", "raised", "not written yet"]
+        return other if rank.index(other.status) > rank.index(self.status) else self
+
+
+class Checker:
+    """The checks of one target (backend, mode, dtype, device)."""
+
+    def __init__(self, name: str, mode: str, dtype: str, device: str) -> None:
+        self.name, self.mode, self.dtype, self.device = name, mode, dtype, device
+        self.labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
+        self.package = PACKAGES[name]
+        self.verdicts: dict[str, Verdict] = {}
+        self._references: dict[int, tuple[Case, dict]] = {}
+
+    def run(self) -> list[dict]:
+        deep_cases = {a: make_case(ModelSpec("deep", (6, 5, 4, 1), a), m=16, seed=7) for a in HIDDEN_ACTIVATIONS}
+        logistic_case = make_case(ModelSpec("logistic", (6, 1)), m=16, seed=7)
+        self.backend = load_backend(self.name, logistic_case.spec, self.mode, self.dtype, self.device)
+        for function in FUNCTIONS:
+            if self.mode != "eager" and not function.moded:
+                continue
+            if function.module == "arrays":
+                check, cases = self.check_arrays, [logistic_case]
+            elif function.name in ACTIVATIONS:
+                check, cases = self.check_activation, [deep_cases[function.name]]  # on its own probe
+            else:
+                check = getattr(self, f"check_{function.module}_{function.name}")
+                cases = [logistic_case] if function.module == "logistic" else list(deep_cases.values())
+            verdict = Verdict(function.key, "green")
+            for case in cases:
+                verdict = verdict.worse(self.attempt(function, check, case))
+                if verdict.status in ("not written yet", "raised"):
+                    break
+            self.verdicts[function.key] = verdict
+        return [{"function_check": True, **self.labels, **vars(v)} for v in self.verdicts.values()]
+
+    def attempt(self, function: Function, check: Callable[[Function, Case], Verdict], case: Case) -> Verdict:
+        try:
+            return check(function, case)
+        except NotWritten as err:
+            return Verdict(function.key, "not checked", f"needs {err}, not written yet")
+        except NotImplementedError as err:  # this function's stub, or one it is called through
+            culprit = str(err) or traceback.extract_tb(err.__traceback__)[-1].name
+            if culprit == function.name:
+                return Verdict(function.key, "not written yet")
+            return Verdict(function.key, "not checked", f"needs {culprit}, not written yet")
+        except Exception as err:  # the backend's function failing, whatever it raised
+            return Verdict(function.key, "raised", exception_line(err, self.package))
+
+    # --- calling the port and judging -----------------------------------------------------------------
+    def put(self, value):
+        """NumPy in, as the backend's arrays (a list: each of them); the protocol's own conversion."""
+        if isinstance(value, list):
+            return [self.backend._put(v) for v in value]
+        return self.backend._put(value)
+
+    def get(self, value):
+        return np.asarray(self.backend._get(value), dtype=np.float64)
+
+    def needs(self, key: str, call: Callable):
+        """call(), where `key` is a function the check goes through: its stub means "not checked"."""
+        try:
+            return call()
+        except NotImplementedError as err:  # the stub it names (itself, or one it is called through)
+            raise NotWritten(str(err) or key) from None
+
+    def reference(self, case: Case) -> dict[str, np.ndarray]:
+        """Every quantity of the float64 reference on `case` (measure.py), 1 and STEPS steps: what a function
+        is judged against, and what the rounding model predicts its tolerance from."""
+        if id(case) not in self._references:  # the case is kept with it, so its id is not reused
+            numpy = load_backend("numpy", case.spec, "eager", "float64")
+            self._references[id(case)] = (case, measure(numpy, case, steps=(1, STEPS)))
+        return self._references[id(case)][1]
+
+    def judge(self, function: Function, case: Case, got: dict, where: str = "", ref: dict | None = None) -> Verdict:
+        """`got` (quantities under the matrix's names) against the reference's, with judge.compare."""
+        ref = {**self.reference(case), **(ref or {})}
+        got = {k: np.asarray(self.get(v) if not isinstance(v, np.ndarray) else v, dtype=np.float64)
+               for k, v in got.items()}  # fmt: skip
+        for k, v in got.items():
+            if v.shape != ref[k].shape:
+                return Verdict(function.key, "wrong", f"{where}{k} has shape {v.shape}; the reference's is "
+                               f"{ref[k].shape}", float("inf"))  # fmt: skip
+        rows = compare(got, ref, case, self.labels, "numpy/float64", only=set(got))
+        bad = [r for r in rows if not r["passed"]]
+        if not bad:
+            return Verdict(function.key, "green")
+        worst = max(bad, key=lambda r: r["max_rel_err"] / max(r["tolerance"], 1e-300))
+        what = f"{worst['quantity']}: {worst['max_rel_err']:.2e} > {worst['tolerance']:.2e}"
+        if not worst["in_dtype"]:
+            what = f"{worst['quantity']}: not {self.dtype} numbers (computed in another precision)"
+        return Verdict(function.key, "wrong", f"{where}{what}", worst["max_rel_err"], worst["tolerance"])
+
+    # --- arrays -------------------------------------------------------------------------------------
+    def check_arrays(self, function: Function, case: Case) -> Verdict:
+        """to_numpy(from_numpy(x)) is x in the dtype, for an array and for a dict of them."""
+        x = case.X[:, :5]
+        arrays = self.backend.arrays if hasattr(self.backend, "arrays") else None
+        if arrays is None:
+            return Verdict(function.key, "green")
+        back = arrays.to_numpy(arrays.from_numpy(x, self.dtype, self.device))
+        both = arrays.to_numpy(arrays.from_numpy({"w": case.params["w"]}, self.dtype, self.device))
+        for what, got, want in (("an array", back, x), ("a dict", both.get("w") if isinstance(both, dict) else None,
+                                                         case.params["w"])):  # fmt: skip
+            want = want.astype(self.dtype)
+            if (
+                got is None
+                or np.shape(got) != want.shape
+                or not np.array_equal(np.asarray(got, dtype=self.dtype), want)
+            ):
+                return Verdict(function.key, "wrong", f"to_numpy(from_numpy(x)) is not x for {what} of "
+                               f"{want.shape} in {self.dtype}", float("inf"))  # fmt: skip
+        return Verdict(function.key, "green")
+
+    # --- deep ---------------------------------------------------------------------------------------
+    def check_activation(self, function: Function, case: Case) -> Verdict:
+        """The value on the z grid, then the derivative its backward uses there (derivative_probe)."""
+        probe = derivative_probe(function.name, self.dtype)
+        g = self.backend.deep.ACTIVATIONS[function.name]
+        value = self.judge(function, probe, {"A1": g(self.put(probe.params["W1"]))}, "value ")
+        if value.status != "green":
+            return value
+        grads, _ = self.needs("L_model_grads", lambda: self.backend.deep.L_model_grads(
+            self.put(probe.params), *self.put([probe.X, probe.Y]), function.name))  # fmt: skip
+        dW1, want = self.get(grads["dW1"]), self.reference(probe)["dW1"]
+        verdict = self.judge(function, probe, {"dW1": dW1}, "derivative ")
+        verdict.via = THROUGH_GRADS
+        if verdict.status == "wrong" and dW1.shape == want.shape:
+            factor = probe.params["W2"][0][:, None] * (self.reference(probe)["AL"] - probe.Y) / probe.X.shape[1]
+            bad = ~np.isfinite(dW1)
+            i, j = np.unravel_index(np.argmax(bad) if bad.any() else np.argmax(np.abs(dW1 - want)), dW1.shape)
+            verdict.detail = (f"derivative at z = {probe.params['W1'][i, j]:g}: {dW1[i, j] / factor[i, j]:.6g} where "
+                              f"the reference has {want[i, j] / factor[i, j]:.6g}")  # fmt: skip
+        return verdict
+
+    def check_deep_linear_forward(self, function: Function, case: Case) -> Verdict:
+        _, caches = ref_deep.L_model_forward(case.X, case.params, case.spec.hidden_activation)
+        verdict = Verdict(function.key, "green")
+        for l, ((A_prev, W, b), _) in enumerate(caches, start=1):
+            got = self.backend.deep.linear_forward(*self.put([A_prev, W, b]))
+            verdict = verdict.worse(self.judge(function, case, {f"Z{l}": got}, f"layer {l}: "))
+        return verdict
+
+    def check_deep_linear_activation_forward(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+        _, caches = ref_deep.L_model_forward(case.X, case.params, act)
+        verdict, L = Verdict(function.key, "green"), len(caches)
+        for l, ((A_prev, W, b), _) in enumerate(caches, start=1):
+            activation = act if l < L else "sigmoid"
+            A, cache = self.backend.deep.linear_activation_forward(*self.put([A_prev, W, b]), activation)
+            got = {f"A{l}" if l < L else "AL": A, f"Z{l}": cache[1]}
+            found = self.judge(function, case, got, f"layer {l} ({activation}): ")
+            if found.status == "wrong" and f": Z{l}" in found.detail:
+                found.detail += " (the cache's second entry is Z, the pre-activation)"
+            verdict = verdict.worse(found)
+        return verdict
+
+    def check_deep_L_model_forward(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+        AL, caches = self.backend.deep.L_model_forward(self.put(case.X), self.put(case.params), act)
+        got = {"AL": AL}
+        for l, (_, Z) in enumerate(caches, start=1):
+            got[f"Z{l}"] = Z
+            if l < len(caches):
+                got[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
+        return self.judge(function, case, got, f"{act} net: ")
+
+    def check_deep_compute_cost(self, function: Function, case: Case) -> Verdict:
+        AL = self.reference(case)["AL"]
+        return self.judge(function, case, {"course_cost": self.backend.deep.compute_cost(*self.put([AL, case.Y]))})
+
+    def check_deep_compute_cost_from_logits(self, function: Function, case: Case) -> Verdict:
+        ZL = self.reference(case)[f"Z{case.spec.L}"]
+        return self.judge(function, case, {"cost": self.backend.deep.compute_cost_from_logits(*self.put([ZL, case.Y]))})
+
+    def ref_grads(self, case: Case) -> dict[str, np.ndarray]:
+        return {k: v for k, v in self.reference(case).items() if k.startswith(("dW", "db"))}
+
+    def check_deep_L_model_grads(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+        grads, cost = self.backend.deep.L_model_grads(self.put(case.params), *self.put([case.X, case.Y]), act)
+        missing = [k for k in self.ref_grads(case) if k not in grads]
+        if missing:
+            return Verdict(function.key, "wrong", f"{act} net: no {', '.join(missing)} among {sorted(grads)}", np.inf)
+        return self.judge(function, case, {**{k: grads[k] for k in self.ref_grads(case)}, "cost": cost}, f"{act} net: ")
+
+    def check_deep_update_parameters(self, function: Function, case: Case) -> Verdict:
+        new = self.backend.deep.update_parameters(self.put(case.params), self.put(self.ref_grads(case)),
+                                                  case.learning_rate)  # fmt: skip
+        return self.judge(function, case, {"params@1": flatten(self.get_all(new))})
+
+    def get_all(self, values: dict) -> dict:
+        return {k: self.get(v) for k, v in values.items()}
+
+    def check_deep_train_step(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+        new, cost = self.backend.deep.train_step(self.put(case.params), *self.put([case.X, case.Y]),
+                                                 case.learning_rate, act)  # fmt: skip
+        return self.judge(function, case, {"params@1": flatten(self.get_all(new)), "cost": cost}, f"{act} net: ")
+
+    def check_deep_predict(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+        got = self.backend.deep.predict(self.put(case.X), self.put(case.params), act)
+        return self.judge(function, case, {"predictions": got}, f"{act} net: ")
+
+    def recorded(self, function: Function, case: Case, train: Callable[[int], tuple], where: str) -> Verdict:
+        """A training function's STEPS steps recording every cost, judged against the reference; then
+        recording every third: the costs at 0, 3, 6 and 9 of that same run (record_every is the function's
+        to honour, whatever it compiles)."""
+        every_step = train(1)
+        got = {f"params@{STEPS}": flatten(self.get_all(every_step[0])), f"cost@{STEPS}": np.array(every_step[1], float)}
+        verdict = self.judge(function, case, {**got, **every_step[2]}, where)
+        if verdict.status != "green":
+            return verdict
+        costs = np.array(train(3)[1], dtype=float)
+        want = got[f"cost@{STEPS}"][::3]
+        if costs.shape != want.shape or not np.allclose(costs, want, rtol=1e-6 if self.dtype == "float32" else 1e-12):
+            return Verdict(function.key, "wrong", f"{where}record_every 3 recorded {np.round(costs, 6).tolist()}; the "
+                           f"costs at iterations 0, 3, 6, 9 of the same run are {np.round(want, 6).tolist()}",
+                           float("inf"))  # fmt: skip
+        return verdict
+
+    def check_deep_L_layer_model(self, function: Function, case: Case) -> Verdict:
+        act = case.spec.hidden_activation
+
+        def train(every: int) -> tuple:
+            params, costs = self.backend.deep.L_layer_model(*self.put([case.X, case.Y]), self.put(case.params),
+                                                            case.learning_rate, STEPS, hidden_activation=act,
+                                                            mode=self.mode, record_every=every)  # fmt: skip
+            return params, costs, {}
+
+        return self.recorded(function, case, train, f"{act} net, {self.mode}: ")
+
+    # --- logistic regression ------------------------------------------------------------------------
+    def wbXY(self, case: Case) -> list:
+        return self.put([case.params["w"], case.params["b"], case.X, case.Y])
+
+    def check_logistic_propagate(self, function: Function, case: Case) -> Verdict:
+        grads, cost = self.backend.logistic.propagate(*self.wbXY(case))
+        return self.judge(function, case, {"dw": grads["dw"], "db": grads["db"], "cost": cost})
+
+    def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
+        w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)
+        return self.judge(function, case, {"params@1": flatten({"w": self.get(w), "b": self.get(b)}), "cost": cost})
+
+    def check_logistic_optimize(self, function: Function, case: Case) -> Verdict:
+        def train(every: int) -> tuple:
+            params, grads, costs = self.backend.logistic.optimize(*self.wbXY(case), STEPS, case.learning_rate,
+                                                                  mode=self.mode, record_every=every)  # fmt: skip
+            return params, costs, {f"grads@{STEPS}": flatten(self.get_all(grads))}
+
+        return self.recorded(function, case, train, f"{self.mode}: ")
+
+    def check_logistic_predict(self, function: Function, case: Case) -> Verdict:
+        return self.judge(function, case, {"predictions": self.backend.logistic.predict(*self.wbXY(case)[:3])})
+
+    def check_logistic_model(self, function: Function, case: Case) -> Verdict:
+        out = self.backend.logistic.model(*self.put([case.X, case.Y, case.X, 1 - case.Y]), STEPS, case.learning_rate,
+                                          mode=self.mode)  # fmt: skip
+        got = {f"model@{STEPS}": flatten({"w": self.get(out["w"]), "b": self.get(out["b"])}),
+               f"accuracy@{STEPS}": np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])}  # fmt: skip
+        return self.judge(function, case, got, f"{self.mode}: ")
+
+
+def check_functions(name: str, mode: str, dtype: str, device: str) -> list[dict]:
+    """The verdict rows of every course function of one target (its mode-taking ones, when not eager)."""
+    return Checker(name, mode, dtype, device).run()
+
+
+FAILED = ("wrong", "raised")
+
+
+def suspects(verdicts: list[dict]) -> list[dict]:
+    """The functions to look at first, over the verdict rows of check_functions (any targets): each
+    function that failed on its own account (none of the functions it calls failed on that target)
+    first, lowest in the course's order first; then the ones that follow from another's failure, each
+    naming it. One entry per function: where it failed (backend, mode, dtype) and its worst failure."""
+    by_target: dict[tuple, dict[str, dict]] = {}
+    for v in verdicts:
+        by_target.setdefault((v["backend"], v["mode"], v["dtype"], v["device"]), {})[v["function"]] = v
+    found: dict[str, dict] = {}
+    for target, rows in by_target.items():
+        failed = {k for k, v in rows.items() if v["status"] in FAILED}
+        # every activation's derivative wrong at once: L_model_grads reads them all, and is the one to blame
+        derivatives = {a for a in ACTIVATIONS if a in failed and rows[a]["detail"].startswith("derivative")}
+        blame_grads = len(derivatives) == len(ACTIVATIONS) and "L_model_grads" in failed
+        for key in failed:
+            causes = [
+                c
+                for c in (*BY_KEY[key].calls, *rows[key].get("via", ()), *ARRAYS)
+                if c in failed and c != key and not (c in derivatives and key != "L_model_grads")
+            ]  # a forward needs only the value
+            if blame_grads and key in derivatives:
+                causes.append("L_model_grads")
+            elif blame_grads and key == "L_model_grads":
+                causes = [c for c in causes if c not in derivatives]
+            entry = found.setdefault(key, {"function": key, "follows_from": set(), "where": [], "worst": None})
+            entry["follows_from"] |= set(causes)
+            entry["where"].append(" ".join(target[:3]))
+            v = rows[key]
+            if entry["worst"] is None or v["status"] == "raised" or _ratio(v) > _ratio(entry["worst"]):
+                entry["worst"] = v
+    order = {f.key: i for i, f in enumerate(FUNCTIONS)}
+    out = []
+    for key, entry in found.items():
+        v = entry["worst"]
+        out.append({"function": key, "status": v["status"], "detail": v["detail"],
+                    "follows_from": sorted(entry["follows_from"], key=order.__getitem__), "where": entry["where"],
+                    "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]})  # fmt: skip
+    return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
+
+
+def _ratio(v: dict) -> float:
+    return v["max_rel_err"] / v["tolerance"] if v["tolerance"] else float("inf")
+
+
+def progress(verdicts: list[dict]) -> dict[str, dict[str, int]]:
+    """Per module of the course's API, over the verdict rows of one backend: how many functions there
+    are, how many are stubs, how many could not be checked yet (they need a stub), and how many are green
+    on every target that checked them."""
+    out: dict[str, dict[str, int]] = {}
+    for module in MODULES:
+        keys = [f.key for f in FUNCTIONS if f.module == module]
+        rows = [v for v in verdicts if v["function"] in keys]
+        stubs = {v["function"] for v in rows if v["status"] == "not written yet"}
+        waiting = {v["function"] for v in rows if v["status"] == "not checked"} - stubs
+        green = {k for k in keys if any(v["function"] == k for v in rows)
+                 and all(v["status"] == "green" for v in rows if v["function"] == k)}  # fmt: skip
+        out[module] = {"functions": len(keys), "stubs": len(stubs), "waiting": len(waiting), "green": len(green)}
+    return out
+
+
+def suspect_lines(found: list[dict]) -> list[str]:
+    """The suspects as numbered lines, the same in the terminal and in conformance.md."""
+    lines = []
+    for i, s in enumerate(found, start=1):
+        where = ", ".join(s["where"][:3]) + (f" and {len(s['where']) - 3} more" if len(s["where"]) > 3 else "")
+        if s["follows_from"]:
+            lines.append(f"{i}. {s['function']} ({where}): follows from {' and '.join(s['follows_from'])}")
+        else:
+            lines.append(f"{i}. {s['function']} ({where}): {s['status']}: {s['detail']}")
+    return lines
+
+
+def progress_lines(verdicts: list[dict]) -> list[str]:
+    """Per backend, how far its port is: "logistic: 5 of 5 green; deep: 9 of 14 written, 8 green"."""
+    lines = []
+    for backend in dict.fromkeys(v["backend"] for v in verdicts):
+        parts = []
+        for module, n in progress([v for v in verdicts if v["backend"] == backend]).items():
+            written = n["functions"] - n["stubs"] - n["waiting"]
+            text = f"{module}: " + (f"{n['green']} of {n['functions']} green" if written == n["functions"]
+                                    else f"{written} of {n['functions']} written, {n['green']} green")  # fmt: skip
+            parts.append(text + (f", {n['waiting']} not checked yet" if n["waiting"] else ""))
+        lines.append(f"{backend}: {'; '.join(parts)}")
+    return lines

@@ -1,0 +1,151 @@
+"""Each course function checked on its own (conformance/check/functions.py): a correct port is green function by
+function, a seeded bug names its function first, a stub is "not written yet" and what needs it waits, and
+whatever a backend raises is that backend's failure, named, while the rest of the run goes on."""
+
+import numpy as np
+import pytest
+
+from conformance.check import functions, matrix
+from conformance.check.cases import make_case
+from conformance.core.backends import framework_status
+from conformance.core.spec import ModelSpec
+
+
+@pytest.fixture
+def torch_deep():
+    ok, reason = framework_status("torch")
+    if not ok:
+        pytest.skip(reason)
+    import impl_torch.deep
+
+    return impl_torch.deep
+
+
+def verdicts(dtype: str = "float64") -> dict[str, dict]:
+    return {v["function"]: v for v in functions.check_functions("torch", "eager", dtype, "cpu")}
+
+
+def test_a_correct_port_is_green_function_by_function(torch_deep):
+    found = functions.check_functions("torch", "eager", "float32", "cpu")
+    assert {v["function"] for v in found} == {f.key for f in functions.FUNCTIONS}
+    assert all(v["status"] == "green" for v in found), [v for v in found if v["status"] != "green"]
+    assert functions.suspects(found) == []
+    assert functions.progress_lines(found) == [
+        "torch: arrays: 2 of 2 green; logistic: 5 of 5 green; deep: 14 of 14 green"
+    ]
+
+
+def leaky_derivative_of(torch, slope: float):
+    """leaky ReLU whose backward uses `slope` where z <= 0: a hand-written derivative."""
+
+    class Leaky(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, Z):
+            ctx.save_for_backward(Z)
+            return torch.where(Z > 0, Z, 0.01 * Z)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (Z,) = ctx.saved_tensors
+            return grad * torch.where(Z > 0, torch.ones_like(Z), torch.full_like(Z, slope))
+
+    return Leaky.apply
+
+
+def seed(bug: str, monkeypatch, deep) -> None:
+    import torch
+
+    import impl_torch.logistic
+
+    if bug == "leaky_relu":  # the derivative 0.02 instead of 0.01
+        monkeypatch.setitem(deep.ACTIVATIONS, "leaky_relu", leaky_derivative_of(torch, 0.02))
+    elif bug == "logistic.propagate":  # a transposed dw
+        real = impl_torch.logistic.propagate
+
+        def transposed(w, b, X, Y):
+            grads, cost = real(w, b, X, Y)
+            return {**grads, "dw": grads["dw"].T}, cost
+
+        monkeypatch.setattr(impl_torch.logistic, "propagate", transposed)
+    elif bug == "L_model_grads":  # db divided by n_x instead of m
+        real = deep.L_model_grads
+
+        def db_over_n_x(parameters, X, Y, hidden_activation="relu"):
+            grads, cost = real(parameters, X, Y, hidden_activation)
+            return {k: v * X.shape[1] / X.shape[0] if k.startswith("db") else v for k, v in grads.items()}, cost
+
+        monkeypatch.setattr(deep, "L_model_grads", db_over_n_x)
+    elif bug == "linear_activation_forward":  # the cache holds A where the course keeps Z
+        real = deep.linear_activation_forward
+
+        def keeps_A(A_prev, W, b, activation):
+            A, (linear, _) = real(A_prev, W, b, activation)
+            return A, (linear, A)
+
+        monkeypatch.setattr(deep, "linear_activation_forward", keeps_A)
+
+
+@pytest.mark.parametrize("bug", ["leaky_relu", "logistic.propagate", "L_model_grads", "linear_activation_forward"])
+def test_a_seeded_bug_names_its_function_first(bug, torch_deep, monkeypatch):
+    seed(bug, monkeypatch, torch_deep)
+    found = functions.suspects(list(verdicts().values()))
+    assert found and found[0]["function"] == bug and not found[0]["follows_from"], found
+    assert all(s["follows_from"] for s in found[1:]), found  # everything else follows from it
+    if bug == "leaky_relu":
+        assert "derivative at z = " in found[0]["detail"] and "0.02 where the reference has 0.01" in found[0]["detail"]
+    if bug == "logistic.propagate":
+        assert "dw has shape (1, 6); the reference's is (6, 1)" in found[0]["detail"]
+
+
+def test_a_stub_is_not_written_yet_and_what_goes_through_it_waits(torch_deep, monkeypatch):
+    def stub(A_prev, W, b):
+        raise NotImplementedError("linear_forward")
+
+    monkeypatch.setattr(torch_deep, "linear_forward", stub)
+    found = verdicts()
+    assert found["linear_forward"]["status"] == "not written yet"
+    assert found["linear_activation_forward"]["status"] == "not checked"
+    assert found["linear_activation_forward"]["detail"] == "needs linear_forward, not written yet"
+    assert found["relu"]["detail"] == "needs linear_forward, not written yet"  # its derivative is read through it
+    assert found["compute_cost"]["status"] == found["logistic.propagate"]["status"] == "green"
+    assert functions.progress_lines(list(found.values())) == [
+        "torch: arrays: 2 of 2 green; logistic: 5 of 5 green; deep: 3 of 14 written, 3 green, 10 not checked yet"
+    ]
+
+
+def test_what_a_backend_raises_is_its_failure_and_the_run_goes_on(torch_deep, monkeypatch):
+    def broken(AL, Y):
+        raise ValueError("the port's own message")
+
+    monkeypatch.setattr(torch_deep, "compute_cost", broken)
+    found = verdicts()["compute_cost"]
+    assert (found["status"], found["detail"]) == ("raised", "ValueError: the port's own message")
+    case = make_case(ModelSpec("deep", (4, 3, 1), "tanh"), m=8)
+    done = matrix.run_matrix([case], [("torch", "eager", "float64", "cpu")], steps=(1,), pairwise=False)
+    assert [(r["section"], r["status"]) for r in done.raised] == [("course_cost", "raised")]
+    assert len(done.frame) > 10 and done.frame["passed"].all() and not done.passed
+
+
+def test_a_loop_that_records_the_wrong_iterations_fails(torch_deep, monkeypatch):
+    """record_every other than 1: a loop that records every iteration whatever it is asked."""
+    real = torch_deep.L_layer_model
+
+    def records_all(X, Y, parameters, learning_rate=0.0075, num_iterations=3000, hidden_activation="relu",
+                    mode="eager", record_every=100):  # fmt: skip
+        return real(X, Y, parameters, learning_rate, num_iterations, hidden_activation, mode, record_every=1)
+
+    monkeypatch.setattr(torch_deep, "L_layer_model", records_all)
+    found = verdicts("float32")["L_layer_model"]
+    assert found["status"] == "wrong" and "record_every 3 recorded" in found["detail"]
+
+
+def test_the_probe_reads_the_derivative_from_the_gradient():
+    """dW1 of the probe net is g'(Z1) (AL - Y) / (4 m): the factor the derivative is read back with."""
+    from reference_numpy import deep
+
+    probe = functions.derivative_probe("tanh", "float64")
+    AL, caches = deep.L_model_forward(probe.X, probe.params, "tanh")
+    dW1 = deep.L_model_backward(AL, probe.Y, caches, "tanh")["dW1"]
+    factor = probe.params["W2"][0][:, None] * (AL - probe.Y) / probe.X.shape[1]
+    assert np.allclose(dW1 / factor, 1 - np.tanh(probe.params["W1"]) ** 2, rtol=1e-12, atol=1e-300)
+    assert np.all(np.abs(AL - probe.Y) >= 0.5)

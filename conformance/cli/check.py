@@ -179,7 +179,8 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
                   + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
                   + f"; wrote {wrote}")  # fmt: skip
     for r in frame[~frame["passed"]].head(shown).itertuples():
-        why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.in_dtype else f"not {r.dtype} numbers"
+        why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.max_rel_err > r.tolerance else ""
+        why += "" if r.in_dtype else f"{', and ' if why else ''}not {r.dtype} numbers (computed in another precision)"
         console.print(f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {why}")
     unfinished = result.raised or any(f["status"] in ("raised", "not written yet") for f in result.functions)
     return UNFINISHED if unfinished else FAILED if failed or found else GREEN

@@ -149,3 +149,62 @@ def test_the_probe_reads_the_derivative_from_the_gradient():
     factor = probe.params["W2"][0][:, None] * (AL - probe.Y) / probe.X.shape[1]
     assert np.allclose(dW1 / factor, 1 - np.tanh(probe.params["W1"]) ** 2, rtol=1e-12, atol=1e-300)
     assert np.all(np.abs(AL - probe.Y) >= 0.5)
+
+
+# --- the regimes the matrix never visited (each of these passed `quartet check --quick` before) -----------
+
+
+@pytest.fixture
+def jax_deep():
+    ok, reason = framework_status("jax")
+    if not ok:
+        pytest.skip(reason)
+    import impl_jax.deep
+
+    return impl_jax.deep
+
+
+def test_a_compiled_loop_that_loses_the_hidden_activation_fails(jax_deep, monkeypatch):
+    real = jax_deep.make_train_loop
+    monkeypatch.setattr(jax_deep, "make_train_loop", lambda activation, mode: real("relu", mode))
+    found = {v["function"]: v for v in functions.check_functions("jax", "compiled", "float32", "cpu")}
+    assert found["L_layer_model"]["status"] == "wrong" and "tanh net" in found["L_layer_model"]["detail"]
+
+
+def test_a_compiled_loop_kept_for_the_first_m_it_saw_fails(jax_deep, monkeypatch):
+    """A loop whose 1/m is the first m's: right on the first net, wrong on the same layers at another m."""
+    real, first = jax_deep.make_train_loop, {}
+
+    def first_m(activation, mode):
+        loop = real(activation, mode)
+
+        def run(params, X, Y, learning_rate, n):
+            m = first.setdefault("m", X.shape[1])
+            return loop(params, X, Y, learning_rate * X.shape[1] / m, n)
+
+        return run
+
+    monkeypatch.setattr(jax_deep, "make_train_loop", first_m)
+    found = {v["function"]: v for v in functions.check_functions("jax", "compiled", "float64", "cpu")}
+    assert found["L_layer_model"]["status"] == "wrong" and "relu net, m = 37" in found["L_layer_model"]["detail"]
+
+
+def test_a_sigmoid_whose_gradient_overflows_past_88_fails(torch_deep, monkeypatch):
+    """The derivative written as e^-z / (1 + e^-z)^2 is inf / inf = NaN once e^-z overflows (z < -88.7 in
+    float32): the probe reaches z = -100, where no case of the matrix's pre-activations went."""
+    import torch
+
+    class Sigmoid(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, Z):
+            ctx.save_for_backward(Z)
+            return torch.sigmoid(Z)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (Z,) = ctx.saved_tensors
+            return grad * torch.exp(-Z) / (1 + torch.exp(-Z)) ** 2
+
+    monkeypatch.setitem(torch_deep.ACTIVATIONS, "sigmoid", Sigmoid.apply)
+    found = verdicts("float32")["sigmoid"]
+    assert found["status"] == "wrong" and found["detail"] == "derivative is nan at z in {-100, -90, 90, 100}"

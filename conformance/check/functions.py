@@ -85,10 +85,13 @@ class NotWritten(Exception):
 
 
 def z_grid(dtype: str) -> np.ndarray:
-    """(4, 9) pre-activations: 0 and its neighbours, the unit range, and large |z| past exp's overflow."""
-    big = 100.0 if dtype == "float32" else 800.0
-    z = [0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 20.0, -20.0, 50.0, -50.0, 90.0, -90.0, big, -big, 0.0]
-    return np.array(z + [-2.0] * 18).reshape(4, 9)
+    """(4, 9) pre-activations, one row per size of |z|: 0, the kinks' neighbours and the unit range; |z| of
+    20 and 50; 90 and 100, past float32's exp overflow (88.7); in float64 also 800, past its own (709.8).
+    A NaN in dW1 spreads along its row through the product with X = I, so a row names a size of z."""
+    big = 800.0 if dtype == "float64" else 100.0
+    rows = [[0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0], [20.0, -20.0, 50.0, -50.0],
+            [90.0, -90.0, 100.0, -100.0], [big, -big]]  # fmt: skip
+    return np.array([(row * 9)[:9] for row in rows])
 
 
 def derivative_probe(activation: str, dtype: str) -> Case:
@@ -249,9 +252,13 @@ class Checker:
         if verdict.status == "wrong" and dW1.shape == want.shape:
             factor = probe.params["W2"][0][:, None] * (self.reference(probe)["AL"] - probe.Y) / probe.X.shape[1]
             bad = ~np.isfinite(dW1)
-            i, j = np.unravel_index(np.argmax(bad) if bad.any() else np.argmax(np.abs(dW1 - want)), dW1.shape)
-            verdict.detail = (f"derivative at z = {probe.params['W1'][i, j]:g}: {dW1[i, j] / factor[i, j]:.6g} where "
-                              f"the reference has {want[i, j] / factor[i, j]:.6g}")  # fmt: skip
+            if bad.any():  # a whole row: its sizes of z
+                zs = sorted(set(probe.params["W1"][bad].tolist()))
+                verdict.detail = f"derivative is {dW1[bad][0]} at z in {{{', '.join(f'{z:g}' for z in zs)}}}"
+            else:
+                i, j = np.unravel_index(np.argmax(np.abs(dW1 - want)), dW1.shape)
+                verdict.detail = (f"derivative at z = {probe.params['W1'][i, j]:g}: {dW1[i, j] / factor[i, j]:.6g} "
+                                  f"where the reference has {want[i, j] / factor[i, j]:.6g}")  # fmt: skip
         return verdict
 
     def check_deep_linear_forward(self, function: Function, case: Case) -> Verdict:
@@ -342,15 +349,20 @@ class Checker:
         return verdict
 
     def check_deep_L_layer_model(self, function: Function, case: Case) -> Verdict:
+        """Each hidden activation (a compiled loop that lost it fails), and on the ReLU net a second m with
+        the same layers and rate (a compiled program kept for the first m it saw fails)."""
         act = case.spec.hidden_activation
+        verdict = Verdict(function.key, "green")
+        for c in [case, *([make_case(case.spec, m=case.m + 5, seed=8)] if act == "relu" else [])]:
 
-        def train(every: int) -> tuple:
-            params, costs = self.backend.deep.L_layer_model(*self.put([case.X, case.Y]), self.put(case.params),
-                                                            case.learning_rate, STEPS, hidden_activation=act,
-                                                            mode=self.mode, record_every=every)  # fmt: skip
-            return params, costs, {}
+            def train(every: int, c: Case = c) -> tuple:
+                params, costs = self.backend.deep.L_layer_model(*self.put([c.X, c.Y]), self.put(c.params),
+                                                                c.learning_rate, STEPS, hidden_activation=act,
+                                                                mode=self.mode, record_every=every)  # fmt: skip
+                return params, costs, {}
 
-        return self.recorded(function, case, train, f"{act} net, {self.mode}: ")
+            verdict = verdict.worse(self.recorded(function, c, train, f"{act} net, m = {c.m}, {self.mode}: "))
+        return verdict
 
     # --- logistic regression ------------------------------------------------------------------------
     def wbXY(self, case: Case) -> list:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPLEMENTATIONS = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
-PACKAGES = ("conformance", *IMPLEMENTATIONS)
+PACKAGES = ("quartet", "conformance", *IMPLEMENTATIONS)
 # Imported where they are used, inside a function, and only there: the frameworks take seconds to import and
 # are optional (a run of NumPy alone never loads them), and h5py, scikit-learn, threadpoolctl and pygments
 # are not on the lent GPU machine's image, where `python -m conformance gpu` runs from the source tree.
@@ -42,10 +42,13 @@ def imports(source: str, module: str, is_package: bool = False, modules=MODULES)
 
 
 def layer(module: str) -> int:
-    """0 the implementations, 1 core and run plumbing, 2 check / bench / parallel, 3 report, 4 the command line."""
+    """0 the implementations, 1 core and run plumbing, 2 check / bench / parallel, 3 report, 4 the command line,
+    5 the Python API (quartet/)."""
     parts = module.split(".")
     if parts[0] in IMPLEMENTATIONS:
         return 0
+    if parts[0] == "quartet":
+        return 5  # the Python API, over everything
     if parts[0] != "conformance":
         return -1  # a library
     if len(parts) == 1:

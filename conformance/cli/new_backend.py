@@ -8,7 +8,7 @@ import keyword
 from pathlib import Path
 from string import Template
 
-from ..core.registry import NAMES
+from ..core.registry import DISTRIBUTION, NAMES
 from .common import UsageError, console
 
 KIT = Path(__file__).resolve().parents[1] / "kit"
@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"new-backend {name!r}: the name must be a lower-case Python identifier, e.g. mlx")
     if name in NAMES:
         raise UsageError(f"new-backend {name!r}: quartet already has a backend of that name")
+    if f"quartet-{name}" == DISTRIBUTION:
+        raise UsageError(f"new-backend {name!r}: its distribution, quartet-{name}, would be quartet's own")
     folder = args.dir / name
     if folder.exists():
         raise UsageError(f"new-backend {name!r}: {folder} exists already; nothing was written")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 def write(folder: Path, name: str, title: str) -> list[Path]:
     """The package folder for backend `name`; returns the files written."""
     package = f"quartet_{name}"
-    values = {"name": name, "title": title, "package": package}
+    values = {"name": name, "title": title, "package": package, "distribution": DISTRIBUTION}
     written = []
     for template, target in FILES.items():
         path = folder / target.format(package=package)

@@ -21,6 +21,7 @@ MODE_NAMES = ("eager", "compiled", "function")  # every mode any backend has, in
 DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "gpu")
 GROUP = "quartet.backends"
+DISTRIBUTION = "quartet-nndl"  # quartet's name on the package index, which a port depends on
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""quartet's Python API, where a notebook or a port's CI imports it (the command line is `quartet --help`,
+the code's layout conformance/README.md):
+
+    import quartet
+    result = quartet.check(["numpy", "myport"], quick=True)     # the conformance check, in this process
+    result.passed, result.frame, result.functions, quartet.suspects(result)
+    frame, meta = quartet.bench(quartet.BenchSettings(backends=["numpy", "jax"], quick=True))
+    backend = quartet.load_backend("jax", quartet.ModelSpec("deep", (8, 7, 6, 1)), "eager", "float32")
+    quartet.registry.NAMES                                       # every backend installed here
+
+The distribution is quartet-nndl (`pip install quartet-nndl[torch]`): "quartet" on the package index is
+an unrelated library.
+"""
+
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+
+from conformance.bench import machine
+from conformance.bench.run import BenchSettings
+from conformance.bench.run import run as run_bench
+from conformance.check import CheckSettings, functions
+from conformance.check import plan as plan_check
+from conformance.check import result as check_result
+from conformance.check.matrix import MatrixResult
+from conformance.core import registry
+from conformance.core.backends import load_backend
+from conformance.core.registry import DISTRIBUTION, DTYPES, MODE_NAMES
+from conformance.core.spec import ModelSpec
+from conformance.run.runner import Runner
+
+__all__ = ["DISTRIBUTION", "BenchSettings", "CheckSettings", "ModelSpec", "bench", "check", "load_backend",
+           "registry", "suspects"]  # fmt: skip
+
+
+def check(backends: list[str] | None = None, modes: list[str] | None = None, dtypes: list[str] | None = None,
+          device: str = "cpu", quick: bool = False) -> MatrixResult:  # fmt: skip
+    """`quartet check` in this process, without a results folder: each course function of every backend on
+    its own, then the matrix. result.passed, result.frame (every comparison), result.functions (each
+    function's verdict), result.raised (what a backend raised), result.skipped (what cannot run here)."""
+    settings = CheckSettings(list(backends or registry.NAMES), list(modes or MODE_NAMES), list(dtypes or DTYPES),
+                             device, quick)  # fmt: skip
+    plan = plan_check(settings)
+    rows = [row for unit in plan.units for row in (unit.work() or [])]
+    return check_result(rows, plan.skipped)
+
+
+def suspects(result: MatrixResult) -> list[dict]:
+    """The functions to look at first, in the order `quartet check` prints them."""
+    return functions.suspects(result.functions)
+
+
+def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:
+    """`quartet bench` with these settings: (the frame of every row, the run's metadata), its files in
+    OUT/bench-<time>/. Threads are limited first, which holds only for frameworks not yet imported."""
+    machine.limit_threads(settings.threads)
+    runner = Runner.start(Path(out), "bench", asdict(settings), Console())
+    frame, meta = run_bench(settings, runner)
+    runner.finish()
+    return frame, meta

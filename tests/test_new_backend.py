@@ -114,6 +114,11 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     assert "port: not written yet: relu, leaky_relu, tanh, sigmoid, linear_forward" in out
     assert "L_model_forward not written yet; it stopped forward" in out and "the rest of the run went on" in out
     assert " 0 failed" in out  # what it could compare (logistic regression's own functions) is right
+    course = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
+                             str(tmp_path / "port" / "tests" / "test_course.py")], cwd=tmp_path, **run)  # fmt: skip
+    assert "test_course.py::test_propagate PASSED" in course.stdout, course.stdout[-3000:]
+    assert "test_course.py::test_linear_forward FAILED" in course.stdout
+    assert "Failed: linear_forward is not written yet" in course.stdout
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ FILES = {  # template -> where it goes, under NAME/
     "template_deep.py.txt": "{package}/deep.py",
     "template_logistic.py.txt": "{package}/logistic.py",
     "template_test.py.txt": "tests/test_conformance.py",
+    "template_course_test.py.txt": "tests/test_course.py",
 }
 
 

@@ -1,0 +1,115 @@
+"""The course's public test cases, as data: the inputs its notebooks build (their seeds and arrays) and the
+values they print, for each function of the port's API. One source for two readers: tests/test_course_calls.py
+checks the NumPy reference against them, and the test `quartet new-backend` writes into a port
+(template_course_test.py.txt) checks the port's own functions, one test per function, so a port's `pytest`
+says `test_linear_forward FAILED` as the notebooks' checks do.
+
+Each case gives float64 NumPy inputs (a port converts them with its arrays.from_numpy) and what its function
+returns, in the port's API (impl_jax/'s: linear_forward returns Z; the reference also returns a cache).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+ATOL = 5e-9  # the notebooks print 8 significant digits
+
+
+@dataclass(frozen=True)
+class CourseCase:
+    """One notebook check: `function` of `module` ("deep" or "logistic") called with `inputs()` (the arrays
+    in call order, then keyword options) returns what `expected` holds, within ATOL."""
+
+    name: str  # the test's name: test_<name>
+    module: str
+    function: str
+    inputs: Callable[[], tuple[list, dict]]
+    expected: dict  # what of the result is checked: "value" (the whole result), or a key of a tuple or dict
+
+
+def _seeded(seed: int, *shapes: tuple[int, int]) -> list[np.ndarray]:
+    rng = np.random.RandomState(seed)  # the notebook's np.random.seed(k): its printed values need this stream
+    return [rng.randn(*shape) for shape in shapes]
+
+
+W, B = np.array([[1.0], [2.0]]), np.array([[1.5]])  # the week-2 notebook's propagate and optimize case
+X = np.array([[1.0, -2.0, -1.0], [3.0, 0.5, -3.2]])
+Y = np.array([[1.0, 1.0, 0.0]])
+
+
+def _deep_params() -> tuple[list, dict]:
+    X6, *layers = _seeded(6, (5, 4), (4, 5), (4, 1), (3, 4), (3, 1), (1, 3), (1, 1))
+    params = {f"{k}{l}": layers[2 * (l - 1) + (k == "b")] for l in (1, 2, 3) for k in ("W", "b")}
+    return [X6, params], {}
+
+
+CASES = (
+    CourseCase("sigmoid", "deep", "sigmoid", lambda: ([np.array([[0.0, 2.0]])], {}),
+               {"value": [[0.5, 0.88079708]]}),
+    CourseCase("propagate", "logistic", "propagate", lambda: ([W, B, X, Y], {}),
+               {"dw": [[0.25071532], [-0.06604096]], "db": [[-0.1250040450043965]], "cost": 0.15900537707692405}),
+    CourseCase("optimize", "logistic", "optimize",
+               lambda: ([W, B, X, Y], {"num_iterations": 100, "learning_rate": 0.009}),
+               {"w": [[0.80956046], [2.0508202]], "b": [[1.5948713189708588]], "dw": [[0.17860505], [-0.04840656]],
+                "db": [[-0.08888460336847771]]}),
+    CourseCase("logistic_predict", "logistic", "predict",
+               lambda: ([np.array([[0.1124579], [0.23106775]]), np.array([[-0.3]]),
+                         np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])], {}),
+               {"value": [[1.0, 1.0, 0.0]]}),
+    CourseCase("linear_forward", "deep", "linear_forward", lambda: (_seeded(1, (3, 2), (1, 3), (1, 1)), {}),
+               {"value": [[3.26295337, -1.23429987]]}),
+    CourseCase("linear_activation_forward_sigmoid", "deep", "linear_activation_forward",
+               lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "sigmoid"], {}), {"A": [[0.96890023, 0.11013289]]}),
+    CourseCase("linear_activation_forward_relu", "deep", "linear_activation_forward",
+               lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "relu"], {}), {"A": [[3.43896131, 0.0]]}),
+    CourseCase("L_model_forward", "deep", "L_model_forward", _deep_params,
+               {"AL": [[0.03921668, 0.70498921, 0.19734387, 0.04728177]]}),
+    CourseCase("compute_cost", "deep", "compute_cost",
+               lambda: ([np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]])], {}),
+               {"value": 0.2797765635793422}),
+)  # fmt: skip
+
+
+def call(case: CourseCase, module, from_numpy: Callable, to_numpy: Callable) -> dict[str, np.ndarray]:
+    """The case's function of `module` (an activation from its ACTIVATIONS) on the case's inputs, each array
+    through `from_numpy`, its results back through `to_numpy`, under the names of `case.expected`."""
+    activations = getattr(module, "ACTIVATIONS", {})
+    function = activations[case.function] if case.function in activations else getattr(module, case.function)
+    args, options = case.inputs()
+    returned = function(*[from_numpy(a) if isinstance(a, np.ndarray | dict) else a for a in args], **options)
+    return results(case, _tree(returned, to_numpy))
+
+
+def _tree(value, to_numpy: Callable):
+    if isinstance(value, tuple | list):
+        return type(value)(_tree(v, to_numpy) for v in value)
+    if isinstance(value, dict):
+        return {k: _tree(v, to_numpy) for k, v in value.items()}
+    return value if isinstance(value, float | int | str) else to_numpy(value)
+
+
+def results(case: CourseCase, returned) -> dict[str, np.ndarray]:
+    """What a function returned, under the names of `case.expected`, as float64 NumPy: a tuple's parts by
+    the course's names, a dict's by key."""
+    if case.function == "propagate":
+        grads, cost = returned
+        parts = {"dw": grads["dw"], "db": grads["db"], "cost": cost}
+    elif case.function == "optimize":
+        params, grads, _ = returned
+        parts = {"w": params["w"], "b": params["b"], "dw": grads["dw"], "db": grads["db"]}
+    elif case.function in ("linear_activation_forward", "L_model_forward"):
+        parts = {"A" if case.function == "linear_activation_forward" else "AL": returned[0]}
+    else:
+        parts = {"value": returned}
+    return {k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}
+
+
+def mismatch(case: CourseCase, got: dict[str, np.ndarray]) -> str:
+    """ "" when every checked part is the notebook's within ATOL, else what differs, as the notebook says it."""
+    for key, want in case.expected.items():
+        want = np.asarray(want, dtype=np.float64)
+        value = got[key].reshape(want.shape) if got[key].size == want.size else got[key]
+        if value.shape != want.shape or not np.allclose(value, want, rtol=0, atol=ATOL):
+            return f"{case.function}: {key} is {np.array2string(got[key], precision=8)}; the notebook prints {want}"
+    return ""

@@ -76,7 +76,7 @@ FUNCTIONS = (
 BY_KEY = {f.key: f for f in FUNCTIONS}
 ARRAYS = ("from_numpy", "to_numpy")
 # what a derivative is read through besides L_model_grads: a failure there explains the derivative's
-THROUGH_GRADS = ("linear_activation_forward", "L_model_forward", "compute_cost_from_logits")
+THROUGH_GRADS = ("linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost_from_logits")
 MODULES = ("arrays", "logistic", "deep")
 
 
@@ -92,6 +92,14 @@ def z_grid(dtype: str) -> np.ndarray:
     rows = [[0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0], [20.0, -20.0, 50.0, -50.0],
             [90.0, -90.0, 100.0, -100.0], [big, -big]]  # fmt: skip
     return np.array([(row * 9)[:9] for row in rows])
+
+
+def with_biases(case: Case) -> Case:
+    """The case with small nonzero biases (the matrix starts from zero ones, as the course does): a function
+    that drops or flips b is then wrong on its own, not only in what it feeds."""
+    rng = np.random.default_rng(11)
+    params = {k: (0.1 * rng.standard_normal(v.shape) if k[0] == "b" else v) for k, v in case.params.items()}
+    return Case(case.spec, case.X, case.Y, params, case.learning_rate, name="biases")
 
 
 def derivative_probe(activation: str, dtype: str) -> Case:
@@ -133,8 +141,8 @@ class Checker:
     def run(self) -> list[dict]:
         # the shapes of the matrix's default cases (cases.default_cases), so what a framework compiled for one
         # is reused by the other in the same process (JAX compiles each operation per shape, even eagerly)
-        deep_cases = {a: make_case(ModelSpec("deep", (8, 7, 6, 1), a), seed=7) for a in HIDDEN_ACTIVATIONS}
-        logistic_case = make_case(ModelSpec("logistic", (8, 1)), seed=7)
+        deep_cases = {a: with_biases(make_case(ModelSpec("deep", (8, 7, 6, 1), a), seed=7)) for a in HIDDEN_ACTIVATIONS}
+        logistic_case = with_biases(make_case(ModelSpec("logistic", (8, 1)), seed=7))
         self.backend = load_backend(self.name, logistic_case.spec, self.mode, self.dtype, self.device)
         with np.errstate(all="ignore"):  # a port's overflow is judged by its numbers, not warned about
             self.check_each(deep_cases, logistic_case)
@@ -169,7 +177,15 @@ class Checker:
                 return Verdict(function.key, "not written yet")
             return Verdict(function.key, "not checked", f"needs {culprit}, not written yet")
         except Exception as err:  # the backend's function failing, whatever it raised
-            return Verdict(function.key, "raised", exception_line(err, self.package))
+            frames = [f for f in traceback.extract_tb(err.__traceback__) if f"/{self.package}/" in f.filename]
+            where = () if not frames else (frames[-1].name if frames[-1].filename.endswith("deep.py")
+                                            else f"logistic.{frames[-1].name}",)  # fmt: skip
+            return Verdict(
+                function.key,
+                "raised",
+                exception_line(err, self.package),
+                via=tuple(k for k in where if k in BY_KEY and k != function.key),
+            )  # where it raised
 
     # --- calling the port and judging -----------------------------------------------------------------
     def put(self, value):
@@ -298,8 +314,14 @@ class Checker:
         return self.judge(function, case, {"course_cost": self.backend.deep.compute_cost(*self.put([AL, case.Y]))})
 
     def check_deep_compute_cost_from_logits(self, function: Function, case: Case) -> Verdict:
-        ZL = self.reference(case)[f"Z{case.spec.L}"]
-        return self.judge(function, case, {"cost": self.backend.deep.compute_cost_from_logits(*self.put([ZL, case.Y]))})
+        """On the case's logits, and on the probe's, which are confident and wrong: large losses that a loss
+        taken through sigmoid(z) loses to log(0)."""
+        verdict = Verdict(function.key, "green")
+        for c in (case, derivative_probe(case.spec.hidden_activation, self.dtype)):
+            ZL = self.reference(c)[f"Z{c.spec.L}"]
+            got = self.backend.deep.compute_cost_from_logits(*self.put([ZL, c.Y]))
+            verdict = verdict.worse(self.judge(function, c, {"cost": got}, f"{c.name or 'the case'}: "))
+        return verdict
 
     def ref_grads(self, case: Case) -> dict[str, np.ndarray]:
         return {k: v for k, v in self.reference(case).items() if k.startswith(("dW", "db"))}
@@ -327,9 +349,14 @@ class Checker:
         return self.judge(function, case, {"params@1": flatten(self.get_all(new)), "cost": cost}, f"{act} net: ")
 
     def check_deep_predict(self, function: Function, case: Case) -> Verdict:
-        act = case.spec.hidden_activation
-        got = self.backend.deep.predict(self.put(case.X), self.put(case.params), act)
-        return self.judge(function, case, {"predictions": got}, f"{act} net: ")
+        """On the case, and with the last layer zero, where AL = 1/2 exactly and the course predicts 0."""
+        act, L = case.spec.hidden_activation, case.spec.L
+        half = {**case.params, f"W{L}": np.zeros_like(case.params[f"W{L}"]), f"b{L}": np.zeros((1, 1))}
+        verdict = Verdict(function.key, "green")
+        for c in (case, Case(case.spec, case.X, case.Y, half, case.learning_rate, name="AL = 1/2")):
+            got = self.backend.deep.predict(self.put(c.X), self.put(c.params), act)
+            verdict = verdict.worse(self.judge(function, c, {"predictions": got}, f"{act} net, {c.name}: "))
+        return verdict
 
     def recorded(self, function: Function, case: Case, train: Callable[[int], tuple], where: str) -> Verdict:
         """A training function's STEPS steps recording every cost, judged against the reference; then
@@ -385,7 +412,17 @@ class Checker:
         return self.recorded(function, case, train, f"{self.mode}: ")
 
     def check_logistic_predict(self, function: Function, case: Case) -> Verdict:
-        return self.judge(function, case, {"predictions": self.backend.logistic.predict(*self.wbXY(case)[:3])})
+        """On the case, and with b moved to the middle of the logits w^T X: there every decision is b's to make
+        (a predict that drops or flips b, or rounds the logits, is wrong on half the samples)."""
+        logits = case.params["w"].T @ case.X
+        middle = Case(case.spec, case.X, case.Y, {"w": case.params["w"], "b": -np.median(logits, keepdims=True)},
+                      case.learning_rate, name="b decides")  # fmt: skip
+        zeros = {"w": np.zeros_like(case.params["w"]), "b": np.zeros((1, 1))}  # AL = 1/2 exactly: the course says 0
+        verdict = Verdict(function.key, "green")
+        for c in (case, middle, Case(case.spec, case.X, case.Y, zeros, case.learning_rate, name="AL = 1/2")):
+            got = self.backend.logistic.predict(*self.wbXY(c)[:3])
+            verdict = verdict.worse(self.judge(function, c, {"predictions": got}, f"{c.name or 'the case'}: "))
+        return verdict
 
     def check_logistic_model(self, function: Function, case: Case) -> Verdict:
         out = self.backend.logistic.model(*self.put([case.X, case.Y, case.X, 1 - case.Y]), STEPS, case.learning_rate,

@@ -1,0 +1,103 @@
+"""How well the suspects point at the bug: every mutant of a framework's implementation (mutation.py) put in
+place in this process, each course function checked on its own (functions.py), and the first suspects
+compared with the function the mutant is in. A measurement, outside `make test`:
+
+    python -m conformance.check.localise [--files impl_torch/deep.py,...] [--out docs/localisation.csv]
+
+A mutant is "found first" when the first suspect is its function, "in the first three" when one of the
+first three is; a mutant that no function check fails is "not seen by the function checks" (the matrix's
+regimes may still kill it). Mutants of the reference are left out: the reference is the judge here.
+"""
+
+import argparse
+import ast
+import csv
+import importlib
+import sys
+from pathlib import Path
+
+from .. import ROOT
+from ..core.registry import PACKAGES
+from .functions import BY_KEY, check_functions, suspects
+from .mutation import Mutant, mutants, witness
+
+FILES = tuple(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic"))
+# helpers that are not functions of the course's API: the checked function a bug in them shows in first
+HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
+           "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
+           "LEAKY_RELU_SLOPE": ("leaky_relu",)}  # fmt: skip
+
+
+def home(mutant: Mutant, source: str) -> tuple[str, ...]:
+    """The course functions a mutant's line belongs to: its enclosing function (an ACTIVATIONS entry: the
+    activation), or what a helper shows in."""
+    tree = ast.parse(source)
+    module = Path(mutant.file).stem
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.lineno <= mutant.line <= node.end_lineno:
+            key = node.name if module == "deep" else f"logistic.{node.name}"
+            return (key,) if key in BY_KEY else HELPERS.get(node.name, (node.name,))
+        if isinstance(node, ast.Dict) and node.lineno <= mutant.line <= node.end_lineno:
+            for k, v in zip(node.keys, node.values, strict=True):
+                if isinstance(k, ast.Constant) and v.lineno <= mutant.line <= v.end_lineno:
+                    return (k.value,)
+    for node in tree.body:  # a module-level constant
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.lineno <= mutant.line <= node.end_lineno:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            return HELPERS.get(getattr(target, "id", ""), ("(module level)",))
+    return ("(module level)",)
+
+
+def _load(package: str, sources: dict[str, str]) -> None:
+    """Each module of `package` re-executed in place from `sources` (deep first, so that logistic's
+    `from .deep import ...` takes the mutated functions)."""
+    for name in ("deep", "logistic"):
+        module = importlib.import_module(f"{package}.{name}")
+        exec(compile(sources[name], module.__file__, "exec"), module.__dict__)
+
+
+def localise(mutant: Mutant) -> dict:
+    name = witness(mutant.file)
+    package = PACKAGES[name]
+    original = {m: (ROOT / package / f"{m}.py").read_text() for m in ("deep", "logistic")}
+    expected = home(mutant, original[Path(mutant.file).stem])
+    _load(package, {**original, Path(mutant.file).stem: mutant.source})
+    try:
+        verdicts = [v for mode in mutant.modes.split(",") for dtype in ("float64", "float32")
+                    for v in check_functions(name, mode, dtype, "cpu")]  # fmt: skip
+    finally:
+        _load(package, original)
+    ranked = [s["function"] for s in suspects(verdicts)]
+    return {"file": mutant.file, "line": mutant.line, "change": mutant.description,
+            "function": " or ".join(expected), "suspects": " > ".join(ranked[:3]),
+            "first": bool(ranked) and ranked[0] in expected, "first three": any(r in expected for r in ranked[:3]),
+            "seen": bool(ranked)}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.check.localise", description=__doc__.split(".")[0])
+    parser.add_argument("--files", default=",".join(FILES))
+    parser.add_argument("--out", type=Path, default=Path("localisation.csv"))
+    args = parser.parse_args(argv)
+    rows = []
+    for file in args.files.split(","):
+        for mutant in mutants(file):
+            rows.append(localise(mutant))
+            r = rows[-1]
+            print(f"{r['file']}:{r['line']} {r['change']}: {r['function']} -> {r['suspects'] or '(none)'}", flush=True)
+    with args.out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    seen = [r for r in rows if r["seen"]]
+    first, three = sum(r["first"] for r in seen), sum(r["first three"] for r in seen)
+    share = 100 / max(len(seen), 1)
+    print(
+        f"{len(rows)} mutants, {len(seen)} seen by the function checks; of those, {first} found first "
+        f"({first * share:.0f}%), {three} in the first three ({three * share:.0f}%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -52,3 +52,24 @@ def test_mutants_leave_validation_and_defaults_alone():
         assert "raise" not in m.description and m.line > 0
     described = {m.description for m in mutation.mutants("impl_torch/deep.py")}
     assert "0.0075 -> 0.015" not in described  # L_layer_model's default learning rate: not computation
+
+
+def test_the_plugins_are_mutated_where_the_check_imports_them(tmp_path):
+    """A plugin's mutant is checked on its own backend, and in the scratch copy the mutated package is the one
+    imported, not the installed one (a pass once left plugins/ off the scratch copy's path)."""
+    import os
+    import subprocess
+    import sys
+
+    from conformance.check import mutation
+
+    file = "plugins/quartet-mlx/quartet_mlx/deep.py"
+    assert file in mutation.FILES
+    mutant = mutation.mutants(file)[0]
+    assert mutation.witness(mutant.file) == "mlx"
+    mutation.scratch_copy(mutant, tmp_path)
+    find = "import importlib.util; print(importlib.util.find_spec('quartet_mlx.deep').origin)"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    origin = subprocess.run([sys.executable, "-c", find], env=env, capture_output=True, text=True, check=True)
+    assert origin.stdout.strip() == str(tmp_path / "quartet_mlx" / "deep.py")
+    assert (tmp_path / "quartet_mlx" / "deep.py").read_text() == mutant.source

@@ -17,11 +17,13 @@ import sys
 from pathlib import Path
 
 from .. import ROOT
-from ..core.registry import PACKAGES
 from .functions import BY_KEY, check_functions, suspects
-from .mutation import Mutant, mutants, witness
+from .mutation import PLUGINS, Mutant, mutants, package_of, witness
 
-FILES = tuple(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic"))
+FILES = (
+    *(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic")),
+    *(f"{folder}/{m}.py" for folder in PLUGINS.values() for m in ("deep", "logistic")),
+)
 # helpers that are not functions of the course's API: the checked function a bug in them shows in first
 HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
            "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
@@ -57,9 +59,9 @@ def _load(package: str, sources: dict[str, str]) -> None:
 
 
 def localise(mutant: Mutant) -> dict:
-    name = witness(mutant.file)
-    package = PACKAGES[name]
-    original = {m: (ROOT / package / f"{m}.py").read_text() for m in ("deep", "logistic")}
+    name, package = witness(mutant.file), package_of(mutant.file)
+    folder = ROOT / PLUGINS.get(package, package)
+    original = {m: (folder / f"{m}.py").read_text() for m in ("deep", "logistic")}
     expected = home(mutant, original[Path(mutant.file).stem])
     _load(package, {**original, Path(mutant.file).stem: mutant.source})
     try:

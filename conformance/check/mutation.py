@@ -27,23 +27,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ROOT
-from ..core.registry import DTYPES, MODE_NAMES
+from ..core.registry import DTYPES, MODE_NAMES, PACKAGES
 from ..run.child import Child
 
-FILES = [f"{package}/{module}.py" for package in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
-         for module in ("activations", "deep", "logistic") if (ROOT / package / f"{module}.py").exists()]  # fmt: skip
+# the plugins in this tree (plugins/DIST/PACKAGE/), mutated as the built-in three are
+PLUGINS = {
+    path.parent.name: path.parent.relative_to(ROOT).as_posix() for path in sorted(ROOT.glob("plugins/*/*/deep.py"))
+}
+FILES = [f"{folder}/{module}.py"
+         for folder in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf", *PLUGINS.values())
+         for module in ("activations", "deep", "logistic") if (ROOT / folder / f"{module}.py").exists()]  # fmt: skip
 SWAPS = {"log": "log1p", "log1p": "log", "exp": "expm1", "expm1": "exp", "maximum": "minimum", "minimum": "maximum",
          "sum": "mean", "mean": "sum", "reduce_sum": "reduce_mean", "reduce_mean": "reduce_sum",
          "log_sigmoid": "sigmoid", "logsigmoid": "sigmoid", "tanh": "sigmoid"}  # fmt: skip
 OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
 COMPARISONS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
 CLIP = {"reference_numpy": "np.clip({}, -20, 20)", "impl_torch": "torch.clamp({}, -20, 20)",
-        "impl_jax": "jnp.clip({}, -20, 20)", "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)"}  # fmt: skip
+        "impl_jax": "jnp.clip({}, -20, 20)", "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)",
+        "quartet_mlx": "mx.clip({}, -20, 20)"}  # fmt: skip
 # a matrix product cast to another precision: float32 inside a float64 run, float64 inside a float32 one
 CASTS = {"reference_numpy": ("({}).astype(np.float32)", "({}).astype(np.float64)"),
          "impl_torch": ("({}).float()", "({}).double()"),
          "impl_jax": ("({}).astype(jnp.float32)", "({}).astype(jnp.float64)"),
-         "impl_tf": ("tf.cast({}, tf.float32)", "tf.cast({}, tf.float64)")}  # fmt: skip
+         "impl_tf": ("tf.cast({}, tf.float32)", "tf.cast({}, tf.float64)"),
+         "quartet_mlx": ("({}).astype(mx.float32)", "({}).astype(mx.float64)")}  # fmt: skip
 # each sample's loss in compute_cost_from_logits from a library's loss or a textbook form instead of the written
 # formula: what a port would write (torch's BCE clamps log at -100, Keras clips probabilities at 1e-7)
 PROBABILITY_LOSS = "-(Y * {log}({p}) + (1 - Y) * {log}(1 - {p}))"  # the course's formula on AL = sigmoid(z)
@@ -86,11 +93,11 @@ def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast
         if isinstance(function, ast.FunctionDef) and function.name == "compute_cost_from_logits":
             for node in ast.walk(function):
                 if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["losses"]:
-                    for description, expression in FUSED[package]:
+                    for description, expression in FUSED.get(package, ()):
                         yield node.value, f"the loss as {description}", ast.parse(expression, mode="eval").body
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            for cast, precision in zip(CASTS[package], DTYPES, strict=True):
+            for cast, precision in zip(CASTS.get(package, ()), DTYPES, strict=False):
                 yield (
                     node,
                     f"a product cast to {precision}",
@@ -118,7 +125,7 @@ def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast
                 else:
                     new.func.id = SWAPS[name]
                 yield node, f"{name} -> {SWAPS[name]}", new
-            if name in ("tanh", "relu", "sigmoid", "leaky_relu") and node.args:
+            if name in ("tanh", "relu", "sigmoid", "leaky_relu") and node.args and package in CLIP:
                 clipped = ast.parse(CLIP[package].format(ast.unparse(node.args[0])), mode="eval").body
                 new = copy.deepcopy(node)
                 new.args = [clipped, *new.args[1:]]
@@ -136,7 +143,7 @@ def mutants(file: str) -> list[Mutant]:
     tree = ast.parse(text)
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
     found = []
-    for node, description, replacement in _changes(tree, file.split("/")[0]):
+    for node, description, replacement in _changes(tree, package_of(file)):
         if _skipped(node, parents) or isinstance(parents.get(node), ast.Expr):
             continue
         parent = parents[node]
@@ -168,19 +175,34 @@ def sample(files: list[str], size: int | None, seed: int = 0) -> list[Mutant]:
     return every if size is None or size >= len(every) else random.Random(seed).sample(every, size)
 
 
+def package_of(file: str) -> str:
+    """The package a file belongs to: its first folder, or a plugin's package (plugins/DIST/PACKAGE/...)."""
+    parts = file.split("/")
+    return parts[2] if parts[0] == "plugins" else parts[0]
+
+
 def witness(file: str) -> str:
-    """The framework a mutant is checked on beside the NumPy reference."""
-    package = file.split("/")[0]
-    return "torch" if package == "reference_numpy" else package.removeprefix("impl_")
+    """The backend a mutant is checked on beside the NumPy reference (PyTorch for the reference's own)."""
+    package = package_of(file)
+    return "torch" if package == "reference_numpy" else next(n for n, p in PACKAGES.items() if p == package)
+
+
+def scratch_copy(mutant: Mutant, scratch: Path) -> None:
+    """The harness, the implementations and the mutated package in `scratch`, the mutant in place: with
+    PYTHONPATH=scratch, a plugin is imported from there, not from where it is installed."""
+    for package in ("conformance", "reference_numpy", "impl_torch", "impl_jax", "impl_tf"):
+        shutil.copytree(ROOT / package, scratch / package, ignore=shutil.ignore_patterns("__pycache__"))
+    package = package_of(mutant.file)
+    if package in PLUGINS:
+        shutil.copytree(ROOT / PLUGINS[package], scratch / package, ignore=shutil.ignore_patterns("__pycache__"))
+    (scratch / package / Path(mutant.file).name).write_text(mutant.source)
 
 
 def run(mutant: Mutant, timeout: float = 300.0) -> tuple[str, float]:
     """("killed" or "survived", seconds): `quartet check --quick` on the mutant in a scratch copy."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="quartet-mutant-") as scratch:
-        for package in ("conformance", "reference_numpy", "impl_torch", "impl_jax", "impl_tf"):
-            shutil.copytree(ROOT / package, Path(scratch) / package, ignore=shutil.ignore_patterns("__pycache__"))
-        (Path(scratch) / mutant.file).write_text(mutant.source)
+        scratch_copy(mutant, Path(scratch))
         argv = Child(
             "check",
             quick=True,

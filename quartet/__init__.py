@@ -20,10 +20,11 @@ from rich.console import Console
 from conformance.bench import machine
 from conformance.bench.run import BenchSettings
 from conformance.bench.run import run as run_bench
-from conformance.check import CheckSettings, functions
+from conformance.check import CheckSettings
 from conformance.check import plan as plan_check
 from conformance.check import result as check_result
 from conformance.check.matrix import MatrixResult
+from conformance.check.suspects import suspects as ranked
 from conformance.core import registry
 from conformance.core.backends import load_backend
 from conformance.core.registry import DISTRIBUTION, DTYPES, MODE_NAMES
@@ -48,7 +49,7 @@ def check(backends: list[str] | None = None, modes: list[str] | None = None, dty
 
 def suspects(result: MatrixResult) -> list[dict]:
     """The functions to look at first, in the order `quartet check` prints them."""
-    return functions.suspects(result.functions)
+    return ranked(result.functions)
 
 
 def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:

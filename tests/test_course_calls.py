@@ -4,6 +4,7 @@ test-case inputs and the values it prints, not ours."""
 
 import numpy as np
 import pytest
+from backend_helper import framework
 
 from conformance.kit import course_cases
 from reference_numpy import activations, deep, initializers, logistic, planar
@@ -40,15 +41,8 @@ def test_the_reference_passes_the_notebooks_test_cases(case):
 
 @pytest.mark.parametrize("name", ["torch", "jax", "tf"])
 def test_every_framework_passes_the_notebooks_test_cases(name):
-    import importlib
-
-    from conformance.core.backends import framework_status
-
-    ok, reason = framework_status(name)
-    if not ok:
-        pytest.skip(reason)
-    arrays = importlib.import_module(f"impl_{name}.arrays")
-    modules = {m: importlib.import_module(f"impl_{name}.{m}") for m in ("deep", "logistic")}
+    fw = framework(name)
+    arrays, modules = fw.arrays, {"deep": fw.deep, "logistic": fw.logistic}
     for case in course_cases.CASES:
         got = course_cases.call(case, modules[case.module], lambda a: arrays.from_numpy(a, "float64", "cpu"),
                                 arrays.to_numpy)  # fmt: skip
@@ -191,17 +185,10 @@ def test_planar_is_the_deep_net_with_one_tanh_layer():
 @pytest.mark.parametrize("name", ["torch", "jax", "tf"])
 def test_every_framework_takes_the_notebooks_scalar_b(name):
     """The frameworks' propagate accepts b = 1.5 as the notebook passes it: a 0-d db, the reference's numbers."""
-    import importlib
-
-    from conformance.core.backends import framework_status
-
-    ok, reason = framework_status(name)
-    if not ok:
-        pytest.skip(reason)
-    arrays = importlib.import_module(f"impl_{name}.arrays")
-    framework = importlib.import_module(f"impl_{name}.logistic")
+    fw = framework(name)
+    arrays = fw.arrays
     w, x, y = (arrays.from_numpy(a.astype(np.float64), "float64", "cpu") for a in (W, X, Y))
-    grads, cost = framework.propagate(w, B, x, y)
+    grads, cost = fw.logistic.propagate(w, B, x, y)
     expected, expected_cost = logistic.propagate(W, B, X, Y)
     np.testing.assert_allclose(arrays.to_numpy(grads["dw"]), expected["dw"], rtol=1e-14)
     assert np.shape(arrays.to_numpy(grads["db"])) == ()

@@ -4,21 +4,16 @@ whatever a backend raises is that backend's failure, named, while the rest of th
 
 import numpy as np
 import pytest
+from backend_helper import framework
 
-from conformance.check import functions, matrix
+from conformance.check import functions, matrix, probes, suspects
 from conformance.check.cases import make_case
-from conformance.core.backends import framework_status
 from conformance.core.spec import ModelSpec
 
 
 @pytest.fixture
 def torch_deep():
-    ok, reason = framework_status("torch")
-    if not ok:
-        pytest.skip(reason)
-    import impl_torch.deep
-
-    return impl_torch.deep
+    return framework("torch").deep
 
 
 def verdicts(dtype: str = "float64") -> dict[str, dict]:
@@ -29,8 +24,8 @@ def test_a_correct_port_is_green_function_by_function(torch_deep):
     found = functions.check_functions("torch", "eager", "float32", "cpu")
     assert {v["function"] for v in found} == {f.key for f in functions.FUNCTIONS}
     assert all(v["status"] == "green" for v in found), [v for v in found if v["status"] != "green"]
-    assert functions.suspects(found) == []
-    assert functions.progress_lines(found) == [
+    assert suspects.suspects(found) == []
+    assert suspects.progress_lines(found) == [
         "torch: arrays: 2 of 2 green; logistic: 5 of 5 green; deep: 14 of 14 green"
     ]
 
@@ -88,7 +83,7 @@ def seed(bug: str, monkeypatch, deep) -> None:
 @pytest.mark.parametrize("bug", ["leaky_relu", "logistic.propagate", "L_model_grads", "linear_activation_forward"])
 def test_a_seeded_bug_names_its_function_first(bug, torch_deep, monkeypatch):
     seed(bug, monkeypatch, torch_deep)
-    found = functions.suspects(list(verdicts().values()))
+    found = suspects.suspects(list(verdicts().values()))
     assert found and found[0]["function"] == bug and not found[0]["follows_from"], found
     assert all(s["follows_from"] for s in found[1:]), found  # everything else follows from it
     if bug == "leaky_relu":
@@ -108,7 +103,7 @@ def test_a_stub_is_not_written_yet_and_what_goes_through_it_waits(torch_deep, mo
     assert found["linear_activation_forward"]["detail"] == "needs linear_forward, not written yet"
     assert found["relu"]["detail"] == "needs linear_forward, not written yet"  # its derivative is read through it
     assert found["compute_cost"]["status"] == found["logistic.propagate"]["status"] == "green"
-    assert functions.progress_lines(list(found.values())) == [
+    assert suspects.progress_lines(list(found.values())) == [
         "torch: arrays: 2 of 2 green; logistic: 5 of 5 green; deep: 3 of 14 written, 3 green, 10 not checked yet"
     ]
 
@@ -143,7 +138,7 @@ def test_the_probe_reads_the_derivative_from_the_gradient():
     """dW1 of the probe net is g'(Z1) (AL - Y) / (4 m): the factor the derivative is read back with."""
     from reference_numpy import deep
 
-    probe = functions.derivative_probe("tanh", "float64")
+    probe = probes.derivative_probe("tanh", "float64")
     AL, caches = deep.L_model_forward(probe.X, probe.params, "tanh")
     dW1 = deep.L_model_backward(AL, probe.Y, caches, "tanh")["dW1"]
     factor = probe.params["W2"][0][:, None] * (AL - probe.Y) / probe.X.shape[1]
@@ -156,12 +151,7 @@ def test_the_probe_reads_the_derivative_from_the_gradient():
 
 @pytest.fixture
 def jax_deep():
-    ok, reason = framework_status("jax")
-    if not ok:
-        pytest.skip(reason)
-    import impl_jax.deep
-
-    return impl_jax.deep
+    return framework("jax").deep
 
 
 def test_a_compiled_loop_that_loses_the_hidden_activation_fails(jax_deep, monkeypatch):

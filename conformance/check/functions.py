@@ -13,7 +13,7 @@ with the tolerances of the matrix (the rounding model of scales.py). A function'
 An activation is checked for its value on a grid of z (0, the kinks, large |z|: past float32's exp
 overflow at 88.7 and, in float64, past 709.8) and for the derivative the backend's backward uses there,
 read from L_model_grads on a probe net where dW1 is g'(Z1) times a known factor (derivative_probe).
-suspects() ranks what to look at first. The reference's own functions are checked against the course's
+suspects.py ranks what to look at first. The reference's own functions are checked against the course's
 printed test cases in tests/test_course_calls.py; here the reference is the judge, so it has no rows.
 """
 
@@ -32,6 +32,7 @@ from ..core.spec import ModelSpec
 from .cases import Case, make_case
 from .judge import compare
 from .measure import exception_line, flatten, measure
+from .probes import derivative_probe, with_biases
 
 STEPS = 10  # the training functions run this many steps (record_every 1, then 3)
 
@@ -82,36 +83,6 @@ MODULES = ("arrays", "logistic", "deep")
 
 class NotWritten(Exception):
     """A function this check needs raised NotImplementedError."""
-
-
-def z_grid(dtype: str) -> np.ndarray:
-    """(4, 9) pre-activations, one row per size of |z|: 0, the kinks' neighbours and the unit range; |z| of
-    20 and 50; 90 and 100, past float32's exp overflow (88.7); in float64 also 800, past its own (709.8).
-    A NaN in dW1 spreads along its row through the product with X = I, so a row names a size of z."""
-    big = 800.0 if dtype == "float64" else 100.0
-    rows = [[0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0], [20.0, -20.0, 50.0, -50.0],
-            [90.0, -90.0, 100.0, -100.0], [big, -big]]  # fmt: skip
-    return np.array([(row * 9)[:9] for row in rows])
-
-
-def with_biases(case: Case) -> Case:
-    """The case with small nonzero biases (the matrix starts from zero ones, as the course does): a function
-    that drops or flips b is then wrong on its own, not only in what it feeds."""
-    rng = np.random.default_rng(11)
-    params = {k: (0.1 * rng.standard_normal(v.shape) if k[0] == "b" else v) for k, v in case.params.items()}
-    return Case(case.spec, case.X, case.Y, params, case.learning_rate, name="biases")
-
-
-def derivative_probe(activation: str, dtype: str) -> Case:
-    """A net [9, 4, 1] whose dW1 is g'(Z1) times a known factor: X = I (m = 9), b1 = 0, so Z1 = W1 holds
-    the z grid itself; W2 = 1/4 and b2 = 0, so dW1 = dZ1 / m = g'(Z1) (AL - Y) / (4 m). Y is the label
-    AL is far from, so |AL - Y| >= 1/2 and no factor vanishes."""
-    Z1 = z_grid(dtype)
-    params = {"W1": Z1.copy(), "b1": np.zeros((4, 1)), "W2": np.full((1, 4), 0.25), "b2": np.zeros((1, 1))}
-    spec = ModelSpec("deep", (9, 4, 1), activation)
-    X = np.eye(9)
-    AL, _ = ref_deep.L_model_forward(X, params, activation)
-    return Case(spec, X, (AL < 0.5).astype(np.float64), params, name="derivative probe")
 
 
 @dataclass
@@ -435,92 +406,3 @@ class Checker:
 def check_functions(name: str, mode: str, dtype: str, device: str) -> list[dict]:
     """The verdict rows of every course function of one target (its mode-taking ones, when not eager)."""
     return Checker(name, mode, dtype, device).run()
-
-
-FAILED = ("wrong", "raised")
-
-
-def suspects(verdicts: list[dict]) -> list[dict]:
-    """The functions to look at first, over the verdict rows of check_functions (any targets): each
-    function that failed on its own account (none of the functions it calls failed on that target)
-    first, lowest in the course's order first; then the ones that follow from another's failure, each
-    naming it. One entry per function: where it failed (backend, mode, dtype) and its worst failure."""
-    by_target: dict[tuple, dict[str, dict]] = {}
-    for v in verdicts:
-        by_target.setdefault((v["backend"], v["mode"], v["dtype"], v["device"]), {})[v["function"]] = v
-    found: dict[str, dict] = {}
-    for target, rows in by_target.items():
-        failed = {k for k, v in rows.items() if v["status"] in FAILED}
-        # every activation's derivative wrong at once: L_model_grads reads them all, and is the one to blame
-        derivatives = {a for a in ACTIVATIONS if a in failed and rows[a]["detail"].startswith("derivative")}
-        blame_grads = len(derivatives) == len(ACTIVATIONS) and "L_model_grads" in failed
-        for key in failed:
-            causes = [
-                c
-                for c in (*BY_KEY[key].calls, *rows[key].get("via", ()), *ARRAYS)
-                if c in failed and c != key and not (c in derivatives and key != "L_model_grads")
-            ]  # a forward needs only the value
-            if blame_grads and key in derivatives:
-                causes.append("L_model_grads")
-            elif blame_grads and key == "L_model_grads":
-                causes = [c for c in causes if c not in derivatives]
-            entry = found.setdefault(key, {"function": key, "follows_from": set(), "where": [], "worst": None})
-            entry["follows_from"] |= set(causes)
-            entry["where"].append(" ".join(target[:3]))
-            v = rows[key]
-            if entry["worst"] is None or v["status"] == "raised" or _ratio(v) > _ratio(entry["worst"]):
-                entry["worst"] = v
-    order = {f.key: i for i, f in enumerate(FUNCTIONS)}
-    out = []
-    for key, entry in found.items():
-        v = entry["worst"]
-        out.append({"function": key, "status": v["status"], "detail": v["detail"],
-                    "follows_from": sorted(entry["follows_from"], key=order.__getitem__), "where": entry["where"],
-                    "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]})  # fmt: skip
-    return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
-
-
-def _ratio(v: dict) -> float:
-    return v["max_rel_err"] / v["tolerance"] if v["tolerance"] else float("inf")
-
-
-def progress(verdicts: list[dict]) -> dict[str, dict[str, int]]:
-    """Per module of the course's API, over the verdict rows of one backend: how many functions there
-    are, how many are stubs, how many could not be checked yet (they need a stub), and how many are green
-    on every target that checked them."""
-    out: dict[str, dict[str, int]] = {}
-    for module in MODULES:
-        keys = [f.key for f in FUNCTIONS if f.module == module]
-        rows = [v for v in verdicts if v["function"] in keys]
-        stubs = {v["function"] for v in rows if v["status"] == "not written yet"}
-        waiting = {v["function"] for v in rows if v["status"] == "not checked"} - stubs
-        green = {k for k in keys if any(v["function"] == k for v in rows)
-                 and all(v["status"] == "green" for v in rows if v["function"] == k)}  # fmt: skip
-        out[module] = {"functions": len(keys), "stubs": len(stubs), "waiting": len(waiting), "green": len(green)}
-    return out
-
-
-def suspect_lines(found: list[dict]) -> list[str]:
-    """The suspects as numbered lines, the same in the terminal and in conformance.md."""
-    lines = []
-    for i, s in enumerate(found, start=1):
-        where = ", ".join(s["where"][:3]) + (f" and {len(s['where']) - 3} more" if len(s["where"]) > 3 else "")
-        if s["follows_from"]:
-            lines.append(f"{i}. {s['function']} ({where}): follows from {' and '.join(s['follows_from'])}")
-        else:
-            lines.append(f"{i}. {s['function']} ({where}): {s['status']}: {s['detail']}")
-    return lines
-
-
-def progress_lines(verdicts: list[dict]) -> list[str]:
-    """Per backend, how far its port is: "logistic: 5 of 5 green; deep: 9 of 14 written, 8 green"."""
-    lines = []
-    for backend in dict.fromkeys(v["backend"] for v in verdicts):
-        parts = []
-        for module, n in progress([v for v in verdicts if v["backend"] == backend]).items():
-            written = n["functions"] - n["stubs"] - n["waiting"]
-            text = f"{module}: " + (f"{n['green']} of {n['functions']} green" if written == n["functions"]
-                                    else f"{written} of {n['functions']} written, {n['green']} green")  # fmt: skip
-            parts.append(text + (f", {n['waiting']} not checked yet" if n["waiting"] else ""))
-        lines.append(f"{backend}: {'; '.join(parts)}")
-    return lines

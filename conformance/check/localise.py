@@ -18,8 +18,9 @@ from pathlib import Path
 
 from .. import ROOT
 from ..core.registry import MODES
-from .functions import BY_KEY, check_functions, suspects
+from .functions import BY_KEY, check_functions
 from .mutation import PLUGINS, Mutant, mutants, package_of, witness
+from .suspects import suspects
 
 FILES = (
     *(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic")),
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", default=",".join(FILES))
     parser.add_argument("--out", type=Path, default=Path("localisation.csv"))
     args = parser.parse_args(argv)
+    unknown = [f for f in args.files.split(",") if f not in FILES]
+    if unknown:
+        parser.error(f"--files: {unknown} are not framework files this measures; choose from {list(FILES)}")
     rows = []
     for file in args.files.split(","):
         for mutant in mutants(file):

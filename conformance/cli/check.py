@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import check
-from ..check import functions, judge
+from ..check import judge, suspects
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
 from ..core.registry import MODE_NAMES
@@ -162,7 +162,7 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     if len(pair_rows):
         console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
-    found = functions.suspects(result.functions)
+    found = suspects.suspects(result.functions)
     settings = {**runner.settings, "complete": runner.complete}
     paths = write_check(result, summary, runner.folder, environment.environment(), settings, found)
     interrupted = runner.finish()
@@ -191,7 +191,7 @@ def print_functions(result, found: list[dict]) -> None:
     the targets, parts and cases it stopped), and the suspects: the functions to look at first."""
     if result.functions:
         console.print("[bold]each function on its own[/] (conformance/check/functions.py)")
-        for line in functions.progress_lines(result.functions):
+        for line in suspects.progress_lines(result.functions):
             console.print(f"  {line}", highlight=False)
         for name in dict.fromkeys(f["backend"] for f in result.functions):
             mine = [f for f in result.functions if f["backend"] == name]
@@ -214,5 +214,5 @@ def print_functions(result, found: list[dict]) -> None:
                       highlight=False)  # fmt: skip
     if found:
         console.print(f"[bold red]suspects[/], the functions to look at first ({len(found)}, all in suspects.json):")
-        for line in functions.suspect_lines(found):
+        for line in suspects.suspect_lines(found):
             console.print(f"  {escape(line)}", highlight=False)

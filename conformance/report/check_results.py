@@ -6,7 +6,7 @@ first, in the order the terminal shows them)."""
 import json
 from pathlib import Path
 
-from ..check.functions import progress_lines, suspect_lines
+from ..check.suspects import progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 
 

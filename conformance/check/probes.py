@@ -1,0 +1,39 @@
+"""The inputs the function checks (functions.py) add to the matrix's cases: a case with nonzero biases, and
+the probe net whose dW1 reads back an activation's derivative on a grid of z."""
+
+import numpy as np
+
+from reference_numpy import deep as ref_deep
+
+from ..core.spec import ModelSpec
+from .cases import Case
+
+
+def z_grid(dtype: str) -> np.ndarray:
+    """(4, 9) pre-activations, one row per size of |z|: 0, the kinks' neighbours and the unit range; |z| of
+    20 and 50; 90 and 100, past float32's exp overflow (88.7); in float64 also 800, past its own (709.8).
+    A NaN in dW1 spreads along its row through the product with X = I, so a row names a size of z."""
+    big = 800.0 if dtype == "float64" else 100.0
+    rows = [[0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0], [20.0, -20.0, 50.0, -50.0],
+            [90.0, -90.0, 100.0, -100.0], [big, -big]]  # fmt: skip
+    return np.array([(row * 9)[:9] for row in rows])
+
+
+def with_biases(case: Case) -> Case:
+    """The case with small nonzero biases (the matrix starts from zero ones, as the course does): a function
+    that drops or flips b is then wrong on its own, not only in what it feeds."""
+    rng = np.random.default_rng(11)
+    params = {k: (0.1 * rng.standard_normal(v.shape) if k[0] == "b" else v) for k, v in case.params.items()}
+    return Case(case.spec, case.X, case.Y, params, case.learning_rate, name="biases")
+
+
+def derivative_probe(activation: str, dtype: str) -> Case:
+    """A net [9, 4, 1] whose dW1 is g'(Z1) times a known factor: X = I (m = 9), b1 = 0, so Z1 = W1 holds
+    the z grid itself; W2 = 1/4 and b2 = 0, so dW1 = dZ1 / m = g'(Z1) (AL - Y) / (4 m). Y is the label
+    AL is far from, so |AL - Y| >= 1/2 and no factor vanishes."""
+    Z1 = z_grid(dtype)
+    params = {"W1": Z1.copy(), "b1": np.zeros((4, 1)), "W2": np.full((1, 4), 0.25), "b2": np.zeros((1, 1))}
+    spec = ModelSpec("deep", (9, 4, 1), activation)
+    X = np.eye(9)
+    AL, _ = ref_deep.L_model_forward(X, params, activation)
+    return Case(spec, X, (AL < 0.5).astype(np.float64), params, name="derivative probe")

@@ -73,3 +73,46 @@ def test_the_plugins_are_mutated_where_the_check_imports_them(tmp_path):
     origin = subprocess.run([sys.executable, "-c", find], env=env, capture_output=True, text=True, check=True)
     assert origin.stdout.strip() == str(tmp_path / "quartet_mlx" / "deep.py")
     assert (tmp_path / "quartet_mlx" / "deep.py").read_text() == mutant.source
+
+
+def _load(mutant: mutation.Mutant, tmp_path):
+    """The mutated module, imported beside the real package (its relative imports resolve there)."""
+    import importlib.util
+
+    path = tmp_path / f"mutant_{mutant.line}.py"
+    path.write_text(mutant.source)
+    spec = importlib.util.spec_from_file_location(f"{mutation.package_of(mutant.file)}._mutant_{mutant.line}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_compiled_path_kinds_are_made_for_every_framework():
+    """The reviewer's four bugs, as operators: each framework's deep.py gets every kind."""
+    kinds = ("record_every ignored (1)", "the hidden activation lost (relu)", "m kept from the first call",
+             "sigmoid as 1 / (1 + exp(-z))")  # fmt: skip
+    for file in ("impl_torch/deep.py", "impl_jax/deep.py", "impl_tf/deep.py", "plugins/quartet-mlx/quartet_mlx/deep.py"):
+        described = {m.description for m in mutation.mutants(file)}
+        assert set(kinds) <= described, (file, set(kinds) - described)
+    assert "sigmoid as 1 / (1 + exp(-z))" not in {m.description for m in mutation.mutants("reference_numpy/deep.py")}
+
+
+def test_the_compiled_path_mutants_do_what_they_say(tmp_path):
+    """m kept from the first call divides a later cost by the first m; the hand-written sigmoid's gradient is NaN
+    past exp's overflow (the mutants are what their names say, so a kill is the check's work)."""
+    _available("impl_torch/deep.py")
+    import torch
+
+    from impl_torch import deep
+
+    first_m = next(m for m in mutation.mutants("impl_torch/deep.py") if m.description == "m kept from the first call")
+    kept = _load(first_m, tmp_path)
+    AL, Y = torch.full((1, 4), 0.5, dtype=torch.float64), torch.ones((1, 4), dtype=torch.float64)
+    AL9, Y9 = torch.full((1, 8), 0.5, dtype=torch.float64), torch.ones((1, 8), dtype=torch.float64)
+    assert float(kept.compute_cost(AL, Y)) == pytest.approx(float(deep.compute_cost(AL, Y)))
+    assert float(kept.compute_cost(AL9, Y9)) == pytest.approx(2 * float(deep.compute_cost(AL9, Y9)))
+    naive = next(m for m in mutation.mutants("impl_torch/deep.py") if m.description.startswith("sigmoid as"))
+    sigmoid = _load(naive, tmp_path).ACTIVATIONS["sigmoid"]
+    z = torch.tensor([-100.0, 0.0, 3.0], requires_grad=True)
+    sigmoid(z).sum().backward()
+    assert torch.isnan(z.grad[0]) and torch.allclose(z.grad[1:], torch.sigmoid(z[1:]) * (1 - torch.sigmoid(z[1:])))

@@ -3,8 +3,10 @@
 Each mutant is one small change to one implementation file (reference_numpy/ or impl_*/), made on its
 syntax tree: an arithmetic operator swapped or a term dropped, a constant changed, log for log1p or
 exp for expm1, maximum for minimum, a sum for a mean, a kink's > for >=, the other axis, an
-activation's argument clipped at +-20, a matrix product cast to float32 or float64, and each sample's
-loss from a library's fused loss or a textbook form in place of the written formula. It is written
+activation's argument clipped at +-20, a matrix product cast to float32 or float64, each sample's
+loss from a library's fused loss or a textbook form in place of the written formula, and four bugs of
+compiled paths: record_every ignored, the hidden activation lost on the way to a step, m kept from the
+first call, and sigmoid written as 1 / (1 + exp(-z)) (its gradient NaN where exp overflows). It is written
 into a scratch copy of the tree, and the check runs there on the NumPy reference and the mutated
 framework (for a mutant of the reference, PyTorch is the witness), both dtypes, eager (every mode for
 a line under `if mode ...`, which eager may never run). A mutant is killed when the check fails or
@@ -66,6 +68,13 @@ FUSED = {
                 ("softplus(z) - z y", "tf.math.softplus(ZL) - ZL * Y")],
 }  # fmt: skip
 
+# sigmoid as a port might write it by hand: exp(-z) overflows for z below -88.7 in float32 (-709.8 in float64),
+# and autodiff's gradient there is inf / inf = NaN. The reference's backward is written by hand (no such
+# gradient), so it has no mutant of this kind.
+NAIVE_SIGMOID = {"impl_torch": "torch.exp", "impl_jax": "jnp.exp", "impl_tf": "tf.exp", "quartet_mlx": "exp"}
+# m kept from the first call: what a step compiled once and reused for every m computes
+FIRST_M = "_FIRST_M = {}\n"
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -103,6 +112,7 @@ def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast
                     f"a product cast to {precision}",
                     ast.parse(cast.format(ast.unparse(node)), mode="eval").body,
                 )
+        yield from _compiled_path_changes(node, package)
         if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
             new = copy.copy(node)
             new.op = OPERATORS[type(node.op)]()
@@ -137,6 +147,33 @@ def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast
                     yield node, f"axis={keyword.value.value} -> axis={1 - keyword.value.value}", new
 
 
+def _compiled_path_changes(node: ast.AST, package: str) -> Iterator[tuple[ast.AST, str, ast.AST]]:
+    """The bugs a compiled path makes (the reviewer's four): record_every ignored, the hidden activation
+    lost where it is passed on, m kept from the first call, sigmoid as 1 / (1 + exp(-z))."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id == "record_every":
+        yield node, "record_every ignored (1)", ast.Constant(1)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") != "_check_hidden_activation":
+        passed = [*node.args, *(keyword.value for keyword in node.keywords)]
+        for argument in passed:
+            if isinstance(argument, ast.Name) and argument.id == "hidden_activation":
+                yield argument, "the hidden activation lost (relu)", ast.Constant("relu")
+    if (isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["m"]
+            and ast.unparse(node.value).endswith(".shape[1]")):  # fmt: skip
+        kept = ast.parse(f"_FIRST_M.setdefault('m', {ast.unparse(node.value)})", mode="eval").body
+        yield node.value, "m kept from the first call", kept
+    if package in NAIVE_SIGMOID:
+        naive = "1 / (1 + {exp}(-{z}))"
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "sigmoid":
+                    by_hand = f"lambda Z: {naive.format(exp=NAIVE_SIGMOID[package], z='Z')}"
+                    yield value, "sigmoid as 1 / (1 + exp(-z))", ast.parse(by_hand, mode="eval").body
+        name = getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+        if name == "sigmoid" and len(node.args) == 1:
+            by_hand = naive.format(exp=NAIVE_SIGMOID[package], z=f"({ast.unparse(node.args[0])})")
+            yield node, "sigmoid as 1 / (1 + exp(-z))", ast.parse(by_hand, mode="eval").body
+
+
 def mutants(file: str) -> list[Mutant]:
     """Every mutant of one implementation file (relative to the checkout), in source order."""
     text = (ROOT / file).read_text()
@@ -157,6 +194,8 @@ def mutants(file: str) -> list[Mutant]:
                 value[index] = replacement
                 source = ast.unparse(tree)
                 value[index] = node
+        if description == "m kept from the first call":
+            source = FIRST_M + source
         found.append(Mutant(file, node.lineno, description, source, _modes(node, parents)))
     return sorted(found, key=lambda m: m.line)
 

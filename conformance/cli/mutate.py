@@ -11,7 +11,7 @@ from rich.table import Table
 from ..check import mutation
 from ..run.files import frame_markdown, fresh_results_dir, write_atomically
 from ..run.runner import progress_bar
-from .common import choices, console, positive_int
+from .common import UsageError, choices, console, positive_int
 
 
 def add_parser(sub) -> None:
@@ -20,6 +20,8 @@ def add_parser(sub) -> None:
                         help="implementation files to mutate (default: every one)")  # fmt: skip
     parser.add_argument("--sample", type=positive_int, default=None, metavar="N", help="a seeded sample of N mutants")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--changes", default="", metavar="A,B",
+                        help="only the mutants whose change contains one of these words, e.g. 'record_every,first call'")
     parser.add_argument("--list", action="store_true", help="list the mutants, run none")
     parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/mutate-<time>/")
     parser.set_defaults(func=run)
@@ -27,6 +29,11 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     chosen = mutation.sample(choices(args.files, tuple(mutation.FILES), "file(s)"), args.sample, args.seed)
+    if args.changes:
+        words = [word.strip() for word in args.changes.split(",") if word.strip()]
+        chosen = [m for m in chosen if any(word in m.description for word in words)]
+        if not chosen:
+            raise UsageError(f"--changes: no mutant's change contains any of {words}")
     if args.list:
         for m in chosen:
             console.print(f"{m.file}:{m.line}  {m.description}", highlight=False)

@@ -18,8 +18,7 @@ $(STAMP): pyproject.toml constraints.txt $(PLUGINS:%=%/pyproject.toml)
 
 run: $(STAMP)
 	$(BIN)/quartet doctor
-	$(BIN)/quartet train deep --dataset planar --layer-dims 2,4,1 --hidden-activation tanh \
-		--init small --seed 2 --learning-rate 1.2 --num-iterations 10000 --print-every 1000
+	$(BIN)/quartet train planar
 	$(BIN)/quartet check --quick
 	$(BIN)/quartet bench --quick
 	$(BIN)/quartet report

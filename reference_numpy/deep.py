@@ -18,8 +18,13 @@ Cache = tuple[LinearCache, np.ndarray]  # (linear_cache, Z)
 def initialize_parameters_deep(
     layer_dims: list[int], seed: int | None = 1, scheme: str = "xavier", rng: np.random.Generator | None = None
 ) -> dict[str, np.ndarray]:
-    """W[l] (n[l], n[l-1]) and b[l] (n[l], 1) for l = 1..L; the course's deep application uses
-    seed 1 and W = randn(n[l], n[l-1]) / sqrt(n[l-1]) ("xavier")."""
+    """W[l] (n[l], n[l-1]) and b[l] (n[l], 1) for l = 1..L. The two week-4 notebooks write this function
+    twice, each seeding and scaling inside it, so one call cannot give both notebooks' weights:
+      initialize_parameters_deep(layers_dims)                         the application notebook's
+          (seed 1, W = randn(n[l], n[l-1]) / sqrt(n[l-1]); its printed costs start at 0.771749)
+      initialize_parameters_deep([5, 4, 3], seed=3, scheme="small")   the step-by-step notebook's
+          (seed 3, W = randn * 0.01; W1[0] = 0.01788628 0.0043651 ...)
+    The seed is this function's own stream: np.random.seed() beforehand changes nothing."""
     return initializers.initialize(layer_dims, scheme=scheme, seed=seed, rng=rng)
 
 

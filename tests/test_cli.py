@@ -80,7 +80,7 @@ def test_train_logistic_on_breast_cancer_reports_test_accuracy(capsys):
     ],
 )
 def test_train_rejects_layer_dims_that_do_not_fit(capsys, argv, message):
-    code, out = run_cli(capsys, "train", "deep", "--num-iterations", "1", *argv)
+    code, out = run_cli(capsys, "train", "planar", "--num-iterations", "1", *argv)
     assert code == 2
     assert message in " ".join(out.split())
 
@@ -143,8 +143,7 @@ def test_check_with_nothing_available_says_why_and_fails(capsys, tmp_path):
 
 
 def test_train_that_diverges_stops_and_names_the_iteration(capsys):
-    code, out = run_cli(capsys, "train", "deep", "--hidden-activation", "tanh", "--learning-rate", "100",
-                        "--num-iterations", "500", "--seed", "2")  # fmt: skip
+    code, out = run_cli(capsys, "train", "planar", "--learning-rate", "100", "--num-iterations", "500")
     text = " ".join(out.split())
     assert code == 2
     assert "training diverged at iteration" in text and "try a smaller one (e.g. 10)" in text

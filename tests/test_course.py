@@ -50,3 +50,31 @@ def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
         if i < CAT_PREFIX:
             assert result.costs[i] == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
     assert len(result.cost_curve) == CAT_PREFIX
+
+
+@pytest.mark.parametrize("name", list(course.RUNS))
+def test_a_course_run_by_name_prints_the_notebooks_numbers(name, capsys, request):
+    """`quartet train NAME` with no setting given: the lines the notebook printed (which iterations, their format,
+    their values) and its accuracies."""
+    import re
+
+    from conformance import cli
+
+    run = course.RUNS[name]
+    where = ["--data-dir", str(request.getfixturevalue("cat_data_dir"))] if run.dataset == "cat" else []
+    assert cli.main(["train", name, *where]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    lines = dict(re.findall(r"Cost after iteration (\d+): (\S+)", out))
+    assert [int(i) for i in lines] == [i for i in range(run.num_iterations) if run.prints(i)]
+    for i, printed in run.published_costs.items():
+        assert len(lines[str(i)]) == pytest.approx(len(printed), abs=1), (i, lines[str(i)], printed)  # the format
+        assert float(lines[str(i)]) == pytest.approx(float(printed), abs=course.published_tolerance(printed)), i
+    found = dict(re.findall(r"(train|test) accuracy │ ([\d.]+) %", out))
+    m = {"train": 400 if run.dataset == "planar" else 209, "test": 50}
+    for split, published in (("train", run.published_train_accuracy), ("test", run.published_test_accuracy)):
+        if published is None:
+            assert split not in found
+        elif name == "planar":  # the notebook printed int(100 accuracy)
+            assert int(float(found[split])) == round(100 * published)
+        else:
+            assert float(found[split]) == pytest.approx(100 * published, abs=100 * 0.5 / m[split]), split

@@ -32,6 +32,17 @@ class CourseRun:
     published_train_accuracy: float
     published_test_accuracy: float | None
     note: str = ""  # what a reader should know about replaying this run in other frameworks
+    print_every: int = 100  # the notebook prints the cost every print_every iterations
+    prints_last: bool = False  # ... and after the last one (the week 4 application's L_layer_model does)
+
+    def printed(self, cost: float) -> str:
+        """A cost as this run's notebook prints it: %f (6 decimals) or the float's full repr."""
+        decimals = len(next(iter(self.published_costs.values())).split(".")[1])
+        return f"{cost:.{decimals}f}" if decimals <= 6 else repr(float(cost))
+
+    def prints(self, i: int) -> bool:
+        """Whether the notebook prints iteration i's cost."""
+        return i % self.print_every == 0 or (self.prints_last and i == self.num_iterations - 1)
 
 
 RUNS = {
@@ -72,6 +83,7 @@ RUNS = {
             },
             1.0,
             0.72,
+            prints_last=True,
         ),
         CourseRun(
             "deep",
@@ -93,6 +105,7 @@ RUNS = {
             },
             0.9856459330143541,
             0.80,
+            prints_last=True,
         ),
         CourseRun(
             "planar",
@@ -124,9 +137,23 @@ RUNS = {
             "framework then settles at a slightly different point (the right panel below). No framework is "
             "wrong: the tolerance model assumes a stable step, which does not amplify old rounding errors, and "
             "float64 cannot follow an unstable trajectory for long.",
+            print_every=1000,
         ),
     )
 }
+
+
+# `quartet train NAME`: a run's name, or a model whose dataset picks the course's run for it
+TRAIN_DEFAULTS = {("logistic", "cat"): "logistic", ("deep", "cat"): "deep", ("deep", "planar"): "planar"}
+
+
+def run_for(name: str, dataset: str) -> CourseRun | None:
+    """The course's run whose settings `quartet train NAME --dataset DATASET` starts from: the run of that
+    name, or the course's run of that model on that dataset; None where the course has none."""
+    if name in RUNS and name not in ("logistic", "deep"):
+        return RUNS[name]
+    key = TRAIN_DEFAULTS.get((name, dataset))
+    return RUNS[key] if key else None
 
 
 def published_tolerance(printed: str) -> float:

@@ -3,6 +3,7 @@ costs, and the accuracies."""
 
 import argparse
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from reference_numpy import deep, initializers, logistic
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
 from reference_numpy.initializers import SCHEMES
 
+from ..check import course
 from ..core import datasets
 from ..core.backends import check_divergence
 from ..report.course import plot_cost_curves
@@ -20,29 +22,102 @@ from ..run.runner import progress_bar
 from .common import UsageError, console, parse_layer_dims, positive_float, positive_int
 
 COST = TextColumn("cost {task.fields[cost]:.6f}")  # training shows its cost beside the bar
+# where the course has no run for a model on a dataset
+GENERIC = {"learning_rate": 0.0075, "num_iterations": 2500, "seed": 1, "hidden_activation": "relu"}
+SETTINGS = ("layer_dims", "hidden_activation", "learning_rate", "num_iterations", "init", "seed")
+
+
+def _each(setting: str) -> str:
+    return ", ".join(f"{name} {getattr(run, setting)}" for name, run in course.RUNS.items())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one `quartet train` trains: the course run it starts from (None: the generic defaults) and its settings."""
+
+    model: str
+    dataset: str
+    run: course.CourseRun | None
+    layer_dims: list[int]
+    hidden_activation: str
+    learning_rate: float
+    num_iterations: int
+    init: str
+    seed: int
+    print_every: int
+
+    @property
+    def as_the_course(self) -> bool:
+        """Every setting the course run's own (its printed numbers apply)."""
+        run = self.run
+        return (
+            run is not None
+            and self.dataset == run.dataset
+            and all(
+                getattr(self, s) == (list(run.layer_dims) if s == "layer_dims" else getattr(run, s))
+                for s in SETTINGS
+                if not (s == "hidden_activation" and self.model == "logistic")
+            )
+        )
 
 
 def add_parser(sub) -> None:
-    train = sub.add_parser("train", help="train the NumPy reference on a dataset")
-    train.add_argument("model", choices=("logistic", "deep"))
-    train.add_argument("--dataset", choices=datasets.DATASETS, default="planar")
+    runs = ", ".join(f"{name} ({run.title})" for name, run in course.RUNS.items())
+    train = sub.add_parser(
+        "train",
+        help="train the NumPy reference: one of the course's runs by name, or a model on a dataset",
+        description="Train the NumPy reference. With a name and no other option, the course's run as its notebook "
+        f"ran it (data, layers, initialisation, seed, learning rate, iterations): {runs}. Every option changes "
+        "one setting of it; on a dataset the course has no run for, the defaults below apply.",
+    )
+    train.add_argument(
+        "name",
+        choices=(*course.RUNS,),
+        metavar="NAME",
+        help=f"one of {list(course.RUNS)}: a course run (logistic and deep are also the models)",
+    )
+    train.add_argument(
+        "--dataset", choices=datasets.DATASETS, default=None, help="default: the run's (cat, or planar for planar)"
+    )
     train.add_argument(
         "--layer-dims",
         type=parse_layer_dims,
         default=None,
         metavar="N0,N1,...,1",
-        help="sizes from the input to the output unit (default: n_x,4,1; cat: n_x,20,7,5,1)",
+        help="sizes from the input to the output unit (default: the run's, with N0 = the dataset's n_x; n_x,4,1 "
+        "where the course has no run)",
     )
-    train.add_argument("--hidden-activation", choices=HIDDEN_ACTIVATIONS, default="relu")
-    train.add_argument("--learning-rate", type=positive_float, default=0.0075)
-    train.add_argument("--num-iterations", type=positive_int, default=2500)
+    train.add_argument(
+        "--hidden-activation",
+        choices=HIDDEN_ACTIVATIONS,
+        default=None,
+        help="default: the run's (relu; tanh for planar)",
+    )
+    train.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=None,
+        help=f"default: the run's ({_each('learning_rate')}); {GENERIC['learning_rate']} otherwise",
+    )
+    train.add_argument(
+        "--num-iterations",
+        type=positive_int,
+        default=None,
+        help=f"default: the run's ({_each('num_iterations')}); {GENERIC['num_iterations']} otherwise",
+    )
     train.add_argument(
         "--init",
         choices=SCHEMES,
         default=None,
-        help="weight initialisation (default: zeros for logistic, xavier for deep)",
+        help=f"weight initialisation (default: the run's ({_each('init')}); zeros for logistic, "
+        "xavier for deep otherwise)",
     )
-    train.add_argument("--seed", type=int, default=1)
+    train.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"seed of the initialisation and of a split (default: the run's ({_each('seed')}); 1 otherwise)",
+    )
     train.add_argument(
         "--data-dir",
         type=Path,
@@ -50,8 +125,16 @@ def add_parser(sub) -> None:
         help="directory of the course's *_catvnoncat.h5 files (default: $QUARTET_DATA_DIR or "
         "../shared/data/catvnoncat beside this checkout)",
     )
-    train.add_argument("--print-every", type=positive_int, default=100, metavar="N")
-    train.add_argument("--plot", type=Path, default=None, metavar="PNG", help="save the cost curve here")
+    train.add_argument(
+        "--print-every",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="print the cost every N iterations (default: as the run's notebook, 100; 1000 for planar)",
+    )
+    train.add_argument(
+        "--plot", type=Path, default=None, metavar="PNG", help="save the cost curve here (default: none)"
+    )
     train.set_defaults(func=run)
 
 
@@ -59,52 +142,95 @@ def _accuracy(predictions: np.ndarray, Y: np.ndarray | None) -> float | None:
     return None if Y is None else float(np.mean(predictions == Y))
 
 
-def run(args: argparse.Namespace) -> int:
-    data = datasets.load_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
-    n_x = data.n_x
-    if args.model == "logistic":
+def settings(args: argparse.Namespace, n_x: int, dataset: str) -> Settings:
+    """The run's settings: each option given, else the course run's, else the generic default."""
+    run = course.run_for(args.name, dataset)
+    model = run.model if run else args.name
+
+    def pick(setting: str, generic):
+        given = getattr(args, setting)
+        if given is not None:
+            return given
+        return getattr(run, setting) if run is not None else generic
+
+    if model == "logistic":
         layer_dims = [n_x, 1]
         if args.layer_dims not in (None, layer_dims):
             raise UsageError(
                 f"logistic regression has layer_dims [n_x, 1] = {layer_dims}; got --layer-dims {args.layer_dims}"
             )
-        init = args.init or "zeros"
     else:
-        layer_dims = args.layer_dims or ([n_x, 20, 7, 5, 1] if args.dataset == "cat" else [n_x, 4, 1])
-        init = args.init or "xavier"
+        layer_dims = args.layer_dims or ([n_x, *run.layer_dims[1:]] if run else [n_x, 4, 1])
+    hidden = "none" if model == "logistic" else pick("hidden_activation", GENERIC["hidden_activation"])
+    print_every = args.print_every or (run.print_every if run else 100)
+    return Settings(
+        model,
+        dataset,
+        run,
+        layer_dims,
+        hidden,
+        pick("learning_rate", GENERIC["learning_rate"]),
+        pick("num_iterations", GENERIC["num_iterations"]),
+        pick("init", "zeros" if model == "logistic" else "xavier"),
+        pick("seed", GENERIC["seed"]),
+        print_every,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    named = course.RUNS[args.name]
+    dataset = args.dataset or named.dataset
+    data = datasets.load_dataset(dataset, data_dir=args.data_dir, seed=args.seed if args.seed is not None else 1)
+    n_x = data.n_x
+    chosen = settings(args, n_x, dataset)
+    layer_dims, init = chosen.layer_dims, chosen.init
     if layer_dims[0] != n_x:
         rest = ",".join(map(str, layer_dims[1:]))
         raise UsageError(
-            f"--layer-dims starts with {layer_dims[0]}, but dataset {args.dataset!r} has "
+            f"--layer-dims starts with {layer_dims[0]}, but dataset {dataset!r} has "
             f"n_x = {n_x} features (X is {data.X_train.shape}); use --layer-dims {n_x},{rest}"
         )
     if layer_dims[-1] != 1:
         raise UsageError(f"--layer-dims must end with 1 (one sigmoid output unit), got {layer_dims}")
-    if args.model == "deep" and init == "zeros" and len(layer_dims) > 2:
+    if chosen.model == "deep" and init == "zeros" and len(layer_dims) > 2:
         console.print("[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking)")
 
     X, Y = data.X_train, data.Y_train
+    if chosen.as_the_course:
+        console.print(f"[bold]the course's run {args.name!r}[/]: {chosen.run.title}, as its notebook ran it")
+    elif chosen.run is not None:
+        console.print(f"[bold]from the course's run {chosen.run.name!r}[/], with the options given")
     console.print(
-        f"[bold]train[/] {args.model} on {args.dataset}: X {X.shape}, Y {Y.shape}; layer_dims {layer_dims}, "
-        f"hidden {args.hidden_activation if args.model == 'deep' else 'none'}, init {init} (seed {args.seed}), "
-        f"learning rate {args.learning_rate}, {args.num_iterations} iterations"
+        f"[bold]train[/] {chosen.model} on {dataset}: X {X.shape}, Y {Y.shape}; layer_dims {layer_dims}, "
+        f"hidden {chosen.hidden_activation}, init {init} (seed {chosen.seed}), "
+        f"learning rate {chosen.learning_rate}, {chosen.num_iterations} iterations"
     )
     curve: list[float] = []
+    if chosen.as_the_course and args.print_every is None:  # the notebook's lines, in its format
+        as_printed, printed = chosen.run.prints, chosen.run.printed
+    else:
+
+        def as_printed(i: int) -> bool:
+            return i % chosen.print_every == 0 or i == chosen.num_iterations - 1
+
+        def printed(cost: float) -> str:
+            return f"{cost:.6f}"
+
     with progress_bar(console, COST) as progress:
-        task = progress.add_task("training", total=args.num_iterations, cost=float("nan"))
+        task = progress.add_task("training", total=chosen.num_iterations, cost=float("nan"))
 
         def callback(i: int, cost: float) -> None:
             curve.append(cost)
-            check_divergence(i, cost, curve[0], args.learning_rate)  # stops training with the iteration
-            if i % args.print_every == 0 or i == args.num_iterations - 1:
-                progress.console.print(f"Cost after iteration {i}: {cost:.6f}")
+            check_divergence(i, cost, curve[0], chosen.learning_rate)  # stops training with the iteration
+            if as_printed(i):
+                progress.console.print(f"Cost after iteration {i}: {printed(cost)}")
             progress.update(task, advance=1, cost=cost)
 
         start = time.perf_counter()
-        parameters = initializers.initialize(layer_dims, scheme=init, seed=args.seed)
-        if args.model == "logistic":
+        parameters = initializers.initialize(layer_dims, scheme=init, seed=chosen.seed)
+        if chosen.model == "logistic":
             w, b = parameters["W1"].T, parameters["b1"]  # (n_x, 1), (1, 1)
-            params, _, _ = logistic.optimize(w, b, X, Y, args.num_iterations, args.learning_rate, callback=callback)
+            params, _, _ = logistic.optimize(w, b, X, Y, chosen.num_iterations, chosen.learning_rate, callback=callback)
 
             def predict(X_: np.ndarray) -> np.ndarray:
                 return logistic.predict(params["w"], params["b"], X_)
@@ -113,34 +239,46 @@ def run(args: argparse.Namespace) -> int:
                 X,
                 Y,
                 layer_dims,
-                args.learning_rate,
-                args.num_iterations,
-                hidden_activation=args.hidden_activation,
+                chosen.learning_rate,
+                chosen.num_iterations,
+                hidden_activation=chosen.hidden_activation,
                 parameters=parameters,
                 callback=callback,
             )
 
             def predict(X_: np.ndarray) -> np.ndarray:
-                return deep.predict(X_, parameters, args.hidden_activation)
+                return deep.predict(X_, parameters, chosen.hidden_activation)
 
         wall = time.perf_counter() - start
 
     train_accuracy = _accuracy(predict(X), Y)
     test_accuracy = None if data.X_test is None else _accuracy(predict(data.X_test), data.Y_test)
-    summary = Table(title="summary", title_justify="left", show_header=False)
-    summary.add_column(style="bold")
-    summary.add_column(justify="right")
-    summary.add_row("final cost", f"{curve[-1]:.6f}")
-    summary.add_row("train accuracy", f"{100 * train_accuracy:.2f} %  (m = {Y.shape[1]})")
-    summary.add_row(
+    course_run = chosen.run if chosen.as_the_course else None
+    summary = Table(title="summary", title_justify="left")
+    summary.add_column("", style="bold")
+    summary.add_column("this run", justify="right")
+    if course_run:
+        summary.add_column("the course printed", justify="right")
+
+    def row(label: str, ours: str, theirs: float | None = None) -> None:
+        summary.add_row(label, ours, *([] if course_run is None else ["" if theirs is None else f"{100 * theirs:g} %"]))
+
+    row("final cost", f"{curve[-1]:.6f}")
+    row(
+        "train accuracy",
+        f"{100 * train_accuracy:.2f} %  (m = {Y.shape[1]})",
+        course_run and course_run.published_train_accuracy,
+    )
+    row(
         "test accuracy",
         "n/a (no test set)" if test_accuracy is None else f"{100 * test_accuracy:.2f} %  (m = {data.Y_test.shape[1]})",
+        course_run and course_run.published_test_accuracy,
     )
-    summary.add_row("wall time", f"{wall:.2f} s ({1e3 * wall / args.num_iterations:.3f} ms per iteration)")
+    row("wall time", f"{wall:.2f} s ({1e3 * wall / chosen.num_iterations:.3f} ms per iteration)")
     if args.plot:
         path = plot_cost_curves(
-            {"NumPy reference": curve}, Path(args.plot), f"{args.model} {layer_dims} on {args.dataset}"
+            {"NumPy reference": curve}, Path(args.plot), f"{chosen.model} {layer_dims} on {dataset}"
         )
-        summary.add_row("cost curve", str(path))
+        row("cost curve", str(path))
     console.print(summary)
     return 0

@@ -3,12 +3,13 @@ into plain values, call the layer below, print; train, the smallest, runs its fe
 statuses: common.EXIT_STATUSES."""
 
 import argparse
+import re
 import sys
 
 from rich.markup import escape
 
 from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
-from .common import EXIT_STATUSES, USAGE, error_console
+from .common import EXIT_STATUSES, GREEN, USAGE, Parser, error_console
 
 COMMANDS = (
     doctor,
@@ -25,21 +26,45 @@ COMMANDS = (
 )  # in the order --help lists them
 
 
+def version() -> str:
+    """The installed distribution's version (the source tree's pyproject.toml where it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from ..core.registry import DISTRIBUTION
+
+    try:
+        return f"{DISTRIBUTION} {installed(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        from .. import ROOT
+
+        found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+        return f"{DISTRIBUTION} {found.group(1) if found else 'unknown'} (source tree, not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="quartet",
         description="The course's logistic regression and L-layer network in NumPy, PyTorch, JAX and "
         "TensorFlow: do they compute the same thing, and how fast?",
-        epilog=EXIT_STATUSES,
+        epilog=f"`quartet help COMMAND` (or `quartet COMMAND --help`) says what a command takes. {EXIT_STATUSES}",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)
+    helper = sub.add_parser("help", help="what a command takes: quartet help COMMAND")
+    helper.add_argument("topic", nargs="?", metavar="COMMAND", choices=[*sub.choices], help="default: the commands")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "help"):  # bare `quartet`, or `quartet help [COMMAND]`
+        topic = getattr(args, "topic", None)
+        (parser._subparsers._group_actions[0].choices[topic] if topic else parser).print_help()
+        return GREEN
     try:
         return args.func(args)
     except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors

@@ -43,12 +43,13 @@ def add_parser(sub) -> None:
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
     parser.add_argument("--min-time", type=positive_float, default=0.4, help="seconds of repeats per row and round")
     parser.add_argument("--rounds", type=positive_int, default=None,
-                        help="rounds of every row and the probe, each shuffled (3 quick, 9 full)")  # fmt: skip
+                        help="rounds of every row and the probe, each shuffled (default: 3 quick, 9 full)")  # fmt: skip
     parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
-                        help="fresh processes, one after another, that share the rounds (1 quick, 3 full): the "
-                             "intervals then hold what differs from process to process")  # fmt: skip
+                        help="fresh processes, one after another, that share the rounds (default: 1 quick, 3 full): "
+                             "the intervals then hold what differs from process to process")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",
-                        help="instead: data-parallel training on N and M workers, one thread each")  # fmt: skip
+                        help="instead: data-parallel training on N and M workers, one thread each (default: none, the "
+                             "step benchmark)")  # fmt: skip
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
                         help="with --workers: separate processes that meet over TCP (default) or devices in one "
                              "process")  # fmt: skip

@@ -40,7 +40,8 @@ def add_parser(sub) -> None:
     add_selection(parser, "check")
     parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
-                        help="instead: data-parallel training on N workers against the full batch (CPU)")  # fmt: skip
+                        help="instead: data-parallel training on N workers against the full batch (CPU; default: none, "
+                             "the matrix)")  # fmt: skip
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
                         help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
                              "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip

@@ -2,7 +2,9 @@
 and the options that several commands take in the same words."""
 
 import argparse
+import difflib
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +23,52 @@ EXIT_STATUSES = (f"exit status: {GREEN} all green, {FAILED} a check failed, {USA
 
 console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
+
+
+class Formatter(argparse.HelpFormatter):
+    """Every option's help shows its default, unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default is not None and action.default is not False and action.default != argparse.SUPPRESS
+        if action.option_strings and action.nargs != 0 and shown and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse as the conventions want it: no abbreviated options (a future option could change what a
+    script's `--js` means), and a misspelled option or command answered with the usage of the command it
+    was typed for and the nearest valid name."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", Formatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self._subparsers is None:  # a command's own options: its usage, not the top level's
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._nearest_option(extras)}")
+        return parsed, extras
+
+    def _nearest_option(self, extras: list[str]) -> str:
+        known = [option for action in self._actions for option in action.option_strings]
+        for extra in extras:
+            if extra.startswith("--"):
+                close = difflib.get_close_matches(extra.split("=")[0], known, n=1, cutoff=0.6)
+                if close:
+                    return f"; did you mean {close[0]}?"
+        return ""
+
+    def error(self, message: str):
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            offered = re.findall(r"'([^']*)'", wrong.group(2))
+            close = difflib.get_close_matches(wrong.group(1), offered, n=1, cutoff=0.5)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        super().error(message)
 
 
 class UsageError(ValueError):
@@ -94,8 +142,9 @@ def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True
     parser.add_argument("--backends", default=",".join(default), metavar="A,B",
                         help=f"any of {', '.join(NAMES)} (default: {which})")  # fmt: skip
     if modes:
-        parser.add_argument("--modes", default=",".join(MODE_NAMES), metavar="A,B")
-    parser.add_argument("--dtypes", default="float32,float64", metavar="A,B")
+        parser.add_argument("--modes", default=",".join(MODE_NAMES), metavar="A,B",
+                            help="any of these; a backend runs the modes it has")  # fmt: skip
+    parser.add_argument("--dtypes", default="float32,float64", metavar="A,B", help="any of these")
     if device:
-        parser.add_argument("--device", choices=DEVICES, default="cpu")
+        parser.add_argument("--device", choices=DEVICES, default="cpu", help="where the frameworks run")
     parser.add_argument("--out", type=Path, default=Path("results"), help=f"results go to OUT/{kind}-<time>/")

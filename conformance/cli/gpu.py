@@ -51,10 +51,12 @@ def add_parser(sub) -> None:
                         help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)")  # fmt: skip
     parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
     parser.add_argument("--only", choices=PARTS, default=None,
-                        help="one half: its page alone (a GPU lent in short calls runs each in its own)")  # fmt: skip
+                        help="one half: its page alone (a GPU lent in short calls runs each in its own; default: "
+                             "both)")  # fmt: skip
     parser.add_argument("--from", dest="runs", type=Path, nargs="+", default=None, metavar="DIR",
                         help="run nothing: write the pages of runs already made, from their results folders "
-                             "(a check's, a bench's; made on a lent GPU and brought back, say)")  # fmt: skip
+                             "(a check's, a bench's; made on a lent GPU and brought back, say; default: none, run "
+                             "both here)")  # fmt: skip
     parser.set_defaults(func=run)
 
 

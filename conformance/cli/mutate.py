@@ -18,10 +18,21 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("mutate", help="mutation testing: how many seeded bugs quartet check --quick catches")
     parser.add_argument("--files", default=",".join(mutation.FILES), metavar="A,B",
                         help="implementation files to mutate (default: every one)")  # fmt: skip
-    parser.add_argument("--sample", type=positive_int, default=None, metavar="N", help="a seeded sample of N mutants")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--changes", default="", metavar="A,B",
-                        help="only the mutants whose change contains one of these words, e.g. 'record_every,first call'")
+    parser.add_argument(
+        "--sample",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="a seeded sample of N mutants (default: every one)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the seed of --sample")
+    parser.add_argument(
+        "--changes",
+        default="",
+        metavar="A,B",
+        help="only the mutants whose change contains one of these words, e.g. "
+        "'record_every,first call' (default: every change)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run none")
     parser.add_argument("--out", type=Path, default=Path("results"), help="results go to OUT/mutate-<time>/")
     parser.set_defaults(func=run)

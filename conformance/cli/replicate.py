@@ -16,7 +16,13 @@ from .train import COST
 def add_parser(sub) -> None:
     replicate = sub.add_parser("replicate", help="replay the course's four runs and write the replication page")
     replicate.add_argument("runs", nargs="*", metavar="RUN", help=f"some of {list(course.RUNS)} (default: all)")
-    replicate.add_argument("--data-dir", type=Path, default=None, help="directory of the *_catvnoncat.h5 files")
+    replicate.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="directory of the *_catvnoncat.h5 files (default: $QUARTET_DATA_DIR or ../shared/data/catvnoncat "
+        "beside this checkout)",
+    )
     replicate.add_argument("--out", type=Path, default=Path("docs"), help="where course-replication.md goes")
     replicate.add_argument(
         "--frameworks",

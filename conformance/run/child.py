@@ -11,7 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-RESUME_HELP = "finish an interrupted run in DIR (with its own settings; other options are ignored)"
+RESUME_HELP = (
+    "finish an interrupted run in DIR (with its own settings; other options are ignored; default: none, a new run)"
+)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,21 @@ INCOMPLETE = (
 )
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename, so a reader never sees half a file. Ctrl-C and
-    SIGTERM wait for the rename: a run stopped while it saves keeps the file it was writing."""
+    SIGTERM wait for the rename: a run stopped while it saves keeps the file it was writing. The file gets
+    the permissions the user's umask gives a new file (the temporary one is made for its owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with signals_held():
             with os.fdopen(fd, "wb") as f:
                 f.write(data)

@@ -66,7 +66,11 @@ def test_every_option_has_help_and_says_its_default():
     for name, parser in _commands().items():
         formatter = parser.formatter_class(prog=parser.prog)
         for action in parser._actions:
-            if not action.option_strings or isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+            if (
+                not action.option_strings
+                or isinstance(action, argparse._HelpAction)
+                or action.help == argparse.SUPPRESS
+            ):
                 continue
             assert action.help, f"quartet {name} {action.option_strings[0]} has no help"
             if action.nargs != 0:  # a flag's default is its absence

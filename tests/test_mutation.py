@@ -91,7 +91,12 @@ def test_the_compiled_path_kinds_are_made_for_every_framework():
     """The reviewer's four bugs, as operators: each framework's deep.py gets every kind."""
     kinds = ("record_every ignored (1)", "the hidden activation lost (relu)", "m kept from the first call",
              "sigmoid as 1 / (1 + exp(-z))")  # fmt: skip
-    for file in ("impl_torch/deep.py", "impl_jax/deep.py", "impl_tf/deep.py", "plugins/quartet-mlx/quartet_mlx/deep.py"):
+    for file in (
+        "impl_torch/deep.py",
+        "impl_jax/deep.py",
+        "impl_tf/deep.py",
+        "plugins/quartet-mlx/quartet_mlx/deep.py",
+    ):
         described = {m.description for m in mutation.mutants(file)}
         assert set(kinds) <= described, (file, set(kinds) - described)
     assert "sigmoid as 1 / (1 + exp(-z))" not in {m.description for m in mutation.mutants("reference_numpy/deep.py")}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import activations, initializers
+from .inputs import check_data, check_parameters, check_training
 
 LinearCache = tuple[np.ndarray, np.ndarray, np.ndarray]  # (A_prev, W, b)
 Cache = tuple[LinearCache, np.ndarray]  # (linear_cache, Z)
@@ -160,6 +161,8 @@ def train_step(
 
 def predict(X: np.ndarray, parameters: dict[str, np.ndarray], hidden_activation: str = "relu") -> np.ndarray:
     """1.0 where AL > 0.5, else 0.0; (1, m)."""
+    check_data(X)
+    check_parameters(parameters, X.shape[0])
     AL, _ = L_model_forward(X, parameters, hidden_activation)  # (1, m)
     return (AL > 0.5).astype(X.dtype)  # (1, m)
 
@@ -183,8 +186,11 @@ def L_layer_model(
     0, record_every, 2 record_every, ... (each cost is measured before that iteration's update).
     Starts from `parameters` when given, else from initialize_parameters_deep(layers_dims, seed, init).
     `callback(i, cost)` is called after every iteration."""
+    check_data(X, Y, layers_dims[0])
+    check_training(learning_rate, num_iterations, record_every)
     if parameters is None:
         parameters = initialize_parameters_deep(layers_dims, seed=seed, scheme=init)
+    check_parameters(parameters, X.shape[0])
     costs = []
     for i in range(num_iterations):
         parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)

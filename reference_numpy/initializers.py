@@ -72,6 +72,6 @@ def initialize(
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 1) -> dict[str, np.ndarray]:
     """The course's two-layer initialisation: W1 = randn(n_h, n_x) * 0.01, then W2 = randn(n_y, n_h) * 0.01.
-      initialize_parameters(n_x, n_h, n_y)          the week-4 notebooks' (seed 1; W1[0] = 0.01624345 ...)
-      initialize_parameters(n_x, n_h, n_y, seed=2)  the planar notebook's (week 3; W1[0] = -0.00416758 ...)"""
+    initialize_parameters(n_x, n_h, n_y)          the week-4 notebooks' (seed 1; W1[0] = 0.01624345 ...)
+    initialize_parameters(n_x, n_h, n_y, seed=2)  the planar notebook's (week 3; W1[0] = -0.00416758 ...)"""
     return initialize([n_x, n_h, n_y], scheme="small", seed=seed)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import activations, initializers
 from .deep import compute_cost_from_logits
+from .inputs import check_data, check_logistic, check_training
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -68,6 +69,9 @@ def optimize(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[float]]:
     """Gradient descent; returns ({"w", "b"}, the last grads, the cost at iterations 0, record_every, ...).
     `callback(i, cost)` is called after every iteration."""
+    check_data(X, Y)
+    check_training(learning_rate, num_iterations, record_every)
+    check_logistic(w, b, X.shape[0])
     costs = []
     grads: dict[str, np.ndarray] = {}
     for i in range(num_iterations):
@@ -85,6 +89,8 @@ def optimize(
 
 def predict(w: np.ndarray, b: np.ndarray | float, X: np.ndarray) -> np.ndarray:
     """1.0 where sigmoid(w^T X + b) > 0.5, else 0.0; (1, m)."""
+    check_data(X)
+    check_logistic(w, b, X.shape[0])
     A = sigmoid(w.T @ X + b)  # (1, m)
     return (A > 0.5).astype(X.dtype)  # (1, m)
 
@@ -101,6 +107,9 @@ def model(
     callback: Callable[[int, float], None] | None = None,
 ) -> dict:
     """Zero initialisation, optimize, then predictions and accuracies on both sets (the test set may be None)."""
+    check_data(X_train, Y_train)
+    if X_test is not None:
+        check_data(X_test, Y_test, X_train.shape[0])
     w, b = initialize_with_zeros(X_train.shape[0])
     w, b = w.astype(X_train.dtype), np.zeros((1, 1), X_train.dtype)  # float64 would promote float32; b rank-2
     params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost, callback=callback)

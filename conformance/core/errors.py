@@ -1,12 +1,12 @@
 """What the protocol raises: the errors every backend gives its caller, the same way for every framework."""
 
+from reference_numpy.inputs import InputError  # the reference raises it too: one class for both
+
+__all__ = ["BackendUnavailable", "InputError", "NonFiniteError", "TrainingDiverged"]
+
 
 class BackendUnavailable(RuntimeError):
     """The framework is not installed, or the device is not there; the message says which."""
-
-
-class InputError(ValueError):
-    """An argument that cannot be used: the message names it, with the shapes or values involved."""
 
 
 class NonFiniteError(InputError):

@@ -9,10 +9,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from reference_numpy.inputs import check_training
+
 from .errors import TrainingDiverged
 from .registry import PACKAGES
 from .spec import ModelSpec
-from .validation import SEGMENT, check_divergence, check_finite, check_range, check_training, validate_inputs
+from .validation import SEGMENT, check_divergence, check_finite, check_range, validate_inputs
 
 
 def _quiet_numpy(method: Callable) -> Callable:

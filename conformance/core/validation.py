@@ -1,9 +1,12 @@
 """The protocol's checks at its boundary: inputs that do not fit the spec, results that left the dtype's
-range, and training that diverged, each named the same way for every framework."""
+range, and training that diverged, each named the same way for every framework. The data's and the training
+settings' checks are the reference's own (reference_numpy/inputs.py): one message for the library and the protocol."""
 
 import math
 
 import numpy as np
+
+from reference_numpy.inputs import as_matrix, check_data
 
 from .errors import InputError, NonFiniteError, TrainingDiverged
 from .spec import ModelSpec
@@ -12,20 +15,6 @@ from .spec import ModelSpec
 def check_choice(what: str, value, choices) -> None:
     if value not in choices:
         raise InputError(f"unknown {what} {value!r}; choose one of {tuple(choices)}")
-
-
-def _as_matrix(name: str, value, rows: int | None = None) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
-    if value.ndim != 2:
-        raise InputError(f"{name} must be 2-D, got shape {value.shape}")
-    if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
-    if rows is not None and value.shape[0] != rows:
-        raise InputError(f"{name} has shape {value.shape}; expected {rows} rows")
-    if not np.all(np.isfinite(value)):
-        raise InputError(f"{name} holds {int(np.size(value) - np.isfinite(value).sum())} NaN or Inf values")
-    return value
 
 
 def validate_inputs(spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray | None = None) -> None:
@@ -37,21 +26,10 @@ def validate_inputs(spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray 
     if missing or extra:
         raise InputError(f"params for {spec.label} need keys {list(expected)}; missing {missing}, extra {extra}")
     for key, shape in expected.items():
-        _as_matrix(f"params[{key!r}]", params[key])
+        as_matrix(f"params[{key!r}]", params[key])
         if params[key].shape != shape:
             raise InputError(f"params[{key!r}] has shape {params[key].shape}; {spec.label} needs {shape}")
-    X = _as_matrix("X", X)
-    if X.shape[0] != spec.n_x:
-        raise InputError(f"X has shape {X.shape}: {X.shape[0]} rows, but layer_dims[0] = {spec.n_x} (X is (n_x, m))")
-    if X.shape[1] == 0:
-        raise InputError(f"X has shape {X.shape}: no samples (m = 0)")
-    if Y is not None:
-        Y = _as_matrix("Y", Y)
-        if Y.shape != (1, X.shape[1]):
-            raise InputError(f"Y has shape {Y.shape}; expected (1, m) = (1, {X.shape[1]}) to match X {X.shape}")
-        bad = np.unique(Y[(Y != 0) & (Y != 1)])
-        if bad.size:
-            raise InputError(f"Y must hold labels 0 and 1 only; found {bad[:5].tolist()}")
+    check_data(X, Y, spec.n_x)
 
 
 def check_range(name: str, value: np.ndarray, dtype: str) -> None:
@@ -89,13 +67,3 @@ def check_divergence(iteration: int, cost: float, first_cost: float, learning_ra
     raise TrainingDiverged(f"training diverged at iteration {iteration}: {why}; learning_rate {learning_rate:g} is "
                            f"too large for this problem, try a smaller one (e.g. {learning_rate / 10:g})",
                            iteration, cost)  # fmt: skip
-
-
-def check_training(learning_rate, num_iterations, record_every) -> None:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float | np.floating):
-        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise InputError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
-    for name, value, least in (("num_iterations", num_iterations, 0), ("record_every", record_every, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
-            raise InputError(f"{name} must be an integer >= {least}, got {value!r}")

@@ -40,7 +40,7 @@ def run_with_width(monkeypatch, width, *argv):
 
 
 def test_a_wide_terminal_shows_four_columns(monkeypatch):
-    code_, out = run_with_width(monkeypatch, 260, "code", "L_model_forward")
+    code_, out = run_with_width(monkeypatch, 330, "code", "L_model_forward")
     assert code_ == 0
     titles = next(line for line in out.splitlines() if "─ NumPy (by hand)" in line)
     assert all(f"─ {t}" in titles for t in ("PyTorch", "JAX", "TensorFlow"))  # side by side, one row of panels
@@ -83,3 +83,61 @@ def test_a_plugin_shows_where_it_has_the_concept():
         pytest.skip("the quartet-mlx plugin is not installed")
     assert "mlx.core" not in code.sources("train_step")["mlx"] and "def train_step" in code.sources("train_step")["mlx"]
     assert "mlx" not in code.sources("data_parallel")  # MLX has no data-parallel module
+
+
+def _panels_per_row(out: str) -> int:
+    return max(line.count("╭─") for line in out.splitlines())
+
+
+def test_two_columns_at_160_and_no_line_cut_at_80(monkeypatch):
+    """quartet code backward --backends numpy,jax: side by side at 160 columns; at 80, one column whose lines
+    wrap, so every character of every source line is there, shape comments included."""
+    import re
+
+    _, wide = run_with_width(monkeypatch, 160, "code", "backward", "--backends", "numpy,jax")
+    assert _panels_per_row(wide) == 2 and "NumPy (by hand)" in wide and "─ JAX" in wide
+    _, narrow = run_with_width(monkeypatch, 80, "code", "backward", "--backends", "numpy,jax")
+    assert _panels_per_row(narrow) == 1 and max(map(len, narrow.splitlines())) <= 80
+    squeezed = re.sub(r"[\s│╭╮╰╯─]", "", narrow)
+    shown = code.sources("backward")
+    for framework in ("numpy", "jax"):
+        for line in shown[framework].splitlines():
+            assert re.sub(r"[\s─]", "", line) in squeezed, line
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("initialize_parameters_deep", "only in the reference; from_numpy instead"),
+        ("optimize", ""),
+        ("model", ""),
+        ("nn_model", "only in the reference; L_layer_model instead"),
+        ("forward_propagation", "only in the reference; L_model_forward instead"),
+        ("initialize_with_zeros", "only in the reference; from_numpy instead"),
+        ("two_layer_model", "the course's name, not defined here; L_layer_model instead"),
+    ],
+)
+def test_every_function_of_the_course_is_shown(monkeypatch, name, note):
+    code_, out = run_with_width(monkeypatch, 400, "code", name, "--backends", "numpy,torch,jax,tf")
+    assert code_ == 0 and _panels_per_row(out) == 4
+    text = " ".join(out.split())
+    assert f"def {name}(" in text or name == "two_layer_model"
+    if note:
+        assert note in text
+
+
+def test_backends_picks_the_panels(monkeypatch, capsys):
+    _, out = run_with_width(monkeypatch, 400, "code", "cost", "--backends", "tf")
+    assert _panels_per_row(out) == 1 and "TensorFlow" in out and "NumPy (by hand)" not in out
+    assert cli.main(["code", "cost", "--backends", "caffe"]) == 2
+    assert "unknown backend(s) ['caffe']" in capsys.readouterr().err
+
+
+def test_piped_output_reads_columns(monkeypatch):
+    from conformance.cli import common
+
+    monkeypatch.setattr(common.sys.stdout, "isatty", lambda: False)
+    monkeypatch.setenv("COLUMNS", "93")
+    assert common.piped_width() == 93
+    monkeypatch.delenv("COLUMNS")
+    assert common.piped_width() == 120

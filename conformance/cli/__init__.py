@@ -5,9 +5,13 @@ statuses: common.EXIT_STATUSES."""
 import argparse
 import re
 import sys
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed
 
 from rich.markup import escape
 
+from .. import ROOT
+from ..core.registry import DISTRIBUTION
 from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
 from .common import EXIT_STATUSES, GREEN, USAGE, Parser, error_console
 
@@ -28,16 +32,9 @@ COMMANDS = (
 
 def version() -> str:
     """The installed distribution's version (the source tree's pyproject.toml where it is not installed)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    from ..core.registry import DISTRIBUTION
-
     try:
         return f"{DISTRIBUTION} {installed(DISTRIBUTION)}"
     except PackageNotFoundError:
-        from .. import ROOT
-
         found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
         return f"{DISTRIBUTION} {found.group(1) if found else 'unknown'} (source tree, not installed)"
 

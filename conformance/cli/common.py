@@ -4,6 +4,7 @@ and the options that several commands take in the same words."""
 import argparse
 import difflib
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,7 +22,16 @@ UNFINISHED = 3  # a backend raised, or a function of it is not written yet (a st
 EXIT_STATUSES = (f"exit status: {GREEN} all green, {FAILED} a check failed, {USAGE} unusable input, {UNFINISHED} a "
                  "backend raised or is not written yet, 130 / 143 interrupted (Ctrl-C / SIGTERM)")  # fmt: skip
 
-console = Console(width=None if sys.stdout.isatty() else 120)  # piped output: wide enough for the tables
+
+def piped_width() -> int | None:
+    """A terminal's own width (None: rich asks it); piped, COLUMNS when set, else 120, wide enough for the tables."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 120
+
+
+console = Console(width=piped_width())
 error_console = Console(stderr=True, soft_wrap=True)  # an error message is never wrapped mid-path
 
 

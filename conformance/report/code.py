@@ -6,7 +6,7 @@ ast), so it can never drift from the code that runs, and reading it imports no f
 import ast
 import difflib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.registry import PACKAGES
 
@@ -19,6 +19,7 @@ class Concept:
     title: str
     formula: str
     parts: dict[str, tuple[str, ...]]  # framework -> "module.name" in that package, in reading order
+    notes: dict[str, str] = field(default_factory=dict)  # framework -> a line above its code ("only in the reference")
 
 
 def _same(*names: str, numpy: tuple[str, ...] | None = None) -> dict[str, tuple[str, ...]]:
@@ -120,8 +121,70 @@ ALIASES = {name.split(".")[-1]: concept for concept, c in CONCEPTS.items() for n
            for name in names if name.split(".")[-1] not in CONCEPTS and not name.endswith("ACTIVATIONS")}  # fmt: skip
 
 
+# the modules a function of the course may live in, in any package
+MODULES = ("activations", "deep", "logistic", "initializers", "planar", "gradcheck", "arrays", "parallel")
+# the course's functions that only the reference writes (or no one: the course's own names), and what the
+# frameworks use instead
+INSTEAD = {
+    "initialize_parameters_deep": ("arrays.from_numpy", "NumPy makes every framework's weights"),
+    "initialize_parameters": ("arrays.from_numpy", "NumPy makes every framework's weights"),
+    "initialize_with_zeros": ("arrays.from_numpy", "NumPy makes every framework's weights"),
+    "nn_model": ("deep.L_layer_model", "the planar notebook's nn_model is L_layer_model on [n_x, n_h, 1], tanh"),
+    "two_layer_model": ("deep.L_layer_model", "the application's two_layer_model is L_layer_model on [n_x, n_h, 1]"),
+    "forward_propagation": ("deep.L_model_forward", "the planar notebook's is L_model_forward on [n_x, n_h, 1]"),
+    "backward_propagation": ("deep.L_model_grads", "autodiff writes the backward"),
+    "linear_backward": ("deep.L_model_grads", "autodiff writes the backward"),
+    "linear_activation_backward": ("deep.L_model_grads", "autodiff writes the backward"),
+    "L_model_backward": ("deep.L_model_grads", "autodiff writes the backward"),
+    "gradient_check": ("deep.L_model_grads", "autodiff's gradients are checked against the reference instead"),
+}  # fmt: skip
+COURSE = ("numpy", "torch", "jax", "tf")
+
+
 class UnknownConcept(ValueError):
     """A concept that is not in CONCEPTS; the message suggests the closest ones."""
+
+
+def _defines(framework: str, module: str, name: str) -> bool:
+    try:
+        source(framework, f"{module}.{name}")
+    except (FileNotFoundError, LookupError, ModuleNotFoundError):
+        return False
+    return True
+
+
+def functions() -> list[str]:
+    """Every public top-level function of the four packages' modules, and the course's names in INSTEAD."""
+    found = set(INSTEAD)
+    for framework in COURSE:
+        for module in MODULES:
+            spec = importlib.util.find_spec(f"{FRAMEWORKS[framework]}.{module}")
+            if spec is not None and spec.origin is not None:
+                with open(spec.origin) as f:
+                    tree = ast.parse(f.read())
+                found |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    return sorted(found)
+
+
+def find(name: str) -> Concept:
+    """The concept of that name, the one a function shown belongs to, or one function on its own: where a
+    framework does not define it, the function it uses instead, with a note saying so."""
+    if name in CONCEPTS or name in ALIASES:
+        return CONCEPTS[resolve(name)]
+    defined = {fw: module for fw in COURSE for module in MODULES if _defines(fw, module, name)}
+    if not defined and name not in INSTEAD:
+        resolve(name)  # raises, with the nearest names
+    parts, notes = {}, {}
+    for fw in COURSE:
+        if fw in defined:
+            parts[fw] = (f"{defined[fw]}.{name}",)
+        elif name in INSTEAD:
+            instead, why = INSTEAD[name]
+            where = "only in the reference" if "numpy" in defined else "the course's name, not defined here"
+            parts[fw] = (instead,)
+            notes[fw] = f"{name}: {where}; {instead.split('.')[-1]} instead ({why})"
+    only = "" if len(defined) != 1 or name in INSTEAD else f" (only in {TITLES[next(iter(defined))]})"
+    return Concept(f"{name}{only}", "", parts, notes)
 
 
 def resolve(name: str) -> str:
@@ -129,7 +192,9 @@ def resolve(name: str) -> str:
         return name
     if name in ALIASES:
         return ALIASES[name]
-    close = difflib.get_close_matches(name, [*CONCEPTS, *ALIASES], n=3, cutoff=0.5)
+    if name in functions():
+        return name
+    close = difflib.get_close_matches(name, [*CONCEPTS, *ALIASES, *functions()], n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise UnknownConcept(f"unknown concept {name!r}{hint} Concepts: {', '.join(CONCEPTS)}")
 
@@ -158,20 +223,27 @@ def sources(concept: str) -> dict[str, str]:
     """framework -> the concept's source in that framework, its parts one after another. A plugin is laid
     out as impl_jax (docs/plugins.md): it shows JAX's parts where it has them all, and is left out where
     it has not (MLX has no data-parallel module)."""
-    c = CONCEPTS[resolve(concept)]
+    c = find(concept)
     found = {}
     for fw in FRAMEWORKS:
+        if fw not in c.parts and (fw in COURSE or "jax" not in c.parts):
+            continue  # a function one of the four does not write
         try:
-            found[fw] = "\n\n\n".join(source(fw, part) for part in c.parts.get(fw, c.parts["jax"]))  # PEP 8 spacing
+            own = fw if fw in c.parts else "jax"  # a plugin is laid out as impl_jax
+            text = "\n\n\n".join(source(fw, part) for part in c.parts[own])  # PEP 8 spacing
         except (FileNotFoundError, LookupError):
             if fw in c.parts:  # one of the built-in four: its code must be there
                 raise
+            continue
+        found[fw] = f"# {c.notes[own]}\n{text}" if own in c.notes else text
     return found
 
 
-def markdown(concept: str) -> str:
-    """The concept as markdown: its title and formula, then each framework's source in a code block."""
-    name = resolve(concept)
-    c = CONCEPTS[name]
-    blocks = [f"### {TITLES.get(fw, fw)}\n\n```python\n{text}\n```\n" for fw, text in sources(name).items()]
-    return f"## {c.title}\n\n`{c.formula}`\n\n" + "\n".join(blocks)
+def markdown(concept: str, shown: dict[str, str] | None = None) -> str:
+    """The concept as markdown: its title and formula, then each framework's source (or those `shown`) in a
+    code block."""
+    c = find(concept)
+    shown = sources(concept) if shown is None else shown
+    blocks = [f"### {TITLES.get(fw, fw)}\n\n```python\n{text}\n```\n" for fw, text in shown.items()]
+    formula = f"`{c.formula}`\n\n" if c.formula else ""
+    return f"## {c.title}\n\n{formula}" + "\n".join(blocks)

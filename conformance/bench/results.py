@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..core.registry import DTYPES
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
-from . import between
+from . import between, vectorisation
 from .goals import goals, rounds_of
 from .gpu_page import gpu_limits, launch_costs
 
@@ -200,6 +200,8 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
                       frame_markdown(costs), ""] if len(costs) else []  # fmt: skip
     else:
         goal_lines = []
+    if meta.get("vectorisation"):
+        goal_lines += vectorisation.section(meta["vectorisation"])
     goal_lines += ["## Speed goals", "", "A verdict is met when the whole 95 % interval clears the target, missed "
                    f"when the whole interval is on the wrong side, within noise otherwise; {spread_note}.", "",
                    frame_markdown(found), ""]  # fmt: skip

@@ -105,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
         goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
     console.print(goal_table)
+    for r in meta.get("vectorisation", []):
+        console.print(f"vectorisation, {r['framework']}: the loop over {r['n_x']} x {r['m']} numbers "
+                      f"{1e3 * r['loop_s']:.3g} ms, propagate {1e3 * r['vectorised_s']:.3g} ms: "
+                      f"{r['ratio']:.0f} times slower")  # fmt: skip
     console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
     return 1 if (frame["status"] == "check failed").any() else 0  # a row that computes something else fails the run
 

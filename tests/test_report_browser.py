@@ -51,6 +51,15 @@ def test_chromium_renders_every_section(report, tmp_path):
     assert 'class="missing"' not in dom
 
 
+def test_the_code_panes_fit_a_laptops_width(report, tmp_path):
+    """At 1280 px, the course's code stands in columns whose lines wrap: no pane scrolls sideways."""
+    dom = chromium("--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", report.as_uri(),
+                   tmp_path=tmp_path).stdout  # fmt: skip
+    found = re.search(r'data-panes-scrolling="(\d+)"', dom)
+    assert found, "the page's load script did not run"
+    assert found.group(1) == "0"
+
+
 def test_the_screenshot_is_not_blank(report, tmp_path):
     from PIL import Image
 

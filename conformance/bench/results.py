@@ -112,7 +112,7 @@ def _probe_spread(frame: pd.DataFrame) -> list[str]:
 
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")  # no label cut off
     return buffer.getvalue()
 
 
@@ -144,7 +144,7 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
             ax.set_ylabel("ms per step (median, IQR whiskers)")
             ax.set_title(workload, fontsize=10)
             ax.grid(alpha=0.3, axis="y")
-        axes[0][0].legend()
+        axes[0][-1].legend(title="dtype", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, not on them
         fig.tight_layout()
         paths.append(out / "bench-workloads.png")
         write_atomically(paths[-1], _png(fig))
@@ -160,7 +160,7 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
         ax.set_xlabel(xlabel)
         ax.set_ylabel("ms per step, float32")
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
         fig.tight_layout()
         paths.append(out / f"bench-sweep-{family}.png")
         write_atomically(paths[-1], _png(fig))
@@ -171,7 +171,9 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
         table = roof.astype({"roofline_fraction": float}).pivot_table(
             index="label", columns="workload", values="roofline_fraction", sort=False
         )
-        table.plot.bar(ax=ax, rot=60, fontsize=7)
+        table.plot.bar(ax=ax, fontsize=7)
+        ax.set_xticks(range(len(table.index)), table.index, rotation=60, ha="right")
+        ax.legend(title="workload", fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_ylabel("fraction of roofline bound, float32")
         ax.grid(alpha=0.3, axis="y")

@@ -43,7 +43,7 @@ def plot_cost_curves(curves: dict[str, list[float]], path: Path, title: str) -> 
         diff_ax.legend()
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
     write_atomically(path, buffer.getvalue())
     return path

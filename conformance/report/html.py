@@ -132,24 +132,28 @@ def replication_section(docs: Path) -> str:
     return _table(frame) + images
 
 
-def code_section() -> str:
+def code_panes(name: str, frameworks: list[str] | None = None) -> str:
+    """One concept (or any function of the course) as HTML columns, one per framework (those given, or every
+    one): the report's code section, and what a notebook displays (with CSS, the report's styles)."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
+    concept = code.find(name)
+    columns = "".join(
+        f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES.get(fw, fw))}</h4>'
+        f"{highlight(text, PythonLexer(), HtmlFormatter(nowrap=False))}</div>"
+        for fw, text in code.sources(name).items() if frameworks is None or fw in frameworks
+    )  # fmt: skip
+    heading = f'<h3 id="code-{name}">{html.escape(name)}: {html.escape(concept.title)}</h3>'
+    formula = f'<p class="formula">{html.escape(concept.formula)}</p>' if concept.formula else ""
+    return f'{heading}{formula}<div class="columns">{columns}</div>'
+
+
+def code_section() -> str:
     boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> '
                     f"{html.escape(code.TITLES.get(fw, fw))}</label> " for fw in code.FRAMEWORKS)  # fmt: skip
-    parts = [f'<div class="chooser">Show: {boxes}</div>']
-    for name, concept in code.CONCEPTS.items():
-        columns = "".join(
-            f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES.get(fw, fw))}</h4>'
-            f"{highlight(text, PythonLexer(), HtmlFormatter(nowrap=False))}</div>"
-            for fw, text in code.sources(name).items()
-        )
-        heading = f'<h3 id="code-{name}">{html.escape(name)}: {html.escape(concept.title)}</h3>'
-        formula = f'<p class="formula">{html.escape(concept.formula)}</p>'
-        parts.append(f'{heading}{formula}<div class="columns">{columns}</div>')
-    return "".join(parts)
+    return f'<div class="chooser">Show: {boxes}</div>' + "".join(code_panes(name) for name in code.CONCEPTS)
 
 
 CSS = """
@@ -161,10 +165,19 @@ td.good { background: #c8efc8; } td.near { background: #fbeaa5; } td.fail { back
 .missing { color: #a33; font-weight: bold; }
 .incomplete { background: #fff4d6; border-left: 4px solid #d90; padding: 0.4em 0.8em; }
 img { max-width: 100%; display: block; margin: 1em 0; }
-.columns { display: flex; gap: 8px; } .fw { flex: 1; min-width: 0; overflow-x: auto; font-size: 12px; }
+.columns { display: flex; flex-wrap: wrap; gap: 8px; }
+.fw { flex: 1 1 540px; min-width: 0; font-size: 12px; }
+.fw pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .formula { font-family: monospace; background: #eef; padding: 4px; }
 """
 SCRIPT = """
+// how many code panes scroll sideways at this width (none should: their lines wrap); read by the browser test
+window.addEventListener('load', function () {
+  var wide = Array.from(document.querySelectorAll('.fw pre')).filter(function (pre) {
+    return pre.scrollWidth > pre.clientWidth + 1;
+  });
+  document.body.dataset.panesScrolling = String(wide.length);
+});
 document.querySelectorAll('.chooser input').forEach(function (box) {
   box.addEventListener('change', function () {
     document.querySelectorAll('.fw-' + box.dataset.fw).forEach(function (el) {

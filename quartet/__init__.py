@@ -7,6 +7,8 @@ the code's layout conformance/README.md):
     frame, meta = quartet.bench(quartet.BenchSettings(backends=["numpy", "jax"], quick=True))
     backend = quartet.load_backend("jax", quartet.ModelSpec("deep", (8, 7, 6, 1)), "eager", "float32")
     quartet.registry.NAMES                                       # every backend installed here
+    quartet.verdicts(["torch", "jax"], ["propagate", "optimize"])   # each course function's verdict, a table
+    quartet.show_code("L_model_forward", ["numpy", "torch"])         # side by side, in a notebook
 
 The distribution is quartet-nndl (`pip install quartet-nndl[torch]`): "quartet" on the package index is
 an unrelated library.
@@ -15,6 +17,7 @@ an unrelated library.
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 
 from conformance.bench import machine
@@ -23,16 +26,20 @@ from conformance.bench.run import run as run_bench
 from conformance.check import CheckSettings
 from conformance.check import plan as plan_check
 from conformance.check import result as check_result
+from conformance.check.functions import check_functions
 from conformance.check.matrix import MatrixResult
 from conformance.check.suspects import suspects as ranked
 from conformance.core import registry
 from conformance.core.backends import load_backend
 from conformance.core.registry import DISTRIBUTION, DTYPES, MODE_NAMES
 from conformance.core.spec import ModelSpec
+from conformance.report import html
 from conformance.run.runner import Runner
 
+LOGISTIC_ONLY = ("propagate", "optimize", "model")  # named alone, these are logistic regression's (FUNCTIONS' keys)
+
 __all__ = ["DISTRIBUTION", "BenchSettings", "CheckSettings", "ModelSpec", "bench", "check", "load_backend",
-           "registry", "suspects"]  # fmt: skip
+           "registry", "show_code", "suspects", "verdicts"]  # fmt: skip
 
 
 def check(backends: list[str] | None = None, modes: list[str] | None = None, dtypes: list[str] | None = None,
@@ -60,3 +67,23 @@ def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:
     frame, meta = run_bench(settings, runner)
     runner.finish()
     return frame, meta
+
+
+def verdicts(backends: list[str], functions: list[str] | None = None, mode: str = "eager",
+             dtype: str = "float64") -> pd.DataFrame:  # fmt: skip
+    """Each course function's verdict (green, wrong, not written yet, raised) per backend, as `quartet check`
+    judges it (conformance/check/functions.py): one row per function (those named, e.g. "propagate" or
+    "logistic.optimize", or all), one column per backend."""
+    keys = None if functions is None else tuple(f"logistic.{f}" if f in LOGISTIC_ONLY else f for f in functions)
+    frame = pd.DataFrame([row for name in backends for row in check_functions(name, mode, dtype, "cpu", keys)])
+    table = frame.pivot_table(index="function", columns="backend", values="status", aggfunc="first", sort=False)
+    return table.reindex(columns=[b for b in backends if b in table.columns])
+
+
+def show_code(name: str, backends: list[str] | None = None):
+    """A concept or any function of the course, side by side in columns (a notebook displays the object)."""
+    from IPython.display import HTML
+    from pygments.formatters import HtmlFormatter
+
+    style = html.CSS.replace("body {", ".quartet-none {") + HtmlFormatter().get_style_defs(".highlight")
+    return HTML(f"<style>{style}</style>{html.code_panes(name, backends)}")

@@ -109,7 +109,9 @@ class Checker:
         self.verdicts: dict[str, Verdict] = {}
         self._references: dict[int, tuple[Case, dict]] = {}
 
-    def run(self) -> list[dict]:
+    def run(self, only: tuple[str, ...] | None = None) -> list[dict]:
+        """The verdicts of every course function, or of those keyed in `only` (e.g. "logistic.propagate")."""
+        self.only = only
         # the shapes of the matrix's default cases (cases.default_cases), so what a framework compiled for one
         # is reused by the other in the same process (JAX compiles each operation per shape, even eagerly)
         deep_cases = {a: with_biases(make_case(ModelSpec("deep", (8, 7, 6, 1), a), seed=7)) for a in HIDDEN_ACTIVATIONS}
@@ -121,7 +123,9 @@ class Checker:
 
     def check_each(self, deep_cases: dict[str, Case], logistic_case: Case) -> None:
         for function in FUNCTIONS:
-            if self.mode != "eager" and not function.moded:
+            if (self.mode != "eager" and not function.moded) or (
+                self.only is not None and function.key not in self.only
+            ):
                 continue
             if function.module == "arrays":
                 check, cases = self.check_arrays, [logistic_case]
@@ -403,6 +407,7 @@ class Checker:
         return self.judge(function, case, got, f"{self.mode}: ")
 
 
-def check_functions(name: str, mode: str, dtype: str, device: str) -> list[dict]:
-    """The verdict rows of every course function of one target (its mode-taking ones, when not eager)."""
-    return Checker(name, mode, dtype, device).run()
+def check_functions(name: str, mode: str, dtype: str, device: str, only: tuple[str, ...] | None = None) -> list[dict]:
+    """The verdict rows of every course function of one target (its mode-taking ones, when not eager), or of
+    those keyed in `only` (a key as FUNCTIONS names it: "L_model_forward", "logistic.propagate")."""
+    return Checker(name, mode, dtype, device).run(only)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-oldest lint clean
+.PHONY: run test test-oldest notebooks lint clean
 
 PLUGINS := plugins/quartet-mlx
 
@@ -25,6 +25,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The notebooks executed in full, plots inline, into docs/notebooks/ (the two on cat images need the course's
+# data: QUARTET_DATA_DIR, or ../shared/data/catvnoncat beside this checkout). A few minutes.
+notebooks: $(STAMP)
+	$(BIN)/python -m conformance.report.notebooks
 
 # The second lane: the oldest releases the ranges admit (constraints-oldest.txt), no TensorFlow, no Keras.
 OLDEST := .venv-oldest

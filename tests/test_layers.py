@@ -13,7 +13,7 @@ PACKAGES = ("quartet", "conformance", *IMPLEMENTATIONS)
 # are optional (a run of NumPy alone never loads them), and h5py, scikit-learn, threadpoolctl and pygments
 # are not on the lent GPU machine's image, where `python -m conformance gpu` runs from the source tree.
 LAZY = {"torch", "jax", "jaxlib", "tensorflow", "keras", "mlx", "sklearn", "matplotlib", "h5py", "threadpoolctl",
-        "pygments", "impl_torch", "impl_jax", "impl_tf"}  # fmt: skip
+        "pygments", "impl_torch", "impl_jax", "impl_tf", "jupytext", "nbclient", "nbformat", "IPython"}  # fmt: skip
 
 
 def module_name(path: Path) -> str:

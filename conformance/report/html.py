@@ -13,6 +13,7 @@ from ..check.judge import summary
 from ..run.checkpoint import status
 from ..run.files import write_atomically
 from . import code
+from .notebooks import notebooks as notebook_files
 
 SECTIONS = ("environment", "conformance", "benchmarks", "replication", "code")
 
@@ -150,6 +151,20 @@ def code_panes(name: str, frameworks: list[str] | None = None) -> str:
     return f'{heading}{formula}<div class="columns">{columns}</div>'
 
 
+def notebooks_section(docs: Path) -> str:
+    """Where the notebooks are (a path, not a link: the page fetches nothing) and whether an executed copy is."""
+    rows = []
+    for path in notebook_files():
+        executed = docs / "notebooks" / f"{path.stem}.ipynb"
+        copy = f"docs/notebooks/{executed.name}" if executed.is_file() else "not executed yet (make notebooks)"
+        rows.append(f"<tr><td><code>notebooks/{html.escape(path.name)}</code></td><td><code>{html.escape(copy)}"
+                    "</code></td></tr>")  # fmt: skip
+    return ("<p>One per assignment: the course's calls in its order, the same cells in PyTorch, JAX and "
+            "TensorFlow, the check's verdicts and the notes' lessons measured. Open them with "
+            "<code>.venv/bin/jupyter lab notebooks/</code>.</p><table><tr><th>notebook</th><th>executed copy, "
+            f"with its outputs</th></tr>{''.join(rows)}</table>")  # fmt: skip
+
+
 def code_section() -> str:
     boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> '
                     f"{html.escape(code.TITLES.get(fw, fw))}</label> " for fw in code.FRAMEWORKS)  # fmt: skip
@@ -198,6 +213,7 @@ def build(results: Path, docs: Path, env: dict) -> str:
         "benchmarks": ("Benchmarks", bench_section(bench, results)),
         "replication": ("Course replication", replication_section(docs)),
         "code": ("The code, side by side", code_section()),
+        "notebooks": ("The notebooks", notebooks_section(docs)),
     }
     nav = " · ".join(f'<a href="#{key}">{title}</a>' for key, (title, _) in bodies.items())
     sections = "".join(f'<section id="{key}"><h2>{title}</h2>{body}</section>' for key, (title, body) in bodies.items())

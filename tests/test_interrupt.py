@@ -122,7 +122,7 @@ def test_a_signal_while_saving_stops_the_run_after_the_file_is_whole(tmp_path, m
     assert (tmp_path / "a.json").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 
-def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_path, monkeypatch):
+def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_path, monkeypatch, request):
     """With the frameworks' own threads started (the kernel may hand a process's signal to any of them), 300
     saves each get a SIGTERM or SIGINT between the write and the rename: every file is whole and every save is
     followed by the stop the signal asked for."""
@@ -145,6 +145,11 @@ def test_signals_during_saves_with_framework_threads_running_lose_no_file(tmp_pa
         rename(src, dst)
 
     monkeypatch.setattr(files.os, "replace", replace_while_signalled)
+    # a suite started in the background by a shell without job control inherits Ctrl-C ignored: here it must
+    # arrive, as in a terminal
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        request.addfinalizer(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     stopped = 0
     for i in range(300):
         sent.append(signal.SIGTERM if i % 2 else signal.SIGINT)

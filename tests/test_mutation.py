@@ -14,7 +14,7 @@ SAMPLE = [
     # an activation that is wrong only above some value: the regimes' weights x30
     ("impl_torch/deep.py", "leaky_relu's argument clipped at +-20"),
     # the derivative at the kink taken from the other side: the exact zeros of every default case
-    ("impl_jax/deep.py", "Gt -> GtE"),
+    ("reference_numpy/activations.py", "Gt -> GtE"),  # relu_backward, PyTorch the witness
     # a library's fused loss in place of the written one: BCEWithLogits computes log(1 + exp(-|z|)) with log,
     # so the regimes' confident samples (losses of 8e-7 and below) come out wrong
     ("impl_torch/deep.py", "the loss as BCE with logits"),

@@ -1,5 +1,5 @@
 """The vectorisation lesson: the loop the course's notes write first computes propagate's numbers, one framework
-call per number, and is slower for it."""
+call per number. How much slower it is is measured by quartet bench and the first notebook, not asserted here."""
 
 import numpy as np
 import pytest
@@ -20,11 +20,12 @@ def test_the_loop_is_propagate_one_number_at_a_time():
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
-def test_measure_agrees_and_the_loop_is_slower(framework):
+def test_measure_times_both_and_they_agree(framework):
     ok, reason = framework_status(framework)
     if not ok:
         pytest.skip(reason)
     row = vectorisation.measure(framework, 16, 16, budget=0.05)
-    assert row["agree"] and row["ratio"] > 1 and row["loop_s"] > row["vectorised_s"] > 0
+    assert row["agree"] and row["loop_s"] > 0 and row["vectorised_s"] > 0
+    assert row["ratio"] == row["loop_s"] / row["vectorised_s"]
     lines = vectorisation.section([row])
     assert lines[0].startswith("## Vectorisation") and f"| {framework} | 16 x 16 | float64 |" in "\n".join(lines)

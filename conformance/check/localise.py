@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import ROOT
 from ..core.registry import MODES
 from .functions import BY_KEY, check_functions
-from .mutation import PLUGINS, Mutant, mutants, package_of, witness
+from .mutation import PLUGINS, Mutant, mutants, package_of, with_changes, witness
 from .suspects import suspects
 
 FILES = (
@@ -82,6 +82,7 @@ def localise(mutant: Mutant) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance.check.localise", description=__doc__.split(".")[0])
     parser.add_argument("--files", default=",".join(FILES))
+    parser.add_argument("--changes", default="", help="only mutants whose change contains one of these words")
     parser.add_argument("--out", type=Path, default=Path("localisation.csv"))
     args = parser.parse_args(argv)
     unknown = [f for f in args.files.split(",") if f not in FILES]
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--files: {unknown} are not framework files this measures; choose from {list(FILES)}")
     rows = []
     for file in args.files.split(","):
-        for mutant in mutants(file):
+        for mutant in with_changes(mutants(file), args.changes):
             rows.append(localise(mutant))
             r = rows[-1]
             print(f"{r['file']}:{r['line']} {r['change']}: {r['function']} -> {r['suspects'] or '(none)'}", flush=True)

@@ -214,6 +214,12 @@ def sample(files: list[str], size: int | None, seed: int = 0) -> list[Mutant]:
     return every if size is None or size >= len(every) else random.Random(seed).sample(every, size)
 
 
+def with_changes(chosen: list[Mutant], changes: str) -> list[Mutant]:
+    """The mutants whose change contains one of the comma-separated words of `changes` (all when it is empty)."""
+    words = [word.strip() for word in changes.split(",") if word.strip()]
+    return [m for m in chosen if not words or any(word in m.description for word in words)]
+
+
 def package_of(file: str) -> str:
     """The package a file belongs to: its first folder, or a plugin's package (plugins/DIST/PACKAGE/...)."""
     parts = file.split("/")

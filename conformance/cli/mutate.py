@@ -40,11 +40,9 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     chosen = mutation.sample(choices(args.files, tuple(mutation.FILES), "file(s)"), args.sample, args.seed)
-    if args.changes:
-        words = [word.strip() for word in args.changes.split(",") if word.strip()]
-        chosen = [m for m in chosen if any(word in m.description for word in words)]
-        if not chosen:
-            raise UsageError(f"--changes: no mutant's change contains any of {words}")
+    chosen = mutation.with_changes(chosen, args.changes)
+    if not chosen:
+        raise UsageError(f"--changes: no mutant's change contains any of {args.changes!r}")
     if args.list:
         for m in chosen:
             console.print(f"{m.file}:{m.line}  {m.description}", highlight=False)

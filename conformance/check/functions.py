@@ -285,8 +285,14 @@ class Checker:
         return self.judge(function, case, got, f"{act} net: ")
 
     def check_deep_compute_cost(self, function: Function, case: Case) -> Verdict:
-        AL = self.reference(case)["AL"]
-        return self.judge(function, case, {"course_cost": self.backend.deep.compute_cost(*self.put([AL, case.Y]))})
+        """On the case, and (on the ReLU net) on a second m: a cost that kept the first m it saw divides by it."""
+        verdict = Verdict(function.key, "green")
+        others = [make_case(case.spec, m=case.m + 5, seed=8)] if case.spec.hidden_activation == "relu" else []
+        for c in (case, *others):
+            AL = self.reference(c)["AL"]
+            got = self.backend.deep.compute_cost(*self.put([AL, c.Y]))
+            verdict = verdict.worse(self.judge(function, c, {"course_cost": got}, f"m = {c.m}: "))
+        return verdict
 
     def check_deep_compute_cost_from_logits(self, function: Function, case: Case) -> Verdict:
         """On the case's logits, and on the probe's, which are confident and wrong: large losses that a loss

@@ -201,10 +201,12 @@ def mutants(file: str) -> list[Mutant]:
 
 
 def _modes(node: ast.AST, parents: dict) -> str:
-    """ "eager", or every mode for a line under `if mode ...` (a branch that eager may never take)."""
+    """ "eager", or every mode for a line under `if mode ...` (a branch that eager may never take) or inside a
+    make_train_loop (the whole loop compiled, which only the compiled modes build)."""
     while node in parents:
         node = parents[node]
-        if isinstance(node, ast.If) and "mode" in ast.unparse(node.test):
+        if (isinstance(node, ast.If) and "mode" in ast.unparse(node.test)) or (
+                isinstance(node, ast.FunctionDef) and node.name == "make_train_loop"):  # fmt: skip
             return ",".join(MODE_NAMES)
     return "eager"
 

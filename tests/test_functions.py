@@ -198,3 +198,17 @@ def test_a_sigmoid_whose_gradient_overflows_past_88_fails(torch_deep, monkeypatc
     monkeypatch.setitem(torch_deep.ACTIVATIONS, "sigmoid", Sigmoid.apply)
     found = verdicts("float32")["sigmoid"]
     assert found["status"] == "wrong" and found["detail"] == "derivative is nan at z in {-100, -90, 90, 100}"
+
+
+def test_a_reference_that_ignores_record_every_fails_the_check(monkeypatch):
+    """The matrix trains the reference one step at a time, so its own record_every is read only here: a reference
+    L_layer_model or optimize that records every cost fails the training functions' rows, naming the reference."""
+    from reference_numpy import deep, logistic
+
+    train, optimize = deep.L_layer_model, logistic.optimize
+    monkeypatch.setattr(deep, "L_layer_model", lambda *a, **k: train(*a, **{**k, "record_every": 1}))
+    monkeypatch.setattr(logistic, "optimize", lambda *a, **k: optimize(*a, **{**k, "record_every": 1}))
+    found = {v["function"]: v for v in functions.check_functions("torch", "eager", "float64", "cpu",
+                                                                 ("L_layer_model", "logistic.optimize"))}  # fmt: skip
+    for key in ("L_layer_model", "logistic.optimize"):
+        assert found[key]["status"] == "wrong" and "the reference's" in found[key]["detail"], found[key]

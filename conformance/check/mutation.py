@@ -86,14 +86,21 @@ class Mutant:
 
 
 def _skipped(node: ast.AST, parents: dict) -> bool:
-    """Validation, assertions and messages are not the computation: leave them alone."""
+    """Validation (asserts, raises, the check_* calls at a boundary), messages and defaults are not the
+    computation: leave them alone."""
     while node in parents:
         node = parents[node]
         if isinstance(node, ast.Assert | ast.Raise | ast.JoinedStr | ast.arguments):  # defaults: not computation
             return True
         if isinstance(node, ast.If) and any(isinstance(statement, ast.Raise) for statement in node.body):
             return True
+        if isinstance(node, ast.Call) and _name(node.func).lstrip("_").startswith("check_"):  # a boundary check
+            return True
     return False
+
+
+def _name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _changes(tree: ast.Module, package: str) -> Iterator[tuple[ast.AST, str, ast.AST]]:

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import display
 
 import quartet
 from conformance.bench import vectorisation
@@ -100,7 +101,8 @@ pd.DataFrame(verdict).T
 # %%
 start = time.perf_counter()
 d = logistic.model(train_x, train_y, test_x, test_y, num_iterations=ITERATIONS, learning_rate=0.005, print_cost=True)
-print(f"after {ITERATIONS} iterations, {time.perf_counter() - start:.1f} s (the course's 2000: train 99.04 %, test 70 %)")
+seconds = time.perf_counter() - start
+print(f"after {ITERATIONS} iterations, {seconds:.1f} s (the course's 2000: train 99.04 %, test 70 %)")
 print(f"train accuracy: {100 * d['train_accuracy']:.2f} %, test accuracy: {100 * d['test_accuracy']:.2f} %")
 
 # %% [markdown]
@@ -123,7 +125,7 @@ table = pd.DataFrame({fw: r["costs"] for fw, r in results.items()}, index=range(
 table["the course printed"] = pd.Series(printed)
 table.index.name = "iteration"
 accuracies = pd.DataFrame({fw: {"train": r["train_accuracy"], "test": r["test_accuracy"]} for fw, r in results.items()})
-display(accuracies)  # noqa: F821  (IPython's)
+display(accuracies)
 table
 
 # %%

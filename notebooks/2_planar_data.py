@@ -54,9 +54,13 @@ plt.show()
 # The course first fits scikit-learn's logistic regression: a straight boundary, 47 % of the points right.
 
 # %%
-from sklearn.linear_model import LogisticRegressionCV  # noqa: E402
+import warnings
 
-clf = LogisticRegressionCV().fit(X.T, Y.ravel())
+from sklearn.linear_model import LogisticRegressionCV
+
+with warnings.catch_warnings():  # scikit-learn's notices of its next defaults
+    warnings.simplefilter("ignore", FutureWarning)
+    clf = LogisticRegressionCV().fit(X.T, Y.ravel())
 print(f"Accuracy of logistic regression: {100 * np.mean(clf.predict(X.T) == Y.ravel()):.0f} % (the course: 47 %)")
 
 # %% [markdown]
@@ -79,8 +83,10 @@ start = time.perf_counter()
 parameters = planar.nn_model(X, Y, n_h=4, num_iterations=ITERATIONS, print_cost=True)
 seconds = time.perf_counter() - start
 predictions = planar.predict(parameters, X)
-print(f"Accuracy after {ITERATIONS} iterations: {100 * np.mean(predictions == Y):.2f} % (the course's 10000: 90 %), "
-      f"{seconds:.2f} s")
+print(
+    f"Accuracy after {ITERATIONS} iterations: {100 * np.mean(predictions == Y):.2f} % (the course's 10000: 90 %), "
+    f"{seconds:.2f} s"
+)
 
 
 # %%
@@ -108,15 +114,15 @@ plt.show()
 quartet.show_code("L_model_grads", ["numpy", "torch", "jax", "tf"])
 
 # %%
-import torch  # noqa: E402
+import torch
 
-from impl_jax import arrays as jax_arrays  # noqa: E402
-from impl_jax import deep as jax_deep  # noqa: E402
-from impl_tf import arrays as tf_arrays  # noqa: E402
-from impl_tf import deep as tf_deep  # noqa: E402
-from impl_torch import arrays as torch_arrays  # noqa: E402
-from impl_torch import deep as torch_deep  # noqa: E402
-from reference_numpy import deep  # noqa: E402
+from impl_jax import arrays as jax_arrays
+from impl_jax import deep as jax_deep
+from impl_tf import arrays as tf_arrays
+from impl_tf import deep as tf_deep
+from impl_torch import arrays as torch_arrays
+from impl_torch import deep as torch_deep
+from reference_numpy import deep
 
 # In a Jupyter kernel on a 2-core machine PyTorch's two threads wait on the kernel's own threads: measured here,
 # 32 ms a step of this tiny net instead of 0.3 ms with one thread (the same script outside Jupyter: 0.5 ms).
@@ -176,7 +182,7 @@ quartet.verdicts(["torch", "jax", "tf"], ["tanh", "L_model_forward", "compute_co
 # w = (W2 W1)^T and b = W2 b1 + b2. The hidden layer adds parameters, not power.
 
 # %%
-from reference_numpy import activations  # noqa: E402
+from reference_numpy import activations
 
 W1, b1, W2, b2 = (initial[k].copy() for k in ("W1", "b1", "W2", "b2"))
 m = X.shape[1]
@@ -191,8 +197,9 @@ for _ in range(ITERATIONS):
 linear_net = (activations.sigmoid(W2 @ (W1 @ X + b1) + b2)[0] > 0.5).astype(float)
 w, b = (W2 @ W1).T, W2 @ b1 + b2  # the one linear map it computes
 collapsed = (activations.sigmoid(w.T @ X + b)[0] > 0.5).astype(float)
+same = int(np.sum(linear_net == collapsed))
 print(f"linear hidden layer: {100 * np.mean(linear_net == Y):.1f} % right; as one logistic regression: "
-      f"{100 * np.mean(collapsed == Y):.1f} %; the same predictions on {int(np.sum(linear_net == collapsed))} of {m}")  # fmt: skip
+      f"{100 * np.mean(collapsed == Y):.1f} %; the same predictions on {same} of {m}")  # fmt: skip
 print(f"tanh hidden layer: {100 * np.mean(predictions == Y):.1f} %")
 assert np.array_equal(linear_net, collapsed)
 

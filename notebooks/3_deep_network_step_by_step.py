@@ -65,8 +65,8 @@ print("W1[0] =", parameters["W1"][0])  # the course: [ 0.01788628  0.0043651   0
 # `quartet new-backend` gets as its own tests).
 
 # %%
-PACKAGES = {"numpy": (course_cases.reference("deep"), None), "torch": (torch_deep, torch_arrays), "jax": (jax_deep, jax_arrays),
-            "tf": (tf_deep, tf_arrays)}  # fmt: skip
+PACKAGES = {"numpy": (course_cases.reference("deep"), None), "torch": (torch_deep, torch_arrays),
+            "jax": (jax_deep, jax_arrays), "tf": (tf_deep, tf_arrays)}  # fmt: skip
 
 
 def on_case(case, framework: str) -> dict:
@@ -137,7 +137,8 @@ table = {}
 for scheme in ("zeros", "small"):
     start = spec.init_params(seed=2, scheme=scheme)
     for framework in ("numpy", "torch", "jax", "tf"):
-        backend = quartet.load_backend(framework, spec, "eager" if framework in ("numpy", "torch") else "compiled", "float64")
+        mode = "eager" if framework in ("numpy", "torch") else "compiled"
+        backend = quartet.load_backend(framework, spec, mode, "float64")
         final, costs = backend.train(start, X2, Y2, 1.2, ITERATIONS)
         W1 = final["W1"]
         table[(scheme, framework)] = {
@@ -152,7 +153,7 @@ lesson
 assert (lesson.loc["zeros", "largest difference between hidden units' weights"] == 0).all()
 assert (lesson.loc["small", "largest difference between hidden units' weights"] > 0.1).all()
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.bar(["zeros", "randn x 0.01"], [lesson.loc[("zeros", "numpy"), "accuracy"], lesson.loc[("small", "numpy"), "accuracy"]])
+ax.bar(["zeros", "randn x 0.01"], [lesson.loc[(scheme, "numpy"), "accuracy"] for scheme in ("zeros", "small")])
 ax.set_ylabel("train accuracy")
 ax.set_title(f"[2, 4, 1] tanh on planar data, {ITERATIONS} iterations")
 plt.show()

@@ -54,7 +54,10 @@ print("train_x", train_x.shape, "test_x", test_x.shape)
 for name in ("two_layer", "deep"):
     run = course.RUNS[name]
     parameters = deep.initialize_parameters_deep(list(run.layer_dims), seed=run.seed, scheme=run.init)
-    print(f"{name}: layer_dims {list(run.layer_dims)}, init {run.init} (seed {run.seed}), W1[0, :3] = {parameters['W1'][0, :3]}")
+    print(
+        f"{name}: layer_dims {list(run.layer_dims)}, init {run.init} (seed {run.seed}), "
+        f"W1[0, :3] = {parameters['W1'][0, :3]}"
+    )
 
 # %% [markdown]
 # ## The two runs in NumPy, printed as the notebook prints them
@@ -69,8 +72,10 @@ for name in ("two_layer", "deep"):
         if run.prints(i) or i == len(result.cost_curve) - 1:
             print(f"Cost after iteration {i}: {run.printed(cost)}")
     replays[name] = {"numpy": result}
-    print(f"train accuracy {result.train_accuracy:.4f}, test {result.test_accuracy:.2f}, {result.wall_s:.1f} s "
-          f"(the course after 2500: {run.published_train_accuracy:.4f}, {run.published_test_accuracy:.2f})")
+    print(
+        f"train accuracy {result.train_accuracy:.4f}, test {result.test_accuracy:.2f}, {result.wall_s:.1f} s "
+        f"(the course after 2500: {run.published_train_accuracy:.4f}, {run.published_test_accuracy:.2f})"
+    )
 
 # %% [markdown]
 # ## The same runs in PyTorch, JAX and TensorFlow

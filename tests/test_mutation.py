@@ -52,8 +52,11 @@ def test_mutants_leave_validation_and_defaults_alone():
         assert "raise" not in m.description and m.line > 0
     described = {m.description for m in mutation.mutants("impl_torch/deep.py")}
     assert "0.0075 -> 0.015" not in described  # L_layer_model's default learning rate: not computation
-    checks = [n for n, line in enumerate((mutation.ROOT / "reference_numpy/deep.py").read_text().splitlines(), 1)
-              if line.strip().startswith("check_")]  # the boundary checks' calls: validation too
+    checks = [
+        n
+        for n, line in enumerate((mutation.ROOT / "reference_numpy/deep.py").read_text().splitlines(), 1)
+        if line.strip().startswith("check_")
+    ]  # the boundary checks' calls: validation too
     assert checks and not [m for m in mutation.mutants("reference_numpy/deep.py") if m.line in checks]
 
 

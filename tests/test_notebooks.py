@@ -27,3 +27,23 @@ def test_the_notebook_runs(name, request):
     assert code and all(cell.get("execution_count") for cell in code)  # every cell ran
     images = sum("image/png" in output.get("data", {}) for cell in code for output in cell.get("outputs", []))
     assert images >= 1  # the plots are inline
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_executed_copy_is_of_the_notebook_as_it_is(name):
+    """docs/notebooks/NAME.ipynb (make notebooks) holds the outputs of exactly these cells: a notebook edited
+    since fails here, naming the command that writes the copy again."""
+    if importlib.util.find_spec("jupytext") is None:
+        pytest.skip("jupytext not installed (pip install quartet-nndl[notebooks])")
+    import jupytext
+    import nbformat
+
+    copy = notebooks.ROOT / "docs" / "notebooks" / f"{name}.ipynb"
+    assert copy.is_file(), f"no executed copy of {name}: run make notebooks"
+    cells = lambda nb: [c.source for c in nb.cells if c.cell_type == "code"]  # noqa: E731
+    executed = nbformat.read(copy, as_version=4)
+    assert cells(executed) == cells(jupytext.read(notebooks.FOLDER / f"{name}.py")), (
+        f"docs/notebooks/{name}.ipynb is of an earlier {name}.py: run make notebooks"
+    )
+    assert all(c.get("execution_count") for c in executed.cells if c.cell_type == "code")
+    assert str(notebooks.ROOT) not in copy.read_text(), "an output names this machine's paths"

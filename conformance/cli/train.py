@@ -180,7 +180,11 @@ def settings(args: argparse.Namespace, n_x: int, dataset: str) -> Settings:
 def run(args: argparse.Namespace) -> int:
     named = course.RUNS[args.name]
     dataset = args.dataset or named.dataset
-    data = datasets.load_dataset(dataset, data_dir=args.data_dir, seed=args.seed if args.seed is not None else 1)
+    run_ = course.run_for(args.name, dataset)
+    seed = (
+        args.seed if args.seed is not None else (run_.seed if run_ else GENERIC["seed"])
+    )  # the split's, as the weights'
+    data = datasets.load_dataset(dataset, data_dir=args.data_dir, seed=seed)
     n_x = data.n_x
     chosen = settings(args, n_x, dataset)
     layer_dims, init = chosen.layer_dims, chosen.init

@@ -22,6 +22,7 @@ from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
 from ..core.backends import DTYPES, NAMES, device_status
 from ..core.registry import MODE_NAMES
+from ..report import check_results, provenance
 from ..run import checkpoint
 from ..run.runner import Runner
 from . import check as check_cli
@@ -66,7 +67,7 @@ def _publish_runs(folders: list[Path], out: Path) -> int:
             raise UsageError(f"--from {folder}: no {checkpoint.FILE} there (a results folder of check or bench?)")
     out.mkdir(parents=True, exist_ok=True)
     for folder in folders:
-        publish(folder, out)
+        publish(folder, out, from_folder=True)
     return 0
 
 
@@ -96,7 +97,7 @@ def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -
     runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)
     check_cli.run_units(runner, plan.units, GPU_JOBS if device == "gpu" else 1)
     checked = check_cli.finish(runner, plan.skipped, device)
-    publish(runner.folder, out)
+    publish(runner.folder, out, f"quartet gpu --device {device}{' --quick' if args.quick else ''} --only check")
     return checked
 
 
@@ -110,42 +111,63 @@ def _bench(names: list[str], device: str, args: argparse.Namespace, out: Path) -
     frame, meta = run_bench(bench, runner)
     results.write_bench(frame, meta, runner.folder)
     interrupted = runner.finish()
-    publish(runner.folder, out)
+    publish(runner.folder, out, f"quartet gpu --device {device}{' --quick' if args.quick else ''} --only bench")
     return interrupted or (1 if (frame["status"] == "check failed").any() else 0)
 
 
-def publish(folder: Path, out: Path) -> Path:
+def _regenerate(state: dict, out: Path) -> str:
+    """The commands that make a page from a run of `quartet check` or `quartet bench`, said by its settings."""
+    settings, command = state["settings"], state["command"]
+    options = " --device gpu" if settings.get("device") == "gpu" else ""
+    options += " --quick" if settings.get("quick") else ""
+    out_option = "docs" if out.resolve() == (provenance.ROOT / "docs") else "DIR"
+    return f"quartet {command}{options}, then quartet gpu --from results/{command}-<time> --out {out_option}"
+
+
+def publish(folder: Path, out: Path, command: str = "", from_folder: bool = False) -> Path:
     """The page of one run, a check's or a bench's, finished or not, with its CSV (and figures) in `out`,
     headed by what ran it as the run itself recorded it: pages written on another machine than the run
-    (a lent GPU's results brought back) still name the machine that ran them. Returns the page."""
+    (a lent GPU's results brought back) still name the machine that ran them. The page records its
+    provenance (conformance/report/provenance.py), the command that regenerates it: `command`, or for
+    --from the run's command and this one. Returns the page."""
     state = json.loads((folder / checkpoint.FILE).read_text())
-    command, device, not_run = state["command"], state["settings"]["device"], []
-    if command == "check":
-        source, env = folder / "conformance.md", json.loads((folder / "conformance.json").read_text())["environment"]
-        csv = folder / "conformance.csv"
+    command_name, device, not_run = state["command"], state["settings"]["device"], []
+    command = _regenerate(state, out) if from_folder or not command else command
+    if command_name == "check":
+        result, summary, payload, found = check_results.read_check(folder)  # the page drawn again by this version
+        text = check_results.markdown(result, summary, folder, payload["settings"], found)
+        env, csv = payload["environment"], folder / "conformance.csv"
     else:
         payload = json.loads((folder / "bench.json").read_text())
         frame = pd.DataFrame(payload.pop("rows")).reindex(columns=COLUMNS)
         paths = results.write_bench(frame, payload, folder)  # drawn again by this version
-        source, env, csv = paths["md"], payload["environment"], paths["csv"]
+        text, env, csv = paths["md"].read_text(), payload["environment"], paths["csv"]
         for figure in folder.glob("*.png"):
             shutil.copyfile(figure, out / figure.name.replace("bench-", f"bench-{device}-"))
         planned = [w.name for w in BenchSettings(**state["settings"]).workload_list()]
         ran = set(frame.loc[~frame["status"].astype(str).str.startswith("unavailable"), "workload"])
         not_run = [name for name in planned if name not in ran]
-    target = out / PAGES[command].format(device=device)
+    # the code the run measured, as it recorded it when it did (a bench, and a check written before it did: now)
+    kind = "check" if command_name == "check" else "bench"
+    rec = {**(payload.get("provenance") or provenance.record(kind, command)), "command": command}
+    target = out / PAGES[command_name].format(device=device)
     found = [f for f in env.get("frameworks", []) if f.get("installed")]
     versions = ", ".join(f"{f['name']} {f['version']} ({', '.join(map(str, f.get('devices') or [])) or '-'})"
                          for f in found)  # fmt: skip
     missing = [f["name"] for f in env.get("frameworks", []) if not f.get("installed")]
-    head = (f"Written by `quartet gpu --device {device}` on {env.get('cpu', 'this machine')}, Python "
+    head = (f"Run on {env.get('cpu', 'this machine')}, Python "
             f"{env.get('python')}: {versions}" + (f"; not installed: {', '.join(missing)}" if missing else "")
             + ".\n\n")  # fmt: skip
-    if command == "bench" and not_run:
+    if command_name == "bench" and not_run:
         head += f"Not run, the run having stopped before them: {', '.join(not_run)}.\n\n"
-    first, _, rest = source.read_text().partition("\n")
+    first, _, rest = text.partition("\n")
     rest = rest.replace("](bench-", f"](bench-{device}-")  # the figures as copied beside the page
     target.write_text(f"{first}\n\n{head}{rest.lstrip()}")
     shutil.copyfile(csv, target.with_suffix(".csv"))
+    page = target.name if target.parent.resolve() != provenance.ROOT / "docs" else f"docs/{target.name}"
+    provenance.stamp(target, rec)
+    provenance.stamp(target.with_suffix(".csv"), rec, page=page)
+    for figure in out.glob(f"bench-{device}-*.png") if command_name == "bench" else []:
+        provenance.stamp(figure, rec, page=page)
     console.print(f"wrote {target}")
     return target

@@ -8,6 +8,22 @@ from pathlib import Path
 
 from ..check.suspects import progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
+from . import provenance
+
+
+def read_check(folder: Path):
+    """A finished run's result, summary, settings and suspects from its conformance.csv, .json and
+    suspects.json, to draw its page again."""
+    import pandas as pd
+
+    from ..check import judge
+    from ..check.matrix import MatrixResult
+
+    payload = json.loads((folder / "conformance.json").read_text())
+    frame = pd.read_csv(folder / "conformance.csv", float_precision="round_trip")
+    result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"])
+    suspects = json.loads((folder / "suspects.json").read_text()) if (folder / "suspects.json").is_file() else []
+    return result, judge.summary(frame), payload, suspects
 
 
 def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspects: list[dict]) -> dict[str, Path]:
@@ -21,6 +37,7 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspe
         "environment": env,
         "settings": settings,
         "complete": settings.get("complete", True),
+        "provenance": provenance.record("check", "quartet check"),  # the code this run measured
         "skipped": result.skipped,
         "passed": result.passed,
         "raised": result.raised,
@@ -28,6 +45,14 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspe
         "rows": json.loads(frame.to_json(orient="records")),
     }
     write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
+    write_atomically(paths["md"], markdown(result, summary, out_dir, settings, suspects).encode())
+    return paths
+
+
+def markdown(result, summary, out_dir: Path, settings: dict, suspects: list[dict]) -> str:
+    """conformance.md: the summary table and what a reader needs around it (also redrawn from a run's
+    files by `quartet gpu --from`)."""
+    frame = result.frame
 
     def cell(r) -> str:
         error = "exact" if r.max_rel_err == 0 else f"{r.max_rel_err:.1e}"
@@ -49,6 +74,8 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspe
         *([] if settings.get("complete", True) else [INCOMPLETE.format(command="check", folder=out_dir), ""]),
         f"{len(frame)} comparisons, {int((~frame['passed']).sum())} failed; settings: {settings}.",
         "",
+        *pairwise(frame),
+        *cases(frame),
         "Each cell: the worst normwise error, max |x - ref| over the larger of max |ref| and the scale of the",
         "computation (a sum that cancels is measured against its terms), over every case and quantity in its",
         "column, and in brackets the smallest margin: tolerance / error, where the tolerance is C u times the",
@@ -66,8 +93,25 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspe
         lines += ["Unavailable:", ""] + [
             f"- {s['backend']} {s['mode']} {s['dtype']} {s['device']}: {s['reason']}" for s in result.skipped
         ]
-    write_atomically(paths["md"], "\n".join(lines).encode())
-    return paths
+    return "\n".join(lines)
+
+
+def pairwise(frame) -> list[str]:
+    """The float64 backends against each other, besides against the reference."""
+    pairs = frame[frame["against"] != "numpy/float64"]
+    if not len(pairs):
+        return []
+    return [f"The float64 backends also against each other: {len(pairs):,} comparisons, worst error "
+            f"{pairs['max_rel_err'].max():.1e}, {int((~pairs['passed']).sum())} failed.", ""]  # fmt: skip
+
+
+def cases(frame) -> list[str]:
+    """The cases that ran (the default nets, then the regimes of conformance/check/regimes.py), by name."""
+    names = list(dict.fromkeys(frame["model"])) if "model" in frame else []
+    if not names:
+        return []
+    return [f"{len(names)} cases (the default nets, then the regimes of conformance/check/regimes.py): "
+            f"{'; '.join(names)}.", ""]  # fmt: skip
 
 
 def tightness(summary, frame) -> list[str]:

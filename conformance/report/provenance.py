@@ -1,0 +1,242 @@
+"""What produced each result committed in docs/: the command, the date, the commit, and a hash of the
+code it measured (the implementations, the reference and the parts of conformance/ the result depends
+on), so that a page that no longer describes the code beside it says so, and a test catches it.
+
+A markdown page carries its record under its title: one line a reader understands and the same as an
+HTML comment. Other files (CSV, PNG, JSON) are listed in docs/provenance.json with their record and the
+sha256 of their bytes; a CSV stays plain for pd.read_csv. The code hash ignores docstrings, comments and
+formatting (it hashes each module's syntax tree), so a docstring edit leaves a 40-minute page current.
+A page that is not rerun on purpose says so at its top, in the words EARLIER matches.
+
+    python -m conformance.report.provenance                 # every stale or unrecorded result; exit 1 if any
+    python -m conformance.report.provenance stamp PATH --kind check --command "quartet check ..."
+"""
+
+import argparse
+import ast
+import datetime
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+IMPLEMENTATIONS = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
+# where each kind of result starts: the implementations whole (the registry loads them by name), and the
+# harness's modules that compute and write it; the code it depends on is these and what they import
+PARTS = {
+    "check": (*IMPLEMENTATIONS, "conformance/check/__init__.py", "conformance/check/judge.py",
+              "conformance/check/suspects.py", "conformance/report/check_results.py"),
+    "bench": (*IMPLEMENTATIONS, "conformance/bench/run.py", "conformance/bench/results.py"),
+    "course": (*IMPLEMENTATIONS, "conformance/check/course.py", "conformance/report/course.py"),
+    "parallel": (*IMPLEMENTATIONS, "conformance/parallel"),
+    "mutation": (*IMPLEMENTATIONS, "conformance/cli/mutate.py", "conformance/check/localise.py"),
+    "report": (*IMPLEMENTATIONS, "conformance/report/html.py"),
+}  # fmt: skip
+MANIFEST = "docs/provenance.json"
+# written by hand (guides; their numbers are quoted from the generated pages), or checked by a test of their own
+NOT_GENERATED = {
+    "docs/commands.md": "a guide to the commands, written by hand",
+    "docs/reading-the-code.md": "a guide to the code, written by hand",
+    "docs/one-training-step.md": "a guide to one step, written by hand",
+    "docs/plugins.md": "a guide to the plugin contract, written by hand",
+    "docs/robustness.md": "each row names the test that keeps it",
+    "docs/results.md": "a summary of the pages below, written by hand",
+    "docs/notebooks": "tests/test_notebooks.py checks the executed copies against the notebooks",
+    MANIFEST: "the manifest itself",
+}
+_COMMENT = re.compile(r"^<!-- provenance (\{.*\}) -->\n(?:_Written by .*_\n)?\n?", re.MULTILINE)
+EARLIER = re.compile(r"This page describes commit ([0-9a-f]{7,40}) \((\d{4}-\d{2}-\d{2})\): \S")
+TOP = 30  # the lines of a page where its record or its EARLIER sentence must be
+
+
+def _canonical(node) -> str:
+    """A syntax tree as text, without positions and without empty fields (so Python 3.11 and 3.12 agree)."""
+    if isinstance(node, ast.AST):
+        fields = [f"{k}={_canonical(v)}" for k, v in ast.iter_fields(node) if v is not None and v != []]
+        return f"{type(node).__name__}({','.join(fields)})"
+    if isinstance(node, list):
+        return f"[{','.join(map(_canonical, node))}]"
+    return repr(node)
+
+
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _module(dotted: str, root: Path) -> list[Path]:
+    """The files that importing `dotted` runs, when it is this project's: its packages' __init__ and itself."""
+    found, parts = [], dotted.split(".")
+    for i in range(1, len(parts) + 1):
+        path = root.joinpath(*parts[:i])
+        if (path / "__init__.py").is_file():
+            found.append(path / "__init__.py")
+        elif path.with_suffix(".py").is_file():
+            found.append(path.with_suffix(".py"))
+        else:
+            break
+    return found
+
+
+def _imports(path: Path, root: Path) -> list[Path]:
+    """This project's files that a file imports (at the top or inside a function)."""
+    package = path.parent.relative_to(root).parts
+    found: list[Path] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
+            base = base if node.level else (node.module or "")
+            names = [base, *(f"{base}.{a.name}" for a in node.names)]
+        else:
+            continue
+        for name in names:
+            found += _module(name, root)
+    return found
+
+
+def files(kind: str, root: Path = ROOT) -> list[Path]:
+    """The .py files a result of this kind depends on: its parts and, transitively, what they import."""
+    todo = []
+    for part in PARTS[kind]:
+        path = root / part
+        todo += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += _imports(path, root)
+    return sorted(seen)
+
+
+def code_hash(kind: str, root: Path = ROOT) -> str:
+    """sha256 (16 hex digits) over the syntax trees, docstrings dropped, of the files a kind depends on."""
+    digest = hashlib.sha256()
+    for path in files(kind, root):
+        tree = _without_docstrings(ast.parse(path.read_text(), str(path)))
+        digest.update(f"{path.relative_to(root).as_posix()}\0{_canonical(tree)}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def _git(*args: str, root: Path = ROOT) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def record(kind: str, command: str, root: Path = ROOT) -> dict:
+    """What produced a result now: the command, the date, the commit (+changes when the measured parts differ
+    from it) and the code hash."""
+    commit = _git("rev-parse", "--short=12", "HEAD", root=root) or "unknown"
+    if commit != "unknown" and _git("status", "--porcelain", "--", *PARTS[kind], root=root):
+        commit += "+changes"
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return {"kind": kind, "command": command, "date": date, "commit": commit, "code": code_hash(kind, root)}
+
+
+def stamp_text(text: str, rec: dict) -> str:
+    """The page with its record under its title (an older record replaced)."""
+    title, _, rest = _COMMENT.sub("", text).partition("\n")
+    line = (f"_Written by `{rec['command']}` on {rec['date']} at commit {rec['commit']}; code hash {rec['code']} "
+            f"({', '.join(PARTS[rec['kind']])})._")  # fmt: skip
+    return f"{title}\n\n<!-- provenance {json.dumps(rec)} -->\n{line}\n\n{rest.lstrip(chr(10))}"
+
+
+def page_record(text: str) -> dict | None:
+    found = _COMMENT.search("\n".join(text.splitlines()[:TOP]) + "\n")
+    return json.loads(found.group(1)) if found else None
+
+
+def earlier(text: str) -> re.Match | None:
+    """The sentence that says the page describes an earlier commit, with the reason, within its top lines."""
+    return EARLIER.search(" ".join(text.splitlines()[:TOP]))
+
+
+def stamp(path: Path, rec: dict, page: str | None = None, root: Path = ROOT) -> None:
+    """Record what produced the file at `path`: in the page for markdown, else in the manifest beside it
+    (docs/provenance.json for a file under docs/) with the sha256 of its bytes and the page it belongs to."""
+    path = Path(path).resolve()
+    if path.suffix == ".md":
+        path.write_text(stamp_text(path.read_text(), rec))
+        return
+    docs = root.resolve() / "docs"
+    base = docs.parent if docs in path.parents else path.parent
+    manifest_path = docs / "provenance.json" if base == docs.parent else path.parent / "provenance.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    entry = {**rec, **({"page": page} if page else {}), "sha256": _sha256(path)}
+    manifest[path.relative_to(base).as_posix()] = entry
+    manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _generated(root: Path) -> list[Path]:
+    docs = root / "docs"
+    skip = [root / p for p in NOT_GENERATED]
+    return sorted(p for p in docs.rglob("*") if p.is_file() and not any(p == s or s in p.parents for s in skip))
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    """Every generated file in docs/ whose measured code changed and that does not say it describes an
+    earlier commit, or that has no record at all; one line each, naming the command that regenerates it."""
+    manifest_path = root / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    hashes: dict[str, str] = {}
+    found = []
+    for path in _generated(root):
+        name = path.relative_to(root).as_posix()
+        text = path.read_text() if path.suffix == ".md" else ""
+        rec = page_record(text) if path.suffix == ".md" else manifest.get(name)
+        page = (root / rec["page"]) if rec and rec.get("page") else path
+        said = earlier(page.read_text()) if page.suffix == ".md" and page.is_file() else None
+        said = said or (rec or {}).get("earlier")  # a file of no page: the manifest says why it is kept
+        if rec is None:
+            found.append("" if said else f"{name}: no provenance record (stamp it where it is written: "
+                                         "conformance/report/provenance.py)")  # fmt: skip
+            continue
+        if path.suffix != ".md" and rec.get("sha256") != _sha256(path):
+            found.append(f"{name}: its bytes differ from those recorded in {MANIFEST}; regenerate it: {rec['command']}")
+            continue
+        hashes.setdefault(rec["kind"], code_hash(rec["kind"], root))
+        if rec["code"] != hashes[rec["kind"]] and not said:
+            found.append(f"{name}: the code it measured ({', '.join(PARTS[rec['kind']])}) changed since commit "
+                         f"{rec['commit']}; regenerate it: {rec['command']} (or say at the top of "
+                         f"{page.relative_to(root).as_posix()}: 'This page describes commit {rec['commit'][:7]} "
+                         f"({rec['date'][:10]}): <why it was not rerun>')")  # fmt: skip
+    return [f for f in found if f]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.report.provenance", description=__doc__.split(".")[0])
+    sub = parser.add_subparsers(dest="action")
+    s = sub.add_parser("stamp", help="record what produced a file in docs/")
+    s.add_argument("path", type=Path)
+    s.add_argument("--kind", choices=PARTS, required=True)
+    s.add_argument("--command", required=True, help="the command that regenerates it")
+    s.add_argument("--page", default=None, help="for a CSV or figure: the page it belongs to (docs/x.md)")
+    args = parser.parse_args(argv)
+    if args.action == "stamp":
+        rec = record(args.kind, args.command)
+        stamp(args.path, rec, page=args.page)
+        print(rec)
+        return 0
+    found = problems()
+    print("\n".join(found) or "every generated page and file in docs/ describes the code beside it")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,6 +30,7 @@ from reference_numpy.activations import HIDDEN_ACTIVATIONS
 from ..core.backends import load_backend
 from ..core.registry import PACKAGES
 from ..core.spec import ModelSpec
+from . import printed
 from .cases import Case, make_case
 from .judge import compare
 from .measure import exception_line, flatten, measure
@@ -360,7 +361,8 @@ class Checker:
     def reference_records(self, function: Function, case: Case) -> Verdict:
         """The judge's own record_every: the reference's L_layer_model or optimize recording every third cost
         must give the reference's costs at 0, 3, 6, 9 (the matrix trains it one step at a time, so nothing else
-        reads its record_every); a reference that does not fails every backend's row, saying so."""
+        reads its record_every), and the lines it prints must be the course's (printed.py); a reference that does
+        not fails every backend's row, saying so."""
         p = case.params
         if function.module == "logistic":
             costs = ref_logistic.optimize(p["w"], p["b"], case.X, case.Y, STEPS, case.learning_rate, record_every=3)[2]
@@ -374,6 +376,9 @@ class Checker:
             return Verdict(function.key, "wrong", f"the reference's {function.name} with record_every 3 recorded "
                            f"{np.round(costs, 6).tolist()}; its costs at 0, 3, 6, 9 are {np.round(want, 6).tolist()}",
                            float("inf"))  # fmt: skip
+        difference = printed.difference(function.name)  # and what it prints, line by line as the course does
+        if difference:
+            return Verdict(function.key, "wrong", difference, float("inf"))
         return Verdict(function.key, "green")
 
     def check_deep_L_layer_model(self, function: Function, case: Case) -> Verdict:

@@ -79,3 +79,30 @@ def test_a_rows_memory_is_its_own():
     workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
     row = one_round(ours.prepare_ours("numpy", "eager", "float32", "cpu", workload), 3)
     assert 0 <= row["peak_mem_mb"] < 100, row["peak_mem_mb"]
+
+
+@pytest.mark.parametrize("name", ["jax", "tf"])
+def test_the_products_loop_runs_every_iteration(name):
+    """The bound of a compiled loop: its products inside one compiled loop, each iteration on the weights
+    the last one left (so no compiler can hoist them out): with eps 0.01 the weights after 3 iterations are
+    NumPy's W <- W - eps (W A) A^T, three times."""
+    from conformance.bench.products import prepare_products_loop
+    from conformance.core.backends import PACKAGES, framework_status
+
+    ok, reason = framework_status(name)
+    if not ok:
+        pytest.skip(reason)
+    import importlib
+
+    arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
+    workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
+    prepared = prepare_products_loop(name, "float64", "cpu", workload, 3, eps=0.01)
+    Ws, _ = prepared.step()
+    rng = np.random.default_rng(0)  # the loop's operands, drawn as it draws them
+    W = [rng.standard_normal(s) for s in ((4, 6), (1, 4))]
+    A = [rng.standard_normal(s) for s in ((6, 16), (4, 16))]
+    for _ in range(3):
+        W = [w - 0.01 * (w @ a) @ a.T for w, a in zip(W, A, strict=True)]
+    for got, want in zip(Ws, W, strict=True):
+        np.testing.assert_allclose(np.asarray(arrays.to_numpy(got)), want, rtol=1e-12)
+    assert prepared.per_call == 3 and prepared.row["mode"] == "products loop"

@@ -1,44 +1,53 @@
-"""The speed goals a benchmark run is judged by, each with what the run measured: the median of its
-per-round values with a bootstrap 95 % interval, widened by this machine's spread between runs where
-there is one (between.py), and a verdict: met, missed or within noise."""
+"""The speed goals a benchmark run is judged by (goals.toml: each with the date it was set and why), each
+with what the run measured: the median of its per-round values with a bootstrap 95 % interval, widened by
+this machine's spread between runs where there is one (between.py), and a verdict: met, missed or within
+noise. A goal's earlier definitions and the retired goals are computed beside them and judge nothing."""
 
+import dataclasses
 import json
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .between import Spread, widen
+from .merge import BOUNDS, bound_mode
 from .peer_rows import PEERS
 from .roofline import round_fractions
 from .timing import ratio_interval, verdict
 
 OURS = ("numpy", "torch", "jax", "tf")
-BOUNDS = ("products alone",)  # a bound, not a way to train: never picked unless asked for by its mode
-LOOPS = ("compiled-loop",)  # a whole compiled loop's amortised step: not like a peer's per-call step
+FILE = Path(__file__).with_name("goals.toml")
+BESIDE = "Earlier definitions and retired goals, computed beside the goals (they judge nothing)"
 
 
 @dataclass(frozen=True)
 class Rows:
-    """Which rows of a run a goal compares: those of `backends` (None: any) in `mode` (None: any but a
+    """Which rows of a run a goal compares: those of `backends` (None: any) in `modes` (None: any but a
     bound), without `not_modes`; the fastest of them by median, or with `per_round` the fastest in each
-    round. `own_products` picks the products-alone row of the row the goal's other side picked."""
+    round. `own_bound` picks the bound of the row the goal's other side picked (bound_mode; with
+    `per_call`, its products one call per step whatever its mode)."""
 
     backends: tuple[str, ...] | None = None
-    mode: str | None = None
+    modes: tuple[str, ...] | None = None
     not_modes: tuple[str, ...] = ()
     per_round: bool = False
-    own_products: bool = False
+    own_bound: bool = False
+    per_call: bool = False
 
 
 @dataclass(frozen=True)
 class Goal:
-    """A speed goal: on `workload` in `dtype`, a fraction of the roofline (kind "fraction", of `rows`) or a
-    ratio (kind "ratio", `rows`' step over `over`'s: how many times faster `over` is), met when its
-    interval clears `target` (from below, or with `at_most` from above). `text` names what it picked
-    where it says {rows}, {backend} (of rows) and {over}. An `optional` goal is left out of a run without
-    its rows (a peer that was not timed)."""
+    """A speed goal: on `workload` in `dtype` ("*": each the run has), a fraction of the roofline (kind
+    "fraction", of `rows`) or a ratio (kind "ratio", `rows`' step over `over`'s: how many times faster
+    `over` is), met when its interval clears `target` (from below, or with `at_most` from above); with
+    `each`, one goal per row `rows` picks. `text` names what it picked where it says {workload}, {dtype},
+    {rows}, {backend}, {mode} (of rows) and {over}. An `optional` goal is left out of a run without its
+    rows. `set`: the date it was set; `earlier`: (the goal as it was, the date it changed, why);
+    `retired`: the date it stopped judging, with `retired_why`."""
 
     text: str
     workload: str
@@ -49,72 +58,173 @@ class Goal:
     over: Rows | None = None
     at_most: bool = False
     optional: bool = False
+    each: bool = False
+    name: str = ""  # a goal with `each`: what its goals together say
+    set: str = ""
+    why: str = ""
+    retired: str = ""
+    retired_why: str = ""
+    earlier: tuple = ()
 
 
-GOALS = (
-    *(Goal(f"wide, float32: {name} compiled, fraction of roofline", "wide", "float32", "fraction", 0.85,
-           Rows((name,), "compiled")) for name in ("torch", "jax", "tf")),
-    Goal("wide, float32: NumPy reference, fraction of roofline", "wide", "float32", "fraction", 0.70, Rows(("numpy",))),
-    Goal("course deep, float32: fastest of ours ({rows}) / its own matrix products alone", "course_deep", "float32",
-         "ratio", 1.10, Rows(OURS), Rows(own_products=True), at_most=True),
-    # like with like: a peer's per-call step (train_on_batch, partial_fit, optim.SGD) against our fastest
-    # per-call step, not against a whole compiled loop
-    *(Goal(f"course deep, float32: {peer} step / our fastest step ({{over}})", "course_deep", "float32", "ratio", 1.0,
-           Rows((peer,)), Rows(OURS, not_modes=LOOPS), optional=True) for peer in PEERS),
-    Goal("course deep, float32: {backend} fit loop step / our fastest compiled loop step ({over})", "course_deep",
-         "float32", "ratio", 1.0, Rows(mode="fit loop"), Rows(mode="compiled-loop"), optional=True),
-    Goal("course deep, float64: scikit-learn MLPClassifier step / NumPy reference step", "course_deep", "float64",
-         "ratio", 2.0, Rows(("sklearn",)), Rows(("numpy",))),
-    Goal("planar, float32: NumPy reference step / fastest compiled training loop's amortised step ({over})",
-         "planar", "float32", "ratio", 5.0, Rows(("numpy",)), Rows(mode="compiled-loop", per_round=True)),
-)  # fmt: skip
+NAMED = {"ours": OURS, "peers": PEERS}  # backends = ["ours"] in goals.toml: every one of ours
+
+
+def _rows(data: dict | None) -> Rows | None:
+    if data is None:
+        return None
+    found = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    if "backends" in found:
+        found["backends"] = tuple(n for name in found["backends"] for n in NAMED.get(name, (name,)))
+    return Rows(**found)
+
+
+def load(path: Path = FILE) -> tuple[Goal, ...]:
+    """The goals of goals.toml, each with its earlier definitions."""
+    found = []
+    for entry in tomllib.loads(path.read_text())["goal"]:
+        entry = dict(entry)
+        earlier = entry.pop("earlier", [])
+        goal = Goal(**{**entry, "rows": _rows(entry["rows"]), "over": _rows(entry.get("over"))})
+        before = []
+        for change in earlier:
+            change = dict(change)
+            changed, why = change.pop("changed"), change.pop("why")
+            fields = {k: _rows(v) if k in ("rows", "over") else v for k, v in change.items()}
+            before.append((dataclasses.replace(goal, **fields, earlier=()), changed, why))
+        found.append(dataclasses.replace(goal, earlier=tuple(before)))
+    return tuple(found)
+
+
+GOALS = load()
 
 
 def label(row) -> str:
-    return f"{row['backend']} {row['mode']}"
+    return row.get("label") or f"{row['backend']} {row['mode']}"
+
+
+def select(ok: pd.DataFrame, workload: str, dtype: str, rows: Rows) -> pd.DataFrame:
+    """The finished rows of `workload` in `dtype` that `rows` names (before picking the fastest)."""
+    sel = ok[(ok["workload"] == workload) & (ok["dtype"] == dtype)]
+    if rows.backends is not None:
+        sel = sel[sel["backend"].isin(rows.backends)]
+    sel = sel[sel["mode"].isin(rows.modes)] if rows.modes is not None else sel[~sel["mode"].isin(BOUNDS)]
+    return sel[~sel["mode"].isin(rows.not_modes)]
 
 
 def pick(ok: pd.DataFrame, goal: Goal, rows: Rows, other: dict | None = None) -> dict | None:
     """The row `rows` picks from the run's finished rows `ok` for `goal`, or None."""
-    sel = ok[(ok["workload"] == goal.workload) & (ok["dtype"] == goal.dtype)]
-    if rows.own_products:
-        return None if other is None else pick(ok, goal, Rows((other["backend"],), BOUNDS[0]))
-    if rows.backends is not None:
-        sel = sel[sel["backend"].isin(rows.backends)]
-    sel = sel[sel["mode"] == rows.mode] if rows.mode is not None else sel[~sel["mode"].isin(BOUNDS)]
-    sel = sel[~sel["mode"].isin(rows.not_modes)]
+    if rows.own_bound:
+        if other is None or other["backend"] not in OURS:
+            return None
+        mode = BOUNDS[0] if rows.per_call else bound_mode(other["mode"])
+        return pick(ok, goal, Rows((other["backend"],), (mode,)))
+    sel = select(ok, goal.workload, goal.dtype, rows)
     if rows.per_round:
         return fastest_per_round(sel.to_dict("records"))
     return None if sel.empty else sel.loc[sel["median_s"].astype(float).idxmin()].to_dict()
 
 
+def instances(goal: Goal, ok: pd.DataFrame) -> list[Goal]:
+    """The goal on each workload and dtype it names ("*": each the run has rows of), and with `each` once
+    per row its `rows` pick there (a goal of exactly that row)."""
+    places = ok[["workload", "dtype"]].drop_duplicates().itertuples(index=False)
+    places = [(w, d) for w, d in places if goal.workload in ("*", w) and goal.dtype in ("*", d)]
+    if goal.workload != "*" and goal.dtype != "*" and not places:
+        places = [(goal.workload, goal.dtype)]  # a named goal the run has no rows for: "not measured"
+    found = []
+    for workload, dtype in places:
+        here = dataclasses.replace(goal, workload=workload, dtype=dtype)
+        if not goal.each:
+            found.append(here)
+            continue
+        for backend, mode in select(ok, workload, dtype, goal.rows)[["backend", "mode"]].drop_duplicates().values:
+            found.append(dataclasses.replace(here, rows=dataclasses.replace(goal.rows, backends=(backend,),
+                                                                            modes=(mode,))))  # fmt: skip
+    return found
+
+
 def goals(frame: pd.DataFrame, spread: Spread | None = None) -> list[dict]:
-    """Each of GOALS with what this run measured: the median of its per-round values (a ratio of two rows
-    timed in the same round, or a fraction of that round's roofline) with a bootstrap 95 % interval,
-    widened by this machine's spread between runs when there is one (between.py), and a verdict: met
-    (the whole interval clears the target), missed (wholly below) or within noise. A Keras row ran in its
-    own process: its ratios are unpaired (ratio_interval)."""
+    """Each goal of goals.toml with what this run measured: the median of its per-round values (a ratio of
+    two rows timed in the same round, or a fraction of that round's roofline) with a bootstrap 95 %
+    interval, widened by this machine's spread between runs when there is one (between.py), and a verdict:
+    met (the whole interval clears the target), missed (wholly below) or within noise. Each also as it was
+    before each change (status "earlier definition") and the retired ones (status "retired"). A Keras row
+    ran in its own process: its ratios are unpaired (ratio_interval)."""
     spread = spread or Spread("", [], {}, {})
     ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
     out = []
     for goal in GOALS:
-        row = pick(ok, goal, goal.rows)
-        over = pick(ok, goal, goal.over, row) if goal.over else None
-        if goal.optional and row is None:
+        status = "retired" if goal.retired else "goal"
+        for each in instances(goal, ok):
+            out += _measured(each, ok, spread, status, goal.retired or goal.set)
+        for before, changed, _ in goal.earlier:
+            for each in instances(before, ok):
+                out += _measured(each, ok, spread, "earlier definition", changed)
+    return out
+
+
+def _measured(goal: Goal, ok: pd.DataFrame, spread: Spread, status: str, date: str) -> list[dict]:
+    """The goal as this run measured it: a row of the goals' table, or none (an optional goal, or a goal on
+    every workload, whose rows this run does not have)."""
+    row = pick(ok, goal, goal.rows)
+    over = pick(ok, goal, goal.over, row) if goal.over else None
+    if row is None and (goal.optional or goal.each):
+        return []
+    named = {"rows": label(row), "backend": row["backend"], "mode": row["mode"]} if row is not None else \
+        dict.fromkeys(("rows", "backend", "mode"), "")  # fmt: skip
+    text = goal.text.format(workload=goal.workload.replace("_", " "), dtype=goal.dtype,
+                            over="" if over is None else label(over), **named)  # fmt: skip
+    found = fraction(row, spread) if goal.kind == "fraction" else ratio(row, over, spread)
+    shown = (lambda v: f"{100 * v:.0f}%") if goal.kind == "fraction" else (lambda v: f"{v:.2f}x")
+    if found is None:
+        measured, met, value = "not measured", "?", None
+    else:  # widened by the between-run sigma of its rows or of the goal itself, whichever is larger
+        interval, sigma = found
+        centre, low, high = widen(interval, max(sigma, spread.by_goal.get(text, 0.0)))
+        measured = f"{shown(centre)} [{shown(low)}, {shown(high)}]"
+        met, value = verdict(low, high, goal.target, goal.at_most), centre
+    return [{"goal": text, "target": ("at most " if goal.at_most else "") + shown(goal.target),
+             "measured (95% interval)": measured, "verdict": met, "value": value, "status": status,
+             "since": date, "family": goal.name or goal.text}]  # fmt: skip
+
+
+def sections(found: list[dict]) -> list[tuple[str, str, pd.DataFrame]]:
+    """The goals a run measured (goals()) as a page shows them: (title, why, table) for each goal of
+    goals.toml with `each`, its title counting its verdicts and its table holding the goals not met (the
+    farthest from the target first); one table of the single goals; one of the earlier definitions and
+    the retired goals, beside them, judging nothing."""
+    columns = ["goal", "target", "measured (95% interval)", "verdict"]
+    frame = pd.DataFrame(found, columns=[*columns, "value", "status", "since", "family"])
+    current = frame[frame["status"] == "goal"]
+    out, singles = [], []
+    for goal in GOALS:
+        rows = current[current["family"] == (goal.name or goal.text)]
+        if goal.retired or rows.empty:
             continue
-        text = goal.text.format(rows="" if row is None else label(row), backend="" if row is None else row["backend"],
-                                over="" if over is None else label(over))  # fmt: skip
-        found = fraction(row, spread) if goal.kind == "fraction" else ratio(row, over, spread)
-        shown = (lambda v: f"{100 * v:.0f}%") if goal.kind == "fraction" else (lambda v: f"{v:.2f}x")
-        if found is None:
-            measured, met, value = "not measured", "?", None
-        else:  # widened by the between-run sigma of its rows or of the goal itself, whichever is larger
-            interval, sigma = found
-            centre, low, high = widen(interval, max(sigma, spread.by_goal.get(text, 0.0)))
-            measured = f"{shown(centre)} [{shown(low)}, {shown(high)}]"
-            met, value = verdict(low, high, goal.target, goal.at_most), centre
-        out.append({"goal": text, "target": ("at most " if goal.at_most else "") + shown(goal.target),
-                    "measured (95% interval)": measured, "verdict": met, "value": value})  # fmt: skip
+        if not goal.each:
+            singles.append(rows)
+            continue
+        counts = rows["verdict"].value_counts()
+        title = (f"{goal.name} (set {goal.set}): {counts.get('met', 0)} of {len(rows)} met, "
+                 f"{counts.get('within noise', 0)} within noise, {counts.get('missed', 0)} missed")  # fmt: skip
+        left = rows[rows["verdict"] != "met"]
+        left = left.assign(far=left["value"].astype(float) * (1 if goal.at_most else -1)).sort_values(
+            "far", ascending=False
+        )
+        out.append((title, " ".join(goal.why.split()), left[columns]))
+    if singles:
+        rows = pd.concat(singles)
+        out.append(("Single goals", "", rows.assign(since=rows["since"])[[*columns, "since"]]))
+    beside = frame[frame["status"] != "goal"]
+    if len(beside):
+        why = {(g.name or g.text, g.retired): g.retired_why for g in GOALS if g.retired}
+        why |= {(g.name or g.text, changed): w for g in GOALS for _, changed, w in g.earlier}
+        beside = beside.assign(
+            why=[" ".join(why.get(k, "").split()) for k in zip(beside["family"], beside["since"], strict=True)]
+        )
+        out.append((BESIDE, "",
+                    beside[["status", "since", *columns, "why"]]))  # fmt: skip
     return out
 
 
@@ -144,13 +254,18 @@ def ratio(slow: dict | None, fast: dict | None, spread: Spread) -> tuple | None:
 
 def fastest_per_round(rows: list[dict]) -> dict | None:
     """The fastest of rows timed in the same rounds, round by round: in each round the quickest of them
-    (one that is fast in most rounds and twice as slow in a few is not the fastest in those); the one
-    row when there is one, None when there is none."""
+    (one that is fast in most rounds and twice as slow in a few is not the fastest in those), named by the
+    rows that were the fastest in some round; the one row when there is one, None when there is none."""
     if len(rows) < 2 or len({len(rounds_of(r) or []) for r in rows}) != 1 or not rounds_of(rows[0]):
         return rows[0] if rows else None
-    each = np.min([rounds_of(r) for r in rows], axis=0)
-    names = sorted({r["backend"] for r in rows})
-    return {**rows[0], "backend": ", ".join(names), "mode": f"{rows[0]['mode']}, fastest in each round",
+    times = np.array([rounds_of(r) for r in rows])
+    each = times.min(axis=0)
+    rows = [rows[k] for k in sorted(set(times.argmin(axis=0)))]  # named: those that were the fastest somewhere
+    if len({r["mode"] for r in rows}) == 1:
+        names, mode = sorted({r["backend"] for r in rows}), f"{rows[0]['mode']}, fastest in each round"
+    else:  # "jax compiled, tf function, fastest in each round": each row by its backend and mode
+        names, mode = sorted(label(r) for r in rows), "fastest in each round"
+    return {**rows[0], "backend": ", ".join(names), "mode": mode, "label": f"{', '.join(names)}, {mode}",
             "round_s": [float(v) for v in each], "median_s": float(np.median(each))}  # fmt: skip
 
 

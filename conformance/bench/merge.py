@@ -5,12 +5,19 @@ import numpy as np
 
 KEY = ("workload", "backend", "mode", "dtype")
 ROUND_COLUMNS = ("round_s", "round_gemm_gflops", "round_process")
+BOUNDS = ("products alone", "products loop")  # bounds, not ways to train (products.py)
+
+
+def bound_mode(mode: str) -> str:
+    """The bound a row of `mode` is measured against: its library's products run the way it runs, one call
+    per step, or inside one compiled loop of the same length for a compiled loop."""
+    return BOUNDS[1] if mode == "compiled-loop" else BOUNDS[0]
 
 
 def merge_processes(rows: list[dict]) -> list[dict]:
     """One row per workload, backend, mode and dtype from its rows in each process: the rounds joined
     (time, probe and process of each), the median over all of them, the worst check, the largest memory;
-    then each step over its own library's products alone, round by round."""
+    then each step over its bound (its own library's products run the way it runs), round by round."""
     merged: dict[tuple, dict] = {}
     for row in rows:
         key = tuple(row.get(k) for k in KEY)
@@ -35,11 +42,11 @@ def merge_processes(rows: list[dict]) -> list[dict]:
     for row in out:
         if row.get("round_s"):
             row["median_s"] = float(np.median(row["round_s"]))
-    products = {(r["workload"], r["backend"], r["dtype"]): r for r in out
-                if r["mode"] == "products alone" and r.get("round_s")}  # fmt: skip
+    bounds = {(r["workload"], r["backend"], r["mode"], r["dtype"]): r for r in out
+              if r["mode"] in BOUNDS and r.get("round_s")}  # fmt: skip
     for row in out:
-        own = products.get((row["workload"], row["backend"], row["dtype"]))
-        if row.get("round_s") and own is not None and row["mode"] != "products alone" \
+        own = bounds.get((row["workload"], row["backend"], bound_mode(row["mode"]), row["dtype"]))
+        if row.get("round_s") and own is not None and row["mode"] not in BOUNDS \
                 and len(own["round_s"]) == len(row["round_s"]):  # fmt: skip
             row["products_s"] = own["median_s"]  # the step over its own products, round by round
             row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))

@@ -1,5 +1,7 @@
 """The bound each of our rows is measured against: the step's own matrix products alone, in one library,
-on the step's shapes and layouts (a row's overhead is its step time over these products' time)."""
+on the step's shapes and layouts, run the way the row runs: one call per step ("products alone"), or for
+a compiled training loop inside one compiled loop of the same length ("products loop"). A row's overhead
+is its step time over its bound's."""
 
 import importlib
 import time
@@ -72,3 +74,68 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
     sync(run())
     row["first_call_s"] = time.perf_counter() - start
     return Prepared(row, run, sync)
+
+
+def prepare_products_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int,
+                          eps: float = 0.0) -> Prepared:  # fmt: skip
+    """The step's own matrix products inside one compiled loop of `iterations` steps (lax.fori_loop under
+    jax.jit, tf.while_loop under XLA), the bound of that library's compiled training loop. Each iteration
+    must depend on the last, or the compiler hoists the products out of the loop: per layer Z = W A_prev,
+    dW = Z A_prev^T and dA_prev = W^T Z (the step's shapes and layouts), and W - eps dW, the update the
+    step also makes, carried to the next iteration (eps is 0, passed in, so nothing grows and nothing is
+    folded away). run() returns (each W, each dA_prev) after the loop."""
+    rng = np.random.default_rng(0)
+    dims, m = workload.spec.layer_dims, workload.m
+    Ws = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype) for l in range(1, len(dims))]
+    As = [rng.standard_normal((dims[l - 1], m)).astype(dtype) for l in range(1, len(dims))]
+    row = {"workload": workload.name, "backend": name, "mode": "products loop", "dtype": dtype, "device": device,
+           "m": m, "family": workload.family, "status": "ok",
+           "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
+    arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
+    Ws, As = [arrays.from_numpy(W, dtype, device) for W in Ws], [arrays.from_numpy(A, dtype, device) for A in As]
+    eps = arrays.from_numpy(np.array(eps, dtype), dtype, device)
+
+    def iteration(Ws, dAs, As, eps, mm):  # one step's products: mm(a, b, which operand is transposed)
+        new_W, new_dA = [], []
+        for l, (W, A) in enumerate(zip(Ws, As, strict=True)):
+            Z = mm(W, A, "")  # (n[l], m) = (n[l], n[l-1]) @ (n[l-1], m)
+            dW = mm(Z, A, "right")  # (n[l], n[l-1]) = (n[l], m) @ (m, n[l-1])
+            new_dA.append(mm(W, Z, "left") if l > 0 else dAs[l])  # (n[l-1], m): no dA0, as in the step
+            new_W.append(W - eps * dW)
+        return new_W, new_dA
+
+    dAs = list(As)  # the carried dA_prev (the first layer's stays as it is)
+    if name == "jax":
+        import jax
+
+        def mm(a, b, t):
+            return (a.T @ b) if t == "left" else (a @ b.T) if t == "right" else a @ b
+
+        @jax.jit
+        def loop(Ws, dAs, As, eps):
+            return jax.lax.fori_loop(0, iterations, lambda _, c: iteration(*c, As, eps, mm), (Ws, dAs))
+
+    elif name == "tf":
+        import tensorflow as tf
+
+        def mm(a, b, t):
+            return tf.matmul(a, b, transpose_a=t == "left", transpose_b=t == "right")
+
+        @tf.function(jit_compile=True)
+        def loop(Ws, dAs, As, eps):
+            def body(k, Ws, dAs):
+                return (k + 1, *iteration(Ws, dAs, As, eps, mm))
+
+            return tf.while_loop(lambda k, *_: k < iterations, body, (tf.constant(0), Ws, dAs))[1:]
+
+    else:
+        raise ValueError(f"{name} has no compiled training loop, so no products loop")
+
+    def run():
+        return loop(Ws, dAs, As, eps)
+
+    sync = sync_for(name, device)
+    start = time.perf_counter()
+    sync(run())
+    row["first_call_s"] = time.perf_counter() - start
+    return Prepared(row, run, sync, per_call=iterations)

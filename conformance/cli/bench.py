@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..bench import between, goals, machine, results
+from ..bench.captured import MODE as CAPTURED
 from ..bench.peer_rows import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
@@ -62,7 +63,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
     every = main_workloads() + ([] if args.quick else sweep_workloads()) + gpu_workloads()
     return BenchSettings(
         backends=choices(args.backends, NAMES, "backend(s)"),
-        modes=choices(args.modes, MODE_NAMES, "mode(s)"),
+        modes=choices(args.modes, (*MODE_NAMES, CAPTURED), "mode(s)"),  # captured: on the CPU, when named
         dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
@@ -97,14 +98,16 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
                       f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
     spread, spread_note = between.for_run(meta)
-    goal_table = Table(title="speed goals: the median of per-round values, with a bootstrap 95% interval; "
-                       + spread_note, title_justify="left")  # fmt: skip
-    for column in ("goal", "target", "measured (95% interval)", "verdict"):
-        goal_table.add_column(column, justify="left" if column == "goal" else "right")
-    for g in goals.goals(frame, spread):
-        style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
-        goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
-    console.print(goal_table)
+    console.print("[bold]speed goals[/] (conformance/bench/goals.toml): the median of per-round values, with a "
+                  f"bootstrap 95% interval; {spread_note}")  # fmt: skip
+    for title, _, table in [s for s in goals.sections(goals.goals(frame, spread)) if s[0] != goals.BESIDE]:
+        goal_table = Table(title=title, title_justify="left")
+        for column in ("goal", "target", "measured (95% interval)", "verdict"):
+            goal_table.add_column(column, justify="left" if column == "goal" else "right")
+        for g in table.to_dict("records"):
+            style = {"met": "green", "missed": "bold red", "within noise": "yellow"}.get(g["verdict"], "dim")
+            goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
+        console.print(goal_table)
     for r in meta.get("vectorisation", []):
         console.print(f"vectorisation, {r['framework']}: the loop over {r['n_x']} x {r['m']} numbers "
                       f"{1e3 * r['loop_s']:.3g} ms, propagate {1e3 * r['vectorised_s']:.3g} ms: "

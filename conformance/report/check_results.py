@@ -6,6 +6,10 @@ first, in the order the terminal shows them)."""
 import json
 from pathlib import Path
 
+import pandas as pd
+
+from ..check import judge
+from ..check.matrix import MatrixResult
 from ..check.suspects import progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import provenance
@@ -14,11 +18,6 @@ from . import provenance
 def read_check(folder: Path):
     """A finished run's result, summary, settings and suspects from its conformance.csv, .json and
     suspects.json, to draw its page again."""
-    import pandas as pd
-
-    from ..check import judge
-    from ..check.matrix import MatrixResult
-
     payload = json.loads((folder / "conformance.json").read_text())
     frame = pd.read_csv(folder / "conformance.csv", float_precision="round_trip")
     result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"])

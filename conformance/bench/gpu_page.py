@@ -3,6 +3,8 @@ what launching costs the nets too small to fill it."""
 
 import pandas as pd
 
+from ..run.files import frame_markdown
+
 
 def gpu_limits(env: dict, limits: dict, meta: dict) -> list[str]:
     """The GPU's own limits, measured in the run, and what ran it."""
@@ -34,4 +36,24 @@ def launch_costs(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.reset_index()
 
 
-MODE_ORDER = {"eager": 0, "function": 1, "compiled": 2, "cuda-graphs": 3, "compiled-loop": 4}
+MODE_ORDER = {"eager": 0, "function": 1, "compiled": 2, "cuda-graphs": 3, "captured": 4, "compiled-loop": 5}
+# the ways of running a step the launch-cost table may show beyond one call per step, as its note says them
+WAYS = {
+    "captured": "`captured` the whole step (forward, cost, backward, update) as one graph, torch.compile with "
+    "fullgraph of a torch.func step (conformance/bench/captured.py), captured once as a CUDA graph and replayed",
+    "cuda-graphs": "`cuda-graphs` (runs before the captured step) torch.compile's reduce-overhead mode on the "
+    "step as impl_torch writes it, which splits at the backward into three graphs, each replayed as a CUDA graph",
+    "compiled-loop": "`compiled-loop` the whole training loop in one call, divided by its steps",
+}
+
+
+def launch_section(frame: pd.DataFrame) -> list[str]:
+    """The page's section on what launching costs: the table of launch_costs and what its columns are."""
+    costs = launch_costs(frame)
+    if costs.empty:
+        return []
+    modes = {c.split()[1] for c in costs.columns if " " in c}
+    ways = [text for mode, text in WAYS.items() if mode in modes]
+    return ["## What launching costs", "",
+            "ms per float32 step; eager and compiled run one step per call" + "".join(f", {w}" for w in ways) + ".",
+            "", frame_markdown(costs), ""]  # fmt: skip

@@ -10,9 +10,9 @@ import pandas as pd
 
 from ..core.registry import DTYPES
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
-from . import between, vectorisation
+from . import between, profile, vectorisation
 from .goals import goals, rounds_of
-from .gpu_page import gpu_limits, launch_costs
+from .gpu_page import gpu_limits, launch_section
 
 
 def ms(value) -> str:
@@ -194,14 +194,10 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
     found = pd.DataFrame(goals(frame, spread)).drop(columns="value")
     if meta.get("device") == "gpu":  # the goals that need NumPy, TensorFlow or the peers are CPU goals
         found = found[found["verdict"] != "?"]
-        costs = launch_costs(frame)
-        goal_lines = ["## What launching costs", "",
-                      "ms per float32 step; eager and compiled run one step per call, `cuda-graphs` is "
-                      "torch.compile's \"reduce-overhead\" (each compiled graph replayed as a CUDA graph), "
-                      "`compiled-loop` the whole training loop in one call, divided by its steps.", "",
-                      frame_markdown(costs), ""] if len(costs) else []  # fmt: skip
+        goal_lines = launch_section(frame)
     else:
         goal_lines = []
+    goal_lines += profile.markdown(profile.read_profiles(out))  # where a step's time goes, when the run has it
     if meta.get("vectorisation"):
         goal_lines += vectorisation.section(meta["vectorisation"])
     goal_lines += ["## Speed goals", "", "A verdict is met when the whole 95 % interval clears the target, missed "

@@ -19,6 +19,7 @@ from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import machine, vectorisation
+from .captured import MODE as CAPTURED
 from .merge import merge_processes
 from .peer_rows import prepare_peer
 from .peers import bench_peers, peer_runner
@@ -89,9 +90,11 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
     todo += [(w, n, "compiled-loop", d) for w in primary if w.name != "wide"
              for n in names if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
              for d in dtypes]  # fmt: skip
-    # on a GPU, what launching costs the tiny nets: PyTorch's compiled step replayed as CUDA graphs
-    if device == "gpu" and "torch" in names and "compiled" in modes and device_status("torch", device)[0]:
-        todo += [(w, "torch", "cuda-graphs", d) for w in primary if w.name != "wide" for d in dtypes]
+    # what launching costs the tiny nets: PyTorch's whole step as one captured graph (captured.py); on a GPU
+    # with the compiled rows, on the CPU only when asked for by its mode (each row compiles for seconds here)
+    captured = CAPTURED in modes or (device == "gpu" and "compiled" in modes)
+    if captured and "torch" in names and device_status("torch", device)[0]:
+        todo += [(w, "torch", CAPTURED, d) for w in primary if w.name != "wide" for d in dtypes]
     in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS]
     found = []
     count = settings.process_count

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core.backends import PACKAGES
 from ..core.frameworks import full_float32_matmuls
+from .captured import MODE, captured_runner
 from .machine import device_peak_mb, own_peak_mb, reset_peak_rss
 from .timing import time_steps
 from .workloads import Problem, Workload, check_first_step, problem
@@ -28,6 +29,8 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
     """(step, sync, read) for one of our implementations: step() runs one training step on its own
     state, sync(result) waits for it to finish, read() returns (cost before the last update, params
     as NumPy). The step is the implementation's own train_step / make_train_step."""
+    if name == "torch" and mode == MODE:  # the benchmark's own row: the whole step one captured graph
+        return captured_runner(prob, dtype, device)
     spec, lr = prob.workload.spec, prob.workload.learning_rate
     act = spec.hidden_activation
     deep = importlib.import_module(f"{PACKAGES[name]}.deep")
@@ -47,7 +50,7 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
         arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
         put, get = (lambda a: arrays.from_numpy(a, dtype, device)), arrays.to_numpy
         lr_ = lr
-        if name == "torch" and mode in ("compiled", "cuda-graphs"):
+        if name == "torch" and mode == "compiled":
             import torch
 
             torch.compiler.reset()  # a fresh cache: no earlier row's versions count against its limit of 8
@@ -55,12 +58,8 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
             import tensorflow as tf
 
             lr_ = tf.constant(lr, dtype=dtype)  # a tensor: a Python float would be traced in as a constant
-        if mode == "cuda-graphs":  # the benchmark's own row, not a mode of impl_torch
-            deep_step = _cuda_graphs(lambda p, X, Y, lr: deep.train_step(p, X, Y, lr, act))
-            logistic_step = _cuda_graphs(logistic.train_step)
-        else:
-            deep_step = deep.make_train_step(act, mode) if spec.kind == "deep" else None
-            logistic_step = logistic.make_train_step(mode) if spec.kind == "logistic" else None
+        deep_step = deep.make_train_step(act, mode) if spec.kind == "deep" else None
+        logistic_step = logistic.make_train_step(mode) if spec.kind == "logistic" else None
         sync = sync_for(name, device)
     state = {"params": put(prob.params), "cost": None}
     X, Y = put(prob.X), put(prob.Y)
@@ -82,24 +81,6 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
         return float(get(state["cost"])), {k: np.asarray(get(v)) for k, v in state["params"].items()}
 
     return step, sync, read
-
-
-def _cuda_graphs(step: Callable) -> Callable:
-    """PyTorch's step under torch.compile mode "reduce-overhead" (a GPU only): each compiled graph (forward
-    with cost, the backward AOTAutograd made of it, the update) is captured once as a CUDA graph and then
-    replayed, one launch where the per-step row makes dozens. A replay writes its outputs into the graph's
-    own memory, which the next replay overwrites: the step copies them out (one small kernel per tensor),
-    so the state it returns stays the state, as every other row's does."""
-    import torch
-
-    graphed = torch.compile(step, mode="reduce-overhead", dynamic=False)
-
-    def run(*args):
-        torch.compiler.cudagraph_mark_step_begin()  # a new training step: the last one's outputs are done with
-        out = graphed(*args)
-        return torch.utils._pytree.tree_map(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, out)
-
-    return run
 
 
 def matmul_precision(name: str, dtype: str, device: str) -> str:

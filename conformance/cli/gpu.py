@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import check
-from ..bench import results
+from ..bench import profile, results
 from ..bench.roofline import COLUMNS
 from ..bench.run import BenchSettings
 from ..bench.run import run as run_bench
@@ -109,6 +109,9 @@ def _bench(names: list[str], device: str, args: argparse.Namespace, out: Path) -
                           **(GPU_BENCH if device == "gpu" else {}))  # fmt: skip
     runner = Runner.start(args.results, "bench", asdict(bench), console)
     frame, meta = run_bench(bench, runner)
+    if runner.complete and "torch" in names and device_status("torch", device)[0]:  # where PyTorch's time goes
+        console.print("profiling PyTorch's steps (profile.TARGETS)")
+        profile.write_profiles(bench.workload_list(), device, runner.folder)
     results.write_bench(frame, meta, runner.folder)
     interrupted = runner.finish()
     publish(runner.folder, out, f"quartet gpu --device {device}{' --quick' if args.quick else ''} --only bench")

@@ -27,7 +27,11 @@ def test_quick_bench_writes_its_results(capsys, tmp_path):
     expected = {"workload", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "compile_s", "gflops",
                 "roofline_fraction", "peak_mem_mb"}  # fmt: skip
     assert expected <= set(frame.columns)
-    assert set(frame["mode"]) == {"eager", "compiled", "compiled-loop", "products alone"}
+    assert set(frame["mode"]) == {"eager", "compiled", "compiled-loop", "products alone", "products loop"}
+    loop = frame[frame["mode"] == "compiled-loop"].iloc[0]  # measured against its products inside a compiled loop
+    assert (
+        loop["over_products"] > 0 and loop["products_s"] == frame[frame["mode"] == "products loop"]["median_s"].iloc[0]
+    )
     assert (frame["status"] == "ok").all() and (frame["median_s"] > 0).all()
     assert np.isfinite(frame["roofline_fraction"]).all()
     meta = json.loads((folder / "bench.json").read_text())

@@ -20,12 +20,12 @@ from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import machine, vectorisation
 from .captured import MODE as CAPTURED
-from .merge import merge_processes
+from .merge import BOUNDS, bound_mode, merge_processes
 from .peer_rows import prepare_peer
 from .peers import bench_peers, peer_runner
-from .products import prepare_products
+from .products import prepare_products, prepare_products_loop
 from .roofline import COLUMNS, add_roofline
-from .steps import Prepared, prepare_loop, prepare_ours
+from .steps import Prepared, loop_iterations, prepare_loop, prepare_ours
 from .timing import interleave
 from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads
 
@@ -127,8 +127,7 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
         key = f"{name} {mode} {dtype}"
         try:
             if mode == "compiled-loop":
-                iterations = 1000 if workload.name == "planar" else 20
-                prepared[key] = prepare_loop(name, dtype, settings.device, workload, iterations)
+                prepared[key] = prepare_loop(name, dtype, settings.device, workload, loop_iterations(workload))
             else:
                 prepared[key] = prepare_ours(name, mode, dtype, settings.device, workload)
             prepared[key].row["import_s"] = imports.get(name)
@@ -136,13 +135,18 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared({**_row(workload, name, mode, dtype, settings.device, status),
                                       "import_s": imports.get(name)})  # fmt: skip
-    for name, dtype in dict.fromkeys((n, d) for n, _, d in targets):  # each library's own products, the bound
+    # each row's bound: its library's own products, one call per step, and for a compiled loop inside one
+    # compiled loop of the same length
+    bounds = dict.fromkeys((n, bound_mode(m), d) for n, m, d in targets)
+    bounds.update(dict.fromkeys((n, BOUNDS[0], d) for n, _, d in targets))
+    for name, mode, dtype in sorted(bounds, key=lambda b: b[1]):
+        key = f"{name} {mode} {dtype}"
         try:
-            prepared[f"{name} products {dtype}"] = prepare_products(name, dtype, settings.device, workload)
+            prepared[key] = prepare_products(name, dtype, settings.device, workload) if mode == BOUNDS[0] else \
+                prepare_products_loop(name, dtype, settings.device, workload, loop_iterations(workload))  # fmt: skip
         except Exception as err:
             status = f"error: {type(err).__name__}: {err}"[:200]
-            prepared[f"{name} products {dtype}"] = Prepared(_row(workload, name, "products alone", dtype,
-                                                                 settings.device, status))  # fmt: skip
+            prepared[key] = Prepared(_row(workload, name, mode, dtype, settings.device, status))
     peer_import = {
         p: machine.import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows
     }

@@ -171,6 +171,11 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     return Prepared(row, step, sync)
 
 
+def loop_iterations(workload: Workload) -> int:
+    """The steps of one call of a compiled loop: enough that the call's own cost is small beside them."""
+    return 1000 if workload.name == "planar" else 20
+
+
 def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int) -> Prepared:
     """The implementation's compiled training loop (make_train_loop: lax.scan under jax.jit, a
     tf.while_loop under XLA): `iterations` steps in one call, checked on that very call, timed as a

@@ -19,7 +19,7 @@ def read_check(folder: Path):
     """A finished run's result, summary, settings and suspects from its conformance.csv, .json and
     suspects.json, to draw its page again."""
     payload = json.loads((folder / "conformance.json").read_text())
-    frame = pd.read_csv(folder / "conformance.csv")
+    frame = pd.read_csv(folder / "conformance.csv", float_precision="round_trip")
     result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"])
     suspects = json.loads((folder / "suspects.json").read_text()) if (folder / "suspects.json").is_file() else []
     return result, judge.summary(frame), payload, suspects

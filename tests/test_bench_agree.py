@@ -36,7 +36,7 @@ def test_a_row_twice_as_slow_in_every_round_does_not_overlap():
 
 
 def test_the_committed_runs_agree_as_the_page_says(capsys):
-    """docs/benchmarks/earlier-runs.md: runs 4 and 5, an hour apart, with the spread runs 1 to 3 measured:
+    """docs/benchmarks/run-5.md: runs 4 and 5, an hour apart, with the spread runs 1 to 3 measured:
     every ratio interval overlapping, and every goal of their time (retired since, or an earlier definition
     of today's, or one of the two single goals) with the same verdict; without the spread, not every
     interval. The goals set later read the same runs too: the summary says which were decided alike."""

@@ -64,8 +64,9 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     assert resumed.returncode == 0, output
     assert "resuming" in output and "probing" not in output
     final = pd.read_csv(folder / "bench.csv")
-    # numpy eager, jax eager and compiled, jax's compiled loop and each library's products alone, on 2 workloads
-    assert len(final) == 12 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
+    # numpy eager, jax eager and compiled, jax's compiled loop, each library's products alone and jax's products
+    # inside a compiled loop, on 2 workloads
+    assert len(final) == 14 and (final["status"] == "ok").all(), final[["workload", "backend", "mode", "status"]]
     assert checkpoint.status(folder)["complete"] and "Incomplete" not in (folder / "bench.md").read_text()
     assert "Incomplete run" not in html_report.bench_section(folder, tmp_path)
     key = ["workload", "backend", "mode", "dtype"]

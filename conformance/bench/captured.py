@@ -49,14 +49,13 @@ def functional_step(kind: str, hidden_activation: str, learning_rate: float) -> 
     return step
 
 
-def captured_runner(prob, dtype: str, device: str):
+def captured_runner(prob, dtype: str, device: str, sync: Callable[[object], None]):
     """(step, sync, read) of the captured row, as steps.our_runner returns them: step() runs one training
-    step (on a GPU, one replay of the captured graph) and returns the whole state, the static buffers."""
+    step (on a GPU, one replay of the captured graph) and returns the whole state, the static buffers;
+    `sync` is PyTorch's wait on that device (steps.sync_for)."""
     import torch
 
     from impl_torch import arrays
-
-    from .steps import sync_for
 
     workload = prob.workload
     torch.compiler.reset()  # a fresh cache: no earlier row's versions count against its limit of 8
@@ -88,7 +87,7 @@ def captured_runner(prob, dtype: str, device: str):
     def read():
         return float(state["cost"]), {k: np.asarray(arrays.to_numpy(v)) for k, v in state["params"].items()}
 
-    return step, sync_for("torch", device), read
+    return step, sync, read
 
 
 def cuda_graph(in_place: Callable[[], None], params: dict) -> Callable[[], None]:

@@ -261,11 +261,13 @@ def fastest_per_round(rows: list[dict]) -> dict | None:
     times = np.array([rounds_of(r) for r in rows])
     each = times.min(axis=0)
     rows = [rows[k] for k in sorted(set(times.argmin(axis=0)))]  # named: those that were the fastest somewhere
-    if len({r["mode"] for r in rows}) == 1:
+    if len({r["mode"] for r in rows}) == 1:  # "jax, tf compiled-loop, fastest in each round"
         names, mode = sorted({r["backend"] for r in rows}), f"{rows[0]['mode']}, fastest in each round"
+        named = f"{', '.join(names)} {mode}"
     else:  # "jax compiled, tf function, fastest in each round": each row by its backend and mode
         names, mode = sorted(label(r) for r in rows), "fastest in each round"
-    return {**rows[0], "backend": ", ".join(names), "mode": mode, "label": f"{', '.join(names)}, {mode}",
+        named = f"{', '.join(names)}, {mode}"
+    return {**rows[0], "backend": ", ".join(names), "mode": mode, "label": named,
             "round_s": [float(v) for v in each], "median_s": float(np.median(each))}  # fmt: skip
 
 

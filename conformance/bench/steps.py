@@ -30,7 +30,7 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
     state, sync(result) waits for it to finish, read() returns (cost before the last update, params
     as NumPy). The step is the implementation's own train_step / make_train_step."""
     if name == "torch" and mode == MODE:  # the benchmark's own row: the whole step one captured graph
-        return captured_runner(prob, dtype, device)
+        return captured_runner(prob, dtype, device, sync_for("torch", device))
     spec, lr = prob.workload.spec, prob.workload.learning_rate
     act = spec.hidden_activation
     deep = importlib.import_module(f"{PACKAGES[name]}.deep")

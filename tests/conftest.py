@@ -9,20 +9,22 @@ import shutil
 import tempfile
 from pathlib import Path
 
-# One JAX compilation cache for the session and every process it starts (before anything imports JAX): JAX
-# compiles each operation per shape even eagerly, and the suite's quick checks, in fresh processes, meet the same
-# shapes again (measured: a quick JAX check 71 s cold, 40 s with the cache warm). What runs is unchanged.
-if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-    _cache = tempfile.mkdtemp(prefix="quartet-tests-jax-cache-")
+# One set of compilation caches for the session and every process it starts (before anything imports JAX or
+# PyTorch; conformance/core/caches.py): the suite's checks meet the same programs again, in this process and in
+# the fresh ones it starts, and a fresh folder keeps the suite from reading or filling the user's own.
+if "QUARTET_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="quartet-tests-cache-")
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
-    os.environ.update({"JAX_COMPILATION_CACHE_DIR": _cache, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-                       "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"})  # fmt: skip
+    os.environ["QUARTET_CACHE_DIR"] = _cache
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from conformance.core import caches
 from conformance.core.datasets import CAT_FILES, default_data_dir
+
+caches.enable()  # before any test imports JAX or PyTorch
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

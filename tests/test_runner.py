@@ -66,6 +66,7 @@ def test_every_child_command_line_parses_back_to_what_the_parent_meant(tmp_path)
         Child("check", resume=tmp_path, shard=(2, 3)),
         Child("bench", resume=tmp_path, shard=(0, 1), process=4),
         Child("check", quick=True, modes=("eager", "compiled"), backends=("numpy", "jax"), out=tmp_path / "r"),
+        Child("check", backends=("numpy", "mlx"), functions=("relu", "logistic.model"), no_cache=True),
     ):
         argv = child.argv()
         assert argv[1:3] == ["-m", "conformance"]
@@ -74,9 +75,11 @@ def test_every_child_command_line_parses_back_to_what_the_parent_meant(tmp_path)
         assert args.resume == child.resume and args.shard == child.shard
         if child.process is not None:
             assert args.process == child.process
-        if child.backends:
+        if child.modes:
             assert (args.quick, args.modes, args.backends) == (True, "eager,compiled", "numpy,jax")
             assert args.out == child.out
+        if child.functions:
+            assert (args.function, args.no_cache, args.backends) == ("relu,logistic.model", True, "numpy,mlx")
 
 
 def test_a_bad_shard_is_named():

@@ -16,7 +16,7 @@ from ..core.spec import ModelSpec
 from ..run.runner import Unit
 from . import matrix, regimes
 from .cases import STEPS, Case, default_cases, make_case
-from .functions import check_functions
+from .functions import BY_KEY, check_functions
 from .judge import COLUMNS
 
 
@@ -27,6 +27,7 @@ class CheckSettings:
     dtypes: list[str]
     device: str = "cpu"
     quick: bool = False
+    functions: tuple[str, ...] = ()  # only these course functions, each on its own (no matrix); () every part
 
     @property
     def steps(self) -> tuple[int, ...]:
@@ -38,7 +39,8 @@ class CheckSettings:
 
     @classmethod
     def from_record(cls, record: dict) -> "CheckSettings":
-        return cls(**{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")})
+        return cls(**{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")},
+                   functions=tuple(record.get("functions", ())))  # fmt: skip
 
 
 def cases(quick: bool) -> tuple[list[Case], list[Case]]:
@@ -75,20 +77,30 @@ def plan(settings: CheckSettings) -> Plan:
         if skip:
             result.skipped.append(skip)
             continue
+        if settings.functions and target[1] != "eager" and not any(BY_KEY[f].moded for f in settings.functions):
+            continue  # a function without a mode is checked eagerly only
         if target[0] != "numpy":  # each course function on its own first (the reference is the judge)
-            key, label = "functions/" + "/".join(target), f"{' '.join(target[:3])} each function"
-            result.units.append(Unit(key, label, functools.partial(check_functions, *target)))
+            only = settings.functions or None
+            key, label = "functions/" + "/".join(target), f"{' '.join(target[:3])} {_which(settings.functions)}"
+            result.units.append(Unit(key, label, functools.partial(check_functions, *target, only=only)))
+        if settings.functions:
+            continue
         for case in target_cases:
             key, label = "/".join(target) + "/" + case.label, f"{' '.join(target[:3])} {case.label}"
             result.units.append(Unit(key, label, functools.partial(_rows, [case], [target], steps, pairwise=False)))
     pairs = [(n, "eager", "float64", device) for n in settings.backends if n != "numpy"]
     pairs = [t for t in pairs if "float64" in settings.dtypes and device_status(t[0], t[3])[0]]
-    if len(pairs) > 1 and "eager" in settings.modes:  # a unit per case, as the others: a run in processes shares them
+    # a unit per case, as the others: a run in processes shares them
+    if len(pairs) > 1 and "eager" in settings.modes and not settings.functions:
         names = ", ".join(t[0] for t in pairs)
         result.units += [Unit(f"float64 pairwise/{case.label}", f"float64 pairwise ({names}) {case.label}",
                               functools.partial(_rows, [case], pairs, steps, pairwise=True))
                          for case in eager_cases]  # fmt: skip
     return result
+
+
+def _which(functions: tuple[str, ...]) -> str:
+    return ", ".join(functions) if functions else "each function"
 
 
 def _rows(cases: list[Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:

@@ -11,6 +11,7 @@ from importlib.metadata import version as installed
 from rich.markup import escape
 
 from .. import ROOT
+from ..core import caches
 from ..core.registry import DISTRIBUTION
 from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
 from .common import EXIT_STATUSES, GREEN, USAGE, Parser, error_console
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         topic = getattr(args, "topic", None)
         (parser._subparsers._group_actions[0].choices[topic] if topic else parser).print_help()
         return GREEN
+    if hasattr(args, "no_cache"):  # a command that compiles: JAX's and PyTorch's persistent caches, or none
+        caches.enable(not args.no_cache)
     try:
         return args.func(args)
     except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors

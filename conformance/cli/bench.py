@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--workloads", default="", metavar="A,B", help="a subset of the workloads by name")
     # a plugin is timed when named: MLX's CPU products on Linux run at 6 GFLOP/s, and its rows of the wide
     # net alone would take six minutes of a three-minute quick run
-    add_selection(parser, "bench", plugins=False)
+    add_selection(parser, "bench", plugins=False, cache=False)
     parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",
                         help="peers to time beside ours (empty: none)")  # fmt: skip
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from .. import check
 from ..check import judge, suspects
+from ..check.functions import BY_KEY
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
 from ..core.registry import MODE_NAMES
@@ -39,14 +40,19 @@ def add_parser(sub) -> None:
                             epilog=EXIT_STATUSES)  # fmt: skip
     add_selection(parser, "check")
     parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
+    parser.add_argument("--function", default="", metavar="NAME[,NAME]",
+                        help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "
+                             "logistic.propagate; default: every part)")  # fmt: skip
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="instead: data-parallel training on N workers against the full batch (CPU; default: none, "
                              "the matrix)")  # fmt: skip
     parser.add_argument("--launch", choices=LAUNCHES, default=None,
                         help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
                              "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip
-    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                        help="spread the matrix over N processes (a machine of many cores, or a GPU)")  # fmt: skip
+    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                        help="spread the matrix over N processes, each taking the backends in its own order "
+                             f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
+                             "framework checked)")  # fmt: skip
     add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
     parser.set_defaults(func=run)
 
@@ -63,25 +69,60 @@ def run(args: argparse.Namespace) -> int:
         settings = check.CheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
                                        modes=choices(args.modes, MODE_NAMES, "mode(s)"),
                                        dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), device=args.device,
-                                       quick=args.quick)  # fmt: skip
+                                       quick=args.quick, functions=tuple(choices(args.function, tuple(BY_KEY),
+                                                                                 "course function(s)")
+                                                                         if args.function else ()))  # fmt: skip
     plan = check.plan(settings)
     if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
         return run_shard(runner, plan.units, args.shard)
     runner = runner or Runner.start(args.out, "check", settings.record(len(plan.eager_cases)), console)
-    console.print(f"[bold]check[/] {len(plan.targets)} targets on {settings.device}, steps {list(settings.steps)}; "
-                  f"{len(plan.eager_cases)} cases eager, {len(plan.compiled_cases)} compiled"
+    console.print(f"[bold]check[/] {len(plan.targets)} targets on {settings.device}, "
+                  + (f"the course function(s) {', '.join(settings.functions)} on their own" if settings.functions else
+                     f"steps {list(settings.steps)}; {len(plan.eager_cases)} cases eager, "
+                     f"{len(plan.compiled_cases)} compiled")
                   + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
                      else ""))  # fmt: skip
-    run_units(runner, plan.units, args.jobs)
+    run_units(runner, plan.units, args.jobs or default_jobs(plan))
     return finish(runner, plan.skipped, settings.device)
 
 
 def run_units(runner: Runner, units: list, jobs: int) -> None:
-    """The matrix's units in this process, or spread over `jobs` child processes."""
+    """The matrix's units in this process, or spread over `jobs` child processes (no more than there are
+    frameworks to check: a process imports its frameworks and compiles their programs once, and a second
+    process for the same one pays both again)."""
     if jobs > 1:
         runner.run_in_processes("conformance", units, jobs)
     else:
         runner.run("conformance", units)
+
+
+def default_jobs(plan: check.Plan) -> int:
+    """The usable cores, but no more processes than frameworks to check: a second process for the same
+    framework imports it and compiles its programs again (a porter's `--backends numpy,myport` runs in one)."""
+    return max(1, min(environment.usable_cores(), len({target[0] for target in plan.targets} - {"numpy"})))
+
+
+def in_order_of(units: list, index: int, jobs: int) -> list:
+    """Child `index` of `jobs`: the plan's units, its backends taken from a starting point of its own (child 0
+    from the first, child 1 from halfway for two), the float64 pairwise units last. Each child then works
+    on backends the others have not reached, imports those, and compiles each program once; the claims
+    share out the rest when they meet."""
+    groups: dict[str, list] = {}
+    for unit in units:
+        groups.setdefault(unit_backend(unit.key), []).append(unit)
+    last = groups.pop(PAIRWISE, [])
+    names = list(groups)
+    start = index * len(names) // jobs
+    return [unit for name in names[start:] + names[:start] for unit in groups[name]] + last
+
+
+PAIRWISE = "float64 pairwise"
+
+
+def unit_backend(key: str) -> str:
+    """The backend a unit's key names ("functions/jax/eager/...", "jax/eager/float32/cpu/CASE"), or PAIRWISE."""
+    parts = key.split("/")
+    return PAIRWISE if parts[0] == PAIRWISE else parts[1] if parts[0] == "functions" else parts[0]
 
 
 def run_shard(runner: Runner | None, units: list, shard: tuple[int, int]) -> int:
@@ -91,7 +132,7 @@ def run_shard(runner: Runner | None, units: list, shard: tuple[int, int]) -> int
         raise UsageError("--shard is for the children of --jobs, with --resume DIR")
     index, jobs = shard
     runner.child(index, jobs)
-    runner.run(f"conformance {index + 1}/{jobs}", units)  # each unit that no other child claimed first
+    runner.run(f"conformance {index + 1}/{jobs}", in_order_of(units, index, jobs))  # what no other child claimed
     return runner.child_status()
 
 
@@ -172,7 +213,7 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     if not len(frame) and not result.functions and not result.raised:
         console.print(f"[bold red]nothing to check:[/] no selected backend is available on {device}")
         return USAGE
-    print_functions(result, found)
+    print_functions(result, found, bool(runner.settings.get("functions")))
     failed = int((~frame["passed"]).sum())
     shown = min(failed, 10)
     wrote = ", ".join([str(paths["csv"]), *(paths[k].name for k in ("json", "md", "suspects"))])
@@ -187,13 +228,17 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     return UNFINISHED if unfinished else FAILED if failed or found else GREEN
 
 
-def print_functions(result, found: list[dict]) -> None:
-    """Each backend's progress per module, its stubs, what raised (one line per backend and message, with
-    the targets, parts and cases it stopped), and the suspects: the functions to look at first."""
+def print_functions(result, found: list[dict], chosen: bool = False) -> None:
+    """Each backend's progress per module (with --function, each chosen function's verdict), its stubs, what
+    raised (one line per backend and message, with the targets, parts and cases it stopped), and the
+    suspects: the functions to look at first."""
     if result.functions:
         console.print("[bold]each function on its own[/] (conformance/check/functions.py)")
-        for line in suspects.progress_lines(result.functions):
-            console.print(f"  {line}", highlight=False)
+        lines = suspects.progress_lines(result.functions) if not chosen else [
+            f"{f['backend']} {f['mode']} {f['dtype']} {f['function']}: {f['status']}"
+            + (f" ({f['detail']})" if f["detail"] else "") for f in result.functions]  # fmt: skip
+        for line in lines:
+            console.print(f"  {escape(line)}", highlight=False)
         for name in dict.fromkeys(f["backend"] for f in result.functions):
             mine = [f for f in result.functions if f["backend"] == name]
             stubs = dict.fromkeys(f["function"] for f in mine if f["status"] == "not written yet")

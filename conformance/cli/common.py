@@ -144,9 +144,11 @@ def short(value: float) -> str:
 
 
 def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True,
-                  plugins: bool = True) -> None:  # fmt: skip
-    """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them; the
-    default backends are all of them, or (plugins=False) the built-in four, a plugin then taken by name."""
+                  plugins: bool = True, cache: bool = True) -> None:  # fmt: skip
+    """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them, and
+    --no-cache where a run may load what an earlier one compiled (cache=False: the benchmark, whose
+    compile times must be compile times); the default backends are all of them, or (plugins=False) the
+    built-in four, a plugin then taken by name."""
     default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
     which = "all" if plugins else "the built-in four; a plugin by name"
     parser.add_argument("--backends", default=",".join(default), metavar="A,B",
@@ -158,3 +160,12 @@ def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True
     if device:
         parser.add_argument("--device", choices=DEVICES, default="cpu", help="where the frameworks run")
     parser.add_argument("--out", type=Path, default=Path("results"), help=f"results go to OUT/{kind}-<time>/")
+    if cache:
+        add_cache_option(parser)
+
+
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """--no-cache: compile everything afresh and keep nothing (conformance/core/caches.py)."""
+    parser.add_argument("--no-cache", action="store_true",
+                        help="compile afresh: no persistent compilation cache (default: JAX's and PyTorch's in "
+                             "~/.cache/quartet; quartet doctor shows them)")  # fmt: skip

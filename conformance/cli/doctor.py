@@ -6,17 +6,23 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from ..core import environment, registry
+from ..core import caches, environment, registry
 from .common import console
 
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("doctor", help="which frameworks, versions, threads, BLAS and devices are here")
     parser.add_argument("--json", action="store_true", help="print the environment as JSON")
+    parser.add_argument("--clear-cache", action="store_true",
+                        help="remove the compilation caches (~/.cache/quartet, or $QUARTET_CACHE_DIR)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.clear_cache:
+        folders, size = caches.clear()
+        console.print(f"removed {folders} cache folders ({size / 1e6:.1f} MB) from {caches.root()}", highlight=False)
+        return 0
     env = environment.environment()
     if args.json:
         print(json.dumps(env, indent=2))
@@ -43,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     console.print(backends_table())
+    console.print(caches_table())
     for name, reason in registry.BROKEN.items():
         console.print(f"[bold red]plugin {name} not loaded:[/] {escape(reason)}")
     return 0
@@ -57,4 +64,16 @@ def backends_table() -> Table:
         ok, reason = registry.framework_status(name)
         table.add_row(name, info.package, info.plugin or "built in", ", ".join(info.modes), ", ".join(info.dtypes),
                       ", ".join(info.devices), "yes" if ok else f"[red]{escape(reason)}[/]")  # fmt: skip
+    return table
+
+
+def caches_table() -> Table:
+    """Where each framework's persistent compilation cache is and how large (conformance/core/caches.py)."""
+    table = Table(title=f"compilation caches (quartet check --no-cache runs without; doctor --clear-cache "
+                  f"empties {caches.root()})", title_justify="left")  # fmt: skip
+    for column in ("framework", "folder", "files", "MB", "note"):
+        table.add_column(column, justify="right" if column in ("files", "MB") else "left")
+    for cache in caches.report():
+        table.add_row(cache.framework, escape(cache.folder.name) if cache.folder else "off", str(cache.files),
+                      f"{cache.size / 1e6:.1f}", escape(cache.note))  # fmt: skip
     return table

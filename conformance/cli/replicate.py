@@ -9,7 +9,7 @@ from ..core import backends, environment
 from ..core.registry import MODE_NAMES
 from ..report.course import write_replication
 from ..run.runner import progress_bar
-from .common import UsageError, choices, console
+from .common import UsageError, add_cache_option, choices, console
 from .train import COST
 
 
@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
     replicate.add_argument(
         "--mode", default="compiled", choices=MODE_NAMES[:2], help="mode for the frameworks (default compiled)"
     )
+    add_cache_option(replicate)
     replicate.set_defaults(func=run)
 
 

@@ -19,7 +19,7 @@ from ..core import datasets
 from ..core.backends import check_divergence
 from ..report.course import plot_cost_curves
 from ..run.runner import progress_bar
-from .common import UsageError, console, parse_layer_dims, positive_float, positive_int
+from .common import UsageError, add_cache_option, console, parse_layer_dims, positive_float, positive_int
 
 COST = TextColumn("cost {task.fields[cost]:.6f}")  # training shows its cost beside the bar
 # where the course has no run for a model on a dataset
@@ -135,6 +135,7 @@ def add_parser(sub) -> None:
     train.add_argument(
         "--plot", type=Path, default=None, metavar="PNG", help="save the cost curve here (default: none)"
     )
+    add_cache_option(train)
     train.set_defaults(func=run)
 
 

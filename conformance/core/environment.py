@@ -34,6 +34,11 @@ def captured_stderr() -> Iterator[list[str]]:
             lines.extend(sink.read().decode(errors="replace").splitlines())
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, which a container or taskset narrows), at least 1."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass
 class Framework:
     name: str
@@ -148,7 +153,7 @@ def environment(include_frameworks: bool = True) -> dict:
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores_usable": usable_cores(),
         "blas": blas_info(),
     }
     if include_frameworks:

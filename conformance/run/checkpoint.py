@@ -1,11 +1,13 @@
 """Nothing lost: the finished rows of a `quartet check` or `quartet bench` run are on disk after every
 unit of work, so Ctrl-C or SIGTERM keeps them, and `--resume DIR` finishes the run.
 
-    progress.json   {"command", "settings", "complete", "extra", "units": {key: [row, ...]}}
+    progress.json   {"command", "settings", "complete", "extra", "seconds": {key: s}, "units": {key: [row, ...]}}
 
 is rewritten atomically (a temporary file, then a rename) after each unit, so a reader, or a resumed
-run, sees the state before or after a unit and never half of one. A resumed run takes its settings
-from the file, not from the command line, so its rows stay comparable with the ones already there."""
+run, sees the state before or after a unit and never half of one. Each unit's rows are encoded once, when
+it finishes: encoding them all again after every unit made a quick check spend a tenth of its time in json.
+A resumed run takes its settings from the file, not from the command line, so its rows stay comparable
+with the ones already there."""
 
 import contextlib
 import json
@@ -26,6 +28,8 @@ class Checkpoint:
         self.units: dict[str, list[dict]] = units or {}
         self.extra: dict = extra or {}
         self.complete = False
+        self.seconds: dict[str, float] = {}  # how long each unit took (docs/check-speed.md reads them)
+        self._encoded: dict[str, tuple[list, str]] = {}  # key: (its rows, their JSON)
 
     @classmethod
     def resume(cls, folder: Path, command: str) -> "Checkpoint":
@@ -39,13 +43,17 @@ class Checkpoint:
                              f"not quartet {command}")  # fmt: skip
         if state.get("complete"):
             raise ValueError(f"--resume {folder}: that run is already complete")
-        return cls(folder, command, state["settings"], state["units"], state.get("extra"))
+        resumed = cls(folder, command, state["settings"], state["units"], state.get("extra"))
+        resumed.seconds = state.get("seconds", {})
+        return resumed
 
     def done(self, key: str) -> bool:
         return key in self.units
 
-    def add(self, key: str, rows: list[dict]) -> None:
+    def add(self, key: str, rows: list[dict], seconds: float | None = None) -> None:
         self.units[key] = rows
+        if seconds is not None:
+            self.seconds[key] = round(seconds, 3)
         self.save()
 
     def rows(self) -> list[dict]:
@@ -54,8 +62,17 @@ class Checkpoint:
     def save(self, complete: bool = False) -> None:
         self.complete = complete
         state = {"command": self.command, "settings": self.settings, "complete": complete, "extra": self.extra,
-                 "units": self.units}  # fmt: skip
-        write_atomically(self.folder / FILE, json.dumps(state, indent=1, default=str).encode())
+                 "seconds": self.seconds}  # fmt: skip
+        head = json.dumps(state, indent=1, default=str)
+        units = ",\n  ".join(f"{json.dumps(key)}: {self._encode(key, rows)}" for key, rows in self.units.items())
+        write_atomically(self.folder / FILE, f'{head[:-2]},\n "units": {{\n  {units}\n }}\n}}'.encode())
+
+    def _encode(self, key: str, rows: list[dict]) -> str:
+        """A unit's rows as JSON, encoded once (again only when the rows under `key` are other rows)."""
+        known = self._encoded.get(key)
+        if known is None or known[0] is not rows:
+            known = self._encoded[key] = (rows, json.dumps(rows, default=str))
+        return known[1]
 
 
 def status(folder: Path) -> dict | None:

@@ -27,6 +27,8 @@ class Child:
     quick: bool = False
     modes: tuple[str, ...] = ()  # empty: the command's default
     backends: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()  # check --function: these course functions only
+    no_cache: bool = False  # --no-cache: compile afresh (conformance/core/caches.py)
     out: Path | None = None
 
     def argv(self) -> list[str]:
@@ -43,6 +45,10 @@ class Child:
             argv += ["--modes", ",".join(self.modes)]
         if self.backends:
             argv += ["--backends", ",".join(self.backends)]
+        if self.functions:
+            argv += ["--function", ",".join(self.functions)]
+        if self.no_cache:
+            argv.append("--no-cache")
         if self.out is not None:
             argv += ["--out", str(self.out)]
         return argv

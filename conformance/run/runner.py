@@ -98,9 +98,10 @@ class Runner:
                         if logged:  # no live bar in a log file or a pipe: a line per unit, with the time so far
                             line = f"{time.perf_counter() - start:5.0f} s {title} {done + 1}/{len(units)}: {unit.label}"
                             self.console.print(line, soft_wrap=True, highlight=False, markup=False)
+                        began = time.perf_counter()
                         rows = unit.work()
                         if rows is not None:
-                            self.checkpoint.add(unit.key, rows)
+                            self.checkpoint.add(unit.key, rows, time.perf_counter() - began)
                     progress.advance(task)
                 progress.update(task, description=f"{title}: done")
             except KeyboardInterrupt as err:
@@ -134,7 +135,9 @@ class Runner:
         for i in range(jobs):
             shard = self.folder / f"shard-{i}"
             if (shard / FILE).is_file():
-                self.checkpoint.units.update(json.loads((shard / FILE).read_text())["units"])
+                state = json.loads((shard / FILE).read_text())
+                self.checkpoint.units.update(state["units"])
+                self.checkpoint.seconds.update(state.get("seconds", {}))
                 shutil.rmtree(shard)
         shutil.rmtree(self.folder / CLAIMS, ignore_errors=True)
         order = {unit.key: i for i, unit in enumerate(units)}  # the plan's order, as one process writes it

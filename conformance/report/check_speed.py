@@ -1,0 +1,168 @@
+"""docs/check-speed.md: how long the check takes, measured by running it, against the goals of fast feedback.
+
+    python -m conformance.report.check_speed --suite-log LOG   # about 12 minutes; LOG: a fresh clone's .ci/run
+
+Each run is `quartet check` in a fresh process with its defaults (the usable cores, the caches in a folder
+of its own): the quick check cold (an empty cache), again warm, and warm without the caches (--no-cache);
+a porter's one-backend check (the MLX plugin, eagerly, as a NumPy-like port is); one course function of
+it; and the full check. The seconds each unit took (progress.json) give the time per backend, mode and
+part; the frameworks' import times are quartet doctor's; the suite's time is pytest's own last line in
+the log of `.ci/run` from a fresh clone."""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import environment
+from ..run.checkpoint import FILE
+from ..run.child import Child
+from . import provenance
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "check-speed.md"
+COMMAND = "python -m conformance.report.check_speed --suite-log LOG"
+PORT = ("numpy", "mlx")  # a port that checks as a porter's does: one backend beside the reference
+FUNCTION = "L_model_forward"
+# the goals of fast feedback (seconds on this 2-core machine), with at least the comparisons made before
+GOALS = {"quick, warm": 60, "quick, cold": 90, "full": 360, "port, quick": 15, "port, one function": 5,
+         "suite (pytest)": 600}  # fmt: skip
+BEFORE = {"quick, warm": 135, "quick, cold": 139, "full": 760, "port, quick": 16, "suite (pytest)": 960}
+QUICK_COMPARISONS = 8805  # the quick check's comparisons before this page: none may be lost
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    status: int
+    comparisons: int
+    units: int
+    unit_seconds: dict[str, float]
+
+
+def run_check(name: str, child: Child, cache: Path) -> Run:
+    """One `quartet check` in a fresh process, its wall time, and what its results folder holds."""
+    env = {**os.environ, "QUARTET_CACHE_DIR": str(cache), "COLUMNS": "120"}
+    began = time.perf_counter()
+    done = subprocess.run(child.argv(), env=env, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - began
+    (folder,) = sorted(child.out.glob("check-*"))[-1:]
+    state = json.loads((folder / FILE).read_text())
+    comparisons = len(pd.read_csv(folder / "conformance.csv"))
+    print(f"{name}: {seconds:.0f} s, exit {done.returncode}, {comparisons} comparisons", flush=True)
+    return Run(name, seconds, done.returncode, comparisons, len(state["units"]), state.get("seconds", {}))
+
+
+def part_of(key: str) -> tuple[str, str, str]:
+    """(backend, mode, part) of a unit's key: the functions on their own, the matrix, the float64 pairwise."""
+    parts = key.split("/")
+    if parts[0] == "float64 pairwise":
+        return "all float64", "eager", "pairwise"
+    if parts[0] == "functions":
+        return parts[1], parts[2], "functions"
+    return parts[0], parts[1], "matrix"
+
+
+def breakdown(cold: Run, warm: Run) -> pd.DataFrame:
+    rows = []
+    for which, run in (("cold", cold), ("warm", warm)):
+        for key, seconds in run.unit_seconds.items():
+            backend, mode, part = part_of(key)
+            rows.append({"backend": backend, "mode": mode, "part": part, which: seconds})
+    frame = pd.DataFrame(rows).groupby(["backend", "mode", "part"], sort=False).sum().reset_index()
+    return frame.sort_values("cold", ascending=False)
+
+
+def suite_seconds(log: Path) -> tuple[float, str]:
+    """pytest's own time and counts from the last line of a `.ci/run` log: (seconds, "896 passed, 27 skipped")."""
+    found = re.findall(r"=+ (.*?) in ([0-9.]+)s", log.read_text())
+    if not found:
+        raise ValueError(f"{log}: no pytest summary line (is it the output of .ci/run?)")
+    counts, seconds = found[-1]
+    return float(seconds), counts
+
+
+def measure(out: Path) -> list[Run]:
+    cache = out / "cache"
+    quick = lambda **kw: Child("check", quick=True, out=out / "runs", **kw)  # noqa: E731
+    runs = [run_check("quick, cold", quick(), cache), run_check("quick, warm", quick(), cache),
+            run_check("quick, no cache", quick(no_cache=True), cache),
+            run_check("port, quick", quick(backends=PORT, modes=("eager",)), cache),
+            run_check("port, one function", Child("check", backends=PORT, modes=("eager",), functions=(FUNCTION,),
+                                                  out=out / "runs"), cache),
+            run_check("full", Child("check", out=out / "runs"), cache)]  # fmt: skip
+    return runs
+
+
+def page(runs: list[Run], suite: tuple[float, str] | None, env: dict) -> str:
+    by = {r.name: r for r in runs}
+    lines = ["# How long the check takes", "",
+             f"Measured on {env['cpu']}, {env['cores_usable']} cores usable, Python {env['python']}: each run a "
+             "fresh `quartet check` process with its defaults (as many processes as cores, at most one per framework; "
+             "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
+             "conformance/report/check_speed.py measures and writes this page.", "",
+             "| run | command | seconds | goal | before | comparisons | units | exit |",
+             "|---|---|---:|---|---:|---:|---:|---:|"]  # fmt: skip
+    commands = {"quick, cold": "quartet check --quick", "quick, warm": "quartet check --quick",
+                "quick, no cache": "quartet check --quick --no-cache",
+                "port, quick": f"quartet check --quick --backends {','.join(PORT)} --modes eager",
+                "port, one function": f"quartet check --backends {','.join(PORT)} --modes eager "
+                                      f"--function {FUNCTION}",
+                "full": "quartet check"}  # fmt: skip
+    for r in runs:
+        goal = GOALS.get(r.name)
+        verdict = "" if goal is None else f"<= {goal} s: {'met' if r.seconds <= goal else 'missed'}"
+        before = BEFORE.get(r.name)
+        lines.append(f"| {r.name} | `{commands[r.name]}` | {r.seconds:.0f} | {verdict} | "
+                     f"{'' if before is None else before} | {r.comparisons:,} | {r.units} | {r.status} |")  # fmt: skip
+    if suite:
+        seconds, counts = suite
+        verdict = f"<= 600 s: {'met' if seconds <= 600 else 'missed'}"
+        lines.append(f"| suite (pytest) | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
+                     f"{BEFORE['suite (pytest)']} | {counts} | | |")  # fmt: skip
+    quick = by["quick, warm"].comparisons
+    lines += ["", f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
+              f"{'none lost' if quick >= QUICK_COMPARISONS else 'FEWER'}). \"before\": the times of the issue that "
+              "set these goals (the quick check in one process, the full one with `--jobs 1`, the suite 16 minutes "
+              "of pytest from a fresh clone).", "",
+              f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
+              f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
+              f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry).", "",
+              "## Where the quick check's time goes", "",
+              "Seconds per backend, mode and part, summed over the units (two processes run at once, so the sums "
+              "exceed the wall time); cold minus warm is what the caches spared that part.", "",
+              "| backend | mode | part | cold s | warm s |", "|---|---|---|---:|---:|"]  # fmt: skip
+    for r in breakdown(by["quick, cold"], by["quick, warm"]).itertuples():
+        lines.append(f"| {r.backend} | {r.mode} | {r.part} | {r.cold:.1f} | {r.warm:.1f} |")
+    lines += ["", "Each framework's import, in a fresh process (quartet doctor):", "",
+              "| framework | import s |", "|---|---:|"]  # fmt: skip
+    lines += [f"| {fw['name']} | {fw['import_s']:.1f} |" for fw in env["frameworks"] if fw["import_s"] is not None]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.report.check_speed",
+                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser.add_argument("--suite-log", type=Path, default=None, help="the output of .ci/run in a fresh clone")
+    parser.add_argument("--out", type=Path, default=PAGE, help=f"default: {PAGE.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    suite = suite_seconds(args.suite_log) if args.suite_log else None
+    with tempfile.TemporaryDirectory(prefix="quartet-check-speed-") as scratch:
+        runs = measure(Path(scratch))
+    args.out.write_text(page(runs, suite, environment.environment()))
+    provenance.stamp(args.out, provenance.record("check", COMMAND))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

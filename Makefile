@@ -23,8 +23,10 @@ run: $(STAMP)
 	$(BIN)/quartet bench --quick
 	$(BIN)/quartet report
 
+# One worker per core (pytest-xdist, each test on whichever worker is free); the 20 slowest tests printed, so a
+# suite that grows slower shows where.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 # The notebooks executed in full, plots inline, into docs/notebooks/ (the two on cat images need the course's
 # data: QUARTET_DATA_DIR, or ../shared/data/catvnoncat beside this checkout). A few minutes.
@@ -39,7 +41,7 @@ $(OLDEST)/.installed: pyproject.toml constraints-oldest.txt
 	@touch $@
 
 test-oldest: $(OLDEST)/.installed
-	$(OLDEST)/bin/python -m pytest $(PYTEST_ARGS)
+	$(OLDEST)/bin/python -m pytest -n auto --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

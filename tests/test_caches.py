@@ -95,9 +95,11 @@ def test_doctor_shows_the_folders_and_clears_them(cache_root, capsys):
     assert os.environ["JAX_COMPILATION_CACHE_DIR"] == str(caches.folder("jax"))
     assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(caches.folder("torch"))
     (caches.folder("jax") / "entry").write_bytes(b"x" * 2_000_000)
+    (jax,) = [c for c in caches.report() if c.framework == "jax"]
+    assert (jax.folder, jax.files, jax.size) == (caches.folder("jax"), 1, 2_000_000)
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
-    assert caches.folder("jax").name in out and "2.0" in out  # its megabytes
+    assert "jax-" in out and "2.0" in out  # its folder (as wide as the terminal allows) and its megabytes
     assert "tensorflow" in out and "SIGILL" in " ".join(out.split())  # the one left off says why
     assert cli.main(["doctor", "--clear-cache"]) == 0
     assert "removed 2 cache folders (2.0 MB)" in capsys.readouterr().out

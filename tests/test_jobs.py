@@ -9,7 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conformance import check, cli
+from conformance.cli.check import PAIRWISE, default_jobs, in_order_of, unit_backend
 from conformance.core import backends
+from conformance.core.environment import usable_cores
 from conformance.run import checkpoint
 from conformance.run.runner import CLAIMS
 from tests.test_interrupt import quartet, units
@@ -67,3 +70,34 @@ def test_processes_interrupted_and_resumed_give_the_rows_of_one_process(tmp_path
     a, b = comparisons(one), comparisons(folder)
     assert len(a) == len(b) > 1000 and (b["against"] != "numpy/float64").any()  # the pairwise rows came too
     pd.testing.assert_frame_equal(a, b)  # the same numbers in the same order, whoever did the work and when
+
+
+def test_each_child_starts_on_backends_of_its_own_and_leaves_the_pairwise_units_last():
+    """--jobs 2: child 0 takes the backends from the first, child 1 from halfway, so each imports and compiles
+    its own frameworks first; both hold every unit, so the claims can share out the rest."""
+    settings = check.CheckSettings(backends=["numpy", "torch", "jax"], modes=["eager"], dtypes=["float64"], quick=True)
+    plan = check.plan(settings)
+    first, second = in_order_of(plan.units, 0, 2), in_order_of(plan.units, 1, 2)
+    assert sorted(u.key for u in first) == sorted(u.key for u in second) == sorted(u.key for u in plan.units)
+    assert unit_backend(first[0].key) == "numpy" and unit_backend(second[0].key) == "torch"
+    assert unit_backend(first[-1].key) == unit_backend(second[-1].key) == PAIRWISE
+    assert unit_backend("functions/jax/eager/float64/cpu") == "jax"
+    assert default_jobs(plan) == min(2, usable_cores())  # torch and jax: two frameworks
+    one = check.plan(check.CheckSettings(backends=["numpy", "jax"], modes=["eager"], dtypes=["float64"], quick=True))
+    assert default_jobs(one) == 1  # a porter's one-backend check stays in one process
+
+
+def test_one_course_function_alone(tmp_path, capsys):
+    """--function: those functions' verdicts, no matrix; an unknown name lists the names."""
+    code = cli.main(["check", "--backends", "numpy,jax", "--modes", "eager,compiled", "--dtypes", "float64",
+                     "--function", "L_model_forward,logistic.optimize", "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (folder,) = tmp_path.glob("check-*")
+    verdicts = json.loads((folder / "conformance.json").read_text())["functions"]
+    assert {(v["mode"], v["function"]) for v in verdicts} == {
+        ("eager", "L_model_forward"), ("eager", "logistic.optimize"), ("compiled", "logistic.optimize")}  # fmt: skip
+    assert all(v["status"] == "green" for v in verdicts) and "0 comparisons" in out
+    assert "jax compiled float64 logistic.optimize: green" in out
+    assert cli.main(["check", "--function", "softmax", "--out", str(tmp_path)]) == 2
+    assert "unknown course function(s) ['softmax']; choose from ['from_numpy'" in capsys.readouterr().err

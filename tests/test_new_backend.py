@@ -97,7 +97,12 @@ def port(tmp_path: Path, modules=tuple(BODIES)) -> dict:
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                     "--target", str(site), str(tmp_path / "port")], check=True)  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "COLUMNS": "200",
+    }  # the lines a test reads stay whole, whatever the terminal (or none)
     return {"env": env, "capture_output": True, "text": True}
 
 

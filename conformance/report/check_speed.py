@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -91,15 +91,16 @@ def suite_seconds(log: Path) -> tuple[float, str]:
     return float(seconds), counts
 
 
-def measure(out: Path) -> list[Run]:
-    cache = out / "cache"
-    quick = lambda **kw: Child("check", quick=True, out=out / "runs", **kw)  # noqa: E731
+def measure(out: Path, cache: Path) -> list[Run]:
+    """Each run's results folder under `out` (the full check's is a conformance page's source: quartet gpu
+    --from), every run's cache in `cache`, empty at first."""
+    quick = lambda **kw: Child("check", quick=True, out=out, **kw)  # noqa: E731
     runs = [run_check("quick, cold", quick(), cache), run_check("quick, warm", quick(), cache),
             run_check("quick, no cache", quick(no_cache=True), cache),
             run_check("port, quick", quick(backends=PORT, modes=("eager",)), cache),
             run_check("port, one function", Child("check", backends=PORT, modes=("eager",), functions=(FUNCTION,),
-                                                  out=out / "runs"), cache),
-            run_check("full", Child("check", out=out / "runs"), cache)]  # fmt: skip
+                                                  out=out), cache),
+            run_check("full", Child("check", out=out), cache)]  # fmt: skip
     return runs
 
 
@@ -154,10 +155,20 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])  # fmt: skip
     parser.add_argument("--suite-log", type=Path, default=None, help="the output of .ci/run in a fresh clone")
     parser.add_argument("--out", type=Path, default=PAGE, help=f"default: {PAGE.relative_to(ROOT)}")
+    parser.add_argument("--runs", type=Path, default=Path("results/check-speed"),
+                        help="the runs' results folders go here, and their times in RUNS/runs.json (default: "
+                             "results/check-speed)")  # fmt: skip
+    parser.add_argument("--again", action="store_true",
+                        help="run nothing: the page from RUNS/runs.json (and a suite log measured since)")  # fmt: skip
     args = parser.parse_args(argv)
     suite = suite_seconds(args.suite_log) if args.suite_log else None
-    with tempfile.TemporaryDirectory(prefix="quartet-check-speed-") as scratch:
-        runs = measure(Path(scratch))
+    saved = args.runs / "runs.json"
+    if args.again:
+        runs = [Run(**r) for r in json.loads(saved.read_text())]
+    else:
+        with tempfile.TemporaryDirectory(prefix="quartet-check-speed-") as cache:
+            runs = measure(args.runs.resolve(), Path(cache))
+        saved.write_text(json.dumps([asdict(r) for r in runs], indent=1))
     args.out.write_text(page(runs, suite, environment.environment()))
     provenance.stamp(args.out, provenance.record("check", COMMAND))
     print(f"wrote {args.out}")

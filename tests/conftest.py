@@ -3,28 +3,23 @@
 Floating-point warnings are errors (pyproject: filterwarnings = error::RuntimeWarning), so an
 overflow or a 0 * inf anywhere in the reference fails the test that caused it."""
 
-import atexit
 import os
-import shutil
-import tempfile
 from pathlib import Path
-
-# One set of compilation caches for the session and every process it starts (before anything imports JAX or
-# PyTorch; conformance/core/caches.py): the suite's checks meet the same programs again, in this process and in
-# the fresh ones it starts, and a fresh folder keeps the suite from reading or filling the user's own.
-if "QUARTET_CACHE_DIR" not in os.environ:
-    _cache = tempfile.mkdtemp(prefix="quartet-tests-cache-")
-    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
-    os.environ["QUARTET_CACHE_DIR"] = _cache
 
 import numpy as np
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
+from conformance import cli
 from conformance.core import caches
 from conformance.core.datasets import CAT_FILES, default_data_dir
 
-caches.enable()  # before any test imports JAX or PyTorch
+# The compilation caches quartet itself uses (conformance/core/caches.py; ~/.cache/quartet, keyed by the code),
+# set before any test imports JAX or PyTorch and inherited by every process a test starts: the suite meets the
+# same programs in this process, in the fresh ones it starts and in the next run. QUARTET_CACHE_DIR=DIR for
+# another folder, QUARTET_NO_CACHE=1 to compile everything afresh.
+caches.enable()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +40,21 @@ def cat_data_dir(request: pytest.FixtureRequest) -> Path:
     if missing:
         pytest.skip(f"course data not found: {data_dir} lacks {missing} (pass --data-dir DIR)")
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results folder of one `quartet check --quick --backends numpy,jax` for the whole session: tests that
+    read a check's results read this one. Under pytest-xdist the first worker to need it runs it and the others
+    wait for it and read it (a lock in the folder every worker's temporary folder is in)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # one id per `pytest -n` run, shared by its workers
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent / f"quick-check-{run}" if run else base / "quick-check"
+    with FileLock(f"{shared}.lock"):
+        if not list(shared.glob("check-*")):
+            assert cli.main(["check", "--quick", "--backends", "numpy,jax", "--out", str(shared)]) == 0
+    (folder,) = shared.glob("check-*")
+    return folder
 
 
 @pytest.fixture

@@ -107,13 +107,21 @@ def test_doctor_shows_the_folders_and_clears_them(cache_root, capsys):
 
 
 def test_each_framework_keeps_its_most_recently_used_folders(cache_root):
-    for i in range(caches.KEEP + 2):
-        old = cache_root / f"jax-0.0-{caches.machine()}-old{i}"
-        old.mkdir(parents=True)
-        os.utime(old, (1000 + i, 1000 + i))
-    other = cache_root / "jax-0.0-mother-old"  # another machine's: not this machine's to prune
-    other.mkdir()
+    def folders() -> set[str]:
+        return {p.name for p in cache_root.glob(f"jax-*-{caches.machine()}-*")}
+
+    def make(name: str, used: float) -> None:
+        (cache_root / name).mkdir(parents=True)
+        os.utime(cache_root / name, (used, used))
+
+    for i in range(caches.KEEP + 2):  # long unused: beyond the KEEP most recent, removed
+        make(f"jax-0.0-{caches.machine()}-old{i}", 1000 + i)
+    make("jax-0.0-mother-old", 1000)  # another machine's: not this machine's to prune
     caches.enable()
-    kept = sorted(p.name for p in cache_root.glob(f"jax-*-{caches.machine()}-*"))
-    assert len(kept) == caches.KEEP and caches.folder("jax").name in kept
-    assert f"jax-0.0-{caches.machine()}-old{caches.KEEP + 1}" in kept and other.is_dir()
+    newest = {f"jax-0.0-{caches.machine()}-old{i}" for i in range(3, caches.KEEP + 2)}  # the KEEP - 1 newest
+    assert folders() == {caches.folder("jax").name} | newest
+    assert (cache_root / "jax-0.0-mother-old").is_dir()
+    for i in range(caches.KEEP + 1):  # used within the hour (a mutation pass going on): all kept
+        make(f"jax-0.0-{caches.machine()}-recent{i}", caches.time.time() - 60 - i)
+    caches.enable()
+    assert {f"jax-0.0-{caches.machine()}-recent{i}" for i in range(caches.KEEP + 1)} <= folders()

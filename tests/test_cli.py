@@ -123,11 +123,8 @@ def test_replicate_rejects_an_unknown_run(capsys, tmp_path):
     assert code == 2 and "unknown course run(s) ['mnist']" in out
 
 
-def test_check_writes_its_results_and_passes(capsys, tmp_path):
-    code, out = run_cli(capsys, "check", "--quick", "--backends", "numpy,jax", "--modes", "compiled,eager",
-                        "--dtypes", "float32", "--out", str(tmp_path))  # fmt: skip
-    assert code == 0, out
-    (folder,) = tmp_path.iterdir()
+def test_check_writes_its_results_and_passes(quick_check):
+    folder = quick_check  # the session's `quartet check --quick --backends numpy,jax`, which exited 0
     assert folder.name.startswith("check-")
     frame = pd.read_csv(folder / "conformance.csv")
     assert set(frame["backend"]) == {"numpy", "jax"} and frame["passed"].all()

@@ -42,6 +42,20 @@ def _rounds_to_0_or_1(got: dict[str, np.ndarray]) -> bool:
     return "AL" in got and bool(np.any((got["AL"] == 0) | (got["AL"] == 1)))
 
 
+_SCALES: dict[tuple[int, int], tuple[Case, dict, dict]] = {}  # (case, reference) -> the predicted scales
+
+
+def _predicted(case: Case, ref: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """scales.predicted of a case and its reference, computed once for every target compared with them (the
+    matrix measures a case's reference once per process: conformance/check/matrix.py)."""
+    key = (id(case), id(ref))
+    if key not in _SCALES or _SCALES[key][0] is not case or _SCALES[key][1] is not ref:  # both kept: ids not reused
+        if len(_SCALES) >= 32:  # a case's targets come one after another: a few cases suffice
+            _SCALES.clear()
+        _SCALES[key] = (case, ref, predicted(case.spec, case.params, case.X, case.Y, ref, case.learning_rate))
+    return _SCALES[key][2]
+
+
 def compare(
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
@@ -55,7 +69,7 @@ def compare(
     """One row per quantity of `ref` (or of `only`); a quantity missing from `got` fails, so does one that
     `got` has and the reference lacks (a reference that lost a result), and so does a float32 row whose
     numbers are not float32 numbers (it computed in another precision)."""
-    sigma = predicted(case.spec, case.params, case.X, case.Y, ref, case.learning_rate)
+    sigma = _predicted(case, ref)
     dtype = labels["dtype"]
     floor = underflow_floor(dtype)
     rows = []

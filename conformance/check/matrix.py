@@ -61,8 +61,8 @@ def run_matrix(
         else:
             backends[target] = None
     for case in cases:
-        ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps)
-        ref32 = measure(load_backend("numpy", case.spec, "eager", "float32"), case, steps)
+        ref = _measured(("numpy", "eager", "float64", "cpu"), case, steps)
+        ref32 = _measured(("numpy", "eager", "float32", "cpu"), case, steps)
         drift = {
             q: errors(ref32[q], ref[q], float(np.finfo("float32").tiny))[1] for q in ref if np.all(np.isfinite(ref[q]))
         }
@@ -73,7 +73,7 @@ def run_matrix(
                 on_progress(f"{case.label} {name} {mode} {dtype} {device}")
             labels = dict(backend=name, mode=mode, dtype=dtype, device=device)
             problems: list[dict] = []  # a part of the backend that raised: its failure, the run goes on
-            results[target] = measure(load_backend(name, case.spec, mode, dtype, device), case, steps, problems)
+            results[target] = _measured(target, case, steps, problems)
             tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" and not problems else None
             failed = {p["section"] for p in problems}
             only = [q for q in ref if section(q) not in failed]
@@ -87,6 +87,35 @@ def run_matrix(
                 both = set(results[a]) & set(results[b])
                 rows += compare(results[a], results[b], case, labels, f"{b[0]}/{b[1]}/{b[3]}", only=both)
     return MatrixResult(pd.DataFrame(rows, columns=COLUMNS), skipped, raised)
+
+
+# What this process measured of a case, kept for the units after it: the reference for every target's unit of
+# the case, a float64 target's results for the case's pairwise unit. A measurement is deterministic in one
+# process, so the second unit compares the same numbers it would measure again; only the reference and the
+# eager float64 targets are kept (the pairwise comparison's), and no more than MEMO_BYTES of them.
+_MEMO: dict[tuple, tuple[Case, dict, list[dict]]] = {}
+MEMO_BYTES = 512 * 2**20
+
+
+def _measured(target: tuple[str, str, str, str], case: Case, steps: tuple[int, ...],
+              problems: list[dict] | None = None) -> dict:  # fmt: skip
+    """measure() of `target` on `case`, or what this process measured of it before (its problems too)."""
+    key = (target, id(case), steps)
+    if key in _MEMO and _MEMO[key][0] is case:  # the case is kept with it, so its id is not reused
+        found, raised = _MEMO[key][1:]
+        if problems is not None:
+            problems += raised
+        return found
+    name, mode, dtype, device = target
+    mine: list[dict] = []
+    found = measure(load_backend(name, case.spec, mode, dtype, device), case, steps, mine if problems is not None
+                    else None)  # fmt: skip
+    if problems is not None:
+        problems += mine
+    kept = sum(a.nbytes for _, values, _ in _MEMO.values() for a in values.values())
+    if (name == "numpy" or (mode, dtype) == ("eager", "float64")) and kept < MEMO_BYTES:
+        _MEMO[key] = (case, found, mine)
+    return found
 
 
 def _tf32_drift(target: tuple, case: Case, steps: tuple[int, ...], full: dict[str, np.ndarray]) -> dict | None:

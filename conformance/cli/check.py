@@ -3,6 +3,7 @@ training against the full batch (conformance/parallel/check.py), run by the runn
 worst errors, the written results, and exit status 1 on any failure."""
 
 import argparse
+from collections.abc import Callable
 from dataclasses import asdict
 
 from rich.markup import escape
@@ -72,34 +73,43 @@ def run(args: argparse.Namespace) -> int:
                                        quick=args.quick, functions=tuple(choices(args.function, tuple(BY_KEY),
                                                                                  "course function(s)")
                                                                          if args.function else ()))  # fmt: skip
-    plan = check.plan(settings)
     if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
-        return run_shard(runner, plan.units, args.shard)
-    runner = runner or Runner.start(args.out, "check", settings.record(len(plan.eager_cases)), console)
-    console.print(f"[bold]check[/] {len(plan.targets)} targets on {settings.device}, "
-                  + (f"the course function(s) {', '.join(settings.functions)} on their own" if settings.functions else
-                     f"steps {list(settings.steps)}; {len(plan.eager_cases)} cases eager, "
-                     f"{len(plan.compiled_cases)} compiled")
-                  + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
-                     else ""))  # fmt: skip
-    run_units(runner, plan.units, args.jobs or default_jobs(plan))
-    return finish(runner, plan.skipped, settings.device)
+        return run_shard(runner, check.plan(settings).units, args.shard)
+    eager_cases = len(check.planner.cases(settings.quick)[0])
+    runner = runner or Runner.start(args.out, "check", settings.record(eager_cases), console)
+    planned: list[check.Plan] = []
+
+    def plan() -> list:
+        """The plan (which imports every framework, to see which can run), and what it is, said once."""
+        planned.append(check.plan(settings))
+        p = planned[0]
+        console.print(f"[bold]check[/] {len(p.targets)} targets on {settings.device}, "
+                      + (f"the course function(s) {', '.join(settings.functions)} on their own" if settings.functions
+                         else f"steps {list(settings.steps)}; {len(p.eager_cases)} cases eager, "
+                              f"{len(p.compiled_cases)} compiled")
+                      + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
+                         else ""))  # fmt: skip
+        return p.units
+
+    run_units(runner, plan, args.jobs or default_jobs(settings))
+    return finish(runner, planned[0].skipped, settings.device)
 
 
-def run_units(runner: Runner, units: list, jobs: int) -> None:
+def run_units(runner: Runner, units: list | Callable[[], list], jobs: int) -> None:
     """The matrix's units in this process, or spread over `jobs` child processes (no more than there are
     frameworks to check: a process imports its frameworks and compiles their programs once, and a second
-    process for the same one pays both again)."""
+    process for the same one pays both again). `units` may be the function that plans them: with child
+    processes it is called once they have started."""
     if jobs > 1:
         runner.run_in_processes("conformance", units, jobs)
     else:
-        runner.run("conformance", units)
+        runner.run("conformance", units() if callable(units) else units)
 
 
-def default_jobs(plan: check.Plan) -> int:
+def default_jobs(settings: check.CheckSettings) -> int:
     """The usable cores, but no more processes than frameworks to check: a second process for the same
     framework imports it and compiles its programs again (a porter's `--backends numpy,myport` runs in one)."""
-    return max(1, min(environment.usable_cores(), len({target[0] for target in plan.targets} - {"numpy"})))
+    return max(1, min(environment.usable_cores(), len(set(settings.backends) - {"numpy"})))
 
 
 def in_order_of(units: list, index: int, jobs: int) -> list:

@@ -13,7 +13,7 @@ and compile options, inductor by its FX graph), and the folder adds the source o
 on the framework: a changed implementation starts a folder of its own and never loads an artifact of the
 code before it. The machine is in the key because XLA:CPU and inductor compile for the CPU's features: a
 home folder shared by two hosts must not run one's programs on the other. Each framework keeps its
-KEEP most recently used folders (a mutation pass makes one per mutant).
+KEEP most recently used folders, and those used in the last hour (a mutation pass makes one per mutant).
 
 TensorFlow's XLA has a persistent cache too (--tf_xla_persistent_cache_directory) but is left off: it
 warns, even on the machine that wrote an entry, that the entry's CPU features differ from the host's
@@ -26,13 +26,15 @@ import os
 import platform
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .registry import BACKENDS
 
 OFF = "QUARTET_NO_CACHE"  # "1": the whole run and the processes it starts compile afresh
-KEEP = 3  # folders per framework and machine: the implementations most recently used
+KEEP = 3  # folders per framework and machine: the implementations most recently used, and
+STALE = 3600.0  # any used within this many seconds (a mutation pass makes a folder per mutant as it goes)
 CACHED = ("jax", "torch")  # the frameworks whose cache quartet sets; TensorFlow: the module's docstring
 NOT_CACHED = {
     "tensorflow": "XLA's persistent cache warns on every load that the entry's CPU features differ from the "
@@ -137,10 +139,12 @@ def _tell_jax(path: Path | None) -> None:
 
 
 def _prune(framework: str) -> None:
-    """Keep the KEEP most recently used folders of `framework` on this machine; remove the older ones."""
+    """Keep the KEEP most recently used folders of `framework` on this machine and any used in the last STALE
+    seconds; remove the others (they hold programs of implementations as they were before an edit)."""
     mine = sorted(root().glob(f"{framework}-*-{machine()}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in mine[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+        if time.time() - old.stat().st_mtime > STALE:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def report() -> list[Cache]:

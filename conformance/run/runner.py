@@ -108,7 +108,8 @@ class Runner:
                 self.interrupted = err
                 progress.update(task, description=f"{title}: interrupted")
 
-    def run_in_processes(self, title: str, units: list[Unit], jobs: int, process: int | None = None) -> None:
+    def run_in_processes(self, title: str, units: list[Unit] | Callable[[], list[Unit]], jobs: int,
+                         process: int | None = None) -> None:  # fmt: skip
         """The units not finished yet, shared by `jobs` child processes: for work that is independent unit
         by unit and needs no clock (the conformance matrix on a machine of many cores), or, with one job,
         work that must start in a fresh process (a benchmark's share of rounds). Each child is
@@ -116,13 +117,16 @@ class Runner:
         the same units from the saved settings, takes each next unit that no other child has claimed (a file
         created exclusively in FOLDER/claims/, so a slow unit does not hold up a fixed share), and keeps its
         rows in FOLDER/shard-i/, merged here when it ends. Ctrl-C or SIGTERM reaches every child; what they
-        finished is kept either way, and the claims go, so a resumed run redoes what was cut short."""
-        self.total += len(units)
+        finished is kept either way, and the claims go, so a resumed run redoes what was cut short. `units` may
+        be the function that plans them: it is called once the children have started, so that what planning
+        imports here is imported while they work."""
         self.save()  # the children read the settings from it
-        todo = [u.key for u in units if not self.checkpoint.done(u.key)]
-        self.console.print(f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process"))
         command = self.checkpoint.command
         children = [subprocess.Popen(Child(command, self.folder, (i, jobs), process).argv()) for i in range(jobs)]
+        units = units() if callable(units) else units
+        self.total += len(units)
+        todo = [u.key for u in units if not self.checkpoint.done(u.key)]
+        self.console.print(f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process"))
         codes = []
         with interruptible():
             try:

@@ -40,7 +40,12 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference",
                             epilog=EXIT_STATUSES)  # fmt: skip
     add_selection(parser, "check")
-    parser.add_argument("--quick", action="store_true", help="fewer cases and steps 1 and 10 only (about a minute)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer cases and steps 1 and 10 only (about a minute and a "
+        "half on 2 cores with the caches warm: docs/check-speed.md)",
+    )
     parser.add_argument("--function", default="", metavar="NAME[,NAME]",
                         help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "
                              "logistic.propagate; default: every part)")  # fmt: skip
@@ -216,7 +221,8 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
     found = suspects.suspects(result.functions)
     settings = {**runner.settings, "complete": runner.complete}
-    paths = write_check(result, summary, runner.folder, environment.environment(), settings, found)
+    env = environment.environment(used_only=True)  # the frameworks this run used; the others' versions
+    paths = write_check(result, summary, runner.folder, env, settings, found)
     interrupted = runner.finish()
     if interrupted:
         return interrupted

@@ -4,6 +4,7 @@
 
 import contextlib
 import importlib
+import importlib.metadata
 import os
 import platform
 import sys
@@ -118,11 +119,33 @@ FRAMEWORKS = (
 )
 
 
-def frameworks() -> list[Framework]:
-    """Each framework: imported here (timed, in this order), or the reason it could not be."""
+DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tensorflow-cpu")}  # the names a framework is installed under
+
+
+def installed_version(name: str) -> str | None:
+    """The version of a framework's installed distribution, read without importing it; None when absent."""
+    for distribution in DISTRIBUTIONS.get(name, (name,)):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def frameworks(used_only: bool = False) -> list[Framework]:
+    """Each framework: imported here (timed, in this order), or the reason it could not be. With used_only, a
+    framework this process has not imported is described by its installed version alone, not imported (a
+    check's metadata: importing TensorFlow, Keras and scikit-learn to describe a run of NumPy and a port that
+    used none of them took most of a one-function check's seconds)."""
     found = []
     for name, module_name in FRAMEWORKS:
         fw = Framework(name, module_name)
+        if used_only and module_name not in sys.modules:
+            version = installed_version(name)
+            fw.installed, fw.version = version is not None, version or ""
+            fw.note = "not used by this run" if version else "not installed"
+            found.append(fw)
+            continue
         preloaded = module_name in sys.modules  # imported already (keras by tensorflow): no honest time
         start = time.perf_counter()
         try:
@@ -145,8 +168,8 @@ def frameworks() -> list[Framework]:
     return found
 
 
-def environment(include_frameworks: bool = True) -> dict:
-    """All of the above as plain data (JSON-ready)."""
+def environment(include_frameworks: bool = True, used_only: bool = False) -> dict:
+    """All of the above as plain data (JSON-ready); used_only: as frameworks(used_only)."""
     env = {
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -157,5 +180,5 @@ def environment(include_frameworks: bool = True) -> dict:
         "blas": blas_info(),
     }
     if include_frameworks:
-        env["frameworks"] = [asdict(fw) for fw in frameworks()]
+        env["frameworks"] = [asdict(fw) for fw in frameworks(used_only)]
     return env

@@ -137,7 +137,9 @@ def page(runs: list[Run], suite: tuple[float, str] | None, env: dict) -> str:
               "of pytest from a fresh clone).", "",
               f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
               f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
-              f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry).", "",
+              f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry). Without them PyTorch "
+              "recompiles a graph it compiled minutes before in the same run (each compiled backend starts afresh, "
+              "conformance/core/frameworks.py), which the cold run loads from the entry it has just written.", "",
               "## Where the quick check's time goes", "",
               "Seconds per backend, mode and part, summed over the units (two processes run at once, so the sums "
               "exceed the wall time); cold minus warm is what the caches spared that part.", "",

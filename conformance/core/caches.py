@@ -20,7 +20,6 @@ warns, even on the machine that wrote an entry, that the entry's CPU features di
 (a tuning flag, +prefer-no-gather) "which could lead to SIGILL", on every load."""
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import os
 import platform
@@ -30,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .environment import installed_version
 from .registry import BACKENDS
 
 OFF = "QUARTET_NO_CACHE"  # "1": the whole run and the processes it starts compile afresh
@@ -83,15 +83,8 @@ def code(framework: str) -> str:
     return digest.hexdigest()[:8]
 
 
-def version(framework: str) -> str | None:
-    try:
-        return importlib.metadata.version(framework)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def folder(framework: str) -> Path:
-    return root() / f"{framework}-{version(framework)}-{machine()}-{code(framework)}"
+    return root() / f"{framework}-{installed_version(framework)}-{machine()}-{code(framework)}"
 
 
 def enabled() -> bool:
@@ -110,7 +103,7 @@ def enable(on: bool = True) -> None:
         _tell_jax(None)
         return
     for framework in CACHED:
-        if version(framework) is None:
+        if installed_version(framework) is None:
             continue
         path = folder(framework)
         path.mkdir(parents=True, exist_ok=True)
@@ -151,7 +144,7 @@ def report() -> list[Cache]:
     """Each framework's cache as a run here would use it (quartet doctor)."""
     rows = []
     for framework in CACHED:
-        if version(framework) is None:
+        if installed_version(framework) is None:
             rows.append(Cache(framework, None, note=f"{framework} not installed"))
         elif not enabled():
             rows.append(Cache(framework, None, note=f"off ({OFF}=1 or --no-cache)"))
@@ -161,7 +154,7 @@ def report() -> list[Cache]:
             older = len(list(root().glob(f"{framework}-*"))) - path.is_dir()
             note = f"{older} other folders (other versions, machines or implementations)" if older else ""
             rows.append(Cache(framework, path, len(files), sum(p.stat().st_size for p in files), note))
-    installed = [framework for framework in NOT_CACHED if importlib.util.find_spec(framework)]
+    installed = [framework for framework in NOT_CACHED if installed_version(framework)]
     rows += [Cache(framework, None, note=NOT_CACHED[framework]) for framework in installed]
     return rows
 

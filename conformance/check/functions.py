@@ -17,9 +17,13 @@ suspects.py ranks what to look at first. The reference's own functions are check
 printed test cases in tests/test_course_calls.py; here the reference is the judge, so it has no rows.
 """
 
+import ast
+import copy
+import functools
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +36,7 @@ from ..core.registry import PACKAGES
 from ..core.spec import ModelSpec
 from . import printed
 from .cases import Case, make_case
-from .judge import compare
+from .judge import compare, label_difference
 from .measure import exception_line, flatten, measure
 from .probes import derivative_probe, with_biases
 
@@ -59,6 +63,8 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
 FUNCTIONS = (
     Function("from_numpy", "arrays"),  # every other check goes through these two
     Function("to_numpy", "arrays", ("from_numpy",)),
+    Function("resolve_device", "arrays"),
+    Function("sync", "arrays", ("from_numpy",)),
     *(Function(a, "deep") for a in ACTIVATIONS),
     Function("linear_forward", "deep"),
     Function("linear_activation_forward", "deep", ("linear_forward", *ACTIVATIONS)),
@@ -77,6 +83,40 @@ FUNCTIONS = (
     Function("model", "logistic", ("logistic.optimize", "logistic.predict"), moded=True),
 )
 BY_KEY = {f.key: f for f in FUNCTIONS}
+# a port's helpers that are not functions of the course's API: the course functions a bug in them shows in
+HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
+           "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
+           "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",)}  # fmt: skip
+
+
+def course_function(filename: str, name: str, line: int = 0) -> str | None:
+    """The course function a frame of a port's file belongs to (arrays.py, deep.py, logistic.py; a lambda of
+    the ACTIVATIONS dict is its activation), what a helper shows in, or None (a module of the framework)."""
+    stem = filename.rsplit("/", 1)[-1].removesuffix(".py")
+    if name == "<lambda>" and stem == "deep":
+        return _dict_key(filename, line)
+    key = f"logistic.{name}" if stem == "logistic" else name if stem in ("deep", "arrays") else None
+    if key in BY_KEY:
+        return key
+    return HELPERS[name][0] if stem in ("deep", "logistic") and name in HELPERS else None
+
+
+@functools.cache
+def _dict_keys(filename: str) -> tuple[tuple[int, int, str], ...]:
+    """(first line, last line, key) of each entry of the file's dicts whose keys are course functions."""
+    try:
+        tree = ast.parse(Path(filename).read_text())
+    except (OSError, SyntaxError):
+        return ()
+    return tuple((v.lineno, v.end_lineno or v.lineno, k.value) for node in ast.walk(tree) if isinstance(node, ast.Dict)
+                 for k, v in zip(node.keys, node.values, strict=True)
+                 if isinstance(k, ast.Constant) and k.value in BY_KEY)  # fmt: skip
+
+
+def _dict_key(filename: str, line: int) -> str | None:
+    return next((key for first, last, key in _dict_keys(filename) if first <= line <= last), None)
+
+
 ARRAYS = ("from_numpy", "to_numpy")
 # what a derivative is read through besides L_model_grads: a failure there explains the derivative's
 THROUGH_GRADS = ("linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost_from_logits")
@@ -85,6 +125,10 @@ MODULES = ("arrays", "logistic", "deep")
 
 class NotWritten(Exception):
     """A function this check needs raised NotImplementedError."""
+
+
+class WrongDtype(Exception):
+    """A function returned floats of another dtype than the run's."""
 
 
 @dataclass
@@ -123,19 +167,41 @@ class Checker:
             self.check_each(deep_cases, logistic_case)
         return [{"function_check": True, **self.labels, **vars(v)} for v in self.verdicts.values()]
 
-    def check_each(self, deep_cases: dict[str, Case], logistic_case: Case) -> None:
+    def replay(self, case: Case) -> list[dict]:
+        """First divergence on a case where the matrix failed: each course function of the case's model called
+        on its own, with this case's inputs as the reference computed them, in this target's dtype (and its
+        mode, for the functions that take one); the first that disagrees is the one to look at. The rows carry
+        the case's label."""
+        self.only = None
+        deep = case.spec.kind == "deep"
+        self.backend = load_backend(self.name, case.spec, self.mode, self.dtype, self.device)
+        keys = {f.key for f in FUNCTIONS if f.module == ("deep" if deep else "logistic")}
+        keys |= {"from_numpy", "to_numpy", *(("compute_cost_from_logits",) if not deep else ())}
+        keys |= {case.spec.hidden_activation, "sigmoid"} if deep else set()
+        with np.errstate(all="ignore"):  # the case stands for both models: only its own model's functions run
+            self.check_each({a: case for a in HIDDEN_ACTIVATIONS}, case, keys, every_mode=True)
+        return [{"function_check": True, **self.labels, **vars(v), "case": case.label} for v in self.verdicts.values()]
+
+    def check_each(self, deep_cases: dict[str, Case], logistic_case: Case, keys: set[str] | None = None,
+                   every_mode: bool = False) -> None:  # fmt: skip
         for function in FUNCTIONS:
-            if (self.mode != "eager" and not function.moded) or (
+            if (self.mode != "eager" and not function.moded and not every_mode) or (
                 self.only is not None and function.key not in self.only
-            ):
+            ) or (keys is not None and function.key not in keys):  # fmt: skip
                 continue
             if function.module == "arrays":
-                check, cases = self.check_arrays, [logistic_case]
+                if not hasattr(getattr(self.backend, "arrays", None), function.name):
+                    continue  # the reference has no boundary; the built-in three's clocks wait in core/frameworks.py
+                check, cases = getattr(self, f"check_arrays_{function.name}"), [logistic_case]
             elif function.name in ACTIVATIONS:
                 check, cases = self.check_activation, [deep_cases[function.name]]  # on its own probe
             else:
                 check = getattr(self, f"check_{function.module}_{function.name}")
-                cases = [logistic_case] if function.module == "logistic" else list(deep_cases.values())
+                cases = (
+                    [logistic_case]
+                    if function.module == "logistic"
+                    else list({id(c): c for c in deep_cases.values()}.values())
+                )
             verdict = Verdict(function.key, "green")
             for case in cases:
                 verdict = verdict.worse(self.attempt(function, check, case))
@@ -144,10 +210,15 @@ class Checker:
             self.verdicts[function.key] = verdict
 
     def attempt(self, function: Function, check: Callable[[Function, Case], Verdict], case: Case) -> Verdict:
+        self._given = []  # what put() gave the port, with its values then: changed() compares
         try:
-            return check(function, case)
+            verdict = check(function, case)
+            changed = self.changed()
+            return Verdict(function.key, "wrong", changed, float("inf")) if changed else verdict
         except NotWritten as err:
             return Verdict(function.key, "not checked", f"needs {err}, not written yet")
+        except WrongDtype as err:
+            return Verdict(function.key, "wrong", str(err), float("inf"))
         except NotImplementedError as err:  # this function's stub, or one it is called through
             culprit = str(err) or traceback.extract_tb(err.__traceback__)[-1].name
             if culprit == function.name:
@@ -155,24 +226,47 @@ class Checker:
             return Verdict(function.key, "not checked", f"needs {culprit}, not written yet")
         except Exception as err:  # the backend's function failing, whatever it raised
             frames = [f for f in traceback.extract_tb(err.__traceback__) if f"/{self.package}/" in f.filename]
-            where = () if not frames else (frames[-1].name if frames[-1].filename.endswith("deep.py")
-                                            else f"logistic.{frames[-1].name}",)  # fmt: skip
-            return Verdict(
-                function.key,
-                "raised",
-                exception_line(err, self.package),
-                via=tuple(k for k in where if k in BY_KEY and k != function.key),
-            )  # where it raised
+            owners = [
+                course_function(f.filename, f.name, f.lineno or 0)
+                for f in reversed(frames)
+                if not f.filename.endswith("arrays.py")
+            ]  # the check's own conversion of what was returned
+            where = next((k for k in owners if k), None)  # the innermost course function it raised in
+            return Verdict(function.key, "raised", exception_line(err, self.package),
+                           via=(where,) if where and where != function.key else ())  # fmt: skip
+
+    def changed(self) -> str:
+        """What the last check's calls changed of the arrays the check gave them ("" when nothing): the
+        course's functions return new arrays and leave their arguments as they were."""
+        for given, before in self._given:
+            after = self.backend._get(given)
+            for key in before if isinstance(before, dict) else [None]:
+                old, new = (before[key], after[key]) if key is not None else (before, after)
+                if np.shape(old) != np.shape(new) or not np.array_equal(old, new, equal_nan=True):
+                    what = f"its argument {key}" if key is not None else "an argument"
+                    return f"changes {what} of shape {np.shape(old)} in place"
+        return ""
 
     # --- calling the port and judging -----------------------------------------------------------------
     def put(self, value):
-        """NumPy in, as the backend's arrays (a list: each of them); the protocol's own conversion."""
+        """NumPy in, as the backend's arrays (a list: each of them); the protocol's own conversion. Each is
+        kept with its values, so that a function that changes its arguments in place is found (changed())."""
         if isinstance(value, list):
-            return [self.backend._put(v) for v in value]
-        return self.backend._put(value)
+            return [self.put(v) for v in value]
+        given = self.backend._put(copy.deepcopy(value))  # a port that shares memory cannot change the case
+        if hasattr(self, "_given"):
+            self._given.append((given, copy.deepcopy(self.backend._get(given))))
+        return given
 
-    def get(self, value):
-        return np.asarray(self.backend._get(value), dtype=np.float64)
+    def get(self, value, quantity: str = ""):
+        """The port's result as float64 NumPy, after checking that it is an array of the run's dtype: a float64
+        result where float32 is asked (or the other way) is the function's failure, before any cast."""
+        got = self.backend._get(value)
+        dtype = getattr(got, "dtype", None)
+        labels = quantity == "predictions"  # 0 and 1 in any type
+        if np.ndim(got) and dtype is not None and dtype.kind == "f" and dtype != self.dtype and not labels:
+            raise WrongDtype(f"{quantity or 'a result'} is {dtype} where the run asks for {self.dtype}")
+        return np.asarray(got, dtype=np.float64)
 
     def needs(self, key: str, call: Callable):
         """call(), where `key` is a function the check goes through: its stub means "not checked"."""
@@ -192,7 +286,7 @@ class Checker:
     def judge(self, function: Function, case: Case, got: dict, where: str = "", ref: dict | None = None) -> Verdict:
         """`got` (quantities under the matrix's names) against the reference's, with judge.compare."""
         ref = {**self.reference(case), **(ref or {})}
-        got = {k: np.asarray(self.get(v) if not isinstance(v, np.ndarray) else v, dtype=np.float64)
+        got = {k: np.asarray(self.get(v, k) if not isinstance(v, np.ndarray) else v, dtype=np.float64)
                for k, v in got.items()}  # fmt: skip
         for k, v in got.items():
             if v.shape != ref[k].shape:
@@ -204,29 +298,80 @@ class Checker:
             return Verdict(function.key, "green")
         worst = max(bad, key=lambda r: r["max_rel_err"] / max(r["tolerance"], 1e-300))
         what = f"{worst['quantity']}: {worst['max_rel_err']:.2e} > {worst['tolerance']:.2e}"
-        if not worst["in_dtype"]:
+        if worst["quantity"] == "predictions":  # labels, not a relative error
+            what = f"predictions: {label_difference(got['predictions'], ref['predictions'])}"
+        elif not worst["in_dtype"]:
             what = f"{worst['quantity']}: not {self.dtype} numbers (computed in another precision)"
         return Verdict(function.key, "wrong", f"{where}{what}", worst["max_rel_err"], worst["tolerance"])
 
     # --- arrays -------------------------------------------------------------------------------------
-    def check_arrays(self, function: Function, case: Case) -> Verdict:
-        """to_numpy(from_numpy(x)) is x in the dtype, for an array and for a dict of them."""
-        x = case.X[:, :5]
-        arrays = self.backend.arrays if hasattr(self.backend, "arrays") else None
-        if arrays is None:
-            return Verdict(function.key, "green")
-        back = arrays.to_numpy(arrays.from_numpy(x, self.dtype, self.device))
-        both = arrays.to_numpy(arrays.from_numpy({"w": case.params["w"]}, self.dtype, self.device))
-        for what, got, want in (("an array", back, x), ("a dict", both.get("w") if isinstance(both, dict) else None,
-                                                         case.params["w"])):  # fmt: skip
-            want = want.astype(self.dtype)
-            if (
-                got is None
-                or np.shape(got) != want.shape
-                or not np.array_equal(np.asarray(got, dtype=self.dtype), want)
-            ):
-                return Verdict(function.key, "wrong", f"to_numpy(from_numpy(x)) is not x for {what} of "
-                               f"{want.shape} in {self.dtype}", float("inf"))  # fmt: skip
+    def arrays_cases(self, case: Case) -> list[tuple[str, object]]:
+        """What the boundary is given: a matrix, m = 1, a (1, 1) and a (1, m) array, and a dict of them."""
+        X = case.X
+        shapes = {"an array": X[:, :5], "m = 1": X[:, :1], "a (1, 1) array": X[:1, :1], "a (1, m) array": X[:1, :]}
+        return [*shapes.items(), ("a dict", {"W1": X[:, :3].T.copy(), "b1": X[:3, :1].copy()})]
+
+    def check_arrays_from_numpy(self, function: Function, case: Case) -> Verdict:
+        """Each input as the framework's arrays of exactly the run's dtype, the same shape and the same values
+        (read with np.asarray, not through to_numpy, which has its own check)."""
+        other = "float64" if self.dtype == "float32" else "float32"
+        for what, given in self.arrays_cases(case):
+            made = self.backend.arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device)
+            pairs = [(None, given, made)] if not isinstance(given, dict) else [
+                (k, v, made.get(k) if isinstance(made, dict) else None) for k, v in given.items()]  # fmt: skip
+            for key, want, got in pairs:
+                name = f"{what} ({key})" if key else what
+                if got is None:
+                    return Verdict(function.key, "wrong", f"from_numpy of {what} gives no {key!r}", float("inf"))
+                text = str(getattr(got, "dtype", ""))
+                if other in text or (self.dtype not in text and text):
+                    return Verdict(function.key, "wrong", f"from_numpy of {name} in {self.dtype} makes {text} "
+                                   "arrays", float("inf"))  # fmt: skip
+                shape = tuple(int(n) for n in getattr(got, "shape", np.shape(want)))
+                if shape != want.shape:
+                    return Verdict(function.key, "wrong", f"from_numpy of {name} {want.shape} makes shape {shape}",
+                                   float("inf"))  # fmt: skip
+                try:
+                    values = np.asarray(got, dtype=np.float64)
+                except Exception:  # a framework whose arrays NumPy cannot read: its dtype and shape are checked
+                    continue
+                if not np.array_equal(values, want.astype(self.dtype).astype(np.float64)):
+                    return Verdict(function.key, "wrong", f"from_numpy of {name} changes its values", float("inf"))
+        return Verdict(function.key, "green")
+
+    def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:
+        """to_numpy(from_numpy(x)) is x: a NumPy array of the run's dtype, its shape and values (a dict a dict)."""
+        arrays = self.backend.arrays
+        for what, given in self.arrays_cases(case):
+            back = arrays.to_numpy(arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device))
+            pairs = [(None, given, back)] if not isinstance(given, dict) else [
+                (k, v, back.get(k) if isinstance(back, dict) else None) for k, v in given.items()]  # fmt: skip
+            for key, want, got in pairs:
+                name = f"{what} ({key})" if key else what
+                if not isinstance(got, np.ndarray):
+                    return Verdict(function.key, "wrong", f"to_numpy of {name} gives {type(got).__name__}, not a "
+                                   "NumPy array", float("inf"))  # fmt: skip
+                if got.dtype != self.dtype:
+                    return Verdict(function.key, "wrong", f"to_numpy of {name} in {self.dtype} gives {got.dtype}",
+                                   float("inf"))  # fmt: skip
+                if got.shape != want.shape or not np.array_equal(got, want.astype(self.dtype)):
+                    return Verdict(function.key, "wrong", f"to_numpy(from_numpy(x)) is not x for {name} of "
+                                   f"{want.shape} in {self.dtype}", float("inf"))  # fmt: skip
+        return Verdict(function.key, "green")
+
+    def check_arrays_resolve_device(self, function: Function, case: Case) -> Verdict:
+        """A device for "cpu"; for "gpu" a device or RuntimeError with the reason (never another exception)."""
+        self.backend.arrays.resolve_device("cpu")
+        try:
+            self.backend.arrays.resolve_device("gpu")
+        except RuntimeError:
+            pass
+        return Verdict(function.key, "green")
+
+    def check_arrays_sync(self, function: Function, case: Case) -> Verdict:
+        """Returns (having waited) for an array and for a dict of them."""
+        for _, given in self.arrays_cases(case)[::4]:
+            self.backend.arrays.sync(self.backend.arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device))
         return Verdict(function.key, "green")
 
     # --- deep ---------------------------------------------------------------------------------------
@@ -239,7 +384,7 @@ class Checker:
             return value
         grads, _ = self.needs("L_model_grads", lambda: self.backend.deep.L_model_grads(
             self.put(probe.params), *self.put([probe.X, probe.Y]), function.name))  # fmt: skip
-        dW1, want = self.get(grads["dW1"]), self.reference(probe)["dW1"]
+        dW1, want = self.get(grads["dW1"], "dW1"), self.reference(probe)["dW1"]
         verdict = self.judge(function, probe, {"dW1": dW1}, "derivative ")
         verdict.via = THROUGH_GRADS
         if verdict.status == "wrong" and dW1.shape == want.shape:
@@ -323,7 +468,7 @@ class Checker:
         return self.judge(function, case, {"params@1": flatten(self.get_all(new))})
 
     def get_all(self, values: dict) -> dict:
-        return {k: self.get(v) for k, v in values.items()}
+        return {k: self.get(v, k) for k, v in values.items()}
 
     def check_deep_train_step(self, function: Function, case: Case) -> Verdict:
         act = case.spec.hidden_activation
@@ -407,7 +552,8 @@ class Checker:
 
     def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
         w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)
-        return self.judge(function, case, {"params@1": flatten({"w": self.get(w), "b": self.get(b)}), "cost": cost})
+        params = flatten({"w": self.get(w, "w"), "b": self.get(b, "b")})
+        return self.judge(function, case, {"params@1": params, "cost": cost})
 
     def check_logistic_optimize(self, function: Function, case: Case) -> Verdict:
         def train(every: int) -> tuple:
@@ -433,9 +579,14 @@ class Checker:
     def check_logistic_model(self, function: Function, case: Case) -> Verdict:
         out = self.backend.logistic.model(*self.put([case.X, case.Y, case.X, 1 - case.Y]), STEPS, case.learning_rate,
                                           mode=self.mode)  # fmt: skip
-        got = {f"model@{STEPS}": flatten({"w": self.get(out["w"]), "b": self.get(out["b"])}),
+        got = {f"model@{STEPS}": flatten({"w": self.get(out["w"], "w"), "b": self.get(out["b"], "b")}),
                f"accuracy@{STEPS}": np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])}  # fmt: skip
         return self.judge(function, case, got, f"{self.mode}: ")
+
+
+def replay(name: str, mode: str, dtype: str, device: str, case: Case) -> list[dict]:
+    """Checker.replay: the verdict rows of each course function of `case`'s model on that case."""
+    return Checker(name, mode, dtype, device).replay(case)
 
 
 def check_functions(name: str, mode: str, dtype: str, device: str, only: tuple[str, ...] | None = None) -> list[dict]:

@@ -82,6 +82,8 @@ def compare(
         if quantity not in got or np.shape(got[quantity]) != np.shape(ref_value):  # missing, or a wrong shape
             max_abs = max_rel = float("inf")
             rtol = tolerance_from_scale(quantity, dtype, float(np.max(sigma[quantity])), 0.0).rtol
+        elif quantity == "predictions":  # labels: each that differs where rounding cannot move it fails
+            max_abs, max_rel, rtol = _labels(got[quantity], ref_value, sigma[quantity], dtype)
         else:
             max_abs, max_rel, rtol = _worst(quantity, got[quantity], ref_value, sigma[quantity], dtype, floor)
         rows.append({
@@ -103,6 +105,24 @@ def compare(
 def _in_dtype(quantity: str, x: np.ndarray, dtype: str) -> bool:
     """Whether x holds numbers of `dtype`; an accuracy is a count over m, a Python float in every dtype."""
     return quantity.startswith("accuracy@") or bool(np.all(x.astype(dtype).astype(np.float64) == x))
+
+
+def _labels(x: np.ndarray, ref: np.ndarray, sigma: np.ndarray, dtype: str) -> tuple[float, float, float]:
+    """(labels that differ where rounding cannot explain it, their share of all labels, 0): predictions are
+    labels, never a relative error. A label may flip only where the predicted rounding of Z[L] reaches 0."""
+    allowed = tolerance_from_scale("predictions", dtype, 1.0, 1.0).rtol * sigma >= 1  # rounding reaches 0.5
+    wrong = int(np.sum((x != ref) & ~allowed))
+    return float(wrong), wrong / max(x.size, 1), 0.0
+
+
+def label_difference(x: np.ndarray, ref: np.ndarray) -> str:
+    """ "3 of 37 labels differ (first at column 5: 1 where the reference has 0)"."""
+    differ = np.flatnonzero(np.ravel(x) != np.ravel(ref))
+    if not differ.size:
+        return f"every one of {ref.size} labels agrees"
+    j = int(differ[0])
+    return (f"{differ.size} of {ref.size} labels differ (first at column {j}: {np.ravel(x)[j]:g} where the "
+            f"reference has {np.ravel(ref)[j]:g})")  # fmt: skip
 
 
 PER_SAMPLE = ("losses", "sample_grads")  # judged sample by sample: each against its own size

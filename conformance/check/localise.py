@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import ROOT
 from ..core.registry import MODES
-from .functions import BY_KEY, check_functions
+from .functions import BY_KEY, HELPERS, check_functions
 from .mutation import PLUGINS, Mutant, mutants, package_of, with_changes, witness
 from .suspects import suspects
 
@@ -26,10 +26,6 @@ FILES = (
     *(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic")),
     *(f"{folder}/{m}.py" for folder in PLUGINS.values() for m in ("deep", "logistic")),
 )
-# helpers that are not functions of the course's API: the checked function a bug in them shows in first
-HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
-           "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
-           "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",)}  # fmt: skip
 
 
 def home(mutant: Mutant, source: str) -> tuple[str, ...]:

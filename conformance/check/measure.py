@@ -39,10 +39,26 @@ def flatten(params: dict[str, np.ndarray]) -> np.ndarray:
 def exception_line(err: BaseException, package: str = "") -> str:
     """An exception as a backend's failure: its type, the function of `package` it came from (the
     innermost frame there; none when the protocol refused what the backend returned), and its last line."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if package and f"/{package}/" in f.filename]
-    where = f" in {frames[-1].name} ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
-    last = (str(err).strip().splitlines() or [""])[-1]
-    return f"{type(err).__name__}{where}" + (f": {last}" if last else "")
+    frames = port_frames(err, package)
+    where = f" in {frames[-1][1]} ({frames[-1][0].rsplit('/', 1)[-1]}:{frames[-1][2]})" if frames else ""
+    first = message_line(err)
+    return f"{type(err).__name__}{where}" + (f": {first}" if first else "")
+
+
+def port_frames(err: BaseException, package: str) -> list[tuple[str, str, int]]:
+    """(file, function, line) of each frame of the traceback in `package`'s own files, outermost first."""
+    return [(f.filename, f.name, f.lineno or 0) for f in traceback.extract_tb(err.__traceback__)
+            if package and f"/{package}/" in f.filename]  # fmt: skip
+
+
+def message_line(err: BaseException, limit: int = 240) -> str:
+    """The message's first meaningful line: not a blank, not a link to a framework's documentation, not a
+    traceback quoted inside the message (JAX ends with a URL, torch.compile appends the user's code)."""
+    for line in str(err).splitlines():
+        line = line.strip()
+        if line and not line.startswith(("See http", "http://", "https://", "Traceback", 'File "', "from user code")):
+            return line if len(line) <= limit else line[: limit - 3] + "..."
+    return ""
 
 
 def measure(backend, case: Case, steps: Iterable[int] = STEPS, problems: list[dict] | None = None) -> dict:
@@ -65,7 +81,8 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS, problems: list[di
         except NotImplementedError as err:
             problems.append({"section": name, "status": "not written yet", "detail": str(err) or SECTIONS[name]})
         except Exception as err:  # the backend failing: what it raised, or what the protocol refused
-            problems.append({"section": name, "status": "raised", "detail": exception_line(err, backend.package)})
+            problems.append({"section": name, "status": "raised", "detail": exception_line(err, backend.package),
+                             "frames": port_frames(err, backend.package)})  # fmt: skip
 
     p, X, Y = case.params, case.X, case.Y
     part("forward", lambda: dict(backend.forward(p, X)))

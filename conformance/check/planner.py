@@ -16,7 +16,7 @@ from ..core.spec import ModelSpec
 from ..run.runner import Unit
 from . import matrix, regimes
 from .cases import STEPS, Case, default_cases, make_case
-from .functions import BY_KEY, check_functions
+from .functions import BY_KEY, check_functions, replay
 from .judge import COLUMNS
 
 
@@ -103,10 +103,27 @@ def _which(functions: tuple[str, ...]) -> str:
     return ", ".join(functions) if functions else "each function"
 
 
+REPLAYS = 2  # cases of one target and model replayed function by function per process: the first failures say it
+_replayed: dict[tuple, int] = {}
+
+
 def _rows(cases: list[Case], targets: list, steps: tuple[int, ...], pairwise: bool) -> list[dict]:
-    """A unit's rows: its comparisons, and what raised (marked "raised", so result() can tell them apart)."""
+    """A unit's rows: its comparisons, and what raised (marked "raised", so result() can tell them apart);
+    where a target failed on a case, that case replayed through its course functions one at a time
+    (functions.replay: the first that disagrees on the reference's inputs is the suspect)."""
     done = matrix.run_matrix(cases, targets, steps=steps, pairwise=pairwise)
-    return done.frame.to_dict("records") + [{"raised": True, **r} for r in done.raised]
+    rows = done.frame.to_dict("records") + [{"raised": True, **r} for r in done.raised]
+    if pairwise:
+        return rows
+    failed = {(r["backend"], r["mode"], r["dtype"], r["device"], r["model"]) for r in rows
+              if r.get("raised") or not r["passed"]}  # fmt: skip
+    for case in cases:
+        for target in [t for t in targets if (*t, case.label) in failed]:
+            key = (tuple(target), case.spec.kind)
+            if _replayed.get(key, 0) < REPLAYS and target[0] != "numpy":
+                _replayed[key] = _replayed.get(key, 0) + 1
+                rows += replay(*target, case)
+    return rows
 
 
 def result(rows: list[dict], skipped: list[dict]) -> matrix.MatrixResult:

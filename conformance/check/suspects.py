@@ -3,7 +3,8 @@ failure does not follow from another's first, then the rest, each naming what it
 backend's progress per module of the course's API. The terminal, conformance.md and suspects.json show
 them in the same order."""
 
-from .functions import ACTIVATIONS, ARRAYS, BY_KEY, FUNCTIONS, MODULES
+from .functions import ACTIVATIONS, ARRAYS, BY_KEY, FUNCTIONS, MODULES, course_function
+from .measure import section
 
 FAILED = ("wrong", "raised")
 
@@ -14,10 +15,16 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     first, lowest in the course's order first; then the ones that follow from another's failure, each
     naming it. One entry per function: where it failed (backend, mode, dtype) and its worst failure."""
     by_target: dict[tuple, dict[str, dict]] = {}
-    for v in verdicts:
-        by_target.setdefault((v["backend"], v["mode"], v["dtype"], v["device"]), {})[v["function"]] = v
+    for v in verdicts:  # a replay of a failing case (functions.Checker.replay) is a target of its own
+        target = (v["backend"], v["mode"], v["dtype"], v["device"], v.get("case") or "")
+        by_target.setdefault(target, {})[v["function"]] = v
     found: dict[str, dict] = {}
     for target, rows in by_target.items():
+        for key, v in list(rows.items()):  # raised inside another course function: that one raised
+            inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
+            if inner and inner in BY_KEY and rows.get(inner, {}).get("status") not in FAILED:
+                rows[inner] = {**v, "function": inner, "via": (),
+                               "detail": f"{v['detail']} (called from {key})"}  # fmt: skip
         failed = {k for k, v in rows.items() if v["status"] in FAILED}
         # several activations' derivatives wrong at once (all but the one a lost activation became, say): they are
         # read through L_model_grads, which is the one to blame when it fails too; one activation's bug is its own
@@ -35,7 +42,7 @@ def suspects(verdicts: list[dict]) -> list[dict]:
                 causes = [c for c in causes if c not in derivatives]
             entry = found.setdefault(key, {"function": key, "follows_from": set(), "where": [], "worst": None})
             entry["follows_from"] |= set(causes)
-            entry["where"].append(" ".join(target[:3]))
+            entry["where"].append(" ".join(target[:3]) + (f" on {target[4]}" if target[4] else ""))
             v = rows[key]
             if entry["worst"] is None or v["status"] == "raised" or _ratio(v) > _ratio(entry["worst"]):
                 entry["worst"] = v
@@ -49,18 +56,88 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
 
 
+# the course function that computes each part of the matrix (measure.py's sections): (deep net, logistic regression)
+OWNERS = {"forward": ("L_model_forward", "L_model_forward"), "cost": ("compute_cost_from_logits",) * 2,
+          "course_cost": ("compute_cost",) * 2, "predictions": ("predict", "logistic.predict"),
+          "grads": ("L_model_grads", "logistic.propagate"), "per_sample": ("L_model_grads", "logistic.propagate"),
+          "train": ("L_layer_model", "logistic.optimize"), "model": ("logistic.model",) * 2}  # fmt: skip
+
+
+def of_run(functions: list[dict], frame=None, raised: list[dict] = ()) -> list[dict]:
+    """A run's suspects, never none when it failed: the function checks' and replays' (suspects()); when none
+    of them failed, each part of the matrix that failed or raised, as the course function that computes it (a
+    raise: the innermost course function in the port's traceback); else the functions not written yet."""
+    found = suspects(functions)
+    if not found:
+        found = from_matrix(frame, raised)
+    if not found:
+        order = {f.key: i for i, f in enumerate(FUNCTIONS)}
+        stubs = {v["function"]: v for v in functions if v["status"] == "not written yet"}
+        found = [{"function": k, "status": v["status"], "detail": "write it first" if i == 0 else "",
+                  "follows_from": [], "where": [" ".join((v["backend"], v["mode"], v["dtype"]))],
+                  "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]}
+                 for i, (k, v) in enumerate(sorted(stubs.items(), key=lambda kv: order[kv[0]]))]  # fmt: skip
+    return found
+
+
+def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
+    """The course functions that computed what failed in the matrix, lowest in the course's order first."""
+    found: dict[str, dict] = {}
+
+    def add(key: str, r: dict, status: str, detail: str) -> None:
+        entry = found.setdefault(
+            key,
+            {
+                "function": key,
+                "status": status,
+                "detail": detail,
+                "follows_from": [],
+                "where": [],
+                "backend": r["backend"],
+                "mode": r["mode"],
+                "dtype": r["dtype"],
+            },
+        )
+        where = f"{r['backend']} {r['mode']} {r['dtype']} on {r['model']}"
+        if where not in entry["where"]:
+            entry["where"].append(where)
+
+    def owner(part: str, model: str) -> str:
+        return OWNERS[part][model.startswith("logistic")]
+
+    for r in raised:
+        inner = [
+            k for f in reversed(r.get("frames") or []) if not f[0].endswith("arrays.py") and (k := course_function(*f))
+        ]
+        add(inner[0] if inner else owner(r["section"], r["model"]), r, r["status"],
+            f"{r['detail']} (the matrix's {r['section']} on {r['model']})")  # fmt: skip
+    if frame is not None and len(frame):
+        for r in frame[~frame["passed"]].to_dict("records"):
+            if r["quantity"] == "predictions":
+                what = f"{int(r['max_abs_err'])} labels differ"
+            elif not r["in_dtype"]:
+                what = f"not {r['dtype']} numbers"
+            else:
+                what = f"{r['max_rel_err']:.2e} > {r['tolerance']:.2e}"
+            against = "" if r["against"] == "numpy/float64" else f" against {r['against']}"
+            add(owner(section(r["quantity"]), r["model"]), r, "wrong",
+                f"the matrix's {r['quantity']} on {r['model']}{against}: {what}")  # fmt: skip
+    order = {f.key: i for i, f in enumerate(FUNCTIONS)}
+    return sorted(found.values(), key=lambda s: order[s["function"]])
+
+
 def _ratio(v: dict) -> float:
     return v["max_rel_err"] / v["tolerance"] if v["tolerance"] else float("inf")
 
 
 def progress(verdicts: list[dict]) -> dict[str, dict[str, int]]:
-    """Per module of the course's API, over the verdict rows of one backend: how many functions there
-    are, how many are stubs, how many could not be checked yet (they need a stub), and how many are green
-    on every target that checked them."""
+    """Per module of the course's API, over the verdict rows of one backend: how many functions it has (those
+    the check has rows of: the built-in three have no sync), how many are stubs, how many could not be checked
+    yet (they need a stub), and how many are green on every target that checked them."""
     out: dict[str, dict[str, int]] = {}
     for module in MODULES:
-        keys = [f.key for f in FUNCTIONS if f.module == module]
-        rows = [v for v in verdicts if v["function"] in keys]
+        rows = [v for v in verdicts if BY_KEY[v["function"]].module == module]
+        keys = [f.key for f in FUNCTIONS if f.module == module and any(v["function"] == f.key for v in rows)]
         stubs = {v["function"] for v in rows if v["status"] == "not written yet"}
         waiting = {v["function"] for v in rows if v["status"] == "not checked"} - stubs
         green = {k for k in keys if any(v["function"] == k for v in rows)
@@ -87,7 +164,9 @@ def progress_lines(verdicts: list[dict]) -> list[str]:
     for backend in dict.fromkeys(v["backend"] for v in verdicts):
         parts = []
         for module, n in progress([v for v in verdicts if v["backend"] == backend]).items():
-            written = n["functions"] - n["stubs"] - n["waiting"]
+            if not n["functions"]:
+                continue  # none of this module was checked (--function, or a backend without a boundary)
+            written = n["functions"] - n["stubs"]  # written, checked or not (one waits for a stub it calls)
             text = f"{module}: " + (f"{n['green']} of {n['functions']} green" if written == n["functions"]
                                     else f"{written} of {n['functions']} written, {n['green']} green")  # fmt: skip
             parts.append(text + (f", {n['waiting']} not checked yet" if n["waiting"] else ""))

@@ -219,7 +219,7 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     if len(pair_rows):
         console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
-    found = suspects.suspects(result.functions)
+    found = suspects.of_run(result.functions, frame, result.raised)  # never none when the run failed
     settings = {**runner.settings, "complete": runner.complete}
     env = environment.environment(used_only=True)  # the frameworks this run used; the others' versions
     paths = write_check(result, summary, runner.folder, env, settings, found)
@@ -238,6 +238,8 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
                   + f"; wrote {wrote}")  # fmt: skip
     for r in frame[~frame["passed"]].head(shown).itertuples():
         why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.max_rel_err > r.tolerance else ""
+        if r.quantity == "predictions":  # labels: how many differ, never a relative error
+            why = f"{int(r.max_abs_err)} of {round(r.max_abs_err / r.max_rel_err)} labels differ"
         why += "" if r.in_dtype else f"{', and ' if why else ''}not {r.dtype} numbers (computed in another precision)"
         console.print(f"  FAIL {r.model} {r.backend} {r.mode} {r.dtype} {r.quantity}: {why}")
     unfinished = result.raised or any(f["status"] in ("raised", "not written yet") for f in result.functions)

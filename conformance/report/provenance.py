@@ -34,6 +34,9 @@ PARTS = {
     "parallel": (*IMPLEMENTATIONS, "conformance/parallel"),
     "mutation": (*IMPLEMENTATIONS, "conformance/check/__init__.py", "conformance/check/judge.py",
                  "conformance/check/suspects.py", "conformance/cli/mutate.py", "conformance/check/localise.py"),
+    "porting_bugs": (*IMPLEMENTATIONS, "plugins/quartet-mlx/quartet_mlx", "conformance/check/__init__.py",
+                     "conformance/check/judge.py", "conformance/check/suspects.py",
+                     "conformance/report/porting_bugs.py"),
     "report": (*IMPLEMENTATIONS, "conformance/report/html.py"),
 }  # fmt: skip
 # the command line's dispatcher imports every subcommand and computes nothing (a result depends on its own),

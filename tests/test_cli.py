@@ -256,3 +256,27 @@ def test_every_subcommand_answers_help(command, capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: quartet {command}") and "--help" in out
+
+
+def test_a_plugin_that_does_not_load_is_named_with_its_reason(monkeypatch):
+    """Installed but broken: `--backends myport` said "unknown backend" and only `quartet doctor` said why."""
+    from conformance.cli import common
+
+    reason = "quartet_myport.backend:BACKEND does not load: ModuleNotFoundError: No module named 'mlx'"
+    monkeypatch.setitem(common.BROKEN, "myport", reason)
+    with pytest.raises(common.UsageError, match=r"myport .*No module named 'mlx'.*installed but not loaded"):
+        common.choices("numpy,myport", common.NAMES, "backend(s)")
+
+
+def test_bench_exits_as_the_check_does():
+    """Every row of a backend raised: 3 (it exited 0); a row that computes something else: 1; a peer's error or an
+    unavailable framework is no failure of ours."""
+    from conformance.cli.bench import exit_status
+
+    def frame(*statuses):
+        return pd.DataFrame([{"workload": "w", "backend": b, "mode": "eager", "dtype": "float32", "status": s}
+                             for b, s in statuses])  # fmt: skip
+
+    assert exit_status(frame(("torch", "ok"), ("keras", "error: ValueError: x"), ("tf", "unavailable: no"))) == 0
+    assert exit_status(frame(("torch", "ok"), ("jax", "check failed"))) == 1
+    assert exit_status(frame(("torch", "error: NotImplementedError: linear_forward"), ("jax", "check failed"))) == 3

@@ -24,12 +24,14 @@ class MatrixResult:
     # a part of a backend that raised on a case: model, backend, mode, dtype, device, section, status, detail
     raised: list[dict] = field(default_factory=list)
     functions: list[dict] = field(default_factory=list)  # each course function's verdict (functions.py)
+    judge: list[dict] = field(default_factory=list)  # the reference against the course's numbers (reference.py)
 
     @property
     def passed(self) -> bool:
         """Every comparison within its tolerance, nothing raised, every function green."""
         return (bool(len(self.frame)) and bool(self.frame["passed"].all()) and not self.raised
-                and all(f["status"] == "green" for f in self.functions))  # fmt: skip
+                and all(f["status"] == "green" for f in self.functions)
+                and all(j["status"] != "wrong" for j in self.judge))  # fmt: skip
 
 
 def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..core.backends import MODES, device_status
 from ..core.spec import ModelSpec
 from ..run.runner import Unit
-from . import matrix, regimes
+from . import matrix, reference, regimes
 from .cases import STEPS, Case, default_cases, make_case
 from .functions import BY_KEY, check_functions, replay
 from .judge import COLUMNS
@@ -71,6 +71,9 @@ def plan(settings: CheckSettings) -> Plan:
     targets = [(n, m, d, device) for n in settings.backends for m in MODES[n] if m in settings.modes
                for d in settings.dtypes if (n, d) != ("numpy", "float64")]  # fmt: skip
     result = Plan(settings, targets, eager_cases, compiled_cases)
+    if not settings.functions:  # the judge first: the reference against the course's own numbers (seconds)
+        result.units.append(Unit("reference/course", "the reference against the course's printed numbers",
+                                 reference.check_reference))  # fmt: skip
     for target in targets:
         target_cases = eager_cases if target[1] == "eager" else compiled_cases
         skip = matrix.unavailable(target, target_cases[0].spec)
@@ -131,9 +134,10 @@ def result(rows: list[dict], skipped: list[dict]) -> matrix.MatrixResult:
     finished twice, across a resume, counts once)."""
     raised = [{k: v for k, v in r.items() if k != "raised"} for r in rows if r.get("raised")]
     functions = [{k: v for k, v in r.items() if k != "function_check"} for r in rows if r.get("function_check")]
-    comparisons = [r for r in rows if not r.get("raised") and not r.get("function_check")]
+    judged = [{k: v for k, v in r.items() if k != "judge_check"} for r in rows if r.get("judge_check")]
+    comparisons = [r for r in rows if not r.get("raised") and not r.get("function_check") and not r.get("judge_check")]
     frame = pd.DataFrame(comparisons, columns=COLUMNS).drop_duplicates(
         subset=["model", "backend", "mode", "dtype", "device", "quantity", "against"]
     )
     frame["passed"] = frame["passed"].astype(bool)
-    return matrix.MatrixResult(frame, skipped, raised, functions)
+    return matrix.MatrixResult(frame, skipped, raised, functions, judged)

@@ -63,10 +63,19 @@ OWNERS = {"forward": ("L_model_forward", "L_model_forward"), "cost": ("compute_c
           "train": ("L_layer_model", "logistic.optimize"), "model": ("logistic.model",) * 2}  # fmt: skip
 
 
-def of_run(functions: list[dict], frame=None, raised: list[dict] = ()) -> list[dict]:
+def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: list[dict] = ()) -> list[dict]:
     """A run's suspects, never none when it failed: the function checks' and replays' (suspects()); when none
     of them failed, each part of the matrix that failed or raised, as the course function that computes it (a
-    raise: the innermost course function in the port's traceback); else the functions not written yet."""
+    raise: the innermost course function in the port's traceback); else the functions not written yet. Where
+    the reference disagreed with the course's own numbers (reference.py), its function comes first and every
+    other suspect follows from it: the judge was wrong."""
+    wrong = list({j["function"]: j for j in reversed(judge) if j["status"] == "wrong"}.values())[::-1]  # one each
+    if wrong:
+        first = [{"function": j["function"], "status": "wrong", "detail": f"{j['detail']} (the reference is the "
+                  "judge: every framework is compared with it)", "follows_from": [], "where": ["the reference"],
+                  "backend": "numpy", "mode": "eager", "dtype": "float64"} for j in wrong]  # fmt: skip
+        rest = of_run(functions, frame, raised)
+        return first + [{**s, "follows_from": [*s["follows_from"], wrong[0]["function"]]} for s in rest]
     found = suspects(functions)
     if not found:
         found = from_matrix(frame, raised)
@@ -144,6 +153,15 @@ def progress(verdicts: list[dict]) -> dict[str, dict[str, int]]:
                  and all(v["status"] == "green" for v in rows if v["function"] == k)}  # fmt: skip
         out[module] = {"functions": len(keys), "stubs": len(stubs), "waiting": len(waiting), "green": len(green)}
     return out
+
+
+def judge_lines(judge: list[dict]) -> list[str]:
+    """The judge's own line, then each of its rows that is not green."""
+    if not judge:
+        return []
+    green = sum(j["status"] == "green" for j in judge)
+    lines = [f"the reference (the judge) against the course's printed numbers: {green} of {len(judge)} agree"]
+    return lines + [f"reference {j['function']}: {j['status']}: {j['detail']}" for j in judge if j["status"] != "green"]
 
 
 def suspect_lines(found: list[dict]) -> list[str]:

@@ -22,6 +22,9 @@ from ..parallel.engine import LAUNCHES, engine_label
 from ..run.child import add_child_options
 from ..run.runner import Runner
 from .common import (
+    FAILED,
+    GREEN,
+    UNFINISHED,
     UsageError,
     add_selection,
     choices,
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                       f"{1e3 * r['loop_s']:.3g} ms, propagate {1e3 * r['vectorised_s']:.3g} ms: "
                       f"{r['ratio']:.0f} times slower")  # fmt: skip
     console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
-    return 1 if (frame["status"] == "check failed").any() else 0  # a row that computes something else fails the run
+    return exit_status(frame)
 
 
 def print_table(frame) -> None:
@@ -195,4 +198,16 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
     if interrupted:
         return interrupted
     console.print(f"wrote {page} (and parallel.csv, parallel.json)")
-    return 1 if (frame["status"] == "check failed").any() else 0
+    return exit_status(frame)
+
+
+def exit_status(frame) -> int:
+    """The check's statuses: UNFINISHED when a row of one of our backends raised (a stub's NotImplementedError
+    too; a peer's error is the peer's, and "unavailable" is no error), else FAILED when a row computes something
+    else than the reference (its time is not reported), else GREEN."""
+    ours = frame[frame["backend"].isin(NAMES)]
+    if ours["status"].astype(str).str.startswith("error").any():
+        for r in ours[ours["status"].astype(str).str.startswith("error")].drop_duplicates("backend").itertuples():
+            console.print(f"[bold red]{r.backend} raised[/] ({r.workload} {r.mode} {r.dtype}): {escape(str(r.status))}")
+        return UNFINISHED
+    return FAILED if (frame["status"] == "check failed").any() else GREEN

@@ -219,7 +219,7 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     if len(pair_rows):
         console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
-    found = suspects.of_run(result.functions, frame, result.raised)  # never none when the run failed
+    found = suspects.of_run(result.functions, frame, result.raised, result.judge)  # never none when the run failed
     settings = {**runner.settings, "complete": runner.complete}
     env = environment.environment(used_only=True)  # the frameworks this run used; the others' versions
     paths = write_check(result, summary, runner.folder, env, settings, found)
@@ -250,6 +250,8 @@ def print_functions(result, found: list[dict], chosen: bool = False) -> None:
     """Each backend's progress per module (with --function, each chosen function's verdict), its stubs, what
     raised (one line per backend and message, with the targets, parts and cases it stopped), and the
     suspects: the functions to look at first."""
+    for i, line in enumerate(suspects.judge_lines(result.judge)):  # the judge first (conformance/check/reference.py)
+        console.print(f"{'  ' if i else ''}{escape(line)}", style=None if i == 0 else "bold red", highlight=False)
     if result.functions:
         console.print("[bold]each function on its own[/] (conformance/check/functions.py)")
         lines = suspects.progress_lines(result.functions) if not chosen else [

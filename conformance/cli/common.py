@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..core.registry import BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
+from ..core.registry import BROKEN, BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
 from ..parallel.engine import NAMES as ENGINES
 
 # exit statuses, the same for every command (--help and docs/plugins.md say them)
@@ -118,6 +118,10 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     """A comma-separated list of names, each one of `allowed`; UsageError naming the unknown ones."""
     values = [v for v in text.replace(" ", "").split(",") if v]
     unknown = [v for v in values if v not in allowed]
+    broken = [f"{v} ({BROKEN[v]})" for v in unknown if v in BROKEN]  # installed, but its plugin does not load
+    if broken:
+        raise UsageError(f"{what} {', '.join(broken)}: installed but not loaded; fix the plugin, then "
+                         "`quartet doctor` lists it")  # fmt: skip
     if unknown or not values:
         raise UsageError(f"unknown {what} {unknown or text!r}; choose from {list(allowed)}")
     return values

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..check import judge
 from ..check.matrix import MatrixResult
-from ..check.suspects import progress_lines, suspect_lines
+from ..check.suspects import judge_lines, progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import provenance
 
@@ -20,7 +20,7 @@ def read_check(folder: Path):
     suspects.json, to draw its page again."""
     payload = json.loads((folder / "conformance.json").read_text())
     frame = pd.read_csv(folder / "conformance.csv", float_precision="round_trip")
-    result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"])
+    result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"], payload.get("judge", []))
     suspects = json.loads((folder / "suspects.json").read_text()) if (folder / "suspects.json").is_file() else []
     return result, judge.summary(frame), payload, suspects
 
@@ -41,6 +41,7 @@ def write_check(result, summary, out_dir: Path, env: dict, settings: dict, suspe
         "passed": result.passed,
         "raised": result.raised,
         "functions": result.functions,
+        "judge": result.judge,
         "rows": json.loads(frame.to_json(orient="records")),
     }
     write_atomically(paths["json"], json.dumps(payload, indent=1).encode())
@@ -129,9 +130,10 @@ def tightness(summary, frame) -> list[str]:
 
 def functions_section(result, suspects: list[dict]) -> list[str]:
     """Each course function on its own: each backend's progress, what raised, and the suspects."""
-    if not result.functions and not result.raised:
+    if not result.functions and not result.raised and not result.judge:
         return []
-    lines = ["## Each function on its own", "", *[f"- {line}" for line in progress_lines(result.functions)], ""]
+    said = [*judge_lines(result.judge), *progress_lines(result.functions)]
+    lines = ["## Each function on its own", "", *[f"- {line}" for line in said], ""]
     for f in result.functions:
         if f["status"] != "green":
             detail = f": {f['detail']}" if f["detail"] else ""

@@ -1,7 +1,7 @@
 """The check measured on porting bugs nobody wrote it for: each patch of porting_bugs/ (bugs.toml gives its
 backend, file and the function it is in) applied to a scratch copy of the tree, `quartet check --quick` of the
-NumPy reference and that backend run there in every mode the backend has, and the run's exit status and
-suspects.json read. A bug is killed when the check fails; named first when the first suspect is its function;
+NumPy reference and that backend run there (eager, and the modes where the bug shows, as the mutation pass runs a
+compiled path's mutant), and the run's exit status and suspects.json read. A bug is killed when the check fails; named first when the first suspect is its function;
 and every failing run must name a suspect. A measurement, outside `make test` (about a minute a bug):
 
     python -m conformance.report.porting_bugs [--bugs 01,07] [--out docs]
@@ -79,7 +79,8 @@ def run(bug: Bug, timeout: float = 600.0) -> dict:
     with tempfile.TemporaryDirectory(prefix="quartet-bug-") as scratch:
         scratch_copy(mutant, Path(scratch))
         out = Path(scratch) / "results"
-        argv = Child("check", quick=True, modes=MODES[name], backends=("numpy", name), out=out).argv()
+        modes = tuple(m for m in MODES[name] if m == "eager" or m in bug.mode.split(","))
+        argv = Child("check", quick=True, modes=modes, backends=("numpy", name), out=out).argv()
         env = {**os.environ, "PYTHONPATH": scratch, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:
             code = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, timeout=timeout).returncode

@@ -10,8 +10,8 @@ the code's layout conformance/README.md):
     quartet.verdicts(["torch", "jax"], ["propagate", "optimize"])   # each course function's verdict, a table
     quartet.show_code("L_model_forward", ["numpy", "torch"])         # side by side, in a notebook
 
-The distribution is quartet-nndl (`pip install quartet-nndl[torch]`): "quartet" on the package index is
-an unrelated library.
+The distribution is quartet-nndl, not on the package index yet (`python -m pip install -e '.[torch]'` from a
+checkout); "quartet" on the package index is an unrelated library.
 """
 
 from dataclasses import asdict
@@ -28,7 +28,7 @@ from conformance.check import plan as plan_check
 from conformance.check import result as check_result
 from conformance.check.functions import check_functions
 from conformance.check.matrix import MatrixResult
-from conformance.check.suspects import suspects as ranked
+from conformance.check.suspects import of_run as ranked
 from conformance.core import registry
 from conformance.core.backends import load_backend
 from conformance.core.registry import DISTRIBUTION, DTYPES, MODE_NAMES
@@ -55,8 +55,8 @@ def check(backends: list[str] | None = None, modes: list[str] | None = None, dty
 
 
 def suspects(result: MatrixResult) -> list[dict]:
-    """The functions to look at first, in the order `quartet check` prints them."""
-    return ranked(result.functions)
+    """The functions to look at first, in the order `quartet check` prints them (never none when it failed)."""
+    return ranked(result.functions, result.frame, result.raised, result.judge)
 
 
 def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:

@@ -3,6 +3,7 @@ filled in (here: a port that calls the NumPy reference, its backward written by 
 and `quartet check` pass with no edit to quartet."""
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -119,6 +120,10 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     assert "port: not written yet: relu, leaky_relu, tanh, sigmoid, linear_forward" in out
     assert "L_model_forward not written yet; it stopped forward" in out and "the rest of the run went on" in out
     assert " 0 failed" in out  # what it could compare (logistic regression's own functions) is right
+    # the cells measured on part of the cases say so, and the run's last lines say what is not written yet
+    assert "*: measured on part of the cases only" in out and "unfinished: not written yet: relu" in out, out[-3000:]
+    suspects = json.loads(next((tmp_path / "results").glob("check-*/suspects.json")).read_text())
+    assert suspects and suspects[0]["function"] == "relu" and suspects[0]["status"] == "not written yet", suspects
     course = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
                              str(tmp_path / "port" / "tests" / "test_course.py")], cwd=tmp_path, **run)  # fmt: skip
     assert "test_course.py::test_propagate PASSED" in course.stdout, course.stdout[-3000:]
@@ -135,3 +140,21 @@ def test_filled_in_it_is_checked_with_no_edit_to_quartet(tmp_path):
     check = subprocess.run([sys.executable, "-m", "conformance", "check", "--backends", "numpy,port", "--quick",
                             "--out", str(tmp_path / "results")], cwd=ROOT, **run)  # fmt: skip
     assert check.returncode == 0 and " 0 failed" in check.stdout, check.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_a_port_with_a_wrong_backward_fails_its_own_tests_readably(tmp_path, monkeypatch):
+    """The last layer's gradient doubled (a wrong sigmoid derivative, say): the generated course tests reached no
+    backward (all 9 passed); now test_L_model_grads fails as the notebooks say it, and the conformance test names
+    the function to look at first in lines, not a repr cut mid-word."""
+    doubled = BODIES["deep"]["L_model_grads"].replace("return grads,", "grads['dW3'] = 2 * grads['dW3']\nreturn grads,")
+    monkeypatch.setitem(BODIES["deep"], "L_model_grads", doubled)
+    run = port(tmp_path)
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
+                            str(tmp_path / "port" / "tests")], cwd=tmp_path, **run)  # fmt: skip
+    out = tests.stdout
+    assert "FAILED" in out and "test_course.py::test_L_model_grads" in out, out[-3000:]
+    assert "L_model_grads: dW3 is" in out and "the reference gives" in out, out[-3000:]
+    assert "test_course.py::test_linear_forward" not in out  # the forward is right, and passes
+    assert "the functions to look at first (quartet check says the same):" in out, out[-3000:]
+    assert "L_model_grads (port eager" in out, out[-3000:]

@@ -20,7 +20,7 @@ def test_the_four_assignments_have_notebooks():
 def test_the_notebook_runs(name, request):
     missing = [m for m in ("jupytext", "nbclient", "ipykernel") if importlib.util.find_spec(m) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (pip install quartet-nndl[notebooks])")
+        pytest.skip(f"{', '.join(missing)} not installed (python -m pip install -e '.[notebooks]' from the checkout)")
     data_dir = request.getfixturevalue("cat_data_dir") if name in notebooks.NEEDS_DATA else None
     executed = notebooks.execute(notebooks.FOLDER / f"{name}.py", quick=True, data_dir=data_dir)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
@@ -34,7 +34,7 @@ def test_the_executed_copy_is_of_the_notebook_as_it_is(name):
     """docs/notebooks/NAME.ipynb (make notebooks) holds the outputs of exactly these cells: a notebook edited
     since fails here, naming the command that writes the copy again."""
     if importlib.util.find_spec("jupytext") is None:
-        pytest.skip("jupytext not installed (pip install quartet-nndl[notebooks])")
+        pytest.skip("jupytext not installed (python -m pip install -e '.[notebooks]' from the checkout)")
     import jupytext
     import nbformat
 

@@ -27,7 +27,7 @@ def _row(function: str, status: str, detail: str = "") -> dict:
 def check_reference(data_dir=None) -> list[dict]:
     """The reference against the notebooks' test cases and the course's printed costs: one row per case or run."""
     rows = []
-    for case in course_cases.CASES:
+    for case in [c for c in course_cases.CASES if c.source == "the notebook prints"]:  # the course's, not ours
         got = course_cases.call(case, course_cases.reference(case.module), lambda a: a, np.asarray)
         problem = course_cases.mismatch(case, got)
         function = f"{case.module}.{case.function}" if case.function != "sigmoid" else "activations.sigmoid"

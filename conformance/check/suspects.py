@@ -77,8 +77,8 @@ def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: li
         rest = of_run(functions, frame, raised)
         return first + [{**s, "follows_from": [*s["follows_from"], wrong[0]["function"]]} for s in rest]
     found = suspects(functions)
-    if not found:
-        found = from_matrix(frame, raised)
+    if not found:  # a stub the matrix ran into is said better by the function checks' stubs, in the course's order
+        found = from_matrix(frame, [r for r in raised if r["status"] != "not written yet"])
     if not found:
         order = {f.key: i for i, f in enumerate(FUNCTIONS)}
         stubs = {v["function"]: v for v in functions if v["status"] == "not written yet"}
@@ -86,7 +86,7 @@ def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: li
                   "follows_from": [], "where": [" ".join((v["backend"], v["mode"], v["dtype"]))],
                   "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]}
                  for i, (k, v) in enumerate(sorted(stubs.items(), key=lambda kv: order[kv[0]]))]  # fmt: skip
-    return found
+    return found or from_matrix(frame, raised)
 
 
 def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:

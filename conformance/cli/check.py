@@ -185,9 +185,18 @@ def _cell(max_rel_err: float, margin: float, passed: bool) -> str:
     return f"[{style}]{'exact' if max_rel_err == 0 else short(max_rel_err)}[/]"
 
 
-def print_table(summary, device: str) -> None:
-    """One row per backend, mode and dtype: the worst error of each column, coloured by its margin."""
+# the summary's columns each part of the matrix fills (measure.py's sections): a part that raised leaves them part-done
+PART_COLUMNS = {"forward": ("forward",), "predictions": ("forward",), "cost": ("cost",),
+                "course_cost": ("cost",), "per_sample": ("cost", "grads"), "grads": ("grads",),
+                "train": ("train@",), "model": ("train@",)}  # fmt: skip
+
+
+def print_table(summary, device: str, raised: list[dict] = ()) -> None:
+    """One row per backend, mode and dtype: the worst error of each column, coloured by its margin; a cell
+    some of whose cases raised or were not written yet is marked *, and says so below the table."""
     columns = list(dict.fromkeys(summary["column"]))
+    partial = {(r["backend"], r["mode"], r["dtype"], c) for r in raised for c in columns
+               if c.startswith(PART_COLUMNS.get(r["section"], ()))}  # fmt: skip
     table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
                   "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
     drifts = ["f32_drift"] + (["tf32_drift"] if summary["tf32_drift"].notna().any() else [])  # TF32: GPU runs
@@ -195,12 +204,16 @@ def print_table(summary, device: str) -> None:
         table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
     for (name, mode, dtype), rows in summary.groupby(["backend", "mode", "dtype"], sort=False):
         cells = {r.column: _cell(r.max_rel_err, r.margin, r.passed) for r in rows.itertuples()}
+        cells = {c: text + ("*" if (name, mode, dtype, c) in partial else "") for c, text in cells.items()}
         measured = [rows[d].max() for d in drifts]
         short_dtype = dtype.replace("float", "f")
         table.add_row(name, mode, short_dtype, *[cells.get(c, "") for c in columns],
                       *["" if v != v else short(v) for v in measured])  # fmt: skip
     if len(summary):
         console.print(table)
+    if partial:
+        console.print("[dim]*: measured on part of the cases only; on the others that part raised or is not "
+                      "written yet (below)[/]")  # fmt: skip
 
 
 def finish(runner: Runner, skipped: list[dict], device: str) -> int:
@@ -209,7 +222,7 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     it comes first: a port is finished before its numbers are)."""
     result = check.result(runner.rows(), skipped)
     frame, summary = result.frame, judge.summary(result.frame)
-    print_table(summary, device)
+    print_table(summary, device, result.raised)
     reasons: dict[tuple[str, str], list[str]] = {}
     for skip in skipped:
         reasons.setdefault((skip["backend"], skip["reason"]), []).append(f"{skip['mode']} {skip['dtype']}")
@@ -236,6 +249,11 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]"
                   + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
                   + f"; wrote {wrote}")  # fmt: skip
+    stubs = list(dict.fromkeys([f["function"] for f in result.functions if f["status"] == "not written yet"]
+                               + [r["detail"] for r in result.raised if r["status"] == "not written yet"]))  # fmt: skip
+    if stubs:
+        console.print(f"[yellow]unfinished:[/] not written yet: {', '.join(stubs)}; what needs them was not "
+                      "measured", highlight=False)  # fmt: skip
     for r in frame[~frame["passed"]].head(shown).itertuples():
         why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.max_rel_err > r.tolerance else ""
         if r.quantity == "predictions":  # labels: how many differ, never a relative error

@@ -5,6 +5,8 @@ bodies until `pytest` (or `quartet check --backends numpy,NAME`) is green is the
 
 import argparse
 import keyword
+import os
+import sys
 from pathlib import Path
 from string import Template
 
@@ -43,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
     if folder.exists():
         raise UsageError(f"new-backend {name!r}: {folder} exists already; nothing was written")
     write(folder, name, args.title or name)
-    console.print(f"wrote {folder}/: fill in the bodies of {name}/quartet_{name}/*.py, then\n"
-                  f"  pip install -e {folder}\n  pytest {folder}/tests   (or: quartet check --backends numpy,{name})",
+    python = os.path.relpath(sys.executable) if not os.path.relpath(sys.executable).startswith("..") else sys.executable
+    console.print(f"wrote {folder}/: fill in the bodies of {name}/quartet_{name}/*.py, then (the python that runs "
+                  f"quartet, so that quartet finds it)\n  {python} -m pip install -e {folder}\n"
+                  f"  pytest {folder}/tests   (or: quartet check --backends numpy,{name})",
                   highlight=False, markup=False)  # fmt: skip
     return 0
 

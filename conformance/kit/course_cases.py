@@ -28,6 +28,7 @@ class CourseCase:
     function: str
     inputs: Callable[[], tuple[list, dict]]
     expected: dict  # what of the result is checked: "value" (the whole result), or a key of a tuple or dict
+    source: str = "the notebook prints"  # or, where the notebooks print nothing in this API, the reference's values
 
 
 def _seeded(seed: int, *shapes: tuple[int, int]) -> list[np.ndarray]:
@@ -44,6 +45,83 @@ def _deep_params() -> tuple[list, dict]:
     X6, *layers = _seeded(6, (5, 4), (4, 5), (4, 1), (3, 4), (3, 1), (1, 3), (1, 1))
     params = {f"{k}{l}": layers[2 * (l - 1) + (k == "b")] for l in (1, 2, 3) for k in ("W", "b")}
     return [X6, params], {}
+
+
+def _parts(function: str, returned) -> dict[str, np.ndarray]:
+    if function == "propagate":
+        grads, cost = returned
+        parts = {"dw": grads["dw"], "db": grads["db"], "cost": cost}
+    elif function == "optimize":
+        params, grads, _ = returned
+        parts = {"w": params["w"], "b": params["b"], "dw": grads["dw"], "db": grads["db"]}
+    elif function in ("linear_activation_forward", "L_model_forward"):
+        parts = {"A" if function == "linear_activation_forward" else "AL": returned[0]}
+    elif function in ("L_model_grads", "train_step"):
+        values, cost = returned
+        parts = {**{k: v for k, v in values.items() if not k.startswith("dA")}, "cost": cost}
+    elif function == "update_parameters":
+        parts = dict(returned)
+    elif function == "L_layer_model":
+        params, costs = returned
+        parts = {**params, "costs": np.asarray(costs, dtype=np.float64)}
+    else:
+        parts = {"value": returned}
+    return {k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}
+
+
+class ReferenceAsPort:
+    """The NumPy reference under a port's API, for these cases: its linear_forward also returns a cache and
+    its sigmoid (A, Z); this gives Z and A alone, as a port's do."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self.ACTIVATIONS = {"sigmoid": lambda Z: activations.sigmoid(Z)[0]}
+
+    def __getattr__(self, name: str):
+        function = getattr(self.module, name)
+        if name == "linear_forward":
+            return lambda *args: function(*args)[0]
+        return function
+
+    def L_model_grads(self, parameters, X, Y, hidden_activation="relu"):
+        """The port's L_model_grads from the reference's forward and hand-written backward."""
+        AL, caches = deep.L_model_forward(X, parameters, hidden_activation)
+        grads = deep.L_model_backward(AL, Y, caches, hidden_activation, need_dA0=False)
+        return grads, deep.compute_cost_from_logits(caches[-1][1], Y)
+
+    def L_layer_model(self, X, Y, parameters, learning_rate=0.0075, num_iterations=3000, hidden_activation="relu",
+                      mode="eager", record_every=100):  # fmt: skip
+        """The port's L_layer_model (from given parameters) as the reference's, which takes the layers' sizes."""
+        dims = [X.shape[0], *(parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1))]
+        return deep.L_layer_model(X, Y, dims, learning_rate, num_iterations, hidden_activation=hidden_activation,
+                                  parameters=parameters, record_every=record_every)  # fmt: skip
+
+
+def reference(module: str) -> ReferenceAsPort:
+    """The reference's "deep" or "logistic" module as a port's: course_cases.call(case, reference(case.module), ...)."""
+    return ReferenceAsPort({"deep": deep, "logistic": logistic}[module])
+
+
+def _training(function: str) -> tuple[list, dict]:
+    """The notebook's L_model_forward inputs with labels: the backward and training functions of the port's API."""
+    (X6, params), _ = _deep_params()
+    Y6 = np.array([[1.0, 0.0, 1.0, 0.0]])
+    if function == "L_model_grads":
+        return [params, X6, Y6, "relu"], {}
+    if function == "update_parameters":
+        grads, _ = reference("deep").L_model_grads(params, X6, Y6, "relu")
+        return [params, grads, 0.1], {}
+    if function == "train_step":
+        return [params, X6, Y6, 0.1, "relu"], {}
+    return [X6, Y6, params], {"learning_rate": 0.1, "num_iterations": 10, "hidden_activation": "relu",
+                              "record_every": 1}  # fmt: skip
+
+
+def _reference_training(function: str) -> dict:
+    """What the reference returns for _training(function), under the names results() gives (its backward is
+    written by hand: a port's autodiff must agree with it)."""
+    args, options = _training(function)
+    return _parts(function, getattr(reference("deep"), function)(*args, **options))
 
 
 CASES = (
@@ -70,27 +148,12 @@ CASES = (
     CourseCase("compute_cost", "deep", "compute_cost",
                lambda: ([np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]])], {}),
                {"value": 0.2797765635793422}),
+    # the backward and the training, which the notebooks test through the reference's own API: the reference's
+    # values on the notebook's inputs (its hand-written backward is checked against the notebooks in the tests)
+    *(CourseCase(f, "deep", f, lambda f=f: _training(f),
+                 {k: np.asarray(v).tolist() for k, v in _reference_training(f).items()}, "the reference gives")
+      for f in ("L_model_grads", "update_parameters", "train_step", "L_layer_model")),
 )  # fmt: skip
-
-
-class ReferenceAsPort:
-    """The NumPy reference under a port's API, for these cases: its linear_forward also returns a cache and
-    its sigmoid (A, Z); this gives Z and A alone, as a port's do."""
-
-    def __init__(self, module) -> None:
-        self.module = module
-        self.ACTIVATIONS = {"sigmoid": lambda Z: activations.sigmoid(Z)[0]}
-
-    def __getattr__(self, name: str):
-        function = getattr(self.module, name)
-        if name == "linear_forward":
-            return lambda *args: function(*args)[0]
-        return function
-
-
-def reference(module: str) -> ReferenceAsPort:
-    """The reference's "deep" or "logistic" module as a port's: course_cases.call(case, reference(case.module), ...)."""
-    return ReferenceAsPort({"deep": deep, "logistic": logistic}[module])
 
 
 def call(case: CourseCase, module, from_numpy: Callable, to_numpy: Callable) -> dict[str, np.ndarray]:
@@ -114,24 +177,16 @@ def _tree(value, to_numpy: Callable):
 def results(case: CourseCase, returned) -> dict[str, np.ndarray]:
     """What a function returned, under the names of `case.expected`, as float64 NumPy: a tuple's parts by
     the course's names, a dict's by key."""
-    if case.function == "propagate":
-        grads, cost = returned
-        parts = {"dw": grads["dw"], "db": grads["db"], "cost": cost}
-    elif case.function == "optimize":
-        params, grads, _ = returned
-        parts = {"w": params["w"], "b": params["b"], "dw": grads["dw"], "db": grads["db"]}
-    elif case.function in ("linear_activation_forward", "L_model_forward"):
-        parts = {"A" if case.function == "linear_activation_forward" else "AL": returned[0]}
-    else:
-        parts = {"value": returned}
-    return {k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}
+    return _parts(case.function, returned)
 
 
 def mismatch(case: CourseCase, got: dict[str, np.ndarray]) -> str:
     """ "" when every checked part is the notebook's within ATOL, else what differs, as the notebook says it."""
     for key, want in case.expected.items():
         want = np.asarray(want, dtype=np.float64)
+        if key not in got:
+            return f"{case.function}: no {key} among {sorted(got)}"
         value = got[key].reshape(want.shape) if got[key].size == want.size else got[key]
         if value.shape != want.shape or not np.allclose(value, want, rtol=0, atol=ATOL):
-            return f"{case.function}: {key} is {np.array2string(got[key], precision=8)}; the notebook prints {want}"
+            return f"{case.function}: {key} is {np.array2string(got[key], precision=8)}; {case.source} {want}"
     return ""

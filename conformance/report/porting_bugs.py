@@ -1,13 +1,15 @@
 """The check measured on porting bugs nobody wrote it for: each patch of porting_bugs/ (bugs.toml gives its
 backend, file and the function it is in) applied to a scratch copy of the tree, `quartet check --quick` of the
-NumPy reference and that backend run there (eager, and the modes where the bug shows, as the mutation pass runs a
-compiled path's mutant), and the run's exit status and suspects.json read. A bug is killed when the check fails; named first when the first suspect is its function;
-and every failing run must name a suspect. A measurement, outside `make test` (about a minute a bug):
+NumPy reference and that backend run there (eager, and the modes where the bug shows, as the mutation pass runs
+a compiled path's mutant), and the run's exit status and suspects.json read. A bug is killed when the check
+fails; named first when the first suspect is its function; and every failing run must name a suspect. A
+measurement, outside `make test` (one to two minutes a bug):
 
-    python -m conformance.report.porting_bugs [--bugs 01,07] [--out docs]
+    python -m conformance.report.porting_bugs [--bugs 01,07] [--folder porting_bugs_2] [--out docs]
 
-It writes porting-bugs.csv (one row per bug) and porting-bugs.md (the table, with provenance) in --out.
-The operator mutants (check/mutation.py, check/localise.py) are measured apart: these are the bugs they do not produce.
+It writes porting-bugs.csv (one row per bug) and porting-bugs.md (the table, with provenance) in --out. The
+operator mutants (check/mutation.py, check/localise.py) are measured apart: these are the bugs they do not
+produce.
 """
 
 import argparse
@@ -71,10 +73,10 @@ def patched(bug: Bug, folder: Path = FOLDER) -> str:
         return target.read_text()
 
 
-def run(bug: Bug, timeout: float = 600.0) -> dict:
+def run(bug: Bug, folder: Path = FOLDER, timeout: float = 600.0) -> dict:
     """The bug's row: exit status, the first three suspects, whether the first is its function."""
     start = time.perf_counter()
-    mutant = Mutant(bug.file, 0, bug.description, patched(bug))
+    mutant = Mutant(bug.file, 0, bug.description, patched(bug, folder))
     name = witness(bug.file)
     with tempfile.TemporaryDirectory(prefix="quartet-bug-") as scratch:
         scratch_copy(mutant, Path(scratch))
@@ -109,29 +111,36 @@ def main(argv: list[str] | None = None) -> int:
     prog = "python -m conformance.report.porting_bugs"
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split(":")[0])
     parser.add_argument("--bugs", default="", help="only the patches whose names start with one of these (A,B)")
+    parser.add_argument("--folder", type=Path, default=FOLDER, help="the patches and their bugs.toml (default: "
+                        "porting_bugs/; the page is named after the folder: porting-bugs.md)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("."), help="porting-bugs.csv and .md go here")
     args = parser.parse_args(argv)
+    if not (args.folder / "bugs.toml").is_file():
+        parser.error(f"--folder: {args.folder} has no bugs.toml")
     words = [w for w in args.bugs.split(",") if w]
-    chosen = [b for b in bugs() if not words or b.patch.startswith(tuple(words))]
+    chosen = [b for b in bugs(args.folder) if not words or b.patch.startswith(tuple(words))]
     if not chosen:
-        parser.error(f"--bugs: no patch of {FOLDER.name}/ starts with any of {words}")
+        parser.error(f"--bugs: no patch of {args.folder.name}/ starts with any of {words}")
+    stem = args.folder.resolve().name.replace("_", "-")
     rows = []
     for bug in chosen:
-        rows.append(run(bug))
+        rows.append(run(bug, args.folder))
         r = rows[-1]
         print(f"{r['patch']} ({r['backend']}, {r['function']}): exit {r['exit']}, suspects "
               f"{r['suspects'] or '(none)'}{'' if r['first'] else '  <- not first'}", flush=True)  # fmt: skip
     frame = pd.DataFrame(rows)
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomically(args.out / "porting-bugs.csv", frame.to_csv(index=False).encode())
+    write_atomically(args.out / f"{stem}.csv", frame.to_csv(index=False).encode())
     head = summary(frame)
     table = frame.drop(columns=["named"]).assign(**{c: frame[c].map({True: "yes", False: "no"})
                                                     for c in ("killed", "first", "first three")})  # fmt: skip
     intro = " ".join(__doc__.split("\n\n")[0].split())
-    page = f"# The check on porting bugs nobody wrote it for\n\n{intro}\n\n{head}.\n\n{frame_markdown(table)}\n"
-    write_atomically(args.out / "porting-bugs.md", page.encode())
-    for path in (args.out / "porting-bugs.md", args.out / "porting-bugs.csv"):
-        provenance.stamp(path, provenance.record("porting_bugs", COMMAND), page="docs/porting-bugs.md")
+    title = f"# The check on porting bugs nobody wrote it for ({args.folder.resolve().name}/)"
+    page = f"{title}\n\n{intro}\n\n{head}.\n\n{frame_markdown(table)}\n"
+    write_atomically(args.out / f"{stem}.md", page.encode())
+    command = f"{COMMAND} --folder {args.folder.resolve().name}"
+    for path in (args.out / f"{stem}.md", args.out / f"{stem}.csv"):
+        provenance.stamp(path, provenance.record("porting_bugs", command), page=f"docs/{stem}.md")
     print(head)
     return 0
 

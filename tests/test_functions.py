@@ -342,3 +342,23 @@ def test_every_failing_run_names_a_suspect():
                           ("/x/quartet_port/deep.py", "_loss", 9)])  # fmt: skip
     found = suspects.of_run([], None, [raised])
     assert [s["function"] for s in found] == ["compute_cost_from_logits"], found
+
+
+def test_a_boundary_that_shares_memory_with_the_caller_is_named(monkeypatch):
+    """torch.as_tensor for torch.tensor: no copy of a float64 array, so the caller's later changes reach the port."""
+    import torch
+
+    arrays = framework("torch").arrays
+    monkeypatch.setattr(arrays, "from_numpy", lambda a, dtype, device: {k: torch.as_tensor(v) for k, v in a.items()}
+                        if isinstance(a, dict) else torch.as_tensor(a))  # fmt: skip
+    first = first_suspect(verdicts("float64"))
+    assert first["function"] == "from_numpy" and "shares memory" in first["detail"], first
+
+
+def test_gradients_that_accumulate_between_calls_are_named(torch_deep, monkeypatch):
+    """autograd_leaves without detach(): backward() adds into the caller's tensors' .grad, so the second call on
+    the same arrays returns twice the gradient. The first call is right, so one call never showed it."""
+    monkeypatch.setattr(torch_deep, "autograd_leaves", lambda parameters: {k: P.requires_grad_(True)
+                                                                          for k, P in parameters.items()})  # fmt: skip
+    first = first_suspect(verdicts())
+    assert first["function"] == "L_model_grads" and "called again on the same arrays" in first["detail"], first

@@ -86,7 +86,8 @@ BY_KEY = {f.key: f for f in FUNCTIONS}
 # a port's helpers that are not functions of the course's API: the course functions a bug in them shows in
 HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
            "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
-           "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",)}  # fmt: skip
+           "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",),
+           "exp": ("sigmoid", "compute_cost_from_logits")}  # fmt: skip
 
 
 def course_function(filename: str, name: str, line: int = 0) -> str | None:
@@ -337,6 +338,16 @@ class Checker:
                     continue
                 if not np.array_equal(values, want.astype(self.dtype).astype(np.float64)):
                     return Verdict(function.key, "wrong", f"from_numpy of {name} changes its values", float("inf"))
+        x = np.array(self.arrays_cases(case)[0][1], dtype=self.dtype)  # a copy of the caller's, not a view of it
+        made = self.backend.arrays.from_numpy(x, self.dtype, self.device)
+        x[...] = np.nan
+        try:
+            shared = bool(np.isnan(np.asarray(made, dtype=np.float64)).any())  # read by NumPy, not by to_numpy
+        except Exception:  # a framework whose arrays NumPy cannot read
+            shared = False
+        if shared:
+            return Verdict(function.key, "wrong", "from_numpy shares memory with the caller's NumPy array: changing "
+                           "the array afterwards changes the framework's (it must copy)", float("inf"))  # fmt: skip
         return Verdict(function.key, "green")
 
     def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:
@@ -455,12 +466,31 @@ class Checker:
         return {k: v for k, v in self.reference(case).items() if k.startswith(("dW", "db"))}
 
     def check_deep_L_model_grads(self, function: Function, case: Case) -> Verdict:
+        """The gradients and the cost; then the same call again on the same arrays, which must give the same (a
+        gradient that accumulates on the caller's arrays, or state kept between calls, gives another)."""
         act = case.spec.hidden_activation
-        grads, cost = self.backend.deep.L_model_grads(self.put(case.params), *self.put([case.X, case.Y]), act)
+        args = [self.put(case.params), *self.put([case.X, case.Y]), act]
+        grads, cost = self.backend.deep.L_model_grads(*args)
         missing = [k for k in self.ref_grads(case) if k not in grads]
         if missing:
             return Verdict(function.key, "wrong", f"{act} net: no {', '.join(missing)} among {sorted(grads)}", np.inf)
-        return self.judge(function, case, {**{k: grads[k] for k in self.ref_grads(case)}, "cost": cost}, f"{act} net: ")
+        got = {**{k: grads[k] for k in self.ref_grads(case)}, "cost": cost}
+        return self.judge(function, case, got, f"{act} net: ").worse(
+            self.same_again(function, got, lambda: self.backend.deep.L_model_grads(*args), f"{act} net: ")
+        )
+
+    def same_again(self, function: Function, first: dict, call: Callable, where: str = "") -> Verdict:
+        """call() once more on the arguments of the first: the course's functions keep no state between calls."""
+        before = {k: np.array(self.get(v, k)) for k, v in first.items()}  # now: the second call may change the first's
+        grads, cost = call()
+        again = {**{k: grads.get(k) for k in first if k != "cost"}, "cost": cost}
+        for key in first:
+            a, b = before[key], (None if again[key] is None else self.get(again[key], key))
+            if b is None or a.shape != np.shape(b) or not np.array_equal(a, b, equal_nan=True):
+                why = "state is kept between calls (gradients accumulated on the caller's arrays?)"
+                return Verdict(function.key, "wrong", f"{where}called again on the same arrays, {key} differs: {why}",
+                               float("inf"))  # fmt: skip
+        return Verdict(function.key, "green")
 
     def check_deep_update_parameters(self, function: Function, case: Case) -> Verdict:
         new = self.backend.deep.update_parameters(self.put(case.params), self.put(self.ref_grads(case)),
@@ -547,8 +577,12 @@ class Checker:
         return self.put([case.params["w"], case.params["b"], case.X, case.Y])
 
     def check_logistic_propagate(self, function: Function, case: Case) -> Verdict:
-        grads, cost = self.backend.logistic.propagate(*self.wbXY(case))
-        return self.judge(function, case, {"dw": grads["dw"], "db": grads["db"], "cost": cost})
+        args = self.wbXY(case)
+        grads, cost = self.backend.logistic.propagate(*args)
+        got = {"dw": grads["dw"], "db": grads["db"], "cost": cost}
+        return self.judge(function, case, got).worse(
+            self.same_again(function, got, lambda: self.backend.logistic.propagate(*args))
+        )
 
     def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
         w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import ROOT
-from ..check.functions import HELPERS
+from ..check.functions import ACTIVATIONS, HELPERS
 from ..check.mutation import Mutant, scratch_copy, witness
 from ..core.registry import MODES
 from ..run.child import Child
@@ -50,7 +50,10 @@ class Bug:
 
     @property
     def functions(self) -> tuple[str, ...]:
-        """The names a suspect may carry and be right: the function, or what a helper shows in."""
+        """The names a suspect may carry and be right: the function, what a helper shows in, or for an entry of
+        the ACTIVATIONS dict an activation (bugs.toml names the dict)."""
+        if self.function == "ACTIVATIONS":
+            return ACTIVATIONS
         return HELPERS.get(self.function, (self.function,))
 
 

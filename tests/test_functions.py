@@ -132,7 +132,7 @@ def test_a_loop_that_records_the_wrong_iterations_fails(torch_deep, monkeypatch)
 
     monkeypatch.setattr(torch_deep, "L_layer_model", records_all)
     found = verdicts("float32")["L_layer_model"]
-    assert found["status"] == "wrong" and "record_every 3 recorded" in found["detail"]
+    assert found["status"] == "wrong" and "record_every 4 recorded" in found["detail"]
 
 
 def test_the_probe_reads_the_derivative_from_the_gradient():
@@ -362,3 +362,21 @@ def test_gradients_that_accumulate_between_calls_are_named(torch_deep, monkeypat
                                                                           for k, P in parameters.items()})  # fmt: skip
     first = first_suspect(verdicts())
     assert first["function"] == "L_model_grads" and "called again on the same arrays" in first["detail"], first
+
+
+def test_a_raise_inside_a_function_that_passes_on_its_own_is_the_callers():
+    """optimize passes train_step a float32 learning rate in a float64 run: train_step raises, eagerly and compiled,
+    but on its own it is green, so the caller is the one to look at; a raise only under compilation, inside a
+    function that no check ran in that mode, stays the inner function's (the test above)."""
+
+    def row(function, mode, status, via=()):
+        return {"function": function, "status": status, "detail": "InvalidArgumentError: cannot compute AddV2",
+                "backend": "tf", "mode": mode, "dtype": "float64", "device": "cpu", "via": via, "max_rel_err": 0.0,
+                "tolerance": 0.0}  # fmt: skip
+
+    rows = [row("logistic.train_step", "eager", "green"),
+            row("logistic.optimize", "eager", "raised", ("logistic.train_step",)),
+            row("logistic.optimize", "compiled", "raised", ("logistic.train_step",))]  # fmt: skip
+    found = suspects.suspects(rows)
+    assert [s["function"] for s in found] == ["logistic.optimize"], found
+    assert "inside logistic.train_step, which passes on its own" in found[0]["detail"]

@@ -40,7 +40,8 @@ from .judge import compare, label_difference
 from .measure import exception_line, flatten, measure
 from .probes import derivative_probe, with_biases
 
-STEPS = 10  # the training functions run this many steps (record_every 1, then 3)
+STEPS = 10  # the training functions run this many steps (record_every 1, then RECORD_EVERY)
+RECORD_EVERY = 4  # not a divisor of STEPS - 1: a loop that records its last iteration whatever it is asked fails
 
 
 @dataclass(frozen=True)
@@ -517,40 +518,43 @@ class Checker:
         return verdict
 
     def recorded(self, function: Function, case: Case, train: Callable[[int], tuple], where: str) -> Verdict:
-        """A training function's STEPS steps recording every cost, judged against the reference; then
-        recording every third: the costs at 0, 3, 6 and 9 of that same run (record_every is the function's
-        to honour, whatever it compiles)."""
+        """A training function's STEPS steps recording every cost, judged against the reference; then recording
+        every RECORD_EVERY-th: the costs at 0, 4 and 8 of that same run, and not the last, 9 (record_every is the
+        function's to honour, whatever it compiles)."""
         every_step = train(1)
         got = {f"params@{STEPS}": flatten(self.get_all(every_step[0])), f"cost@{STEPS}": np.array(every_step[1], float)}
         verdict = self.judge(function, case, {**got, **every_step[2]}, where)
         if verdict.status != "green":
             return verdict
-        costs = np.array(train(3)[1], dtype=float)
-        want = got[f"cost@{STEPS}"][::3]
+        costs = np.array(train(RECORD_EVERY)[1], dtype=float)
+        want = got[f"cost@{STEPS}"][::RECORD_EVERY]
         if costs.shape != want.shape or not np.allclose(costs, want, rtol=1e-6 if self.dtype == "float32" else 1e-12):
-            return Verdict(function.key, "wrong", f"{where}record_every 3 recorded {np.round(costs, 6).tolist()}; the "
-                           f"costs at iterations 0, 3, 6, 9 of the same run are {np.round(want, 6).tolist()}",
-                           float("inf"))  # fmt: skip
+            at = ", ".join(map(str, range(0, STEPS, RECORD_EVERY)))
+            return Verdict(function.key, "wrong", f"{where}record_every {RECORD_EVERY} recorded "
+                           f"{np.round(costs, 6).tolist()}; the costs at iterations {at} of the same run are "
+                           f"{np.round(want, 6).tolist()}", float("inf"))  # fmt: skip
         return verdict.worse(self.reference_records(function, case))
 
     def reference_records(self, function: Function, case: Case) -> Verdict:
-        """The judge's own record_every: the reference's L_layer_model or optimize recording every third cost
-        must give the reference's costs at 0, 3, 6, 9 (the matrix trains it one step at a time, so nothing else
+        """The judge's own record_every: the reference's L_layer_model or optimize recording every RECORD_EVERY-th
+        cost must give the reference's costs at 0, 4, 8 (the matrix trains it one step at a time, so nothing else
         reads its record_every), and the lines it prints must be the course's (printed.py); a reference that does
         not fails every backend's row, saying so."""
         p = case.params
         if function.module == "logistic":
-            costs = ref_logistic.optimize(p["w"], p["b"], case.X, case.Y, STEPS, case.learning_rate, record_every=3)[2]
+            costs = ref_logistic.optimize(
+                p["w"], p["b"], case.X, case.Y, STEPS, case.learning_rate, record_every=RECORD_EVERY
+            )[2]
         else:
             costs = ref_deep.L_layer_model(case.X, case.Y, list(case.spec.layer_dims), case.learning_rate, STEPS,
                                            hidden_activation=case.spec.hidden_activation, parameters=p,
-                                           record_every=3)[1]  # fmt: skip
-        want = self.reference(case)[f"cost@{STEPS}"][::3]
+                                           record_every=RECORD_EVERY)[1]  # fmt: skip
+        want = self.reference(case)[f"cost@{STEPS}"][::RECORD_EVERY]
         costs = np.array(costs, dtype=float)
         if costs.shape != want.shape or not np.allclose(costs, want, rtol=1e-12, atol=0):
-            return Verdict(function.key, "wrong", f"the reference's {function.name} with record_every 3 recorded "
-                           f"{np.round(costs, 6).tolist()}; its costs at 0, 3, 6, 9 are {np.round(want, 6).tolist()}",
-                           float("inf"))  # fmt: skip
+            return Verdict(function.key, "wrong", f"the reference's {function.name} with record_every {RECORD_EVERY} "
+                           f"recorded {np.round(costs, 6).tolist()}; its costs at 0, 4, 8 are "
+                           f"{np.round(want, 6).tolist()}", float("inf"))  # fmt: skip
         difference = printed.difference(function.name)  # and what it prints, line by line as the course does
         if difference:
             return Verdict(function.key, "wrong", difference, float("inf"))

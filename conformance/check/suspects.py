@@ -18,13 +18,21 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     for v in verdicts:  # a replay of a failing case (functions.Checker.replay) is a target of its own
         target = (v["backend"], v["mode"], v["dtype"], v["device"], v.get("case") or "")
         by_target.setdefault(target, {})[v["function"]] = v
+    eager = {(t[0], t[2], t[3]): rows for t, rows in by_target.items() if t[1] == "eager" and not t[4]}
     found: dict[str, dict] = {}
     for target, rows in by_target.items():
-        for key, v in list(rows.items()):  # raised inside another course function: that one raised
+        for key, v in list(rows.items()):  # raised inside another course function: whose raise is it?
             inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
-            if inner and inner in BY_KEY and rows.get(inner, {}).get("status") not in FAILED:
+            if not inner or inner not in BY_KEY or rows.get(inner, {}).get("status") in FAILED:
+                continue
+            if inner in rows:  # it passes on its own: what the caller passes it is to blame
+                rows[key] = {**v, "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what "
+                             f"{key} passes it)"}  # fmt: skip
+            elif eager.get((target[0], target[2], target[3]), {}).get(key, {}).get("status") == "raised":
+                continue  # unchecked in this mode, but the caller raises eagerly too: the caller's
+            else:  # only in this mode (compiled), and not checked in it on its own: the function that raised
                 rows[inner] = {**v, "function": inner, "via": (),
-                               "detail": f"{v['detail']} (called from {key})"}  # fmt: skip
+                               "detail": f"{v['detail']} (in {target[1]} mode, called from {key})"}  # fmt: skip
         failed = {k for k, v in rows.items() if v["status"] in FAILED}
         # several activations' derivatives wrong at once (all but the one a lost activation became, say): they are
         # read through L_model_grads, which is the one to blame when it fails too; one activation's bug is its own

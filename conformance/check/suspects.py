@@ -25,11 +25,11 @@ def suspects(verdicts: list[dict]) -> list[dict]:
             inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
             if not inner or inner not in BY_KEY or rows.get(inner, {}).get("status") in FAILED:
                 continue
-            if inner in rows:  # it passes on its own: what the caller passes it is to blame
+            own = eager.get((target[0], target[2], target[3]), {})
+            if inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
+                # unchecked in this mode while the caller raises eagerly too): what the caller passes it is to blame
                 rows[key] = {**v, "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what "
                              f"{key} passes it)"}  # fmt: skip
-            elif eager.get((target[0], target[2], target[3]), {}).get(key, {}).get("status") == "raised":
-                continue  # unchecked in this mode, but the caller raises eagerly too: the caller's
             else:  # only in this mode (compiled), and not checked in it on its own: the function that raised
                 rows[inner] = {**v, "function": inner, "via": (),
                                "detail": f"{v['detail']} (in {target[1]} mode, called from {key})"}  # fmt: skip

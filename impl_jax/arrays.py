@@ -25,9 +25,10 @@ def from_numpy(arrays: dict[str, np.ndarray] | np.ndarray, dtype: str, device: s
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}; choose one of {DTYPES}")
     target = resolve_device(device)
+    # np.array copies: on the CPU, device_put may keep the host buffer it is given, which the caller still holds
     if isinstance(arrays, dict):
-        return {name: jax.device_put(np.asarray(array, dtype=dtype), target) for name, array in arrays.items()}
-    return jax.device_put(np.asarray(arrays, dtype=dtype), target)
+        return {name: jax.device_put(np.array(array, dtype=dtype), target) for name, array in arrays.items()}
+    return jax.device_put(np.array(arrays, dtype=dtype), target)
 
 
 def to_numpy(x: dict[str, jax.Array] | jax.Array | float) -> dict[str, np.ndarray] | np.ndarray | float:

@@ -129,8 +129,9 @@ class NotWritten(Exception):
     """A function this check needs raised NotImplementedError."""
 
 
-class WrongDtype(Exception):
-    """A function returned floats of another dtype than the run's."""
+class WrongResult(Exception):
+    """A function returned what no tolerance can judge: floats of another dtype than the run's, an array of
+    another shape than the reference's."""
 
 
 @dataclass
@@ -219,7 +220,7 @@ class Checker:
             return Verdict(function.key, "wrong", changed, float("inf")) if changed else verdict
         except NotWritten as err:
             return Verdict(function.key, "not checked", f"needs {err}, not written yet")
-        except WrongDtype as err:
+        except WrongResult as err:
             return Verdict(function.key, "wrong", str(err), float("inf"))
         except NotImplementedError as err:  # this function's stub, or one it is called through
             culprit = str(err) or traceback.extract_tb(err.__traceback__)[-1].name
@@ -263,11 +264,14 @@ class Checker:
     def get(self, value, quantity: str = ""):
         """The port's result as float64 NumPy, after checking that it is an array of the run's dtype: a float64
         result where float32 is asked (or the other way) is the function's failure, before any cast."""
+        text, other = str(getattr(value, "dtype", "")), "float64" if self.dtype == "float32" else "float32"
+        if other in text and quantity != "predictions":  # the framework's own array, a 0-d one too (a cost, a db)
+            raise WrongResult(f"{quantity or 'a result'} is {text} where the run asks for {self.dtype}")
         got = self.backend._get(value)
         dtype = getattr(got, "dtype", None)
         labels = quantity == "predictions"  # 0 and 1 in any type
         if np.ndim(got) and dtype is not None and dtype.kind == "f" and dtype != self.dtype and not labels:
-            raise WrongDtype(f"{quantity or 'a result'} is {dtype} where the run asks for {self.dtype}")
+            raise WrongResult(f"{quantity or 'a result'} is {dtype} where the run asks for {self.dtype}")
         return np.asarray(got, dtype=np.float64)
 
     def needs(self, key: str, call: Callable):
@@ -434,14 +438,18 @@ class Checker:
         return verdict
 
     def check_deep_L_model_forward(self, function: Function, case: Case) -> Verdict:
-        act = case.spec.hidden_activation
-        AL, caches = self.backend.deep.L_model_forward(self.put(case.X), self.put(case.params), act)
-        got = {"AL": AL}
-        for l, (_, Z) in enumerate(caches, start=1):
-            got[f"Z{l}"] = Z
-            if l < len(caches):
-                got[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
-        return self.judge(function, case, got, f"{act} net: ")
+        """On the case, and (on the ReLU net) on one of 11 layers: a loop over sorted keys takes W10 before W2."""
+        verdict = Verdict(function.key, "green")
+        for c in [case, *([many_layers(case)] if case.spec.hidden_activation == "relu" else [])]:
+            act = c.spec.hidden_activation
+            AL, caches = self.backend.deep.L_model_forward(self.put(c.X), self.put(c.params), act)
+            got = {"AL": AL}
+            for l, (_, Z) in enumerate(caches, start=1):
+                got[f"Z{l}"] = Z
+                if l < len(caches):
+                    got[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
+            verdict = verdict.worse(self.judge(function, c, got, f"{act} net of {c.spec.L} layers: "))
+        return verdict
 
     def check_deep_compute_cost(self, function: Function, case: Case) -> Verdict:
         """On the case, and (on the ReLU net) on a second m: a cost that kept the first m it saw divides by it."""
@@ -496,16 +504,27 @@ class Checker:
     def check_deep_update_parameters(self, function: Function, case: Case) -> Verdict:
         new = self.backend.deep.update_parameters(self.put(case.params), self.put(self.ref_grads(case)),
                                                   case.learning_rate)  # fmt: skip
-        return self.judge(function, case, {"params@1": flatten(self.get_all(new))})
+        return self.judge(function, case, {"params@1": self.flat(new, case.params)})
 
     def get_all(self, values: dict) -> dict:
         return {k: self.get(v, k) for k, v in values.items()}
+
+    def flat(self, values: dict, like: dict) -> np.ndarray:
+        """The port's parameters (or gradients) as one vector, after checking their names and shapes against the
+        reference's `like` (flattening alone would hide a b of shape (1,) where the course keeps (1, 1))."""
+        got = self.get_all(values)
+        if sorted(got) != sorted(like):
+            raise WrongResult(f"returns {sorted(got)} where the reference has {sorted(like)}")
+        for k, v in got.items():
+            if v.shape != np.shape(like[k]):
+                raise WrongResult(f"{k} has shape {v.shape}; the reference's is {np.shape(like[k])}")
+        return flatten(got)
 
     def check_deep_train_step(self, function: Function, case: Case) -> Verdict:
         act = case.spec.hidden_activation
         new, cost = self.backend.deep.train_step(self.put(case.params), *self.put([case.X, case.Y]),
                                                  case.learning_rate, act)  # fmt: skip
-        return self.judge(function, case, {"params@1": flatten(self.get_all(new)), "cost": cost}, f"{act} net: ")
+        return self.judge(function, case, {"params@1": self.flat(new, case.params), "cost": cost}, f"{act} net: ")
 
     def check_deep_predict(self, function: Function, case: Case) -> Verdict:
         """On the case, and with the last layer zero, where AL = 1/2 exactly and the course predicts 0."""
@@ -522,7 +541,10 @@ class Checker:
         every RECORD_EVERY-th: the costs at 0, 4 and 8 of that same run, and not the last, 9 (record_every is the
         function's to honour, whatever it compiles)."""
         every_step = train(1)
-        got = {f"params@{STEPS}": flatten(self.get_all(every_step[0])), f"cost@{STEPS}": np.array(every_step[1], float)}
+        got = {
+            f"params@{STEPS}": self.flat(every_step[0], case.params),
+            f"cost@{STEPS}": np.array(every_step[1], float),
+        }
         verdict = self.judge(function, case, {**got, **every_step[2]}, where)
         if verdict.status != "green":
             return verdict
@@ -581,23 +603,35 @@ class Checker:
         return self.put([case.params["w"], case.params["b"], case.X, case.Y])
 
     def check_logistic_propagate(self, function: Function, case: Case) -> Verdict:
+        """With the case's (1, 1) b, twice on the same arrays; then with b a Python float, as the course's
+        initialize_with_zeros gives it (db then a 0-d number of the run's dtype, as the reference's)."""
         args = self.wbXY(case)
         grads, cost = self.backend.logistic.propagate(*args)
         got = {"dw": grads["dw"], "db": grads["db"], "cost": cost}
-        return self.judge(function, case, got).worse(
+        verdict = self.judge(function, case, got).worse(
             self.same_again(function, got, lambda: self.backend.logistic.propagate(*args))
         )
+        return verdict if verdict.status != "green" else self.with_float_b(function, case)
+
+    def with_float_b(self, function: Function, case: Case) -> Verdict:
+        """propagate with b a Python float, against the reference's own call with that b."""
+        w, X, Y, b = case.params["w"], case.X, case.Y, float(case.params["b"][0, 0])
+        want, want_cost = ref_logistic.propagate(w, b, X, Y)
+        grads, cost = self.backend.logistic.propagate(*self.put([w]), b, *self.put([X, Y]))
+        ref = {"dw": want["dw"], "db": np.asarray(want["db"], dtype=np.float64), "cost": np.asarray(want_cost)}
+        return self.judge(function, case, {"dw": grads["dw"], "db": grads["db"], "cost": cost}, "b a Python float: ",
+                          ref=ref)  # fmt: skip
 
     def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
         w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)
-        params = flatten({"w": self.get(w, "w"), "b": self.get(b, "b")})
+        params = self.flat({"w": w, "b": b}, case.params)
         return self.judge(function, case, {"params@1": params, "cost": cost})
 
     def check_logistic_optimize(self, function: Function, case: Case) -> Verdict:
         def train(every: int) -> tuple:
             params, grads, costs = self.backend.logistic.optimize(*self.wbXY(case), STEPS, case.learning_rate,
                                                                   mode=self.mode, record_every=every)  # fmt: skip
-            return params, costs, {f"grads@{STEPS}": flatten(self.get_all(grads))}
+            return params, costs, {f"grads@{STEPS}": self.flat(grads, {f"d{k}": v for k, v in case.params.items()})}
 
         return self.recorded(function, case, train, f"{self.mode}: ")
 
@@ -617,9 +651,15 @@ class Checker:
     def check_logistic_model(self, function: Function, case: Case) -> Verdict:
         out = self.backend.logistic.model(*self.put([case.X, case.Y, case.X, 1 - case.Y]), STEPS, case.learning_rate,
                                           mode=self.mode)  # fmt: skip
-        got = {f"model@{STEPS}": flatten({"w": self.get(out["w"], "w"), "b": self.get(out["b"], "b")}),
+        got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, case.params),
                f"accuracy@{STEPS}": np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])}  # fmt: skip
         return self.judge(function, case, got, f"{self.mode}: ")
+
+
+def many_layers(case: Case) -> Case:
+    """A net of 11 layers, as narrow as the case's first hidden layer allows: the layer numbers reach 10 and 11."""
+    spec = ModelSpec("deep", (case.spec.layer_dims[0], *([3] * 10), 1), case.spec.hidden_activation)
+    return with_biases(make_case(spec, m=case.m, seed=9))
 
 
 def replay(name: str, mode: str, dtype: str, device: str, case: Case) -> list[dict]:

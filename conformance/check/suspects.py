@@ -89,11 +89,12 @@ def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: li
         found = from_matrix(frame, [r for r in raised if r["status"] != "not written yet"])
     if not found:
         order = {f.key: i for i, f in enumerate(FUNCTIONS)}
-        stubs = {v["function"]: v for v in functions if v["status"] == "not written yet"}
-        found = [{"function": k, "status": v["status"], "detail": "write it first" if i == 0 else "",
-                  "follows_from": [], "where": [" ".join((v["backend"], v["mode"], v["dtype"]))],
-                  "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]}
-                 for i, (k, v) in enumerate(sorted(stubs.items(), key=lambda kv: order[kv[0]]))]  # fmt: skip
+        stubs = sorted({v["function"]: v for v in functions if v["status"] == "not written yet"}.items(),
+                       key=lambda kv: order[kv[0]])  # fmt: skip
+        found = [{"function": k, "status": v["status"], "follows_from": [],
+                  "detail": "write it first" + (f"; {len(stubs) - 1} more after it" if len(stubs) > 1 else ""),
+                  "where": [" ".join((v["backend"], v["mode"], v["dtype"]))], "backend": v["backend"],
+                  "mode": v["mode"], "dtype": v["dtype"]} for k, v in stubs[:1]]  # fmt: skip
     return found or from_matrix(frame, raised)
 
 

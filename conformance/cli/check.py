@@ -253,8 +253,8 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     stubs = list(dict.fromkeys([f["function"] for f in result.functions if f["status"] == "not written yet"]
                                + [r["detail"] for r in result.raised if r["status"] == "not written yet"]))  # fmt: skip
     if stubs:
-        console.print(f"[yellow]unfinished:[/] not written yet: {', '.join(stubs)}; what needs them was not "
-                      "measured", highlight=False)  # fmt: skip
+        console.print(f"[yellow]unfinished:[/] {len(stubs)} function{'s' * (len(stubs) > 1)} not written yet "
+                      f"({stubs[0]} first); what needs them was not measured", highlight=False)  # fmt: skip
     for r in frame[~frame["passed"]].head(shown).itertuples():
         why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.max_rel_err > r.tolerance else ""
         if r.quantity == "predictions":  # labels: how many differ, never a relative error

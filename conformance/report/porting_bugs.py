@@ -125,14 +125,22 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         parser.error(f"--bugs: no patch of {args.folder.name}/ starts with any of {words}")
     stem = args.folder.resolve().name.replace("_", "-")
+    args.out.mkdir(parents=True, exist_ok=True)
+    done_path = args.out / f"{stem}.rows.jsonl"  # each bug's row as it finishes: a run stopped midway goes on
+    done = {r["patch"]: r for r in map(json.loads, done_path.read_text().splitlines())} if done_path.exists() else {}
     rows = []
     for bug in chosen:
+        if bug.patch in done:
+            rows.append(done[bug.patch])
+            continue
         rows.append(run(bug, args.folder))
+        with done_path.open("a") as f:
+            f.write(json.dumps(rows[-1]) + "\n")
         r = rows[-1]
         print(f"{r['patch']} ({r['backend']}, {r['function']}): exit {r['exit']}, suspects "
               f"{r['suspects'] or '(none)'}{'' if r['first'] else '  <- not first'}", flush=True)  # fmt: skip
     frame = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
+    done_path.unlink()
     write_atomically(args.out / f"{stem}.csv", frame.to_csv(index=False).encode())
     head = summary(frame)
     table = frame.drop(columns=["named"]).assign(**{c: frame[c].map({True: "yes", False: "no"})

@@ -38,7 +38,12 @@ from .common import (
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference",
-                            epilog=EXIT_STATUSES)  # fmt: skip
+                            description="First the judge: the float64 NumPy reference against the numbers the "
+                            "course printed. Then each course function of every backend on its own, with inputs the "
+                            "reference built, and the matrix of cases. A case of the matrix that fails is replayed "
+                            "through the backend's functions one call at a time; the functions to look at first "
+                            "(the suspects) are printed and written to suspects.json, and a run that fails always "
+                            "names one.", epilog=EXIT_STATUSES)  # fmt: skip
     add_selection(parser, "check")
     parser.add_argument(
         "--quick",

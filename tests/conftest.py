@@ -14,12 +14,28 @@ from hypothesis import HealthCheck, settings
 from conformance import cli
 from conformance.core import caches
 from conformance.core.datasets import CAT_FILES, default_data_dir
+from conformance.core.environment import usable_cores
 
 # The compilation caches quartet itself uses (conformance/core/caches.py; ~/.cache/quartet, keyed by the code),
 # set before any test imports JAX or PyTorch and inherited by every process a test starts: the suite meets the
 # same programs in this process, in the fresh ones it starts and in the next run. QUARTET_CACHE_DIR=DIR for
 # another folder, QUARTET_NO_CACHE=1 to compile everything afresh.
 caches.enable()
+
+
+# One worker per core (make test: pytest -n auto): each worker's math libraries get their share of the cores,
+# not every core each. Without it two workers run four BLAS / OpenMP / TensorFlow pools on two cores, and the
+# threads that wait for each other spin. Set by the controller before it starts the workers, so every worker and
+# every process a test starts has it from its first import; a variable already set is left as it is.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workers = getattr(config.option, "numprocesses", None)
+    if isinstance(workers, int) and workers > 1 and "PYTEST_XDIST_WORKER" not in os.environ:
+        share = str(max(1, usable_cores() // workers))
+        for var in THREAD_VARIABLES:
+            os.environ.setdefault(var, share)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,15 +60,17 @@ def cat_data_dir(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The results folder of one `quartet check --quick --backends numpy,jax` for the whole session: tests that
-    read a check's results read this one. Under pytest-xdist the first worker to need it runs it and the others
-    wait for it and read it (a lock in the folder every worker's temporary folder is in)."""
+    """The results folder of one `quartet check --quick --backends numpy,jax --dtypes float32` for the whole
+    session: tests that read a check's results read this one (float32 only: JAX's eager float64 units, half a
+    second each, are checked by tests/test_conformance.py). Under pytest-xdist the first worker to need it runs
+    it and the others wait for it and read it (a lock in the folder every worker's temporary folder is in)."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # one id per `pytest -n` run, shared by its workers
     base = tmp_path_factory.getbasetemp()
     shared = base.parent / f"quick-check-{run}" if run else base / "quick-check"
     with FileLock(f"{shared}.lock"):
         if not list(shared.glob("check-*")):
-            assert cli.main(["check", "--quick", "--backends", "numpy,jax", "--out", str(shared)]) == 0
+            argv = ["check", "--quick", "--backends", "numpy,jax", "--dtypes", "float32", "--out", str(shared)]
+            assert cli.main(argv) == 0
     (folder,) = shared.glob("check-*")
     return folder
 

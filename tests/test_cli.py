@@ -124,7 +124,7 @@ def test_replicate_rejects_an_unknown_run(capsys, tmp_path):
 
 
 def test_check_writes_its_results_and_passes(quick_check):
-    folder = quick_check  # the session's `quartet check --quick --backends numpy,jax`, which exited 0
+    folder = quick_check  # the session's `quartet check --quick --backends numpy,jax --dtypes float32`: exit 0
     assert folder.name.startswith("check-")
     frame = pd.read_csv(folder / "conformance.csv")
     assert set(frame["backend"]) == {"numpy", "jax"} and frame["passed"].all()

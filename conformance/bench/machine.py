@@ -5,7 +5,7 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -40,20 +40,21 @@ def pinned_cores() -> list[int] | None:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 
 
-def apply_thread_limits(threads: int) -> dict[str, str]:
-    """The runtime half of limit_threads, for the frameworks that take it at run time; returns what
-    each one reports, for the metadata."""
+def apply_thread_limits(threads: int, frameworks: Collection[str] = ("torch", "tf", "jax")) -> dict[str, str]:
+    """The runtime half of limit_threads, for `frameworks` (backend names; NumPy's BLAS always) that take it at
+    run time; returns what each one reports, for the metadata. A process that times only some of them leaves
+    the others unimported (TensorFlow alone takes seconds)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
     report = {"numpy": str(threads)}
 
-    if framework_status("torch")[0]:
+    if "torch" in frameworks and framework_status("torch")[0]:
         import torch
 
         torch.set_num_threads(threads)
         report["torch"] = str(torch.get_num_threads())
-    if framework_status("tf")[0]:
+    if "tf" in frameworks and framework_status("tf")[0]:
         import tensorflow as tf
 
         try:
@@ -62,7 +63,7 @@ def apply_thread_limits(threads: int) -> dict[str, str]:
         except RuntimeError:  # TensorFlow already started its thread pools
             pass
         report["tf"] = str(tf.config.threading.get_intra_op_parallelism_threads())
-    if framework_status("jax")[0]:
+    if "jax" in frameworks and framework_status("jax")[0]:
         report["jax"] = f"bound to cores {pinned_cores()}"
     return report
 

@@ -214,7 +214,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     With more than one process, each is a fresh `quartet bench --resume FOLDER --process i` started in
     turn, timing its share of every workload's rounds. Call machine.limit_threads(settings.threads) before
     anything imports a framework."""
-    threads = _prepare_frameworks(settings)
+    threads = _prepare_frameworks(settings, probing="limits" not in runner.extra)
     console = runner.console
     count = settings.process_count
     then = f"; resuming {runner.folder} ({len(runner.checkpoint.units)} rows done)" if runner.resumed else \
@@ -265,8 +265,13 @@ def run_process(settings: BenchSettings, runner: Runner, process: int) -> None:
     runner.run(f"bench, process {process + 1} of {settings.process_count}", mine)
 
 
-def _prepare_frameworks(settings: BenchSettings) -> dict[str, str]:
-    """Every backend imported (quietly) before the thread limits are applied; the limits as applied."""
+def _prepare_frameworks(settings: BenchSettings, probing: bool = False) -> dict[str, str]:
+    """Every backend imported (quietly) before the thread limits are applied; the limits as applied: to every
+    installed framework in the process that probes the machine (the probe's GEMM runs in each), else to the
+    run's backends and in-process peers only (a resumed run, a child of --processes)."""
     for name in settings.backends:
         framework_status(name)
-    return machine.apply_thread_limits(settings.threads)
+    if probing:
+        return machine.apply_thread_limits(settings.threads)
+    used = {*settings.backends, *(["torch"] if "torch.nn" in settings.peers else [])}
+    return machine.apply_thread_limits(settings.threads, used)

@@ -99,14 +99,16 @@ def reference_after(prob: Problem, steps: int) -> tuple[float, dict[str, np.ndar
 
 
 _AFTER: dict[tuple[Workload, int], tuple[float, dict[str, np.ndarray]]] = {}
-_SCALES: dict[tuple[Workload, int], dict[str, np.ndarray]] = {}
+_PASSES: dict[tuple[Workload, int], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
 
 
-def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
-    """The predicted rounding error (conformance/check/scales.py) of the first cost and of the parameters after
-    `steps` updates, from the reference's forward and backward pass at the initial weights."""
+def _reference_pass(prob: Problem, steps: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(ref, sigma), cached: the reference's forward and backward pass at the initial weights under the engine's
+    names, with the parameters after `steps` updates, and the predicted rounding error of each
+    (conformance/check/scales.py). _scales and kink_allowance both read it: on the wide net one pass and its
+    prediction take seconds."""
     key = (prob.workload, steps)
-    if key not in _SCALES:
+    if key not in _PASSES:
         spec = prob.workload.spec
         logistic = spec.kind == "logistic"
         p = {"W1": prob.params["w"].T, "b1": prob.params["b"]} if logistic else prob.params
@@ -120,20 +122,27 @@ def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
         else:
             ref.update({k: v for k, v in grads.items() if not k.startswith("dA")})
         ref[f"params@{steps}"] = flatten(reference_after(prob, steps)[1])
-        sigma = predicted(spec, prob.params, prob.X, prob.Y, ref, prob.workload.learning_rate)
-        _SCALES[key] = {"cost": sigma["cost"], "update": sigma[f"params@{steps}"]}
-    return _SCALES[key]
+        _PASSES[key] = ref, predicted(spec, prob.params, prob.X, prob.Y, ref, prob.workload.learning_rate)
+    return _PASSES[key]
+
+
+def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
+    """The predicted rounding error (conformance/check/scales.py) of the first cost and of the parameters after
+    `steps` updates, from the reference's forward and backward pass at the initial weights."""
+    sigma = _reference_pass(prob, steps)[1]
+    return {"cost": sigma["cost"], "update": sigma[f"params@{steps}"]}
 
 
 _KINKS: dict[tuple[Workload, str], np.ndarray] = {}
 
 
-def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
+def kink_allowance(prob: Problem, dtype: str, steps: int = 1) -> np.ndarray:
     """How far one step may legitimately move each parameter (flattened as compare.flatten) beyond rounding:
     a ReLU pre-activation within C u of its rounding scale from 0 may land on either side of the kink in
     `dtype`, and its derivative jumps by 1 (0.99 for leaky ReLU). Each such entry changes dZ by its dA;
     that change is carried back through the layers below (absolute values, first order) into dW and db,
-    and times the learning rate into the step. Zero for smooth activations and logistic regression."""
+    and times the learning rate into the step. Zero for smooth activations and logistic regression.
+    (`steps`: which cached reference pass to read; the allowance is one step's, whatever it is.)"""
     key = (prob.workload, dtype)
     if key not in _KINKS:
         spec, m = prob.workload.spec, prob.workload.m
@@ -142,12 +151,8 @@ def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
             _KINKS[key] = flatten(zero)
             return _KINKS[key]
         act, L = spec.hidden_activation, spec.L
-        AL, caches = L_model_forward(prob.X, prob.params, act)
-        grads = L_model_backward(AL, prob.Y, caches, act, need_dA0=False)
-        ref = {f"Z{l}": Z for l, (_, Z) in enumerate(caches, start=1)}
-        ref.update({f"A{l}": caches[l][0][0] for l in range(1, L)}, AL=AL, cost=np.array(prob.cost0))
-        ref.update({k: v for k, v in grads.items() if not k.startswith("dA")})
-        sigma = predicted(spec, prob.params, prob.X, prob.Y, ref, prob.workload.learning_rate)
+        ref, sigma = _reference_pass(prob, steps)
+        AL = ref["AL"]
         reach = SCALED_SAFETY["forward"] * UNIT_ROUNDOFF[dtype]
         jump = 1.0 if act == "relu" else 1.0 - 0.01
         allowed = dict(zero)
@@ -185,7 +190,7 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, 
     moved = flatten({k: np.asarray(v, np.float64) for k, v in params.items()}) - start
     expected = flatten(reference_after(prob, steps)[1]) - start
     # a difference a kink flip explains is excused up to the flip's size (each of `steps` steps may flip)
-    excused = steps * kink_allowance(prob, dtype)
+    excused = steps * kink_allowance(prob, dtype, steps)
     moved = expected + np.sign(moved - expected) * np.maximum(np.abs(moved - expected) - excused, 0.0)
     judged = []  # (error / tolerance, error, tolerance)
     for quantity, got, ref in (("cost", np.array(float(cost0)), np.array(prob.cost0)),

@@ -48,8 +48,8 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer cases and steps 1 and 10 only (about a minute and a "
-        "half on 2 cores with the caches warm: docs/check-speed.md)",
+        help="fewer cases and steps 1 and 10 only (a little over a minute "
+        "on 2 cores with the caches warm, two and a half cold: docs/check-speed.md)",
     )
     parser.add_argument("--function", default="", metavar="NAME[,NAME]",
                         help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "

@@ -134,10 +134,11 @@ def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: di
         lines.append(f"| suite (pytest) | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
                      f"{BEFORE['suite (pytest)']} | {counts} | | |")  # fmt: skip
     if suite and suite[2]:
-        lines += ["", f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), {suite[2]:.0f} s "
-                  "for the whole `.ci/run` of a fresh clone, install included, with the compilation caches of "
-                  "the user's folder as earlier runs on this machine left them (the suite uses them as quartet "
-                  "does)."]  # fmt: skip
+        lines += ["", f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), each worker's BLAS, "
+                  "OpenMP and TensorFlow pools sized to its share of the cores (tests/conftest.py), "
+                  f"{suite[2]:.0f} s for the whole `.ci/run` of a fresh clone, install included, with the "
+                  "compilation caches of the user's folder as earlier runs on this machine left them (the suite "
+                  "uses them as quartet does)."]  # fmt: skip
     quick = by["quick, warm"].comparisons
     lines += ["", f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
               f"{'none lost' if quick >= QUICK_COMPARISONS else 'FEWER'}). \"before\": the times of the issue that "

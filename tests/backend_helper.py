@@ -26,7 +26,7 @@ from conformance.check.cases import Case
 from conformance.check.judge import COLUMNS, compare
 from conformance.check.measure import flatten, measure
 from conformance.core.backends import BackendUnavailable, load_backend
-from conformance.core.registry import MODES, PACKAGES, framework_status
+from conformance.core.registry import MODES, NAMES, PACKAGES, framework_status
 from conformance.core.spec import ModelSpec
 
 FRAMEWORKS = ("torch", "jax", "tf")
@@ -35,6 +35,10 @@ DTYPES = ("float32", "float64")
 FRAMEWORK_MODES = [(name, mode) for name in FRAMEWORKS for mode in MODES[name]]
 COMPILED_MODES = [(name, mode) for name, mode in FRAMEWORK_MODES if mode != "eager"]
 GPU_NAMES = {"torch": "torch", "jax": "jax", "tf": "TensorFlow"}  # as "no GPU visible to ..." names it
+# the framework beside NumPy (and PyTorch) in the tests that start quartet's own processes to show a path, not
+# numbers: MLX where its plugin is installed (its eager units take a tenth of a second, JAX's half: JAX
+# differentiates op by op in Python), else JAX; every backend takes the same path
+QUICK_SECOND = "mlx" if "mlx" in NAMES else "jax"
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,8 @@ import pandas as pd
 import pytest
 
 from conformance import cli
-from conformance.core.backends import NAMES, device_status
-
-# the framework beside NumPy on the command's CPU path: MLX where its plugin is installed (its quick check and
-# benchmark take a third of JAX's, whose eager mode differentiates op by op in Python), else JAX; the path
-# is the same for any backend
-SECOND = "mlx" if "mlx" in NAMES else "jax"
+from conformance.core.backends import device_status
+from tests.backend_helper import QUICK_SECOND as SECOND  # beside NumPy on the command's CPU path
 
 
 def _any_gpu() -> bool:

@@ -15,12 +15,11 @@ from conformance.core import backends
 from conformance.core.environment import usable_cores
 from conformance.run import checkpoint
 from conformance.run.runner import CLAIMS
+from tests.backend_helper import QUICK_SECOND as SECOND
 from tests.test_interrupt import quartet, units
 
-# float64 eager in two frameworks: every case against the reference, and the per-case pairwise units. The
-# second is MLX where its plugin is installed (its eager units take a tenth of a second each), else JAX (half a
-# second each: JAX differentiates op by op in Python); either gives the same plan of 105 units.
-SECOND = "mlx" if "mlx" in backends.NAMES else "jax"
+# float64 eager in two frameworks: every case against the reference, and the per-case pairwise units (the
+# second: MLX or JAX, backend_helper.QUICK_SECOND; either gives the same plan of 105 units)
 ARGS = ("check", "--quick", "--backends", f"numpy,torch,{SECOND}", "--modes", "eager", "--dtypes", "float64")
 
 

@@ -136,13 +136,12 @@ def _scales(prob: Problem, steps: int) -> dict[str, np.ndarray]:
 _KINKS: dict[tuple[Workload, str], np.ndarray] = {}
 
 
-def kink_allowance(prob: Problem, dtype: str, steps: int = 1) -> np.ndarray:
+def kink_allowance(prob: Problem, dtype: str) -> np.ndarray:
     """How far one step may legitimately move each parameter (flattened as compare.flatten) beyond rounding:
     a ReLU pre-activation within C u of its rounding scale from 0 may land on either side of the kink in
     `dtype`, and its derivative jumps by 1 (0.99 for leaky ReLU). Each such entry changes dZ by its dA;
     that change is carried back through the layers below (absolute values, first order) into dW and db,
-    and times the learning rate into the step. Zero for smooth activations and logistic regression.
-    (`steps`: which cached reference pass to read; the allowance is one step's, whatever it is.)"""
+    and times the learning rate into the step. Zero for smooth activations and logistic regression."""
     key = (prob.workload, dtype)
     if key not in _KINKS:
         spec, m = prob.workload.spec, prob.workload.m
@@ -151,7 +150,7 @@ def kink_allowance(prob: Problem, dtype: str, steps: int = 1) -> np.ndarray:
             _KINKS[key] = flatten(zero)
             return _KINKS[key]
         act, L = spec.hidden_activation, spec.L
-        ref, sigma = _reference_pass(prob, steps)
+        ref, sigma = _reference_pass(prob, 1)  # the first-step rows' pass: one step's allowance
         AL = ref["AL"]
         reach = SCALED_SAFETY["forward"] * UNIT_ROUNDOFF[dtype]
         jump = 1.0 if act == "relu" else 1.0 - 0.01
@@ -190,7 +189,7 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, 
     moved = flatten({k: np.asarray(v, np.float64) for k, v in params.items()}) - start
     expected = flatten(reference_after(prob, steps)[1]) - start
     # a difference a kink flip explains is excused up to the flip's size (each of `steps` steps may flip)
-    excused = steps * kink_allowance(prob, dtype, steps)
+    excused = steps * kink_allowance(prob, dtype)
     moved = expected + np.sign(moved - expected) * np.maximum(np.abs(moved - expected) - excused, 0.0)
     judged = []  # (error / tolerance, error, tolerance)
     for quantity, got, ref in (("cost", np.array(float(cost0)), np.array(prob.cost0)),

@@ -63,6 +63,20 @@ class Plan:
     units: list[Unit] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # targets that cannot run here, with the reason
 
+    def record(self) -> dict:
+        """What a parent needs of a plan its child made (cli/check.py): the units' keys and labels, the
+        targets and the skipped ones; no work."""
+        return {"targets": [list(t) for t in self.targets], "skipped": self.skipped,
+                "units": [[u.key, u.label] for u in self.units]}  # fmt: skip
+
+    @classmethod
+    def from_record(cls, settings: CheckSettings, record: dict) -> "Plan":
+        """The plan a child recorded, its units only to be counted and ordered: running one is a mistake."""
+        eager_cases, compiled_cases = cases(settings.quick)
+        units = [Unit(key, label, functools.partial(_elsewhere, key)) for key, label in record["units"]]
+        return cls(settings, [tuple(t) for t in record["targets"]], eager_cases, compiled_cases, units,
+                   record["skipped"])  # fmt: skip
+
 
 def plan(settings: CheckSettings) -> Plan:
     """Every available target on each of its cases, then the float64 backends against each other."""
@@ -100,6 +114,10 @@ def plan(settings: CheckSettings) -> Plan:
                               functools.partial(_rows, [case], pairs, steps, pairwise=True))
                          for case in eager_cases]  # fmt: skip
     return result
+
+
+def _elsewhere(key: str) -> list[dict]:
+    raise RuntimeError(f"unit {key} was planned by a child process and runs there only")
 
 
 def _which(functions: tuple[str, ...]) -> str:

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--shard is for the children of a bench run in processes, with --resume DIR")
         runner.child(*args.shard)
         run_process(settings, runner, args.process)
-        return runner.child_status()
+        runner.leave()
     runner = runner or Runner.start(args.out, "bench", asdict(settings), console)
     frame, meta = run_bench(settings, runner)
     paths = results.write_bench(frame, meta, runner.folder)

@@ -3,8 +3,11 @@ training against the full batch (conformance/parallel/check.py), run by the runn
 worst errors, the written results, and exit status 1 on any failure."""
 
 import argparse
+import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import NoReturn
 
 from rich.markup import escape
 from rich.table import Table
@@ -19,6 +22,7 @@ from ..parallel import full_batch as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
 from ..report.check_results import write_check
 from ..run.child import add_child_options
+from ..run.files import write_atomically
 from ..run.runner import Runner
 from .common import (
     EXIT_STATUSES,
@@ -84,14 +88,16 @@ def run(args: argparse.Namespace) -> int:
                                                                                  "course function(s)")
                                                                          if args.function else ()))  # fmt: skip
     if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
-        return run_shard(runner, check.plan(settings).units, args.shard)
+        run_shard(runner, check.plan(settings), args.shard)
     eager_cases = len(check.planner.cases(settings.quick)[0])
     runner = runner or Runner.start(args.out, "check", settings.record(eager_cases), console)
     planned: list[check.Plan] = []
+    jobs = args.jobs or default_jobs(settings)
 
     def plan() -> list:
-        """The plan (which imports every framework, to see which can run), and what it is, said once."""
-        planned.append(check.plan(settings))
+        """The plan (which imports every framework, to see which can run; in processes, the children's), and
+        what it is, said once."""
+        planned.append(plan_of_children(runner, settings) if jobs > 1 else check.plan(settings))
         p = planned[0]
         console.print(f"[bold]check[/] {len(p.targets)} targets on {settings.device}, "
                       + (f"the course function(s) {', '.join(settings.functions)} on their own" if settings.functions
@@ -101,8 +107,28 @@ def run(args: argparse.Namespace) -> int:
                          else ""))  # fmt: skip
         return p.units
 
-    run_units(runner, plan, args.jobs or default_jobs(settings))
+    for old in runner.folder.glob(PLANS):  # a resumed run's children plan again
+        old.unlink()
+    run_units(runner, plan, jobs)
+    for written in runner.folder.glob(PLANS):
+        written.unlink()
     return finish(runner, planned[0].skipped, settings.device)
+
+
+PLANS = "plan-*.json"  # what each child of --jobs planned (run_shard), read by the parent (plan_of_children)
+
+
+def plan_of_children(runner: Runner, settings: check.CheckSettings) -> check.Plan:
+    """A run in processes: the plan that its first child to finish planning wrote. Planning imports every
+    framework to see which can run (5 s of CPU for the four here, TensorFlow's 4); the parent, which runs
+    none of the units, then imports none, and neither competes with its children for the cores nor pays
+    the frameworks' teardown at its exit. If every child has ended without writing one, planned here."""
+    while True:
+        for path in sorted(runner.folder.glob(PLANS)):
+            return check.Plan.from_record(settings, json.loads(path.read_text()))
+        if all(child.poll() is not None for child in runner.children):
+            return check.plan(settings)
+        time.sleep(0.05)
 
 
 def run_units(runner: Runner, units: list | Callable[[], list], jobs: int) -> None:
@@ -146,15 +172,16 @@ def unit_backend(key: str) -> str:
     return PAIRWISE if parts[0] == PAIRWISE else parts[1] if parts[0] == "functions" else parts[0]
 
 
-def run_shard(runner: Runner | None, units: list, shard: tuple[int, int]) -> int:
-    """A child of --jobs: every unit of the plan that no other child has claimed; a line per unit, since
-    the children share a screen."""
+def run_shard(runner: Runner | None, plan: check.Plan, shard: tuple[int, int]) -> NoReturn:
+    """A child of --jobs: its plan written for the parent (plan_of_children), then every unit of it that
+    no other child has claimed; a line per unit, since the children share a screen."""
     if runner is None:
         raise UsageError("--shard is for the children of --jobs, with --resume DIR")
     index, jobs = shard
+    write_atomically(runner.folder / PLANS.replace("*", str(index)), json.dumps(plan.record()).encode())
     runner.child(index, jobs)
-    runner.run(f"conformance {index + 1}/{jobs}", in_order_of(units, index, jobs))  # what no other child claimed
-    return runner.child_status()
+    runner.run(f"conformance {index + 1}/{jobs}", in_order_of(plan.units, index, jobs))  # what no other child claimed
+    runner.leave()
 
 
 def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:

@@ -79,9 +79,20 @@ def seed(bug: str, monkeypatch, deep) -> None:
             return A, (linear, A)
 
         monkeypatch.setattr(deep, "linear_activation_forward", keeps_A)
+    elif bug == "compute_cost_from_logits":  # the reference's stable formula, differentiated by autograd
+
+        def through_max_and_abs(ZL, Y):  # right in value; at z = 0 clamp passes 1 and abs 0: 1 - y, not 1/2 - y
+            losses = torch.clamp(ZL, min=0) - ZL * Y + torch.log1p(torch.exp(-torch.abs(ZL)))
+            return torch.sum(losses) / Y.shape[1]
+
+        monkeypatch.setattr(deep, "compute_cost_from_logits", through_max_and_abs)
+        monkeypatch.setattr(impl_torch.logistic, "compute_cost_from_logits", through_max_and_abs)
 
 
-@pytest.mark.parametrize("bug", ["leaky_relu", "logistic.propagate", "L_model_grads", "linear_activation_forward"])
+BUGS = ["leaky_relu", "logistic.propagate", "L_model_grads", "linear_activation_forward", "compute_cost_from_logits"]
+
+
+@pytest.mark.parametrize("bug", BUGS)
 def test_a_seeded_bug_names_its_function_first(bug, torch_deep, monkeypatch):
     seed(bug, monkeypatch, torch_deep)
     found = suspects.suspects(list(verdicts().values()))
@@ -91,6 +102,40 @@ def test_a_seeded_bug_names_its_function_first(bug, torch_deep, monkeypatch):
         assert "derivative at z = " in found[0]["detail"] and "0.02 where the reference has 0.01" in found[0]["detail"]
     if bug == "logistic.propagate":
         assert "dw has shape (1, 8); the reference's is (8, 1)" in found[0]["detail"]
+    if bug == "compute_cost_from_logits":
+        assert "derivative in the logits at z = 0, y = 0 is 1 where the reference has 0.5" in found[0]["detail"]
+
+
+def test_a_backward_wrong_everywhere_is_not_blamed_on_the_cost(torch_deep, monkeypatch):
+    """The cost's derivative is read through L_model_grads (probes.cost_probe): an L_model_grads whose every dW is
+    doubled is wrong at every z of the probe, which says nothing of the cost: L_model_grads is named, the cost
+    green."""
+    real = torch_deep.L_model_grads
+
+    def doubled(parameters, X, Y, hidden_activation="relu"):
+        grads, cost = real(parameters, X, Y, hidden_activation)
+        return {k: 2 * v if k.startswith("dW") else v for k, v in grads.items()}, cost
+
+    monkeypatch.setattr(torch_deep, "L_model_grads", doubled)
+    found = verdicts()
+    assert found["compute_cost_from_logits"]["status"] == "green", found["compute_cost_from_logits"]
+    assert suspects.suspects(list(found.values()))[0]["function"] == "L_model_grads"
+
+
+@pytest.mark.parametrize("labels", ["float32", "bool"])
+def test_predictions_in_another_dtype_are_predicts(labels, monkeypatch):
+    """Labels are 1.0 and 0.0 in X's dtype (the reference's predict and every port's): float32 or bool labels in a
+    float64 run fail predict itself, not logistic.model, which passes them on."""
+    import torch
+
+    import impl_torch.logistic
+
+    real = impl_torch.logistic.predict
+    monkeypatch.setattr(impl_torch.logistic, "predict", lambda w, b, X: real(w, b, X).to(getattr(torch, labels)))
+    found = verdicts()
+    assert found["logistic.predict"]["status"] == "wrong", found["logistic.predict"]
+    assert f"{labels} where the run asks for float64 (labels: 1.0 and 0.0" in found["logistic.predict"]["detail"]
+    assert suspects.suspects(list(found.values()))[0]["function"] == "logistic.predict"
 
 
 def test_a_stub_is_not_written_yet_and_what_goes_through_it_waits(torch_deep, monkeypatch):

@@ -38,7 +38,7 @@ from . import printed
 from .cases import Case, make_case
 from .judge import compare, label_difference
 from .measure import exception_line, flatten, measure
-from .probes import derivative_probe, with_biases
+from .probes import cost_probe, derivative_probe, with_biases
 
 STEPS = 10  # the training functions run this many steps (record_every 1, then RECORD_EVERY)
 RECORD_EVERY = 4  # not a divisor of STEPS - 1: a loop that records its last iteration whatever it is asked fails
@@ -89,6 +89,19 @@ HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop"
            "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
            "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",),
            "exp": ("sigmoid", "compute_cost_from_logits")}  # fmt: skip
+# in logistic.py the same helpers serve the logistic functions: what each deep function above is there
+LOGISTIC_COUNTERPARTS = {"train_step": "logistic.train_step", "L_layer_model": "logistic.optimize",
+                         "L_model_grads": "logistic.propagate"}  # fmt: skip
+
+
+def helper_homes(module: str, name: str) -> tuple[str, ...]:
+    """The course functions a bug in the helper `name` of a port's deep.py or logistic.py shows in (HELPERS;
+    in logistic.py, their logistic counterparts: its make_train_step serves logistic.train_step); () for a
+    name that is no helper."""
+    homes = HELPERS.get(name, ())
+    if module == "logistic":
+        homes = tuple(dict.fromkeys(LOGISTIC_COUNTERPARTS.get(h, h) for h in homes))
+    return homes
 
 
 def course_function(filename: str, name: str, line: int = 0) -> str | None:
@@ -100,7 +113,8 @@ def course_function(filename: str, name: str, line: int = 0) -> str | None:
     key = f"logistic.{name}" if stem == "logistic" else name if stem in ("deep", "arrays") else None
     if key in BY_KEY:
         return key
-    return HELPERS[name][0] if stem in ("deep", "logistic") and name in HELPERS else None
+    homes = helper_homes(stem, name) if stem in ("deep", "logistic") else ()
+    return homes[0] if homes else None
 
 
 @functools.cache
@@ -265,13 +279,13 @@ class Checker:
         """The port's result as float64 NumPy, after checking that it is an array of the run's dtype: a float64
         result where float32 is asked (or the other way) is the function's failure, before any cast."""
         text, other = str(getattr(value, "dtype", "")), "float64" if self.dtype == "float32" else "float32"
-        if other in text and quantity != "predictions":  # the framework's own array, a 0-d one too (a cost, a db)
-            raise WrongResult(f"{quantity or 'a result'} is {text} where the run asks for {self.dtype}")
+        labels = " (labels: 1.0 and 0.0 in X's dtype, as the reference's predict)" if quantity == "predictions" else ""
+        if other in text:  # the framework's own array, a 0-d one too (a cost, a db)
+            raise WrongResult(f"{quantity or 'a result'} is {text} where the run asks for {self.dtype}{labels}")
         got = self.backend._get(value)
         dtype = getattr(got, "dtype", None)
-        labels = quantity == "predictions"  # 0 and 1 in any type
-        if np.ndim(got) and dtype is not None and dtype.kind == "f" and dtype != self.dtype and not labels:
-            raise WrongResult(f"{quantity or 'a result'} is {dtype} where the run asks for {self.dtype}")
+        if np.ndim(got) and dtype is not None and (dtype.kind == "f" or labels) and dtype != self.dtype:
+            raise WrongResult(f"{quantity or 'a result'} is {dtype} where the run asks for {self.dtype}{labels}")
         return np.asarray(got, dtype=np.float64)
 
     def needs(self, key: str, call: Callable):
@@ -469,7 +483,36 @@ class Checker:
             ZL = self.reference(c)[f"Z{c.spec.L}"]
             got = self.backend.deep.compute_cost_from_logits(*self.put([ZL, c.Y]))
             verdict = verdict.worse(self.judge(function, c, {"cost": got}, f"{c.name or 'the case'}: "))
-        return verdict
+        return verdict if verdict.status != "green" else self.cost_derivative(function)
+
+    def cost_derivative(self, function: Function) -> Verdict:
+        """The derivative in the logits that the port's backward takes of its cost, read from L_model_grads on
+        the cost probe (probes.cost_probe: dW1 = (sigmoid(z) - y) / m), for a cost whose value is right: autodiff
+        through the reference's stable formula (max, abs) is wrong where z = 0, a loss through sigmoid(z)
+        overflows at large |z|. Wrong at some z, it is the cost's; wrong at every z where it is not 0 (or
+        L_model_grads not written, or raising), it says nothing of the cost: L_model_grads's check has it."""
+        probe, green = cost_probe(self.dtype), Verdict(function.key, "green")
+        try:
+            grads, _ = self.backend.deep.L_model_grads(self.put(probe.params), *self.put([probe.X, probe.Y]), "relu")
+            dW1 = self.get(grads["dW1"], "dW1")
+        except Exception:  # a stub, a raise or a wrong dtype of L_model_grads: its own check's verdict
+            return green
+        want = self.reference(probe)["dW1"]
+        found = self.judge(function, probe, {"dW1": dW1}, "derivative in the logits ")
+        if found.status != "wrong" or dW1.shape != want.shape:
+            return green
+        floor = found.tolerance * np.max(np.abs(want))
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.abs(dW1 - want) <= floor)
+        if bad[np.abs(want) > floor].all():  # wrong wherever it is not 0 (a dW scaled, say): the backward's
+            return green
+        j = int(np.argmax(bad[0]))
+        z, y, m = probe.params["W1"][0, j], probe.Y[0, j], probe.m
+        found.detail = (f"its derivative in the logits at z = {z:g}, y = {y:g} is {dW1[0, j] * m:.6g} where the "
+                        f"reference has {want[0, j] * m:.6g} (sigmoid(z) - y; read through L_model_grads, wrong at "
+                        f"{int(bad.sum())} of {bad.size} points)")  # fmt: skip
+        found.via = ("linear_forward", "L_model_forward")
+        return found
 
     def ref_grads(self, case: Case) -> dict[str, np.ndarray]:
         return {k: v for k, v in self.reference(case).items() if k.startswith(("dW", "db"))}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import ROOT
 from ..core.registry import MODES
-from .functions import BY_KEY, HELPERS, check_functions
+from .functions import BY_KEY, HELPERS, check_functions, helper_homes
 from .mutation import PLUGINS, Mutant, mutants, package_of, with_changes, witness
 from .suspects import suspects
 
@@ -36,7 +36,7 @@ def home(mutant: Mutant, source: str) -> tuple[str, ...]:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.lineno <= mutant.line <= node.end_lineno:
             key = node.name if module == "deep" else f"logistic.{node.name}"
-            return (key,) if key in BY_KEY else HELPERS.get(node.name, (node.name,))
+            return (key,) if key in BY_KEY else helper_homes(module, node.name) or (node.name,)
         if isinstance(node, ast.Dict) and node.lineno <= mutant.line <= node.end_lineno:
             for k, v in zip(node.keys, node.values, strict=True):
                 if isinstance(k, ast.Constant) and v.lineno <= mutant.line <= v.end_lineno:

@@ -1,5 +1,6 @@
-"""The inputs the function checks (functions.py) add to the matrix's cases: a case with nonzero biases, and
-the probe net whose dW1 reads back an activation's derivative on a grid of z."""
+"""The inputs the function checks (functions.py) add to the matrix's cases: a case with nonzero biases, the
+probe net whose dW1 reads back an activation's derivative on a grid of z, and the one whose dW1 reads back
+the cost's derivative in the logits."""
 
 import numpy as np
 
@@ -37,3 +38,15 @@ def derivative_probe(activation: str, dtype: str) -> Case:
     X = np.eye(9)
     AL, _ = ref_deep.L_model_forward(X, params, activation)
     return Case(spec, X, (AL < 0.5).astype(np.float64), params, name="derivative probe")
+
+
+def cost_probe(dtype: str) -> Case:
+    """A net [k, 1] whose dW1 is the cost's derivative in the logits, (sigmoid(z) - y) / m: X = I (m = k) and
+    b1 = 0, so ZL = W1 holds z itself. Each z of the grid comes with each label: 0 and tiny |z| (where a
+    formula written with max and abs has its kinks), the unit range, and |z| of 20 to 100 (in float64 also
+    800), where a loss taken through sigmoid(z) or a softplus without the sign split overflows."""
+    zs = [0.0, 1e-3, -1e-3, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 50.0, -50.0, 100.0, -100.0]
+    zs += [800.0, -800.0] if dtype == "float64" else []
+    z, y = np.array([zs * 2]), np.repeat([[0.0, 1.0]], len(zs), axis=1)
+    params = {"W1": z, "b1": np.zeros((1, 1))}
+    return Case(ModelSpec("deep", (z.shape[1], 1), "relu"), np.eye(z.shape[1]), y, params, name="cost probe")

@@ -39,10 +39,11 @@ def suspects(verdicts: list[dict]) -> list[dict]:
         derivatives = {a for a in ACTIVATIONS if a in failed and rows[a]["detail"].startswith("derivative")}
         blame_grads = len(derivatives) >= 2 and "L_model_grads" in failed
         for key in failed:
+            below = callees(key)  # however deep: a callee can fail on inputs the functions between never saw
             causes = [
                 c
-                for c in (*BY_KEY[key].calls, *rows[key].get("via", ()), *ARRAYS)
-                if c in failed and c != key and not (c in derivatives and key != "L_model_grads")
+                for c in (*below, *rows[key].get("via", ()), *ARRAYS)
+                if c in failed and c != key and not (c in derivatives and "L_model_grads" not in {key, *below})
             ]  # a forward needs only the value
             if blame_grads and key in derivatives:
                 causes.append("L_model_grads")
@@ -59,9 +60,20 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     for key, entry in found.items():
         v = entry["worst"]
         out.append({"function": key, "status": v["status"], "detail": v["detail"],
-                    "follows_from": sorted(entry["follows_from"], key=order.__getitem__), "where": entry["where"],
+                    "follows_from": sorted(set(entry["follows_from"]), key=order.__getitem__), "where": entry["where"],
                     "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]})  # fmt: skip
     return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
+
+
+def callees(key: str) -> tuple[str, ...]:
+    """Every course function `key` calls, directly or through another, in the course's order."""
+    found, todo = set(), list(BY_KEY[key].calls)
+    while todo:
+        c = todo.pop()
+        if c not in found:
+            found.add(c)
+            todo += BY_KEY[c].calls
+    return tuple(f.key for f in FUNCTIONS if f.key in found)
 
 
 # the course function that computes each part of the matrix (measure.py's sections): (deep net, logistic regression)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import ROOT
-from ..check.functions import ACTIVATIONS, HELPERS
+from ..check.functions import ACTIVATIONS, helper_homes
 from ..check.mutation import Mutant, scratch_copy, witness
 from ..core.registry import MODES
 from ..run.child import Child
@@ -50,11 +50,13 @@ class Bug:
 
     @property
     def functions(self) -> tuple[str, ...]:
-        """The names a suspect may carry and be right: the function, what a helper shows in, or for an entry of
-        the ACTIVATIONS dict an activation (bugs.toml names the dict)."""
+        """The names a suspect may carry and be right: the function (a def of logistic.py is logistic.NAME,
+        whether bugs.toml writes the prefix or not), what a helper shows in, or for an entry of the ACTIVATIONS
+        dict an activation (bugs.toml names the dict)."""
         if self.function == "ACTIVATIONS":
             return ACTIVATIONS
-        return HELPERS.get(self.function, (self.function,))
+        module, name = Path(self.file).stem, self.function.removeprefix("logistic.")
+        return (f"logistic.{name}" if module == "logistic" else name, *helper_homes(module, name))
 
 
 def bugs(folder: Path = FOLDER) -> list[Bug]:

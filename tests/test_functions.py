@@ -425,3 +425,15 @@ def test_a_raise_inside_a_function_that_passes_on_its_own_is_the_callers():
     found = suspects.suspects(rows)
     assert [s["function"] for s in found] == ["logistic.optimize"], found
     assert "inside logistic.train_step, which passes on its own" in found[0]["detail"]
+
+
+def test_a_replay_of_a_saturated_case_does_not_blame_the_courses_cost():
+    """Replayed on a saturated case (a failure there replays it function by function), a correct compute_cost is
+    log(0) where AL rounds to 0 or 1, as the course's formula is by design: it is not judged there, and a NaN
+    elsewhere reads as a NaN, not as another precision."""
+    from conformance.check import regimes
+
+    case = regimes.saturated(ModelSpec("deep", (3, 4, 1), "relu"), m=8)
+    found = {v["function"]: v for v in functions.replay("torch", "eager", "float32", "cpu", case)}
+    assert found["compute_cost"]["status"] == "green", found["compute_cost"]
+    assert found["compute_cost_from_logits"]["status"] == "green", found["compute_cost_from_logits"]

@@ -103,8 +103,9 @@ def compare(
 
 
 def _in_dtype(quantity: str, x: np.ndarray, dtype: str) -> bool:
-    """Whether x holds numbers of `dtype`; an accuracy is a count over m, a Python float in every dtype."""
-    return quantity.startswith("accuracy@") or bool(np.all(x.astype(dtype).astype(np.float64) == x))
+    """Whether x holds numbers of `dtype` (a NaN is one of every dtype: the error says what is wrong with it);
+    an accuracy is a count over m, a Python float in every dtype."""
+    return quantity.startswith("accuracy@") or bool(np.all((x.astype(dtype).astype(np.float64) == x) | np.isnan(x)))
 
 
 def _labels(x: np.ndarray, ref: np.ndarray, sigma: np.ndarray, dtype: str) -> tuple[float, float, float]:

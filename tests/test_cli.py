@@ -256,6 +256,7 @@ def test_every_subcommand_answers_help(command, capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: quartet {command}") and "--help" in out
+    assert "(default: )" not in " ".join(out.split()), out  # an empty default says nothing: name what it is
 
 
 def test_a_plugin_that_does_not_load_is_named_with_its_reason(monkeypatch):

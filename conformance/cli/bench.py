@@ -38,7 +38,11 @@ from .common import (
 def add_parser(sub) -> None:
     parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
     parser.add_argument("--quick", action="store_true", help="3 short rounds, no sweeps (about three minutes)")
-    parser.add_argument("--workloads", default="", metavar="A,B", help="a subset of the workloads by name")
+    main, sweeps, gpu = ([w.name for w in ws] for ws in (main_workloads(), sweep_workloads(), gpu_workloads()))
+    parser.add_argument("--workloads", default="", metavar="A,B",
+                        help=f"a subset of the workloads by name: {', '.join(main)}; the full run's sweeps "
+                        f"{sweeps[0]} to {sweeps[-1]}; on the GPU {', '.join(gpu)} (default: every workload of the "
+                        "run)")  # fmt: skip
     # a plugin is timed when named: MLX's CPU products on Linux run at 6 GFLOP/s, and its rows of the wide
     # net alone would take six minutes of a three-minute quick run
     add_selection(parser, "bench", plugins=False, cache=False)

@@ -141,3 +141,27 @@ def test_piped_output_reads_columns(monkeypatch):
     assert common.piped_width() == 93
     monkeypatch.delenv("COLUMNS")
     assert common.piped_width() == 120
+
+
+def test_a_wrapped_line_keeps_its_indentation_and_the_title_says_the_name_once(monkeypatch):
+    """At 80 columns a long line wraps under its own indentation plus four, as a formatter breaks it, never back
+    at column 0; the first line names the concept once ("backward: gradients ...", not "backward: backward: ...")."""
+    from conformance.cli.code import hang
+
+    line = " " * 8 + "assert dW.shape == W.shape and db.shape == b.shape and (dA is None or dA.shape == A.shape)"
+    wrapped = hang(line, 60).splitlines()
+    assert len(wrapped) > 1 and wrapped[0].startswith(" " * 8 + "assert")
+    assert all(w.startswith(" " * 12) and len(w) <= 60 for w in wrapped[1:]), wrapped
+    assert " ".join(w.strip() for w in wrapped) == line.strip()
+    _, out = run_with_width(monkeypatch, 80, "code", "backward", "--backends", "numpy")
+    assert out.splitlines()[0].startswith("backward: ") and "backward: backward" not in out
+
+
+def test_a_plugins_panel_carries_its_proper_name(monkeypatch):
+    from conformance.core.registry import NAMES, TITLES
+
+    if "mlx" not in NAMES:
+        pytest.skip("the quartet-mlx plugin is not installed")
+    assert TITLES["mlx"] == "MLX" and TITLES["torch"] == "PyTorch"
+    _, out = run_with_width(monkeypatch, 200, "code", "cost", "--backends", "numpy,mlx")
+    assert "─ MLX " in out and "─ mlx " not in out

@@ -3,6 +3,7 @@ modules' own files (report/code.py). As many columns as the terminal holds at CO
 160, four at 320), the rest in rows below; every line wraps inside its column, so a shape comment is never cut."""
 
 import argparse
+import textwrap
 
 from rich.markup import escape
 from rich.panel import Panel
@@ -32,6 +33,20 @@ def columns(width: int, panels: int) -> int:
     return max(1, min(panels, width // COLUMN))
 
 
+def hang(text: str, width: int) -> str:
+    """Each line longer than `width` wrapped at a space, its continuation indented four past the line's own
+    indentation, as a formatter breaks a line: a wrapped line reads as one statement, never as code at
+    column 0."""
+    out = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        if len(line) <= width or width <= len(indent) + 12:
+            out.append(line)
+            continue
+        out += textwrap.wrap(line, width, subsequent_indent=indent + "    ", break_on_hyphens=False) or [line]
+    return "\n".join(out)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list or not args.concept:
         table = Table(title="concepts (quartet code NAME; any function of the course works too)", title_justify="left")
@@ -48,16 +63,20 @@ def run(args: argparse.Namespace) -> int:
         print(code.markdown(args.concept, shown), end="")
         return 0
     formula = f"\n[cyan]{escape(concept.formula)}[/]" if concept.formula else ""
-    console.print(f"[bold]{escape(code.resolve(args.concept))}[/]: {escape(concept.title)}{formula}")
+    name = code.resolve(args.concept)
+    said = concept.title == name or concept.title.startswith(f"{name}:")  # a concept's title names it already
+    title = concept.title if said else f"{name}: {concept.title}"
+    console.print(f"[bold]{escape(title)}[/]{formula}")
     missing = [fw for fw in chosen if fw not in shown]
     if missing:
         console.print(f"not in {', '.join(code.TITLES.get(fw, fw) for fw in missing)}")
+    per_row = columns(console.width, len(shown))
+    inner = (console.width - (per_row - 1)) // per_row - 4  # a column less the panel's border and padding
     panels = [
-        Panel(Syntax(text, "python", theme="ansi_dark", background_color="default", word_wrap=True),
+        Panel(Syntax(hang(text, inner), "python", theme="ansi_dark", background_color="default", word_wrap=True),
               title=code.TITLES.get(fw, fw), title_align="left", expand=True)
         for fw, text in shown.items()
     ]  # fmt: skip
-    per_row = columns(console.width, len(panels))
     for start in range(0, len(panels), per_row):
         grid = Table.grid(expand=True, padding=(0, 1))
         row = panels[start : start + per_row]

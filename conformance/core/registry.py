@@ -42,14 +42,15 @@ class BackendInfo:
     compiler: str = ""
     unsupported: dict[str, str] = field(default_factory=dict, hash=False)
     plugin: str = ""  # the distribution that registered it; "" for the built-in four
+    title: str = ""  # its proper name where people read it ("PyTorch"); "" shows `name`
 
 
 BUILT_IN = (
-    BackendInfo("numpy", "reference_numpy", "numpy"),
-    BackendInfo("torch", "impl_torch", "torch", MODE_NAMES[:2], devices=DEVICES),
-    BackendInfo("jax", "impl_jax", "jax", MODE_NAMES[:2], devices=DEVICES),
+    BackendInfo("numpy", "reference_numpy", "numpy", title="NumPy"),
+    BackendInfo("torch", "impl_torch", "torch", MODE_NAMES[:2], devices=DEVICES, title="PyTorch"),
+    BackendInfo("jax", "impl_jax", "jax", MODE_NAMES[:2], devices=DEVICES, title="JAX"),
     # "compiled" is tf.function(jit_compile=True); "function" is tf.function without XLA
-    BackendInfo("tf", "impl_tf", "tensorflow", MODE_NAMES, devices=DEVICES),
+    BackendInfo("tf", "impl_tf", "tensorflow", MODE_NAMES, devices=DEVICES, title="TensorFlow"),
 )
 BROKEN: dict[str, str] = {}  # plugins that could not be loaded, with the reason (quartet doctor says it)
 
@@ -80,6 +81,7 @@ NAMES = tuple(BACKENDS)
 MODES = {name: info.modes for name, info in BACKENDS.items()}
 PACKAGES = {name: info.package for name, info in BACKENDS.items()}
 FRAMEWORKS = {name: info.framework for name, info in BACKENDS.items()}
+TITLES = {name: info.title or name for name, info in BACKENDS.items()}  # the proper names, for people
 
 
 def compiler(name: str) -> Callable[[str], Callable[[Callable], Callable]] | None:

@@ -9,9 +9,10 @@ import importlib.util
 from dataclasses import dataclass, field
 
 from ..core.registry import PACKAGES
+from ..core.registry import TITLES as NAMES
 
 FRAMEWORKS = PACKAGES  # framework -> its implementation package
-TITLES = {"numpy": "NumPy (by hand)", "torch": "PyTorch", "jax": "JAX", "tf": "TensorFlow"}
+TITLES = {**NAMES, "numpy": f"{NAMES['numpy']} (by hand)"}  # the panels' titles: the registry's proper names
 
 
 @dataclass(frozen=True)

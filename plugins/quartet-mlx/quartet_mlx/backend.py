@@ -13,6 +13,7 @@ def compiler(mode: str):
 
 BACKEND = BackendInfo(
     name="mlx",
+    title="MLX",
     package="quartet_mlx",
     framework="mlx.core",
     modes=("eager", "compiled"),

@@ -243,6 +243,11 @@ def print_table(summary, device: str, raised: list[dict] = ()) -> None:
         table.add_row(name, mode, short_dtype, *[cells.get(c, "") for c in columns],
                       *["" if v != v else short(v) for v in measured])  # fmt: skip
     if len(summary):
+        tf32 = "; tf32 drift: the same float32 framework with TF32 products" if len(drifts) > 1 else ""
+        table.caption = ("f32 drift: the worst error of the NumPy reference itself run in float32 on the same "
+                         "cases, what float32 costs any implementation (1.0 where a case leaves float32 no correct "
+                         f"digit: a logit of 5e-11 left after a cancellation, say){tf32}")  # fmt: skip
+        table.caption_justify = "left"
         console.print(table)
     if partial:
         console.print("[dim]*: measured on part of the cases only; on the others that part raised or is not "

@@ -8,6 +8,7 @@ executed copies, plots inline, to docs/notebooks/ (linked from the README and th
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,13 @@ from pathlib import Path
 from .. import ROOT
 
 FOLDER = ROOT / "notebooks"
+# what TensorFlow and XLA write to the process's stderr from C++ before any log level applies (absl's start-up
+# lines, oneDNN's notice, the CPU-feature guard): no variable silences them, so the executed copies drop them
+FRAMEWORK_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\] .*"
+    r"|To enable the following instructions: .*)$"
+)
 NEEDS_DATA = ("1_logistic_regression", "4_deep_network_application")  # the course's cat / non-cat images
 
 
@@ -44,6 +52,24 @@ def execute(path: Path, quick: bool = False, data_dir: str | os.PathLike | None 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    return quiet(notebook)
+
+
+def quiet(notebook):
+    """The notebook without the frameworks' C++ start-up lines in its stderr outputs (FRAMEWORK_NOISE); an
+    output left empty goes. Everything else a cell printed, warnings of Python's included, stays."""
+    for cell in notebook.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = "".join(line for line in output["text"].splitlines(keepends=True)
+                               if not FRAMEWORK_NOISE.match(line.rstrip("\n")))  # fmt: skip
+                if not text:
+                    continue
+                output["text"] = text
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
     return notebook
 
 

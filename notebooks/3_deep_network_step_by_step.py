@@ -17,7 +17,7 @@
 # The assignment's functions in its order, each on the notebook's own test case, in the NumPy reference
 # (forward and backward by hand, `reference_numpy/deep.py`) and in PyTorch, JAX and TensorFlow (the same
 # forward; autodiff writes the backward); the check's verdict on every function; and one lesson of the
-# course's notes, with numbers: zero initialisation leaves every hidden unit identical however long it trains.
+# course's notes, with numbers: a symmetric start leaves every hidden unit identical however long it trains.
 #
 # Open it with `.venv/bin/jupyter lab notebooks/`.
 
@@ -126,23 +126,33 @@ quartet.verdicts(["torch", "jax", "tf"], ["relu", "leaky_relu", "tanh", "sigmoid
 
 # %% [markdown]
 # ## A lesson of the notes: zero initialisation
-# Start every weight at 0 and every hidden unit computes the same thing, gets the same gradient and takes the
-# same step: they stay identical however long the net trains, and a [2, 4, 1] tanh net is no better than a
-# single unit. Planar data, learning rate 1.2, in all four frameworks through the same protocol:
+# The notes: start every weight at the same value and every hidden unit computes the same thing, gets the same
+# gradient and takes the same step; the units stay identical however long the net trains, and a [2, 4, 1]
+# tanh net is no better than a single unit. The start that shows it breaks nothing but symmetry: every
+# weight 0.5 ("constant"). The units learn (their weights move) and stay identical, and the net ends where a
+# [2, 1, 1] net from the same start ends. All zeros is the degenerate case, not the lesson: tanh(0) = 0 and
+# W2 = 0 make every gradient but db2's exactly 0, and on this balanced data db2's is 0 too, so nothing moves
+# (cost ln 2 = 0.693147, half the labels right). Planar data, learning rate 1.2, in all four frameworks
+# through the same protocol, beside the course's small random start:
 
 # %%
 X2, Y2 = load_planar_dataset()
-spec = quartet.ModelSpec("deep", (2, 4, 1), "tanh")
+STARTS = {"zeros": ((2, 4, 1), "zeros"), "constant": ((2, 4, 1), 0.5), "one unit, constant": ((2, 1, 1), 0.5),
+          "randn x 0.01": ((2, 4, 1), "small")}  # fmt: skip
 table = {}
-for scheme in ("zeros", "small"):
-    start = spec.init_params(seed=2, scheme=scheme)
+for name, (dims, scheme) in STARTS.items():
+    spec = quartet.ModelSpec("deep", dims, "tanh")
+    start = spec.init_params(seed=2, scheme=scheme if isinstance(scheme, str) else "small")
+    if not isinstance(scheme, str):  # every weight the same value: symmetric, but not zero
+        start = {k: np.full_like(v, scheme) if k.startswith("W") else v for k, v in start.items()}
     for framework in ("numpy", "torch", "jax", "tf"):
         mode = "eager" if framework in ("numpy", "torch") else "compiled"
         backend = quartet.load_backend(framework, spec, mode, "float64")
         final, costs = backend.train(start, X2, Y2, 1.2, ITERATIONS)
         W1 = final["W1"]
-        table[(scheme, framework)] = {
+        table[(name, framework)] = {
             "largest difference between hidden units' weights": float(np.max(np.abs(W1 - W1[0]))),
+            "how far W1 moved": float(np.max(np.abs(W1 - start["W1"]))),
             "accuracy": float(np.mean((backend.forward(final, X2)["AL"] > 0.5) == Y2)),
             "final cost": costs[-1],
         }
@@ -150,10 +160,14 @@ lesson = pd.DataFrame(table).T
 lesson
 
 # %%
-assert (lesson.loc["zeros", "largest difference between hidden units' weights"] == 0).all()
-assert (lesson.loc["small", "largest difference between hidden units' weights"] > 0.1).all()
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.bar(["zeros", "randn x 0.01"], [lesson.loc[(scheme, "numpy"), "accuracy"] for scheme in ("zeros", "small")])
+same, moved = "largest difference between hidden units' weights", "how far W1 moved"
+assert (lesson.loc["zeros", moved] == 0).all() and np.allclose(lesson.loc["zeros", "final cost"], np.log(2))
+assert (lesson.loc["constant", same] == 0).all() and (lesson.loc["constant", moved] > 0.1).all()
+assert (abs(lesson.loc["constant", "accuracy"] - lesson.loc["one unit, constant", "accuracy"]) <= 0.05).all()
+assert (lesson.loc["randn x 0.01", same] > 0.1).all()
+assert (lesson.loc["randn x 0.01", "accuracy"] > lesson.loc["constant", "accuracy"] + 0.1).all()
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(list(STARTS), [lesson.loc[(name, "numpy"), "accuracy"] for name in STARTS])
 ax.set_ylabel("train accuracy")
 ax.set_title(f"[2, 4, 1] tanh on planar data, {ITERATIONS} iterations")
 plt.show()

@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         executed = execute(path, args.quick, args.data_dir)
         target = args.out / f"{path.stem}.ipynb"
         nbformat.write(executed, target)
-        print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {target.relative_to(ROOT)}")
+        shown = target.relative_to(ROOT) if target.resolve().is_relative_to(ROOT) else target
+        print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {shown}")
     return 0
 
 

@@ -54,13 +54,42 @@ def test_a_planted_change_to_an_implementation_makes_the_page_stale_until_regene
     assert provenance.problems(tree) == []
 
 
-def test_a_page_may_say_it_describes_an_earlier_commit(tmp_path):
+def _commit(tree: Path, message: str) -> str:
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tree, check=True, capture_output=True, text=True).stdout.strip()
+
+    if not (tree / ".git").exists():
+        git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
+    return git("rev-parse", "--short=7", "HEAD")
+
+
+def test_a_page_may_say_it_describes_an_earlier_commit_and_the_claim_is_checked(tmp_path):
+    """The page's EARLIER sentence exempts it from regeneration only where it holds: the commit it names had the
+    code the page recorded. A commit not in the history, or one whose code differs, is named; the listing names
+    the page as describing earlier code, with its age, either way."""
     tree = _tree(tmp_path)
+    measured = _commit(tree, "the code the page measured")
     _plant(tree, "Z = W @ A_prev + b", "Z = W @ A_prev - b")
+    later = _commit(tree, "a change to what the implementation computes")
     page = tree / "docs" / "conformance-cpu.md"
     title, _, rest = page.read_text().partition("\n")
-    page.write_text(f"{title}\n\nThis page describes commit abc1234 (2026-11-28): the full run takes an hour.\n{rest}")
-    assert provenance.problems(tree) == []  # its CSV too: the page speaks for it
+    for commit, holds in ((measured, True), (later, False), ("abc1234", False)):
+        provenance.hash_at.cache_clear()
+        page.write_text(
+            f"{title}\n\nThis page describes commit {commit} (2026-11-28): the full run takes an hour.\n{rest}"
+        )
+        found = provenance.problems(tree)
+        assert (found == []) == holds, found  # its CSV too: the page speaks for it
+        assert holds or f"says it describes commit {commit}, but " in found[0]
+        days = (provenance.datetime.date.today() - provenance.datetime.date(2026, 11, 28)).days
+        assert provenance.earlier_lines(provenance.earlier_pages(tree)) == [
+            f"docs/conformance-cpu.md: describes commit {commit} of 2026-11-28 ({days} days old); the code it "
+            "measured has changed since"
+        ]
 
 
 def test_docstrings_comments_and_formatting_leave_a_page_current(tmp_path):

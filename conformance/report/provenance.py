@@ -6,7 +6,9 @@ A markdown page carries its record under its title: one line a reader understand
 HTML comment. Other files (CSV, PNG, JSON) are listed in docs/provenance.json with their record and the
 sha256 of their bytes; a CSV stays plain for pd.read_csv. The code hash ignores docstrings, comments and
 formatting (it hashes each module's syntax tree), so a docstring edit leaves a 40-minute page current.
-A page that is not rerun on purpose says so at its top, in the words EARLIER matches.
+A page that is not rerun on purpose says so at its top, in the words EARLIER matches, and the claim is
+checked: the code hash of the commit it names (read from git) must be the one the page recorded. Such pages
+are listed apart, with how old the code they describe is and whether the code they measured has changed.
 
     python -m conformance.report.provenance                 # every stale or unrecorded result; exit 1 if any
     python -m conformance.report.provenance stamp PATH --kind check --command "quartet check ..."
@@ -15,11 +17,15 @@ A page that is not rerun on purpose says so at its top, in the words EARLIER mat
 import argparse
 import ast
 import datetime
+import functools
 import hashlib
+import io
 import json
 import re
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,12 +225,69 @@ def problems(root: Path = ROOT) -> list[str]:
             continue
         if rec["kind"] not in hashes:
             hashes[rec["kind"]] = code_hash(rec["kind"], root)
+        claim = earlier(page.read_text()) if said and page.suffix == ".md" and page.is_file() else None
+        if claim and page == path and hash_at(claim.group(1), rec["kind"], root) != rec["code"]:
+            at = hash_at(claim.group(1), rec["kind"], root)
+            found.append(f"{name}: says it describes commit {claim.group(1)}, but "
+                         + ("that commit is not in this repository's history" if at is None else
+                            f"that commit's code hash is {at}, not the {rec['code']} the page recorded")
+                         + f": name the commit it was made at, or regenerate it: {rec['command']}")  # fmt: skip
+            continue
         if rec["code"] != hashes[rec["kind"]] and not said:
             found.append(f"{name}: the code it measured ({', '.join(PARTS[rec['kind']])}) changed since commit "
                          f"{rec['commit']}; regenerate it: {rec['command']} (or say at the top of "
                          f"{page.relative_to(root).as_posix()}: 'This page describes commit {rec['commit'][:7]} "
                          f"({rec['date'][:10]}): <why it was not rerun>')")  # fmt: skip
     return [f for f in found if f]
+
+
+CODE = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf", "conformance", "plugins")  # what a kind can import
+
+
+@functools.cache
+def hash_at(commit: str, kind: str, root: Path = ROOT) -> str | None:
+    """The code hash of `kind` at `commit` (its code folders read from git into a scratch folder); None when
+    the commit is not in this repository's history."""
+    present = set(_git("ls-tree", "--name-only", commit, root=root).splitlines())  # plugins/ came later
+    if not present:
+        return None
+    folders = [c for c in CODE if c in present]
+    archive = subprocess.run(["git", "archive", "--format=tar", commit, "--", *folders], cwd=root, capture_output=True)
+    if archive.returncode:
+        return None
+    with tempfile.TemporaryDirectory(prefix="quartet-provenance-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        return code_hash(kind, Path(tmp))
+
+
+def earlier_pages(root: Path = ROOT) -> list[dict]:
+    """Each page that says it describes an earlier commit: the page, the commit and its date, how many days
+    before today's code that was, whether the code it measured has changed since, and whether the claim holds
+    (that commit's code hash is the one the page recorded)."""
+    rows, now = [], {}
+    for path in _generated(root):
+        if path.suffix != ".md":
+            continue
+        text = path.read_text()
+        said, rec = earlier(text), page_record(text)
+        if not said or not rec:
+            continue
+        commit, date = said.group(1), said.group(2)
+        at = hash_at(commit, rec["kind"], root)
+        age = (datetime.date.today() - datetime.date.fromisoformat(date)).days
+        now[rec["kind"]] = now.get(rec["kind"]) or code_hash(rec["kind"], root)
+        rows.append({"page": path.relative_to(root).as_posix(), "commit": commit, "date": date, "days": age,
+                     "changed": rec["code"] != now[rec["kind"]], "known": at is not None,
+                     "holds": at == rec["code"]})  # fmt: skip
+    return rows
+
+
+def earlier_lines(rows: list[dict]) -> list[str]:
+    """The pages that describe earlier code, one line each, for the listing and the report."""
+    return [f"{r['page']}: describes commit {r['commit']} of {r['date']} ({r['days']} days old)"
+            + ("; the code it measured has changed since" if r["changed"] else "; its code is unchanged since")
+            for r in rows]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         print(rec)
         return 0
     found = problems()
-    print("\n".join(found) or "every generated page and file in docs/ describes the code beside it")
+    print("\n".join(found) or "every generated page and file in docs/ describes the code beside it, or says which")
+    older = earlier_lines(earlier_pages())
+    if older:
+        print(f"{len(older)} pages describe earlier code, as they say at their top:")
+        print("\n".join(f"  {line}" for line in older))
     return 1 if found else 0
 
 

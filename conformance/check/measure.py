@@ -8,17 +8,21 @@ import numpy as np
 
 from .cases import STEPS, Case
 
-# what each part of measure() calls in the backend's package: a part that raises is named by these
-SECTIONS = {
-    "forward": "L_model_forward",
-    "cost": "compute_cost_from_logits",
-    "course_cost": "compute_cost",
-    "predictions": "predict",
-    "grads": "L_model_grads (logistic regression: propagate)",
-    "per_sample": "compute_cost_from_logits and L_model_grads, sample by sample",
-    "train": "L_layer_model (logistic regression: optimize)",
-    "model": "logistic regression's model",
-}
+# each part of measure(): what it calls in the backend's package, said where a part raises or is not written yet,
+# and the course function that computes it (deep net, logistic regression), named where only the matrix failed
+PARTS = {
+    "forward": ("L_model_forward", "L_model_forward", "L_model_forward"),
+    "cost": ("compute_cost_from_logits", "compute_cost_from_logits", "compute_cost_from_logits"),
+    "course_cost": ("compute_cost", "compute_cost", "compute_cost"),
+    "predictions": ("predict", "predict", "logistic.predict"),
+    "grads": ("L_model_grads (logistic regression: propagate)", "L_model_grads", "logistic.propagate"),
+    "per_sample": ("compute_cost_from_logits and L_model_grads, sample by sample", "L_model_grads",
+                   "logistic.propagate"),
+    "train": ("L_layer_model (logistic regression: optimize)", "L_layer_model", "logistic.optimize"),
+    "model": ("logistic regression's model", "logistic.model", "logistic.model"),
+}  # fmt: skip
+SECTIONS = {part: said for part, (said, _, _) in PARTS.items()}
+OWNERS = {part: owners for part, (_, *owners) in PARTS.items()}
 
 
 def section(quantity: str) -> str:

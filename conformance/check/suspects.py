@@ -4,7 +4,7 @@ backend's progress per module of the course's API. The terminal, conformance.md 
 them in the same order."""
 
 from .functions import ACTIVATIONS, ARRAYS, BY_KEY, FUNCTIONS, MODULES, course_function
-from .measure import section
+from .measure import OWNERS, section
 
 FAILED = ("wrong", "raised")
 
@@ -74,13 +74,6 @@ def callees(key: str) -> tuple[str, ...]:
             found.add(c)
             todo += BY_KEY[c].calls
     return tuple(f.key for f in FUNCTIONS if f.key in found)
-
-
-# the course function that computes each part of the matrix (measure.py's sections): (deep net, logistic regression)
-OWNERS = {"forward": ("L_model_forward", "L_model_forward"), "cost": ("compute_cost_from_logits",) * 2,
-          "course_cost": ("compute_cost",) * 2, "predictions": ("predict", "logistic.predict"),
-          "grads": ("L_model_grads", "logistic.propagate"), "per_sample": ("L_model_grads", "logistic.propagate"),
-          "train": ("L_layer_model", "logistic.optimize"), "model": ("logistic.model",) * 2}  # fmt: skip
 
 
 def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: list[dict] = ()) -> list[dict]:

@@ -437,3 +437,17 @@ def test_a_replay_of_a_saturated_case_does_not_blame_the_courses_cost():
     found = {v["function"]: v for v in functions.replay("torch", "eager", "float32", "cpu", case)}
     assert found["compute_cost"]["status"] == "green", found["compute_cost"]
     assert found["compute_cost_from_logits"]["status"] == "green", found["compute_cost_from_logits"]
+
+
+def test_a_forward_that_raises_is_named_before_the_activations_read_through_it(torch_deep, monkeypatch):
+    """L_model_forward raising (its layer count halved) shows in every activation's derivative too, read through
+    L_model_grads and so through it: those follow from L_model_forward, which is named first, not the other way
+    round because an activation is among the functions L_model_forward calls."""
+    real = torch_deep.L_model_forward
+
+    def halved(X, parameters, hidden_activation="relu"):
+        return real(X, {k: v for k, v in parameters.items() if int(k[1:]) <= len(parameters) // 4}, hidden_activation)
+
+    monkeypatch.setattr(torch_deep, "L_model_forward", halved)
+    found = suspects.suspects(list(verdicts().values()))
+    assert found[0]["function"] == "L_model_forward" and not found[0]["follows_from"], found[:2]

@@ -43,7 +43,10 @@ def suspects(verdicts: list[dict]) -> list[dict]:
             causes = [
                 c
                 for c in (*below, *rows[key].get("via", ()), *ARRAYS)
-                if c in failed and c != key and not (c in derivatives and "L_model_grads" not in {key, *below})
+                if c in failed
+                and c != key
+                and not (c in derivatives and "L_model_grads" not in {key, *below})
+                and key not in rows[c].get("via", ())  # c's failure was seen through key: not key's cause
             ]  # a forward needs only the value
             if blame_grads and key in derivatives:
                 causes.append("L_model_grads")

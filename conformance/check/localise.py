@@ -5,8 +5,9 @@ compared with the function the mutant is in. A measurement, outside `make test`:
     python -m conformance.check.localise [--files impl_torch/deep.py,...] [--out docs/localisation.csv]
 
 A mutant is "found first" when the first suspect is its function, "in the first three" when one of the
-first three is; a mutant that no function check fails is "not seen by the function checks" (the matrix's
-regimes may still kill it). Mutants of the reference are left out: the reference is the judge here.
+first three is; "tied with the first" lists the other suspects that fail on their own account (ranked after
+the first by the course's order only), and "first, untied" is found first with none of them; a mutant that
+no function check fails is "not seen by the function checks" (the matrix's regimes may still kill it). Mutants of the reference are left out: the reference is the judge here.
 """
 
 import argparse
@@ -68,11 +69,14 @@ def localise(mutant: Mutant) -> dict:
                     for v in check_functions(name, mode, dtype, "cpu")]  # fmt: skip
     finally:
         _load(package, original)
-    ranked = [s["function"] for s in suspects(verdicts)]
+    found = suspects(verdicts)
+    ranked = [s["function"] for s in found]
+    tied = [s["function"] for s in found[1:] if not s["follows_from"]] if found else []  # other failures of their own
     return {"file": mutant.file, "line": mutant.line, "change": mutant.description,
             "function": " or ".join(expected), "suspects": " > ".join(ranked[:3]),
             "first": bool(ranked) and ranked[0] in expected, "first three": any(r in expected for r in ranked[:3]),
-            "seen": bool(ranked)}  # fmt: skip
+            "seen": bool(ranked), "tied with the first": " ".join(tied),
+            "first, untied": bool(ranked) and ranked[0] in expected and not tied}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows(rows)
     seen = [r for r in rows if r["seen"]]
     first, three = sum(r["first"] for r in seen), sum(r["first three"] for r in seen)
-    share = 100 / max(len(seen), 1)
+    untied = sum(r["first, untied"] for r in seen)
+    share, whole = 100 / max(len(seen), 1), 100 / max(len(rows), 1)
     print(
         f"{len(rows)} mutants, {len(seen)} seen by the function checks; of those, {first} found first "
-        f"({first * share:.0f}%), {three} in the first three ({three * share:.0f}%)"
+        f"({first * share:.1f} % of {len(seen)}; {first * whole:.1f} % of all {len(rows)}), {untied} of them with no "
+        f"other suspect failing on its own ({untied * share:.1f} %: the rest are first by the course's order), "
+        f"{three} in the first three ({three * share:.1f} %)"
     )
     return 0
 

@@ -7,7 +7,8 @@ compared with the function the mutant is in. A measurement, outside `make test`:
 A mutant is "found first" when the first suspect is its function, "in the first three" when one of the
 first three is; "tied with the first" lists the other suspects that fail on their own account (ranked after
 the first by the course's order only), and "first, untied" is found first with none of them; a mutant that
-no function check fails is "not seen by the function checks" (the matrix's regimes may still kill it). Mutants of the reference are left out: the reference is the judge here.
+no function check fails is "not seen by the function checks" (the matrix's regimes may still kill it).
+Mutants of the reference are left out: the reference is the judge here.
 """
 
 import argparse

@@ -106,6 +106,35 @@ def test_a_seeded_bug_names_its_function_first(bug, torch_deep, monkeypatch):
         assert "derivative in the logits at z = 0, y = 0 is 1 where the reference has 0.5" in found[0]["detail"]
 
 
+@pytest.mark.parametrize("backward", ["weight decay", "through compute_cost"])
+def test_a_backward_wrong_at_some_logits_is_not_blamed_on_the_cost(backward, torch_deep, monkeypatch):
+    """Two backward bugs that the cost probe sees at some z only: a weight-decay term left in (0 at z = 0, W1 = z),
+    and gradients taken of the course's compute_cost(sigmoid(ZL)) (wrong once AL rounds to 0 or 1). The first
+    does not double with X (the probe's second reading, X = 2I), the second returns another cost than the port's
+    compute_cost_from_logits: neither is the cost's."""
+
+    real = torch_deep.L_model_grads
+
+    def decayed(parameters, X, Y, hidden_activation="relu"):
+        grads, cost = real(parameters, X, Y, hidden_activation)
+        return {k: v + 0.1 * parameters[k[1:]] if k.startswith("dW") else v for k, v in grads.items()}, cost
+
+    def through_probabilities(parameters, X, Y, hidden_activation="relu"):
+        leaves = {k: v.detach().clone().requires_grad_(True) for k, v in parameters.items()}
+        AL, _ = torch_deep.L_model_forward(X, leaves, hidden_activation)
+        cost = torch_deep.compute_cost(AL, Y)
+        cost.backward()
+        return {f"d{k}": v.grad for k, v in leaves.items()}, cost.detach()
+
+    monkeypatch.setattr(torch_deep, "L_model_grads", decayed if backward == "weight decay" else through_probabilities)
+    found = verdicts()
+    assert found["compute_cost_from_logits"]["status"] == "green", found["compute_cost_from_logits"]
+    first = suspects.suspects(list(found.values()))[0]["function"]
+    # through compute_cost, L_model_grads passes its own cases (they do not saturate): the activations' probes,
+    # which do, see it first; the cost is not blamed either way
+    assert first == "L_model_grads" if backward == "weight decay" else first != "compute_cost_from_logits"
+
+
 def test_a_backward_wrong_everywhere_is_not_blamed_on_the_cost(torch_deep, monkeypatch):
     """The cost's derivative is read through L_model_grads (probes.cost_probe): an L_model_grads whose every dW is
     doubled is wrong at every z of the probe, which says nothing of the cost: L_model_grads is named, the cost

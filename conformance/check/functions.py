@@ -497,22 +497,33 @@ class Checker:
         """The derivative in the logits that the port's backward takes of its cost, read from L_model_grads on
         the cost probe (probes.cost_probe: dW1 = (sigmoid(z) - y) / m), for a cost whose value is right: autodiff
         through the reference's stable formula (max, abs) is wrong where z = 0, a loss through sigmoid(z)
-        overflows at large |z|. Wrong at some z, it is the cost's; wrong at every z where it is not 0 (or
-        L_model_grads not written, or raising), it says nothing of the cost: L_model_grads's check has it."""
+        overflows at large |z|. It is the cost's only where the evidence says the backward took this cost's
+        derivative faithfully: the cost L_model_grads returns is the port's own compute_cost_from_logits of the
+        same logits, the derivative is wrong at some z but not wherever it is not 0 (a dW scaled is the
+        backward's), and the same logits reached through X = 2I give exactly twice the dW1 (an error that
+        depends on W or X, a weight decay say, is the backward's). Otherwise, or if L_model_grads is not
+        written or raises, it says nothing of the cost: L_model_grads's own check has it."""
         probe, green = cost_probe(self.dtype), Verdict(function.key, "green")
+        doubled = {**probe.params, "W1": probe.params["W1"] / 2}  # ZL = (z / 2) (2 I) = z, exactly
+        deep = self.backend.deep
         try:
-            grads, _ = self.backend.deep.L_model_grads(self.put(probe.params), *self.put([probe.X, probe.Y]), "relu")
+            grads, cost = deep.L_model_grads(self.put(probe.params), *self.put([probe.X, probe.Y]), "relu")
             dW1 = self.get(grads["dW1"], "dW1")
+            twice = self.get(deep.L_model_grads(self.put(doubled), *self.put([2 * probe.X, probe.Y]), "relu")[0]["dW1"])
+            own = self.get(deep.compute_cost_from_logits(*self.put([probe.params["W1"], probe.Y])), "cost")
+            cost = self.get(cost, "cost")
         except Exception:  # a stub, a raise or a wrong dtype of L_model_grads: its own check's verdict
             return green
         want = self.reference(probe)["dW1"]
         found = self.judge(function, probe, {"dW1": dW1}, "derivative in the logits ")
-        if found.status != "wrong" or dW1.shape != want.shape:
+        if found.status != "wrong" or dW1.shape != want.shape or twice.shape != dW1.shape:
             return green
         floor = found.tolerance * np.max(np.abs(want))
         with np.errstate(invalid="ignore"):
             bad = ~(np.abs(dW1 - want) <= floor)
-        if bad[np.abs(want) > floor].all():  # wrong wherever it is not 0 (a dW scaled, say): the backward's
+            scales = np.allclose(twice, 2 * dW1, rtol=8 * np.finfo(self.dtype).eps, atol=0.0, equal_nan=True)
+        same_cost = np.isfinite(cost) and np.isclose(cost, own, rtol=16 * np.finfo(self.dtype).eps, atol=0.0)
+        if not same_cost or not scales or bad[np.abs(want) > floor].all():
             return green
         j = int(np.argmax(bad[0]))
         z, y, m = probe.params["W1"][0, j], probe.Y[0, j], probe.m

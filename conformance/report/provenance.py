@@ -226,11 +226,12 @@ def problems(root: Path = ROOT) -> list[str]:
         if rec["kind"] not in hashes:
             hashes[rec["kind"]] = code_hash(rec["kind"], root)
         claim = earlier(page.read_text()) if said and page.suffix == ".md" and page.is_file() else None
-        if claim and page == path and hash_at(claim.group(1), rec["kind"], root) != rec["code"]:
-            at = hash_at(claim.group(1), rec["kind"], root)
+        at = hash_at(claim.group(1), rec["kind"], root) if claim and page == path else rec["code"]
+        if at != rec["code"] and (at is not None or history(root)):  # a shallow clone cannot tell: not a problem
             found.append(f"{name}: says it describes commit {claim.group(1)}, but "
                          + ("that commit is not in this repository's history" if at is None else
-                            f"that commit's code hash is {at}, not the {rec['code']} the page recorded")
+                            f"that commit's code hash is {at}, not the {rec['code']} the page recorded (hashed as "
+                            "this tree's provenance.py hashes: a change to PARTS or to the hashing shows here too)")
                          + f": name the commit it was made at, or regenerate it: {rec['command']}")  # fmt: skip
             continue
         if rec["code"] != hashes[rec["kind"]] and not said:
@@ -245,9 +246,16 @@ CODE = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf", "conformance", "
 
 
 @functools.cache
+def history(root: Path = ROOT) -> bool:
+    """Whether this checkout holds its whole history, so that a commit missing from it does not exist (a shallow
+    clone, a tree without git, or a git that refuses the folder cannot say)."""
+    return _git("rev-parse", "--is-shallow-repository", root=root) == "false"
+
+
+@functools.cache
 def hash_at(commit: str, kind: str, root: Path = ROOT) -> str | None:
-    """The code hash of `kind` at `commit` (its code folders read from git into a scratch folder); None when
-    the commit is not in this repository's history."""
+    """The code hash of `kind` at `commit`, hashed as today's code_hash hashes (its code folders read from git
+    into a scratch folder); None when git cannot give that commit."""
     present = set(_git("ls-tree", "--name-only", commit, root=root).splitlines())  # plugins/ came later
     if not present:
         return None
@@ -257,7 +265,11 @@ def hash_at(commit: str, kind: str, root: Path = ROOT) -> str | None:
         return None
     with tempfile.TemporaryDirectory(prefix="quartet-provenance-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp, filter="data")
+            for member in tar.getmembers():  # git's own archive of this repository: plain files and folders
+                target = Path(tmp, member.name)
+                if member.isfile() and ".." not in Path(member.name).parts:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(tar.extractfile(member).read())
         return code_hash(kind, Path(tmp))
 
 
@@ -278,7 +290,7 @@ def earlier_pages(root: Path = ROOT) -> list[dict]:
         age = (datetime.date.today() - datetime.date.fromisoformat(date)).days
         now[rec["kind"]] = now.get(rec["kind"]) or code_hash(rec["kind"], root)
         rows.append({"page": path.relative_to(root).as_posix(), "commit": commit, "date": date, "days": age,
-                     "changed": rec["code"] != now[rec["kind"]], "known": at is not None,
+                     "changed": rec["code"] != now[rec["kind"]], "known": at is not None, "history": history(root),
                      "holds": at == rec["code"]})  # fmt: skip
     return rows
 
@@ -287,6 +299,8 @@ def earlier_lines(rows: list[dict]) -> list[str]:
     """The pages that describe earlier code, one line each, for the listing and the report."""
     return [f"{r['page']}: describes commit {r['commit']} of {r['date']} ({r['days']} days old)"
             + ("; the code it measured has changed since" if r["changed"] else "; its code is unchanged since")
+            + ("" if r["known"] else "; no such commit in this history" if r["history"] else
+               "; the commit cannot be read here (a shallow clone?): the claim is unchecked")
             for r in rows]  # fmt: skip
 
 

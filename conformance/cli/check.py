@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     run_units(runner, plan, jobs)
     for written in runner.folder.glob(PLANS):
         written.unlink()
-    return finish(runner, planned[0].skipped, settings.device)
+    return finish(runner, planned[0].skipped if planned else [], settings.device)  # [] if stopped while planning
 
 
 PLANS = "plan-*.json"  # what each child of --jobs planned (run_shard), read by the parent (plan_of_children)
@@ -124,9 +124,10 @@ def plan_of_children(runner: Runner, settings: check.CheckSettings) -> check.Pla
     none of the units, then imports none, and neither competes with its children for the cores nor pays
     the frameworks' teardown at its exit. If every child has ended without writing one, planned here."""
     while True:
-        for path in sorted(runner.folder.glob(PLANS)):
+        ended = all(child.poll() is not None for child in runner.children)  # before the look: a child that
+        for path in sorted(runner.folder.glob(PLANS)):  # wrote its plan and ended at once is still read
             return check.Plan.from_record(settings, json.loads(path.read_text()))
-        if all(child.poll() is not None for child in runner.children):
+        if ended:
             return check.plan(settings)
         time.sleep(0.05)
 

@@ -127,13 +127,14 @@ class Runner:
         command = self.checkpoint.command
         children = [subprocess.Popen(Child(command, self.folder, (i, jobs), process).argv()) for i in range(jobs)]
         self.children = children  # for a planner that waits on what they write
-        units = units() if callable(units) else units
-        self.total += len(units)
-        todo = [u.key for u in units if not self.checkpoint.done(u.key)]
-        self.console.print(f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process"))
-        codes = []
-        with interruptible():
+        codes, planned, todo = [], [], []
+        with interruptible():  # from here on Ctrl-C or SIGTERM stops the children too, planning included
             try:
+                planned = units() if callable(units) else units
+                self.total += len(planned)
+                todo = [u.key for u in planned if not self.checkpoint.done(u.key)]
+                self.console.print(f"{title}: {len(todo)} units in "
+                                   + (f"{jobs} processes" if jobs > 1 else "a fresh process"))  # fmt: skip
                 codes = [child.wait() for child in children]
             except KeyboardInterrupt as err:
                 self.interrupted = err
@@ -148,7 +149,7 @@ class Runner:
                 self.checkpoint.seconds.update(state.get("seconds", {}))
                 shutil.rmtree(shard)
         shutil.rmtree(self.folder / CLAIMS, ignore_errors=True)
-        order = {unit.key: i for i, unit in enumerate(units)}  # the plan's order, as one process writes it
+        order = {unit.key: i for i, unit in enumerate(planned)}  # the plan's order, as one process writes it
         self.checkpoint.units = dict(sorted(self.checkpoint.units.items(), key=lambda kv: order.get(kv[0], -1)))
         self.save()
         missing = [key for key in todo if not self.checkpoint.done(key)]

@@ -129,11 +129,12 @@ quartet.verdicts(["torch", "jax", "tf"], ["relu", "leaky_relu", "tanh", "sigmoid
 # The notes: start every weight at the same value and every hidden unit computes the same thing, gets the same
 # gradient and takes the same step; the units stay identical however long the net trains, and a [2, 4, 1]
 # tanh net is no better than a single unit. The start that shows it breaks nothing but symmetry: every
-# weight 0.5 ("constant"). The units learn (their weights move) and stay identical, and the net ends where a
-# [2, 1, 1] net from the same start ends. All zeros is the degenerate case, not the lesson: tanh(0) = 0 and
-# W2 = 0 make every gradient but db2's exactly 0, and on this balanced data db2's is 0 too, so nothing moves
-# (cost ln 2 = 0.693147, half the labels right). Planar data, learning rate 1.2, in all four frameworks
-# through the same protocol, beside the course's small random start:
+# weight 0.5 ("constant"). The units learn (their weights move) and stay identical, and the net ends about
+# where a [2, 1, 1] net from the same start ends (not the same function: four units carry W2 = 0.5 each).
+# All zeros is the degenerate case, not the lesson: tanh(0) = 0 and W2 = 0 make every gradient but db2's
+# exactly 0, and on this balanced data db2's is 0 too, so nothing moves (cost ln 2 = 0.693147, half the
+# labels right). Planar data, learning rate 1.2, in all four frameworks through the same protocol, beside
+# the course's small random start:
 
 # %%
 X2, Y2 = load_planar_dataset()

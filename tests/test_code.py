@@ -98,11 +98,11 @@ def test_two_columns_at_160_and_no_line_cut_at_80(monkeypatch):
     assert _panels_per_row(wide) == 2 and "NumPy (by hand)" in wide and "─ JAX" in wide
     _, narrow = run_with_width(monkeypatch, 80, "code", "backward", "--backends", "numpy,jax")
     assert _panels_per_row(narrow) == 1 and max(map(len, narrow.splitlines())) <= 80
-    squeezed = re.sub(r"[\s│╭╮╰╯─]", "", narrow)
+    squeezed = re.sub(r"[\s│╭╮╰╯─#]", "", narrow)  # a comment's continuation starts with its own '#'
     shown = code.sources("backward")
     for framework in ("numpy", "jax"):
         for line in shown[framework].splitlines():
-            assert re.sub(r"[\s─]", "", line) in squeezed, line
+            assert re.sub(r"[\s─#]", "", line) in squeezed, line
 
 
 @pytest.mark.parametrize(
@@ -155,6 +155,10 @@ def test_a_wrapped_line_keeps_its_indentation_and_the_title_says_the_name_once(m
     assert " ".join(w.strip() for w in wrapped) == line.strip()
     _, out = run_with_width(monkeypatch, 80, "code", "backward", "--backends", "numpy")
     assert out.splitlines()[0].startswith("backward: ") and "backward: backward" not in out
+    comment = hang("    Z = W @ A + b  # (n[l], m) = (n[l], n[l-1]) @ (n[l-1], m) + (n[l], 1), the course's shapes", 50)
+    assert all(line.startswith("        # ") for line in comment.splitlines()[1:]), comment  # still a comment
+    quoted = hang('    raise ValueError(f"m must be a positive int, got {m}") from None; check(a, b, c, d)', 70)
+    assert '"m must be a positive int, got {m}"' in quoted, quoted  # a one-line string is not broken
 
 
 def test_a_plugins_panel_carries_its_proper_name(monkeypatch):

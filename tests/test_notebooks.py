@@ -36,8 +36,11 @@ def test_the_executed_copy_carries_no_framework_start_up_lines(name):
     """TensorFlow's C++ start-up lines (absl's notice, oneDNN's) reached every executed copy's first cell; no log
     level silences them, so execute() drops them from the outputs."""
     copy = notebooks.ROOT / "docs" / "notebooks" / f"{name}.ipynb"
-    text = copy.read_text() if copy.is_file() else ""
+    assert copy.is_file(), f"no executed copy of {name}: run make notebooks"
+    text = copy.read_text()
     assert "absl::InitializeLog" not in text and "oneDNN custom operations" not in text
+    assert notebooks.FRAMEWORK_NOISE.match("I0000 00:00:17.5   20110 port.cc:153] oneDNN custom operations are on.")
+    assert not notebooks.FRAMEWORK_NOISE.match("E0000 00:00:17.5   20110 cpu_aot_loader.cc:220] Loading XLA:CPU")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -324,7 +324,7 @@ class Checker:
             what = f"{worst['quantity']}: not {self.dtype} numbers (computed in another precision)"
         elif not np.all(np.isfinite(value := got[worst["quantity"]])):
             bad = value[~np.isfinite(value)]
-            what = (f"{worst['quantity']}: {bad.size} of {value.size} {'is' if value.size == 1 else 'are'} "
+            what = (f"{worst['quantity']}: {bad.size} of {value.size} {'is' if bad.size == 1 else 'are'} "
                     f"{' or '.join(sorted(set(map(str, bad.tolist()))))} where the reference's are finite")  # fmt: skip
         return Verdict(function.key, "wrong", f"{where}{what}", worst["max_rel_err"], worst["tolerance"])
 
@@ -478,7 +478,9 @@ class Checker:
         for c in (case, *others):
             AL = self.reference(c)["AL"]
             if np.isin(AL.astype(self.dtype), (0.0, 1.0)).any():  # a saturated case's replay: the course's formula
-                continue  # is inf or nan once AL rounds to 0 or 1, by design; compute_cost_from_logits is checked there
+                verdict.detail = f"not judged at m = {c.m}: AL rounds to 0 or 1 there, where the course's formula is "
+                verdict.detail += "log(0) by design (compute_cost_from_logits is judged there)"
+                continue
             got = self.backend.deep.compute_cost(*self.put([AL, c.Y]))
             verdict = verdict.worse(self.judge(function, c, {"course_cost": got}, f"m = {c.m}: "))
         return verdict

@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
     main, sweeps, gpu = ([w.name for w in ws] for ws in (main_workloads(), sweep_workloads(), gpu_workloads()))
     parser.add_argument("--workloads", default="", metavar="A,B",
                         help=f"a subset of the workloads by name: {', '.join(main)}; the full run's sweeps "
-                        f"{sweeps[0]} to {sweeps[-1]}; on the GPU {', '.join(gpu)} (default: every workload of the "
+                        f"{', '.join(sweeps)}; on the GPU {', '.join(gpu)} (default: every workload of the "
                         "run)")  # fmt: skip
     # a plugin is timed when named: MLX's CPU products on Linux run at 6 GFLOP/s, and its rows of the wide
     # net alone would take six minutes of a three-minute quick run

@@ -3,7 +3,6 @@ modules' own files (report/code.py). As many columns as the terminal holds at CO
 160, four at 320), the rest in rows below; every line wraps inside its column, so a shape comment is never cut."""
 
 import argparse
-import textwrap
 
 from rich.markup import escape
 from rich.panel import Panel
@@ -34,17 +33,55 @@ def columns(width: int, panels: int) -> int:
 
 
 def hang(text: str, width: int) -> str:
-    """Each line longer than `width` wrapped at a space, its continuation indented four past the line's own
-    indentation, as a formatter breaks a line: a wrapped line reads as one statement, never as code at
-    column 0."""
+    """Each line longer than `width` broken at a space, its continuation indented four past the line's own
+    indentation, as a formatter breaks a line: a wrapped line reads as one statement, never as code at column
+    0. It breaks neither inside a quoted string on the line (the highlighter would read an unterminated
+    string) nor a comment without carrying its `#` on."""
     out = []
     for line in text.splitlines():
         indent = line[: len(line) - len(line.lstrip())]
         if len(line) <= width or width <= len(indent) + 12:
             out.append(line)
             continue
-        out += textwrap.wrap(line, width, subsequent_indent=indent + "    ", break_on_hyphens=False) or [line]
+        out += _broken(line, width, indent + "    ")
     return "\n".join(out)
+
+
+def _broken(line: str, width: int, hanging: str, quotes: bool = True) -> list[str]:
+    """`line` broken at its spaces outside one-line quotes (inside a triple-quoted string a break keeps it a
+    string); past a `#` outside quotes every continuation starts '# '. A piece too long for any line is broken
+    inside its quotes after all (quotes=False), rather than left to wrap at column 0."""
+    pieces, quote, start, comment, i = [], "", 0, -1, 0
+    while i < len(line):
+        ch = line[i]
+        if quotes and line.startswith(('"""', "'''"), i) and quote in ("", line[i : i + 3]):
+            quote, i = ("" if quote else line[i : i + 3]), i + 3
+            continue
+        if quote and len(quote) == 1:
+            quote = "" if ch == quote and line[i - 1] != "\\" else quote
+        elif quotes and not quote and comment < 0 and ch in "'\"":  # a comment's apostrophe quotes nothing
+            quote = ch
+        elif ch == "#" and comment < 0 and not quote:
+            comment = i
+        elif ch == " " and i > len(hanging) - 4 and line[i - 1] != " ":
+            pieces.append((start, line[start:i]))
+            start = i
+        i += 1
+    pieces.append((start, line[start:]))
+    lines, current = [], ""
+    for at, piece in pieces:
+        fresh = hanging + ("# " if 0 <= comment < at else "") + piece.lstrip()
+        if current and len(current) + len(piece) > width and len(fresh) <= width:
+            lines.append(current)
+            current = fresh
+        else:
+            current += piece
+    lines.append(current)
+    if quotes and any(len(part) > width for part in lines):
+        return [
+            out for part in lines for out in ([part] if len(part) <= width else _broken(part, width, hanging, False))
+        ]
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,9 +20,9 @@ FOLDER = ROOT / "notebooks"
 # lines, oneDNN's notice, the CPU-feature guard): no variable silences them, so the executed copies drop them
 FRAMEWORK_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|[IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\] .*"
+    r"|[IWE]\d{4} [\d:.]+\s+\d+ (port|cpu_feature_guard)\.cc:\d+\] .*"
     r"|To enable the following instructions: .*)$"
-)
+)  # only these start-up lines: any other line of TensorFlow's or XLA's, a real warning or error, stays
 NEEDS_DATA = ("1_logistic_regression", "4_deep_network_application")  # the course's cat / non-cat images
 
 

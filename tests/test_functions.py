@@ -254,6 +254,46 @@ def test_a_compiled_loop_kept_for_the_first_m_it_saw_fails(jax_deep, monkeypatch
     assert found["L_layer_model"]["status"] == "wrong" and "relu net, m = 37" in found["L_layer_model"]["detail"]
 
 
+def test_a_compiled_logistic_loop_kept_for_the_first_m_it_saw_fails(monkeypatch):
+    """The same slip in logistic regression's compiled loop (a shapeless compile with m baked in): optimize is
+    also run at a second m, as L_layer_model is."""
+    import impl_jax.logistic as jax_logistic
+
+    real, first = jax_logistic.make_train_loop, {}
+
+    def first_m(mode):
+        loop = real(mode)
+
+        def run(w, b, X, Y, learning_rate, num_iterations):
+            m = first.setdefault("m", X.shape[1])
+            return loop(w, b, X, Y, learning_rate * X.shape[1] / m, num_iterations)
+
+        return run
+
+    monkeypatch.setattr(jax_logistic, "make_train_loop", first_m)
+    found = {v["function"]: v for v in functions.check_functions("jax", "compiled", "float64", "cpu")}
+    assert found["logistic.optimize"]["status"] == "wrong", found["logistic.optimize"]
+    assert found["logistic.optimize"]["detail"].startswith("m = "), found["logistic.optimize"]
+
+
+def test_an_accuracy_taken_as_a_float32_mean_fails_in_float64(monkeypatch):
+    """float(tf.reduce_mean(tf.cast(correct, tf.float32))), TensorFlow's idiom: k / m rounded to float32. Exact where
+    m is a power of two, so model is also judged at an m where it is not."""
+    import numpy as np
+
+    import impl_torch.logistic
+
+    real = impl_torch.logistic.model
+
+    def float32_mean(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return {**out, **{k: float(np.float32(out[k])) for k in ("train_accuracy", "test_accuracy")}}
+
+    monkeypatch.setattr(impl_torch.logistic, "model", float32_mean)
+    found = verdicts()["logistic.model"]
+    assert found["status"] == "wrong" and "accuracy@10" in found["detail"], found
+
+
 def test_a_sigmoid_whose_gradient_overflows_past_88_fails(torch_deep, monkeypatch):
     """The derivative written as e^-z / (1 + e^-z)^2 is inf / inf = NaN once e^-z overflows (z < -88.7 in
     float32): the probe reaches z = -100, where no case of the matrix's pre-activations went."""

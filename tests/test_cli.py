@@ -281,3 +281,16 @@ def test_bench_exits_as_the_check_does():
     assert exit_status(frame(("torch", "ok"), ("keras", "error: ValueError: x"), ("tf", "unavailable: no"))) == 0
     assert exit_status(frame(("torch", "ok"), ("jax", "check failed"))) == 1
     assert exit_status(frame(("torch", "error: NotImplementedError: linear_forward"), ("jax", "check failed"))) == 3
+
+
+def test_a_run_in_processes_says_its_children_used_the_frameworks_it_did_not_import():
+    """The parent of --jobs plans from its children's plan and imports no framework: its metadata says which ones
+    the children used (and on what device) instead of "not used by this run"."""
+    import subprocess
+    import sys
+
+    code = ("from conformance.core import environment; "
+            "fw = {f.name: f for f in environment.frameworks(True, {'tensorflow': 'cpu'})}; "
+            "print(fw['tensorflow'].note, fw['tensorflow'].devices, fw['keras'].note)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "used by this run's child processes ['cpu'] not used by this run", out

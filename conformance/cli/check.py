@@ -16,7 +16,7 @@ from .. import check
 from ..check import judge, suspects
 from ..check.functions import BY_KEY
 from ..core import environment
-from ..core.backends import DTYPES, NAMES
+from ..core.backends import DTYPES, FRAMEWORKS, NAMES
 from ..core.registry import MODE_NAMES
 from ..parallel import full_batch as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
@@ -273,7 +273,9 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
                       f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
     found = suspects.of_run(result.functions, frame, result.raised, result.judge)  # never none when the run failed
     settings = {**runner.settings, "complete": runner.complete}
-    env = environment.environment(used_only=True)  # the frameworks this run used; the others' versions
+    used = {*frame["backend"], *(v["backend"] for v in result.functions)}  # run here, or in child processes
+    elsewhere = {FRAMEWORKS[b].split(".")[0]: device for b in used if b in FRAMEWORKS}
+    env = environment.environment(used_only=True, elsewhere=elsewhere)  # the others: their versions only
     paths = write_check(result, summary, runner.folder, env, settings, found)
     interrupted = runner.finish()
     if interrupted:

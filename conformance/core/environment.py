@@ -132,18 +132,21 @@ def installed_version(name: str) -> str | None:
     return None
 
 
-def frameworks(used_only: bool = False) -> list[Framework]:
+def frameworks(used_only: bool = False, elsewhere: dict[str, str] | None = None) -> list[Framework]:
     """Each framework: imported here (timed, in this order), or the reason it could not be. With used_only, a
     framework this process has not imported is described by its installed version alone, not imported (a
     check's metadata: importing TensorFlow, Keras and scikit-learn to describe a run of NumPy and a port that
-    used none of them took most of a one-function check's seconds)."""
-    found = []
+    used none of them took most of a one-function check's seconds); `elsewhere` names those the run used in
+    its child processes (module -> the device it ran on), said so."""
+    found, elsewhere = [], elsewhere or {}
     for name, module_name in FRAMEWORKS:
         fw = Framework(name, module_name)
         if used_only and module_name not in sys.modules:
             version = installed_version(name)
             fw.installed, fw.version = version is not None, version or ""
             fw.note = "not used by this run" if version else "not installed"
+            if version and module_name in elsewhere:
+                fw.devices, fw.note = [elsewhere[module_name]], "used by this run's child processes"
             found.append(fw)
             continue
         preloaded = module_name in sys.modules  # imported already (keras by tensorflow): no honest time
@@ -168,8 +171,9 @@ def frameworks(used_only: bool = False) -> list[Framework]:
     return found
 
 
-def environment(include_frameworks: bool = True, used_only: bool = False) -> dict:
-    """All of the above as plain data (JSON-ready); used_only: as frameworks(used_only)."""
+def environment(include_frameworks: bool = True, used_only: bool = False, elsewhere: dict[str, str] | None = None
+                ) -> dict:  # fmt: skip
+    """All of the above as plain data (JSON-ready); used_only and elsewhere: as frameworks()."""
     env = {
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -180,5 +184,5 @@ def environment(include_frameworks: bool = True, used_only: bool = False) -> dic
         "blas": blas_info(),
     }
     if include_frameworks:
-        env["frameworks"] = [asdict(fw) for fw in frameworks(used_only)]
+        env["frameworks"] = [asdict(fw) for fw in frameworks(used_only, elsewhere)]
     return env

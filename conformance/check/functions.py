@@ -474,7 +474,7 @@ class Checker:
         on a case whose AL rounds to 0 or 1 in the run's dtype (a replay of a saturated case), where the course's
         formula is log(0) by design."""
         verdict = Verdict(function.key, "green")
-        others = [make_case(case.spec, m=case.m + 5, seed=8)] if case.spec.hidden_activation == "relu" else []
+        others = [another_m(case)] if case.spec.hidden_activation == "relu" else []
         for c in (case, *others):
             AL = self.reference(c)["AL"]
             if np.isin(AL.astype(self.dtype), (0.0, 1.0)).any():  # a saturated case's replay: the course's formula
@@ -651,7 +651,7 @@ class Checker:
         the same layers and rate (a compiled program kept for the first m it saw fails)."""
         act = case.spec.hidden_activation
         verdict = Verdict(function.key, "green")
-        for c in [case, *([make_case(case.spec, m=case.m + 5, seed=8)] if act == "relu" else [])]:
+        for c in [case, *([another_m(case)] if act == "relu" else [])]:
 
             def train(every: int, c: Case = c) -> tuple:
                 params, costs = self.backend.deep.L_layer_model(*self.put([c.X, c.Y]), self.put(c.params),
@@ -695,7 +695,7 @@ class Checker:
         """On the case, then on a second m in the same process, as L_layer_model: a compiled step kept for the
         first m it saw (a shapeless compile with m baked in) divides by the old m."""
         verdict = Verdict(function.key, "green")
-        for c in (case, make_case(case.spec, m=case.m + 5, seed=8)):
+        for c in (case, another_m(case)):
 
             def train(every: int, c: Case = c) -> tuple:
                 params, grads, costs = self.backend.logistic.optimize(*self.wbXY(c), STEPS, c.learning_rate,
@@ -722,13 +722,19 @@ class Checker:
         """On the case and on a second m whose accuracies (k / m) no float32 holds exactly: an accuracy taken as a
         float32 mean is then off by float32's rounding, in a float64 run too."""
         verdict = Verdict(function.key, "green")
-        for c in (case, make_case(case.spec, m=case.m + 5, seed=8)):
+        for c in (case, another_m(case)):
             out = self.backend.logistic.model(*self.put([c.X, c.Y, c.X, 1 - c.Y]), STEPS, c.learning_rate,
                                               mode=self.mode)  # fmt: skip
             accuracy = np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))
         return verdict
+
+
+def another_m(case: Case) -> Case:
+    """The case's model at a second m, m + 5 (not a power of two): what kept the first m it saw (a compiled
+    program, a cost's 1/m) or counts over m as float32 holds only powers of two exactly shows there."""
+    return make_case(case.spec, m=case.m + 5, seed=8)
 
 
 def many_layers(case: Case) -> Case:

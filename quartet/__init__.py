@@ -9,6 +9,7 @@ the code's layout conformance/README.md):
     quartet.registry.NAMES                                       # every backend installed here
     quartet.verdicts(["torch", "jax"], ["propagate", "optimize"])   # each course function's verdict, a table
     quartet.show_code("L_model_forward", ["numpy", "torch"])         # side by side, in a notebook
+    quartet.check_notebook()   # in a learner's notebook, its last cell: the course functions it defines, checked
 
 The distribution is quartet-nndl, not on the package index yet (`python -m pip install -e '.[torch]'` from a
 checkout); "quartet" on the package index is an unrelated library.
@@ -29,17 +30,19 @@ from conformance.check import result as check_result
 from conformance.check.functions import check_functions
 from conformance.check.matrix import MatrixResult
 from conformance.check.suspects import of_run as ranked
+from conformance.cli.learner import show as show_learner
 from conformance.core import registry
 from conformance.core.backends import load_backend
 from conformance.core.registry import DISTRIBUTION, DTYPES, MODE_NAMES
 from conformance.core.spec import ModelSpec
+from conformance.learner import LearnerResult, check_cells, check_file
 from conformance.report import html
 from conformance.run.runner import Runner
 
 LOGISTIC_ONLY = ("propagate", "optimize", "model")  # named alone, these are logistic regression's (FUNCTIONS' keys)
 
-__all__ = ["DISTRIBUTION", "BenchSettings", "CheckSettings", "ModelSpec", "bench", "check", "load_backend",
-           "registry", "show_code", "suspects", "verdicts"]  # fmt: skip
+__all__ = ["DISTRIBUTION", "BenchSettings", "CheckSettings", "ModelSpec", "bench", "check", "check_notebook",
+           "load_backend", "registry", "show_code", "suspects", "verdicts"]  # fmt: skip
 
 
 def check(backends: list[str] | None = None, modes: list[str] | None = None, dtypes: list[str] | None = None,
@@ -52,6 +55,25 @@ def check(backends: list[str] | None = None, modes: list[str] | None = None, dty
     plan = plan_check(settings)
     rows = [row for unit in plan.units for row in (unit.work() or [])]
     return check_result(rows, plan.skipped)
+
+
+def check_notebook(path: str | Path | None = None, show: bool = True) -> LearnerResult:
+    """`quartet check FILE` for a learner's notebook, from inside it: with no path, the cells this kernel has
+    run, in order (IPython's `In`), so the last cell of a notebook can check the functions above it. Prints
+    the same table (show=False: not); result.exit_status is the command's (0 right, 1 wrong, 3 not written
+    yet, 2 not checkable), result.suspects() what suspects.json would hold."""
+    if path is not None:
+        result = check_file(path)
+    else:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            raise RuntimeError("check_notebook() with no path reads the running notebook's cells: give a path here")
+        result = check_cells(list(shell.user_ns.get("In", [])[1:-1]), "this notebook")  # [-1]: this very cell
+    if show:
+        show_learner(result)
+    return result
 
 
 def suspects(result: MatrixResult) -> list[dict]:

@@ -53,7 +53,7 @@ def layer(module: str) -> int:
         return -1  # a library
     if len(parts) == 1:
         return 1
-    return {"check": 2, "bench": 2, "parallel": 2, "report": 3, "cli": 4, "__main__": 4}.get(parts[1], 1)
+    return {"check": 2, "bench": 2, "parallel": 2, "learner": 2, "report": 3, "cli": 4, "__main__": 4}.get(parts[1], 1)
 
 
 def graph(modules: dict[str, str]) -> dict[str, set[str]]:

@@ -1,12 +1,14 @@
 """`quartet check`: the conformance matrix (conformance/check/planner.py), or with --workers N data-parallel
 training against the full batch (conformance/parallel/check.py), run by the runner; the table of the
-worst errors, the written results, and exit status 1 on any failure."""
+worst errors, the written results, and exit status 1 on any failure. `quartet check FILE`: a learner's
+notebook instead (cli/learner.py)."""
 
 import argparse
 import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import NoReturn
 
 from rich.markup import escape
@@ -24,6 +26,7 @@ from ..report.check_results import write_check
 from ..run.child import add_child_options
 from ..run.files import write_atomically
 from ..run.runner import Runner
+from . import learner
 from .common import (
     EXIT_STATUSES,
     FAILED,
@@ -69,10 +72,15 @@ def add_parser(sub) -> None:
                              f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
                              "framework checked)")  # fmt: skip
     add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
-    parser.set_defaults(func=run)
+    parser.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
+                        help="instead: a learner's notebook (.ipynb) or script (.py), its course functions checked "
+                             "one by one against the reference (docs/learners.md)")  # fmt: skip
+    parser.set_defaults(func=run, defaults={a.dest: a.default for a in parser._actions})
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        return learner.run(args)
     runner = Runner.resume(args.resume, "check", console) if args.resume else None
     if args.launch and not args.workers and not runner:
         raise UsageError("--launch chooses how data-parallel workers start: use it with --workers N")

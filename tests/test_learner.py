@@ -15,7 +15,8 @@ from conformance.learner import check_file
 from conformance.learner.source import SourceError, read
 
 LEARNERS = Path(__file__).parent / "learners"
-FILES = {"deep": "deep_step_by_step.py", "logistic": "logistic_regression.py", "planar": "planar_data.py"}
+FILES = {"deep": "deep_step_by_step.py", "logistic": "logistic_regression.py", "planar": "planar_data.py",
+         "deep_application": "deep_application.py"}  # fmt: skip
 
 # (assignment, the function the slip is in, the line as the learner wrote it, the line with the slip)
 SLIPS = [
@@ -68,6 +69,12 @@ SLIPS = [
      "        update_parameters(parameters, grads)"),
     ("planar", "nn_model", "n_y = layer_sizes(X, Y)[2]", "n_y = layer_sizes(X, Y)[1]"),
     ("planar", "predict", "predictions = A2 > 0.5", "predictions = A2 > 0.4"),
+    ("deep_application", "two_layer_model", "linear_activation_backward(dA2, cache2, \"sigmoid\")",
+     "linear_activation_backward(dA2, cache1, \"sigmoid\")"),
+    ("deep_application", "two_layer_model", "        W1 = parameters[\"W1\"]\n        b1 = parameters[\"b1\"]\n"
+     "        W2 = parameters[\"W2\"]\n        b2 = parameters[\"b2\"]\n        if", "        if"),
+    ("deep_application", "L_layer_model", "AL, caches = L_model_forward(X, parameters)",
+     "AL, caches = L_model_forward(X, initialize_parameters_deep(layers_dims))"),
 ]  # fmt: skip
 
 

@@ -32,6 +32,7 @@ class Function:
     reference: Callable
     kind: str = "value"  # "value" | "initialiser" (shapes and scale) | "training" (its own initialiser fixed)
     labels: bool = False  # predictions: compared as 0/1 labels
+    scores: Callable | None = None  # for labels: the reference's probabilities on the same inputs (a threshold)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ LOGISTIC = Assignment(
                                              np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]]))),
             ("sigmoid exactly 0.5 and either side", _predict_at_boundary),
             ("m = 1", lambda: _logistic_data(6, 3, 1)[:3]),
-        ), logistic.predict, labels=True),
+        ), logistic.predict, labels=True, scores=lambda w, b, X: logistic.sigmoid(w.T @ X + b)),
         Function("model", ("d",), (
             ("m = 9 and 5, 150 iterations", lambda: (*_logistic_data(7, 4, 9)[2:], *_logistic_data(8, 4, 5)[2:], 150,
                                                      0.5)),
@@ -204,7 +205,7 @@ PLANAR = Assignment(
         Function("predict", ("predictions",), (
             ("m = 7", lambda: (_planar_parameters(11, 2, 4), _randn(12, (2, 7))[0])),
             ("m = 1", lambda: (_planar_parameters(13, 2, 4), _randn(14, (2, 1))[0])),
-        ), planar.predict, labels=True),
+        ), planar.predict, labels=True, scores=lambda parameters, X: planar.forward_propagation(X, parameters)[0]),
     ),
     frozenset({"layer_sizes", "forward_propagation", "backward_propagation", "nn_model"}),
     {"sigmoid": logistic.sigmoid},

@@ -214,10 +214,22 @@ def run_case(f: Function, fn, args: Callable[[], tuple], label: str) -> dict | N
         detail = initialiser(got, want, f.name)
     else:
         detail = compared(f, got, want, dict(zip(parameter_names(fn), inputs, strict=False)))
+        if detail and f.scores is not None and "labels differ" in detail:
+            detail += threshold(np.asarray(got, dtype=np.float64), np.asarray(want), f.scores(*copy.deepcopy(inputs)))
     if not detail:
         return None
     status = "not written yet" if detail.endswith(NOT_WRITTEN) else "wrong"
     return {"status": status, "case": label, "detail": detail}
+
+
+def threshold(got: np.ndarray, want: np.ndarray, scores: np.ndarray) -> str:
+    """What the probabilities where the labels differ say: a threshold at 0.5 taken as >=, or another one."""
+    p = scores[got != want]
+    if p.size and np.all(p == 0.5):
+        return ": each where the probability is exactly 0.5; the course predicts 1 only where it is > 0.5"
+    if p.size:
+        return f" (the probability there: {p.min():.3g} to {p.max():.3g}; the course's threshold is 0.5)"
+    return ""
 
 
 def compared(f: Function, got, want, inputs: dict) -> str:

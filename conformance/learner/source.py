@@ -158,7 +158,7 @@ def why(dropped: list[ast.stmt]) -> str:
     first = first if len(first) <= 60 else first[:57] + "..."
     if any(c.startswith(("plt.", "plot", "matplotlib")) or c.endswith(("imshow", "scatter", "plot")) for c in calls):
         kind = "plots"
-    elif any(c.endswith("_test") or c.startswith(("test", "assert")) for c in calls) or any(
+    elif any(c.split(".")[-1].endswith(("_test", "_test_case", "_tests")) for c in calls) or any(
         isinstance(node, ast.Assert) for node in dropped
     ):
         kind = "the course's tests"

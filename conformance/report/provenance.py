@@ -44,6 +44,7 @@ PARTS = {
                      "conformance/check/judge.py", "conformance/check/suspects.py",
                      "conformance/report/porting_bugs.py"),
     "report": (*IMPLEMENTATIONS, "conformance/report/html.py"),
+    "learner": ("reference_numpy", "conformance/learner", "conformance/report/learner.py"),
 }  # fmt: skip
 # the command line's dispatcher imports every subcommand and computes nothing (a result depends on its own),
 # and this module records results and computes none

@@ -117,6 +117,7 @@ LOGISTIC = Assignment(
                                                             np.array([[1.0, -2.0, -1.0], [3.0, 0.5, -3.2]]),
                                                             np.array([[1.0, 1.0, 0.0]]), 100, 0.009)),
             ("m = 7, 201 iterations", lambda: (*_logistic_data(5, 3, 7), 201, 0.1)),
+            ("its defaults, 100 iterations at 0.009", lambda: _logistic_data(15, 3, 5)),
         ), _course_optimize),
         Function("predict", ("Y_prediction",), (
             ("the notebook's test", lambda: (np.array([[0.1124579], [0.23106775]]), -0.3,
@@ -127,6 +128,8 @@ LOGISTIC = Assignment(
         Function("model", ("d",), (
             ("m = 9 and 5, 150 iterations", lambda: (*_logistic_data(7, 4, 9)[2:], *_logistic_data(8, 4, 5)[2:], 150,
                                                      0.5)),
+            ("its defaults, 2000 iterations at 0.5", lambda: (*_logistic_data(16, 3, 6)[2:],
+                                                              *_logistic_data(17, 3, 4)[2:])),
         ), _logistic_model, kind="training"),
     ),
     frozenset({"initialize_with_zeros", "propagate", "optimize", "model"}),
@@ -198,6 +201,7 @@ PLANAR = Assignment(
         Function("update_parameters", ("parameters",), (
             ("learning rate 1.2", lambda: (*_planar_grads(7), 1.2)),
             ("learning rate 0.5", lambda: (*_planar_grads(8), 0.5)),
+            ("its default learning rate, 1.2", lambda: _planar_grads(18)),
         ), planar.update_parameters),
         Function("nn_model", ("parameters",), (
             ("n_h 4, m = 9, 30 iterations", lambda: (_randn(9, (2, 9))[0], _labels(10, 9), 4, 30)),

@@ -5,14 +5,14 @@ first entry that differs with both values and its index."""
 import numpy as np
 
 RTOL = 1e-9  # of the largest entry of the course's value: float64 rounding of any correct formula is ~1e-15
-NOT_WRITTEN = "returns None"  # the course's skeleton: a placeholder left as None
+RETURNS_NONE = "is None: a `return` left out, or a placeholder left as None?"
 
 
 def difference(got, want, name: str, labels: bool = False, inputs: dict | None = None) -> str:
     """Nothing ("") when `got` is the course's `want` (a tuple, list or dict of arrays and numbers, compared part by
     part), else what differs, naming the part (`name`, `name["dW1"]`, `name[1]`)."""
     if got is None and want is not None:
-        return f"{name} {NOT_WRITTEN}"
+        return f"{name} {RETURNS_NONE}"
     if isinstance(want, dict):
         if not isinstance(got, dict):
             return f"{name} is a {type(got).__name__}; the course's is a dict with keys {', '.join(map(str, want))}"

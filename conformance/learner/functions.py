@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .assignments import COURSE_MODULES, Assignment, Function
-from .compare import NOT_WRITTEN, difference
+from .compare import RETURNS_NONE, difference
 from .source import Learner, cell_name
 
 PER_CALL_S = 5.0  # a course function on these inputs returns in milliseconds: more is a loop that never ends
@@ -198,9 +198,12 @@ def run_case(f: Function, fn, args: Callable[[], tuple], label: str) -> dict | N
     """None when `fn` returns the course's value on this case, else the failing verdict."""
     inputs = args()
     want = f.reference(*copy.deepcopy(inputs))
+    given = copy.deepcopy(inputs)
+    names = parameter_names(fn)
+    before = list(arrays(dict(zip(names, given, strict=False))))  # (where, the array passed, a copy of it)
     try:
         with quiet(), time_limit(PER_CALL_S), np.errstate(all="ignore"):
-            got = fn(*copy.deepcopy(inputs))
+            got = fn(*given)
     except TooLong:
         return {"status": "raised", "case": label, "detail": f"did not return within {PER_CALL_S:g} s (a loop that "
                 f"never ends?){where_raised()}"}  # fmt: skip
@@ -213,13 +216,26 @@ def run_case(f: Function, fn, args: Callable[[], tuple], label: str) -> dict | N
     if f.kind == "initialiser":
         detail = initialiser(got, want, f.name)
     else:
-        detail = compared(f, got, want, dict(zip(parameter_names(fn), inputs, strict=False)))
+        detail = compared(f, got, want, dict(zip(names, inputs, strict=False)))
         if detail and f.scores is not None and "labels differ" in detail:
             detail += threshold(np.asarray(got, dtype=np.float64), np.asarray(want), f.scores(*copy.deepcopy(inputs)))
-    if not detail:
-        return None
-    status = "not written yet" if detail.endswith(NOT_WRITTEN) else "wrong"
-    return {"status": status, "case": label, "detail": detail}
+    changed = [where for where, array, saved in before if not np.array_equal(array, saved, equal_nan=True)]
+    if not detail and changed:
+        detail = (f"it changes its argument {changed[0]} in place (the caller's array); the course's leaves its "
+                  f"arguments as they were: write `x = x - ...`, not `x -= ...`, or copy first")  # fmt: skip
+    return {"status": "wrong", "case": label, "detail": detail} if detail else None
+
+
+def arrays(value, where: str = ""):
+    """(where, array, a copy of it) for every array in the arguments, however nested."""
+    if isinstance(value, np.ndarray):
+        yield where, value, value.copy()
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from arrays(v, f"{where}[{k!r}]" if where else str(k))
+    elif isinstance(value, tuple | list):
+        for i, v in enumerate(value):
+            yield from arrays(v, f"{where}[{i}]")
 
 
 def threshold(got: np.ndarray, want: np.ndarray, scores: np.ndarray) -> str:
@@ -237,7 +253,7 @@ def compared(f: Function, got, want, inputs: dict) -> str:
     if len(f.returns) == 1:
         return difference(got, want, f.returns[0], f.labels, inputs)
     if got is None:
-        return f"{f.name} {NOT_WRITTEN}"
+        return f"{f.name} {RETURNS_NONE}"
     if not isinstance(got, tuple | list) or len(got) != len(want):
         count = len(got) if isinstance(got, tuple | list) else 1
         return (f"{f.name} returns {count} value{'s' if count != 1 else ''}; the course's returns {len(want)}: "

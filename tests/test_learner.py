@@ -217,3 +217,26 @@ def test_the_command_writes_the_checks_files_and_exit_status(tmp_path, capsys):
     page = (folder / "conformance.md").read_text()
     assert "| propagate | cell 6 | WRONG | grads['db'] is 3 times the course's: the 1/m (m = 3) is left out" in page
     assert cli.main(["check", str(LEARNERS / FILES["planar"]), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_check_notebook_in_a_running_kernel_reads_the_cells_it_ran():
+    """A learner's last cell, `quartet.check_notebook()`, in a real kernel: the cells the kernel ran are checked."""
+    import importlib.util
+
+    missing = [m for m in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed")
+    import nbclient
+    import nbformat
+
+    cells = (LEARNERS / FILES["logistic"]).read_text().split("# %%\n")[1:]
+    code = [c for c in cells if c.lstrip().startswith(("import", "def"))]  # the imports and the definitions
+    code[0] = "\n".join(line for line in code[0].splitlines() if "lr_utils" not in line and "public_tests" not in line
+                        and "%" not in line and "PIL" not in line)  # fmt: skip
+    code = [c.replace("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)") for c in code]
+    last = "import quartet\nresult = quartet.check_notebook(show=False)\nprint('EXIT', result.exit_status, " \
+           "result.suspects()[0]['function'])"  # fmt: skip
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in [*code, last]])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    assert "EXIT 1 propagate" in printed, notebook.cells[-1].outputs

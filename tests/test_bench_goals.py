@@ -61,3 +61,21 @@ def test_every_goal_carries_its_date_and_every_change_its_reason():
     )
     statuses = {g["status"] for g in goals.goals(frame) if g["goal"].startswith("planar, float32: NumPy")}
     assert statuses == {"goal", "earlier definition"}
+
+
+def test_a_peer_timed_in_our_rounds_is_paired_and_one_timed_apart_is_not():
+    """A Keras row from its worker carries the rounds and processes of ours: the ratio is taken round by round.
+    One from a run before the workers (no process labels) was timed apart: the ratio of the medians."""
+    from conformance.bench.between import Spread
+    from conformance.bench.goals import ratio
+
+    ours = {"backend": "numpy", "mode": "eager", "workload": "planar", "median_s": 1.0,
+            "round_s": [1.0, 2.0, 4.0], "round_process": [0, 0, 1]}  # fmt: skip
+    keras = {"backend": "keras/jax", "mode": "train_on_batch", "workload": "planar", "median_s": 2.0,
+             "round_s": [2.0, 4.0, 8.0], "round_process": [0, 0, 1]}  # fmt: skip
+    spread = Spread("", [], {}, {})
+    (centre, low, high), _ = ratio(keras, ours, spread)
+    assert centre == low == high == 2.0  # every round's ratio is 2: paired, no doubt left
+    apart = {k: v for k, v in keras.items() if k != "round_process"}
+    (centre, low, high), _ = ratio(apart, ours, spread)
+    assert centre == 2.0 and low < 2.0 < high  # the medians' ratio, each side resampled alone

@@ -42,14 +42,22 @@ def test_quick_bench_writes_its_results(capsys, tmp_path):
 
 def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_path):
     """--processes 2: two child processes, one after the other, each timing its share
-    of the rounds; one row per backend, mode and dtype with the rounds of both."""
+    of the rounds; one row per backend, mode and dtype with the rounds of both. A Keras peer is timed by its
+    worker in the same rounds (each process has its own worker): its ratio to ours is paired round by round."""
+    from conformance.bench.peers import peer_status
+
+    keras = peer_status("keras/jax")[0]
     code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--dtypes", "float32",
-                     "--peers", "", "--rounds", "3", "--processes", "2", "--out", str(tmp_path)])  # fmt: skip
+                     "--peers", "keras/jax" if keras else "", "--rounds", "3", "--processes", "2",
+                     "--out", str(tmp_path)])  # fmt: skip
     assert code == 0, capsys.readouterr().out
     (folder,) = tmp_path.iterdir()
     rows = json.loads((folder / "bench.json").read_text())["rows"]
     eager = [r for r in rows if r["mode"] == "eager"]
     assert len(eager) == 1 and eager[0]["round_process"] == [0, 0, 1] and len(eager[0]["round_s"]) == 3
+    if keras:
+        (peer,) = [r for r in rows if r["backend"] == "keras/jax"]
+        assert peer["status"] == "ok" and peer["round_process"] == [0, 0, 1] and len(peer["round_s"]) == 3
     assert "shared out over 2 fresh processes" in (folder / "bench.md").read_text()
     units = json.loads((folder / "progress.json").read_text())["units"]
     assert list(units) == ["planar #1", "planar #2"]

@@ -149,8 +149,8 @@ def goals(frame: pd.DataFrame, spread: Spread | None = None) -> list[dict]:
     two rows timed in the same round, or a fraction of that round's roofline) with a bootstrap 95 %
     interval, widened by this machine's spread between runs when there is one (between.py), and a verdict:
     met (the whole interval clears the target), missed (wholly below) or within noise. Each also as it was
-    before each change (status "earlier definition") and the retired ones (status "retired"). A Keras row
-    ran in its own process: its ratios are unpaired (ratio_interval)."""
+    before each change (status "earlier definition") and the retired ones (status "retired"). A Keras row is
+    timed by its worker in the same rounds as ours: its ratios are paired too (ratio_interval)."""
     spread = spread or Spread("", [], {}, {})
     ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
     out = []
@@ -245,7 +245,11 @@ def ratio(slow: dict | None, fast: dict | None, spread: Spread) -> tuple | None:
     if slow is None or fast is None:
         return None
     a, b = rounds_of(slow) or [slow["median_s"]], rounds_of(fast) or [fast["median_s"]]
-    paired = not slow["backend"].startswith("keras/") and not fast["backend"].startswith("keras/") and len(a) == len(b)
+    # timed in the same rounds: as many, in the same processes (a Keras row of a run from before its worker timed it
+    # in our rounds has no process labels: it was timed apart, unpaired)
+    labels = processes_of(slow, len(a)), processes_of(fast, len(b))
+    keras = slow["backend"].startswith("keras/") or fast["backend"].startswith("keras/")
+    paired = len(a) == len(b) and labels[0] == labels[1] and (labels[0] is not None or not keras)
     interval = ratio_interval(a, b, paired=paired, processes=processes_of(slow, len(a)),
                               processes_b=processes_of(fast, len(b)))  # fmt: skip
     rows = ((slow["backend"], slow["mode"]), (fast["backend"], fast["mode"]))

@@ -20,9 +20,10 @@ from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import machine, vectorisation
 from .captured import MODE as CAPTURED
+from .keras import FIT_LOOP, Worker
 from .merge import BOUNDS, bound_mode, merge_processes
-from .peer_rows import prepare_peer
-from .peers import bench_peers, peer_runner
+from .peer_rows import KERAS, peer_row, prepare_peer
+from .peers import peer_runner, peer_status
 from .products import prepare_products, prepare_products_loop
 from .roofline import COLUMNS, add_roofline
 from .steps import Prepared, loop_iterations, prepare_loop, prepare_ours
@@ -70,7 +71,7 @@ class BenchSettings:
         return [w for w in every if not self.workloads or w.name in self.workloads]
 
 
-IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # timed in the rounds of our rows; Keras runs in its own children
+IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # in this process; Keras in its workers: all in the rounds of our rows
 
 
 def units(settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None,
@@ -95,7 +96,7 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
     captured = CAPTURED in modes or (device == "gpu" and "compiled" in modes)
     if captured and "torch" in names and device_status("torch", device)[0]:
         todo += [(w, "torch", CAPTURED, d) for w in primary if w.name != "wide" for d in dtypes]
-    in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS]
+    in_process = [p for p in settings.peers if p in IN_PROCESS_PEERS or p in KERAS]  # Keras: in its workers
     found = []
     count = settings.process_count
     for e in range(count) if process is None else [process]:  # process-major: each workload's rounds span the run
@@ -111,8 +112,6 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
                     work,
                 )
             )
-    for peer in [p for p in settings.peers if p not in IN_PROCESS_PEERS] if process is None else []:
-        found.append(Unit(f"peer/{peer}", f"peer {peer}", functools.partial(_keras_rows, settings, peer, primary)))
     return found, unavailable
 
 
@@ -147,12 +146,7 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
         except Exception as err:
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared(_row(workload, name, mode, dtype, settings.device, status))
-    peer_import = {
-        p: machine.import_seconds("sklearn.neural_network" if p == "sklearn" else "torch") for p, _ in peer_rows
-    }
-    for peer, dtype in peer_rows:
-        prepared[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
-        prepared[f"{peer} {dtype}"].row["import_s"] = peer_import[peer]
+    prepared |= _peer_rows(settings, workload, peer_rows)
     gemm: dict[str, list[float]] = {"float32": [], "float64": []}
 
     def time_one(key: str) -> float:
@@ -178,13 +172,26 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
 PROBE = "the machine's GEMM probe"
 
 
-def _keras_rows(settings: BenchSettings, peer: str, workloads: list[Workload]) -> list[dict]:
-
-    min_time, min_repeats = settings.repeats
-    # Keras's whole loop where ours run theirs (not on wide), in full runs: fit's calls cost seconds each
-    loops = [] if settings.quick else [w.name for w in workloads if w.name != "wide"]
-    return bench_peers([peer], workloads, settings.dtypes, settings.threads, min_time, min_repeats,
-                       rounds=settings.round_count, loops=loops)  # fmt: skip
+def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> dict:
+    """The peers' rows of one workload, each prepared for the rounds of ours: scikit-learn and torch.nn in this
+    process, Keras in its backend's worker (bench/keras.py), which times a row when a round reaches it; and,
+    in full runs, Keras's whole loop where ours run theirs (not on wide: fit's calls cost seconds each)."""
+    found: dict = {}
+    for peer, dtype in peer_rows:
+        ok, reason = peer_status(peer)
+        if not ok:
+            found[f"{peer} {dtype}"] = Prepared(peer_row(peer, workload, dtype, status=f"unavailable: {reason}"))
+        elif peer in KERAS:
+            worker = Worker.of(peer, settings.threads)
+            found[f"{peer} {dtype}"] = worker.prepare(workload, dtype)
+            if not settings.quick and workload.name != "wide":
+                found[f"{peer} {FIT_LOOP} {dtype}"] = worker.prepare(workload, dtype, loop=True)
+        else:
+            found[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
+            found[f"{peer} {dtype}"].row["import_s"] = machine.import_seconds(
+                "sklearn.neural_network" if peer == "sklearn" else "torch"
+            )
+    return found
 
 
 def _row(workload: Workload, name: str, mode: str, dtype: str, device: str, status: str) -> dict:
@@ -244,9 +251,6 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
             runner.run_in_processes(f"bench, process {e + 1} of {count}", mine, jobs=1, process=e)
             if not runner.complete:
                 break
-        peers = [u for u in todo if u.key.startswith("peer/")]
-        if runner.complete and peers:
-            runner.run("bench peers", peers)
     specs = {w.name: w.spec for w in settings.workload_list()}
     rows = unavailable + merge_processes(runner.rows())
     frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in rows])

@@ -9,7 +9,13 @@ import pytest
 
 from conformance.bench import agree, between, goals
 
-META = {"environment": {"cpu": "Test CPU", "cores": 2}, "threads": 2, "device": "cpu"}
+META = {"environment": {"cpu": "Test CPU", "cpu_flags": "avx2 fma", "cores": 2,
+                        "blas": {"library": "openblas", "version": "0.3", "architecture": "Haswell"}},
+        "threads": 2, "device": "cpu", "limits": {"gemm_gflops": {"float64": 300.0}}}  # fmt: skip
+MACHINE = (
+    "cpu Test CPU; flags avx2 fma; cores 2; threads 2; device cpu; blas openblas 0.3 Haswell; "
+    "gemm float64 256-512 GFLOP/s"
+)
 RUN = Path(__file__).parents[1] / "docs" / "benchmarks" / "bench-cpu-run2.csv"  # wide jax: 75 % [74 %, 77 %]
 
 
@@ -25,7 +31,7 @@ def test_sigma_is_each_ratios_spread_over_runs_pooled_per_workload_and_kind():
     assert spread["by_workload"] == {f"wide | {fraction}": pytest.approx(np.sqrt(jax / 2), abs=1e-4)}
     assert spread["by_row"] == {f"jax compiled | {fraction}": pytest.approx(np.sqrt(jax), abs=1e-4),
                                 f"tf compiled | {fraction}": 0.0}  # fmt: skip
-    assert spread["machine"] == "Test CPU, 2 cores, 2 threads, cpu"
+    assert spread["machine"] == MACHINE
     with pytest.raises(ValueError, match="different machines"):
         between.calibrate(runs[:2], [META, {**META, "threads": 1}])
     with pytest.raises(ValueError, match="at least 2 runs"):
@@ -59,13 +65,23 @@ def test_a_goal_the_hour_could_move_is_within_noise_not_missed():
 
 
 def test_a_spread_applies_on_its_own_machine_only(tmp_path):
+    """Its own machine by the fingerprint: the same label with another BLAS kernel, or a GEMM rate in another
+    band (207 against 470 GFLOP/s on two hosts that both said "AMD EPYC, 2 cores"), is another machine."""
+    import json
+
     path = tmp_path / "between-runs.json"
-    path.write_text('{"machine": "Test CPU, 2 cores, 2 threads, cpu", "runs": ["a", "b"], "by_workload": {}, '
-                    '"by_row": {}}')  # fmt: skip
+    path.write_text(json.dumps({"machine": MACHINE, "runs": ["a", "b"], "by_workload": {}, "by_row": {}}))
     spread, note = between.for_run(META, path)
     assert spread is not None and "measured by 2 runs" in note
     spread, note = between.for_run({**META, "device": "gpu"}, path)
-    assert spread is None and "not this Test CPU, 2 cores, 2 threads, gpu" in note
+    assert spread is None and "not this one (cpu Test CPU; flags avx2 fma; cores 2; threads 2; device gpu" in note
+    slower = {**META, "limits": {"gemm_gflops": {"float64": 207.0}}}
+    assert (
+        between.for_run(slower, path)[0] is None and "gemm float64 128-256 GFLOP/s" in between.for_run(slower, path)[1]
+    )
+    other_kernel = {**META, "environment": {**META["environment"], "blas": {"library": "openblas", "version": "0.3",
+                                                                             "architecture": "SkylakeX"}}}  # fmt: skip
+    assert between.for_run(other_kernel, path)[0] is None
     spread, note = between.for_run(META, tmp_path / "none.json")
     assert spread is None and "no spread between runs is measured" in note
 

@@ -18,7 +18,10 @@ machine (CPU, cores, threads, device) widens each interval on each side to
 sqrt(own half-width^2 + (1.96 sigma)^2) in log scale. A workload no calibration run had takes the
 largest sigma of its kind; a row kind none had (a Keras peer's) adds nothing. A goal also has its own
 sigma, from its values in the runs that picked the same rows for it (the text of a goal names them):
-the larger of that and its groups' applies.
+the larger of that and its groups' applies. Same machine means the same fingerprint (fingerprint(): the
+CPU and its vector instructions, cores, threads, device, the BLAS kernel and the band of the GEMM rate
+measured), not the same label; on any other machine the intervals hold the run's own rounds and processes
+only, and the page says so.
 """
 
 import json
@@ -33,11 +36,24 @@ FILE = ROOT / "docs" / "benchmarks" / "between-runs.json"  # this machine's, mea
 KINDS = ("fraction of roofline", "step / own products")
 
 
+def fingerprint(meta: dict) -> dict[str, str]:
+    """The machine a run measured, known by what it measures, not by its label alone (one "AMD EPYC, 2 cores"
+    label here hid hosts with a GEMM peak of 207 and of 470 GFLOP/s): the CPU and its vector instruction sets,
+    its cores, the run's threads and device, NumPy's BLAS and the kernel it chose, and the band (a power of
+    two) of the float64 GEMM rate the run measured."""
+    env, limits = meta.get("environment", {}), meta.get("limits") or {}
+    blas = env.get("blas") or {}
+    gemm = (limits.get("gemm_gflops") or {}).get("float64")
+    band = f"{2 ** int(np.log2(gemm))}-{2 ** (int(np.log2(gemm)) + 1)} GFLOP/s" if gemm and gemm >= 1 else "?"
+    return {"cpu": env.get("cpu", "?"), "flags": env.get("cpu_flags") or "?", "cores": str(env.get("cores", "?")),
+            "threads": str(meta.get("threads", "?")), "device": str(meta.get("device", "?")),
+            "blas": " ".join(filter(None, [blas.get("library"), blas.get("version"), blas.get("architecture")])) or "?",
+            "gemm float64": band}  # fmt: skip
+
+
 def machine(meta: dict) -> str:
-    """What must match for a spread to apply: the CPU, its cores, the threads and the device of a run."""
-    env = meta.get("environment", {})
-    return f"{env.get('cpu', '?')}, {env.get('cores', '?')} cores, {meta.get('threads', '?')} threads, " \
-        f"{meta.get('device', '?')}"  # fmt: skip
+    """What must match for a spread to apply: the fingerprint, in words."""
+    return "; ".join(f"{key} {value}" for key, value in fingerprint(meta).items())
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
     if spread.machine != machine(meta):
         return None, (
             f"the intervals hold this run's rounds and processes only: the spread between runs was "
-            f"measured on {spread.machine}, not this {machine(meta)}"
+            f"measured on another machine ({spread.machine}), not this one ({machine(meta)})"
         )
     return spread, spread.note()
 

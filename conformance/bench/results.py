@@ -59,7 +59,9 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
         f"{', '.join(limits.get('gemm_gflops_by_library', {}).get('float32', {}))} on a square product); read "
         f"bandwidth {limits['bandwidth_gbs']:.1f} GB/s from memory, {limits['cache_bandwidth_gbs']:.1f} GB/s from the "
         f"{limits['cache_bytes'] // 2**20} MiB last-level cache (each step is bounded by the read rate measured at "
-        "its own working-set size)."]),
+        "its own working-set size).",
+        "Machine fingerprint (what a spread between runs measured elsewhere must match): "
+        + "; ".join(f"{k} {v}" for k, v in between.fingerprint(meta).items()) + "."]),
         "", "The timed unit is one full training step (forward, cost, backward, update). Every row of a workload",
         f"and the GEMM probe are timed once per round, {_round_count(frame)} rounds, each in a shuffled order, so "
         "that every row meets the machine's fast and slow spells alike" + _spread_note(frame) + "; a row's "

@@ -19,6 +19,7 @@ from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import machine, vectorisation
+from .between import fingerprint
 from .captured import MODE as CAPTURED
 from .keras import FIT_LOOP, Worker
 from .merge import BOUNDS, bound_mode, merge_processes
@@ -258,6 +259,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
             "thread_settings": threads, "device": settings.device, "quick": settings.quick,
             "complete": runner.complete, "folder": str(runner.folder), "processes": count,
             "vectorisation": runner.extra["vectorisation"]}  # fmt: skip
+    meta["fingerprint"] = fingerprint(meta)  # the machine by what it measures: which spread between runs applies
     return frame.reindex(columns=COLUMNS), meta
 
 

@@ -63,6 +63,23 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+SIMD = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")  # what kernels choose by
+
+
+def cpu_flags() -> str:
+    """The CPU's vector instruction sets (the ones BLAS and XLA choose their kernels by), as /proc/cpuinfo lists
+    them; "" where it does not."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    have = set(line.split(":", 1)[1].split())
+                    return " ".join(flag for flag in SIMD if flag in have)
+    except OSError:
+        pass
+    return ""
+
+
 def blas_info() -> dict:
     """NumPy's BLAS as threadpoolctl sees it, with the OpenBLAS overrides this machine may set."""
     from threadpoolctl import threadpool_info
@@ -179,6 +196,7 @@ def environment(include_frameworks: bool = True, used_only: bool = False, elsewh
         "numpy": np.__version__,
         "platform": platform.platform(),
         "cpu": cpu_model(),
+        "cpu_flags": cpu_flags(),
         "cores": os.cpu_count(),
         "cores_usable": usable_cores(),
         "blas": blas_info(),

@@ -33,8 +33,9 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     ok, reason = backends.framework_status("jax")
     if not ok:
         pytest.skip(reason)
-    run = quartet("bench", "--quick", "--backends", "numpy,jax", "--modes", "eager,compiled", "--dtypes", "float64",
-                  "--workloads", "planar,course_logistic", "--peers", "", "--out", str(tmp_path))  # fmt: skip
+    run = quartet("bench", "--quick", "--decide", "0", "--backends", "numpy,jax", "--modes", "eager,compiled",
+                  "--dtypes", "float64", "--workloads", "planar,course_logistic", "--peers", "",
+                  "--out", str(tmp_path))  # fmt: skip
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and run.poll() is None:
         folders = list(tmp_path.glob("bench-*"))

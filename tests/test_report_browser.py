@@ -20,7 +20,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 def report(tmp_path_factory):
     results = tmp_path_factory.mktemp("results")
     assert cli.main(["check", "--quick", "--backends", "numpy", "--dtypes", "float32", "--out", str(results)]) == 0
-    assert cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--peers", "",
+    assert cli.main(["bench", "--quick", "--decide", "0", "--workloads", "planar", "--backends", "numpy", "--peers", "",
                      "--dtypes", "float32", "--out", str(results)]) == 0  # fmt: skip
     assert cli.main(["report", "--from", str(results), "--out", str(results)]) == 0
     return results / "report.html"

@@ -293,3 +293,12 @@ def rounds_of(row: dict, key: str = "round_s") -> list[float] | None:
     if isinstance(value, str):
         value = json.loads(value)
     return [float(v) for v in value] if isinstance(value, list | tuple) and len(value) else None
+
+
+def decided(found: list[dict]) -> str:
+    """ "decided N of M (K %)": the goals of goals.toml this run measured that got a verdict (met or missed),
+    not within noise; with the extra rounds that bought them (rows' extra_rounds) said by the caller."""
+    current = [g for g in found if g["status"] == "goal" and g["verdict"] in ("met", "missed", "within noise")]
+    done = sum(g["verdict"] != "within noise" for g in current)
+    share = f" ({100 * done / len(current):.0f} %)" if current else ""
+    return f"decided {done} of {len(current)}{share}"

@@ -134,6 +134,11 @@ class RemoteRow:
         reply = self.worker.ask(op="finish", key=self.key)
         return reply["row"] if "row" in reply else {**self.row, "status": f"error: {reply['error']}"[:200]}
 
+    def close(self) -> None:
+        """The row's model dropped in the worker (its last finish is taken)."""
+        if self.ready or self.rounds:
+            self.worker.ask(op="close", key=self.key)
+
 
 def keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads: int, min_time: float,
                 min_repeats: int, rounds: int = 1, loops: list[str] | None = None) -> list[dict]:  # fmt: skip
@@ -147,6 +152,7 @@ def keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads:
                 for r in range(rounds if row.step is not None else 0):
                     row.time_round(min_time, min_repeats, warm_up=r == 0)
                 found.append(row.finish())
+                row.close()
     return found
 
 
@@ -217,7 +223,7 @@ def _keras_loop_runner(prob: Problem, dtype: str):
 def serve(backend: str) -> None:
     """In the worker: requests on stdin, one JSON reply per line on the stdout it was started with (whatever
     Keras or a framework prints goes to stderr). prepare: a row built and its first step checked; round: one
-    round timed; finish: the row with its timing."""
+    round timed; finish: the row with its timing so far; close: the row dropped."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     start = time.perf_counter()
@@ -267,7 +273,10 @@ def _answer(ask: dict, rows: dict, dtypes: dict, peer: str, import_s: float) -> 
         prepared = rows[key]
         prepared.time_round(ask["min_time"], ask["min_repeats"], warm_up=ask["warm_up"])
         return {"round_s": prepared.rounds[-1]}
-    return {"row": rows.pop(key).finish()}
+    if ask["op"] == "close":
+        rows.pop(key, None)
+        return {}
+    return {"row": rows[key].finish()}  # finish may be asked again after more rounds: the row stays until closed
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ def merge_processes(rows: list[dict]) -> list[dict]:
             values = [v for v in (into.get(k), row.get(k)) if v is not None and v == v]
             into[k] = max(values) if values else into.get(k)
         into["repeats"] = (into.get("repeats") or 0) + (row.get("repeats") or 0)
+        into["extra_rounds"] = (into.get("extra_rounds") or 0) + (row.get("extra_rounds") or 0)
         into["iqr_s"] = max(into.get("iqr_s") or 0.0, row.get("iqr_s") or 0.0)  # the widest process's spread
         if "verified" in into or "verified" in row:  # a row that was checked (the products alone are not)
             into["verified"] = bool(into.get("verified")) and bool(row.get("verified"))

@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.registry import DTYPES
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import between, profile, vectorisation
-from .goals import goals, rounds_of, sections
+from .goals import decided, goals, rounds_of, sections
 from .gpu_page import gpu_limits, launch_section
 
 
@@ -42,6 +42,15 @@ def workload_table(frame: pd.DataFrame) -> pd.DataFrame:
             ("pass" if r["verified"] else "FAIL"),
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def extra_rounds(frame: pd.DataFrame) -> str:
+    """ ", after N extra rounds for the goals the first rounds left within noise (--decide)", or ""."""
+    if "extra_rounds" not in frame or not frame["extra_rounds"].notna().any():
+        return ""
+    per_workload = frame.groupby("workload")["extra_rounds"].max()
+    total = int(per_workload.fillna(0).sum())
+    return f", after {total} extra rounds for the goals the first rounds left within noise (--decide)" if total else ""
 
 
 def markdown(frame: pd.DataFrame, meta: dict) -> str:
@@ -228,7 +237,7 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
                    "with the date it was set; a goal changed after a run keeps its earlier definition, computed "
                    "beside it. A verdict is met when the whole 95 % interval clears the target, missed "
                    f"when the whole interval is on the wrong side, within noise otherwise; {spread_note}.", "",
-                   *own_products(frame)]  # fmt: skip
+                   f"Goals {decided(found)}{extra_rounds(frame)}.", "", *own_products(frame)]  # fmt: skip
     for title, why, table in sections(found):
         goal_lines += [f"### {title}", "", *([why, ""] if why else []),
                        frame_markdown(table) if len(table) else "(every one met)", ""]  # fmt: skip

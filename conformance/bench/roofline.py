@@ -39,7 +39,7 @@ COLUMNS = [
     "workload", "family", "backend", "mode", "dtype", "matmul", "device", "m", "median_s", "iqr_s", "repeats",
     "first_call_s", "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction",
     "peak_mem_mb", "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "products_s",
-    "over_products", "round_s", "round_gemm_gflops", "round_process",
+    "over_products", "round_s", "round_gemm_gflops", "round_process", "extra_rounds",
 ]  # fmt: skip
 
 

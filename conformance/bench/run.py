@@ -18,7 +18,7 @@ from ..core import environment
 from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
 from ..core.registry import DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
-from . import machine, vectorisation
+from . import goals, machine, vectorisation
 from .between import fingerprint
 from .captured import MODE as CAPTURED
 from .keras import FIT_LOOP, Worker
@@ -45,6 +45,7 @@ class BenchSettings:
     device: str = "cpu"
     rounds: int = 0  # every row and the machine probe, once per round in a shuffled order; 0: 3 quick, 9 full
     processes: int = 0  # fresh processes the rounds are spread over, one after another; 0: 1 quick, 3 full
+    decide_s: float | None = None  # seconds of extra rounds for goals still within noise; None: 15 quick, 120 full
 
     @property
     def repeats(self) -> tuple[float, int]:
@@ -58,6 +59,11 @@ class BenchSettings:
     @property
     def process_count(self) -> int:
         return min(self.processes or (1 if self.quick else 3), self.round_count)
+
+    @property
+    def decide_budget(self) -> float:
+        """Seconds of extra rounds, over the whole run, for the goals its rounds left within noise."""
+        return self.decide_s if self.decide_s is not None else (15.0 if self.quick else 120.0)
 
     def rounds_in(self, process: int) -> int:
         """The rounds process `process` times (the rounds shared out, the first processes taking any left over)."""
@@ -162,12 +168,44 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
         return row.time_round(min_time, min_repeats, warm_up=not settings.quick or not row.rounds)
 
     ready = [k for k, p in prepared.items() if p.step is not None]
-    interleave([*ready, PROBE], time_one, settings.rounds_in(process), seed=len(workload.name) + 1000 * process)
-    rows = [p.finish() for p in prepared.values()]
+    seed = len(workload.name) + 1000 * process
+    interleave([*ready, PROBE], time_one, settings.rounds_in(process), seed=seed)
+
+    def finished() -> list[dict]:
+        rows = [p.finish() for p in prepared.values()]
+        for row in rows:
+            if "round_s" in row:
+                row["round_gemm_gflops"], row["round_process"] = gemm[row["dtype"]], [process] * len(row["round_s"])
+        return rows
+
+    # the goals still within noise get more rounds, every row of the workload in each (so every pair stays
+    # paired), until each is decided or this unit's share of the budget is spent
+    share = settings.decide_budget / (len(settings.workload_list()) * settings.process_count)
+    deadline, extra = time.monotonic() + share, 0
+    while ready and time.monotonic() < deadline and extra < MAX_EXTRA_ROUNDS:
+        if not undecided(finished(), workload, limits):
+            break
+        extra += 1
+        interleave([*ready, PROBE], time_one, 1, seed=seed + extra)
+    rows = finished()
     for row in rows:
-        if "round_s" in row:
-            row["round_gemm_gflops"], row["round_process"] = gemm[row["dtype"]], [process] * len(row["round_s"])
+        row["extra_rounds"] = extra
+    for p in prepared.values():  # a Keras row's model in its worker
+        getattr(p, "close", lambda: None)()
     return rows
+
+
+MAX_EXTRA_ROUNDS = 60  # a goal an hour of rounds cannot decide is not decided by rounds (goals.toml: change it)
+
+
+def undecided(rows: list[dict], workload: Workload, limits: dict) -> bool:
+    """Whether a goal of this workload's rows is within noise, on this unit's own rounds (no spread between
+    runs: the page applies that where the machine's fingerprint matches)."""
+    timed = [add_roofline(r, workload.spec, limits) for r in merge_processes(rows) if r.get("status") == "ok"]
+    if not timed:
+        return False
+    found = goals.goals(pd.DataFrame(timed).reindex(columns=COLUMNS))
+    return any(g["status"] == "goal" and g["verdict"] == "within noise" for g in found)
 
 
 PROBE = "the machine's GEMM probe"

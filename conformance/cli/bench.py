@@ -37,7 +37,12 @@ from .common import (
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("bench", help="time one training step of every backend and peer, with the roofline")
-    parser.add_argument("--quick", action="store_true", help="3 short rounds, no sweeps (about three minutes)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 short rounds and no sweeps (six and a half minutes "
+        "here with every backend and peer, 15 s of them deciding rounds)",
+    )
     main, sweeps, gpu = ([w.name for w in ws] for ws in (main_workloads(), sweep_workloads(), gpu_workloads()))
     parser.add_argument("--workloads", default="", metavar="A,B",
                         help=f"a subset of the workloads by name: {', '.join(main)}; the full run's sweeps "
@@ -55,6 +60,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
                         help="fresh processes, one after another, that share the rounds (default: 1 quick, 3 full): "
                              "the intervals then hold what differs from process to process")  # fmt: skip
+    parser.add_argument("--decide", type=float, default=None, metavar="SECONDS",
+                        help="seconds of extra rounds, shared by the workloads, for goals their rounds left within "
+                             "noise (default: 15 with --quick, 120 for a full run; 0: none)")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",
                         help="instead: data-parallel training on N and M workers, one thread each (default: none, the "
                              "step benchmark)")  # fmt: skip
@@ -75,7 +83,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
         quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device, rounds=args.rounds or 0,
-        processes=args.processes or 0,
+        processes=args.processes or 0, decide_s=args.decide,
     )  # fmt: skip
 
 
@@ -105,9 +113,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
                       f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
     spread, spread_note = between.for_run(meta)
+    found = goals.goals(frame, spread)
+    said = f"{goals.decided(found)}{results.extra_rounds(frame)}"
     console.print("[bold]speed goals[/] (conformance/bench/goals.toml): the median of per-round values, with a "
-                  f"bootstrap 95% interval; {spread_note}")  # fmt: skip
-    for title, _, table in [s for s in goals.sections(goals.goals(frame, spread)) if s[0] != goals.BESIDE]:
+                  f"bootstrap 95% interval; {spread_note}; {said}")  # fmt: skip
+    for title, _, table in [s for s in goals.sections(found) if s[0] != goals.BESIDE]:
         goal_table = Table(title=title, title_justify="left")
         for column in ("goal", "target", "measured (95% interval)", "verdict"):
             goal_table.add_column(column, justify="left" if column == "goal" else "right")

@@ -25,7 +25,7 @@ def test_without_a_gpu_it_stops_with_one_line(capsys, tmp_path):
 def made(tmp_path_factory):
     """One run of the command's CPU path (numpy and SECOND, quick), shared: (its pages' folder, its results)."""
     tmp_path = tmp_path_factory.mktemp("gpu-command")
-    code = cli.main(["gpu", "--device", "cpu", "--quick", "--backends", f"numpy,{SECOND}",
+    code = cli.main(["gpu", "--device", "cpu", "--quick", "--decide", "0", "--backends", f"numpy,{SECOND}",
                      "--out", str(tmp_path / "docs"), "--results", str(tmp_path / "results")])  # fmt: skip
     assert code == 0
     return tmp_path / "docs", tmp_path / "results"

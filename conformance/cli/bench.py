@@ -40,8 +40,8 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="3 short rounds and no sweeps (six and a half minutes "
-        "here with every backend and peer, 15 s of them deciding rounds)",
+        help="3 short rounds and no sweeps (five to six and a half minutes here with every backend and peer, "
+        "15 s of them deciding rounds)",
     )
     main, sweeps, gpu = ([w.name for w in ws] for ws in (main_workloads(), sweep_workloads(), gpu_workloads()))
     parser.add_argument("--workloads", default="", metavar="A,B",

@@ -51,6 +51,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)")  # fmt: skip
     parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
+    parser.add_argument("--decide", type=float, default=None, metavar="SECONDS",
+                        help="as quartet bench: seconds of extra rounds for goals within noise (default: 15 quick, "
+                             "120 full)")  # fmt: skip
     parser.add_argument("--only", choices=PARTS, default=None,
                         help="one half: its page alone (a GPU lent in short calls runs each in its own; default: "
                              "both)")  # fmt: skip
@@ -104,7 +107,7 @@ def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -
 def _bench(names: list[str], device: str, args: argparse.Namespace, out: Path) -> int:
     """The benchmark on the device and its page (an interrupted run's too, marked incomplete); 1 when a row
     failed its check, 130 when interrupted."""
-    bench = BenchSettings(backends=names, dtypes=list(DTYPES), quick=args.quick, device=device,
+    bench = BenchSettings(backends=names, dtypes=list(DTYPES), quick=args.quick, device=device, decide_s=args.decide,
                           workloads=[] if not args.quick else ["planar", "course_logistic"],
                           **(GPU_BENCH if device == "gpu" else {}))  # fmt: skip
     runner = Runner.start(args.results, "bench", asdict(bench), console)

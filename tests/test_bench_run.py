@@ -48,7 +48,7 @@ def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_pa
 
     keras = peer_status("keras/jax")[0]
     code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--dtypes", "float32",
-                     "--peers", "keras/jax" if keras else "", "--rounds", "3", "--processes", "2",
+                     "--peers", "keras/jax" if keras else "", "--rounds", "3", "--processes", "2", "--decide", "4",
                      "--out", str(tmp_path)])  # fmt: skip
     assert code == 0, capsys.readouterr().out
     (folder,) = tmp_path.iterdir()
@@ -56,7 +56,7 @@ def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_pa
     eager = [r for r in rows if r["mode"] == "eager"]
     assert len(eager) == 1 and len(eager[0]["round_s"]) == 3 + eager[0]["extra_rounds"]
     assert eager[0]["round_process"][:2] == [0, 0] and 1 in eager[0]["round_process"]  # 2 rounds, then 1, and extras
-    # the goals left within noise took extra rounds (--decide, 15 s by default quick), every row of the workload
+    # the goals left within noise took extra rounds (--decide 4: 2 s in each process), every row of the workload
     # in each, so every pair of rows stays paired: the same rounds, in the same processes
     labels = {json.dumps(r["round_process"]) for r in rows if r.get("round_s")}
     assert len(labels) == 1, labels

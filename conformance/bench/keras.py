@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from typing import ClassVar
 from unittest import mock
@@ -59,9 +60,11 @@ class Worker:
             "QUARTET_PEER_THREADS": str(threads),
         }  # fmt: skip  (x64: else jax is float32)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        # its messages to a file, not a pipe: a chatty framework could fill a pipe nobody reads and block the worker
+        self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen([sys.executable, "-m", "conformance.bench.keras", self.backend], env=env,
-                                        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, bufsize=1)  # fmt: skip
+                                        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                        text=True, bufsize=1)  # fmt: skip
         self.count = 0
 
     def ask(self, **request) -> dict:
@@ -79,8 +82,9 @@ class Worker:
         return json.loads(line)
 
     def _tail(self) -> str:
-        text = self.process.stderr.read() if self.process.poll() is not None else ""
-        return (text.strip().splitlines() or ["no message"])[-1][:200]
+        """The worker's last line on stderr (why it ended)."""
+        self.log.seek(0)
+        return (self.log.read().strip().splitlines() or ["no message"])[-1][:200]
 
     def prepare(self, workload: Workload, dtype: str, loop: bool = False) -> "RemoteRow":
         """A row of this backend built, its first step timed and checked, in the worker."""
@@ -100,6 +104,7 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
 
 atexit.register(Worker.close_all)

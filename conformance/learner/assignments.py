@@ -9,7 +9,8 @@ the reference's version of each under those conventions, and the inputs each is 
   deep_application  week 4, two_layer_model and L_layer_model on the cat images, the step functions
             imported from the course's dnn_app_utils_v3
 
-Every input is float64; the inputs of each function are the notebook's own test case where it has one,
+Every input is float64; the inputs of each function are the notebook's own test case where it has one (the
+same as the ports' course tests, conformance/kit/course_cases.py),
 then the cases a learner's slips show on: m = 1, an odd m, (1, 1) arrays, exact zeros at a kink, large |z|.
 An initialiser is judged by its keys, shapes and scale, not its numbers: some notebooks seed inside it,
 others leave the seed to the caller."""
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference_numpy import activations, deep, initializers, logistic, planar
+
+from ..kit import course_cases
 
 Args = Callable[[], tuple]  # a fresh tuple of positional arguments for each call
 
@@ -46,6 +49,19 @@ class Assignment:
 
     def function(self, name: str) -> Function:
         return next(f for f in self.functions if f.name == name)
+
+
+def _notebook(name: str, scalar_b: bool = False) -> Args:
+    """The inputs of the notebook's own test case `name`, positional (conformance/kit/course_cases.py: one source
+    with the ports' course tests); b a Python float where the notebook passes one (week 2)."""
+    case = next(c for c in course_cases.CASES if c.name == name)
+
+    def args() -> tuple:
+        values, options = case.inputs()
+        values = [float(np.squeeze(v)) if scalar_b and i == 1 else v for i, v in enumerate(values)]
+        return (*values, *options.values())
+
+    return args
 
 
 def _rng(seed: int) -> np.random.RandomState:
@@ -99,29 +115,24 @@ LOGISTIC = Assignment(
     "week 2, logistic regression",
     (
         Function("sigmoid", ("s",), (
-            ("the notebook's test, [0, 2]", lambda: (np.array([0.0, 2.0]),)),
+            ("the notebook's test, [0, 2]", _notebook("sigmoid")),
             ("a (2, 3) array with large |z|", lambda: (np.array([[-40.0, -1.0, 0.0], [0.5, 3.0, 40.0]]),)),
             ("a (1, 1) array", lambda: (np.array([[0.3]]),)),
         ), logistic.sigmoid),
         Function("initialize_with_zeros", ("w", "b"), (("dim 2", lambda: (2,)), ("dim 1", lambda: (1,))),
                  logistic.initialize_with_zeros),
         Function("propagate", ("grads", "cost"), (
-            ("the notebook's test", lambda: (np.array([[1.0], [2.0]]), 2.0, np.array([[1.0, 2.0, -1.0],
-                                                                                       [3.0, 4.0, -3.2]]),
-                                             np.array([[1.0, 0.0, 1.0]]))),
+            ("the notebook's test", _notebook("propagate", scalar_b=True)),
             ("m = 1", lambda: _logistic_data(3, 3, 1)),
             ("an odd m, 7", lambda: _logistic_data(4, 4, 7)),
         ), _course_propagate),
         Function("optimize", ("params", "grads", "costs"), (
-            ("the notebook's test, 100 iterations", lambda: (np.array([[1.0], [2.0]]), 1.5,
-                                                            np.array([[1.0, -2.0, -1.0], [3.0, 0.5, -3.2]]),
-                                                            np.array([[1.0, 1.0, 0.0]]), 100, 0.009)),
+            ("the notebook's test, 100 iterations", _notebook("optimize", scalar_b=True)),
             ("m = 7, 201 iterations", lambda: (*_logistic_data(5, 3, 7), 201, 0.1)),
             ("its defaults, 100 iterations at 0.009", lambda: _logistic_data(15, 3, 5)),
         ), _course_optimize),
         Function("predict", ("Y_prediction",), (
-            ("the notebook's test", lambda: (np.array([[0.1124579], [0.23106775]]), -0.3,
-                                             np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]]))),
+            ("the notebook's test", _notebook("logistic_predict", scalar_b=True)),
             ("sigmoid exactly 0.5 and either side", _predict_at_boundary),
             ("m = 1", lambda: _logistic_data(6, 3, 1)[:3]),
         ), logistic.predict, labels=True, scores=lambda w, b, X: logistic.sigmoid(w.T @ X + b)),
@@ -298,24 +309,24 @@ DEEP = Assignment(
                                                                   ("[60, 50, 40, 1]", lambda: ([60, 50, 40, 1],))),
                  _deep_init, kind="initialiser"),
         Function("linear_forward", ("Z", "cache"), (
-            ("the notebook's test", lambda: tuple(_randn(1, (3, 2), (1, 3), (1, 1)))),
+            ("the notebook's test", _notebook("linear_forward")),
             ("m = 1", lambda: tuple(_randn(21, (4, 1), (3, 4), (3, 1)))),
             ("an odd m, 7", lambda: tuple(_randn(22, (4, 7), (5, 4), (5, 1)))),
             ("(1, 1) arrays", lambda: tuple(_randn(23, (1, 1), (1, 1), (1, 1)))),
         ), deep.linear_forward),
         Function("linear_activation_forward", ("A", "cache"), (
-            ("the notebook's test, sigmoid", lambda: (*_randn(2, (3, 2), (1, 3), (1, 1)), "sigmoid")),
-            ("the notebook's test, relu", lambda: (*_randn(2, (3, 2), (1, 3), (1, 1)), "relu")),
+            ("the notebook's test, sigmoid", _notebook("linear_activation_forward_sigmoid")),
+            ("the notebook's test, relu", _notebook("linear_activation_forward_relu")),
             ("m = 1, relu", lambda: (*_randn(24, (4, 1), (3, 4), (3, 1)), "relu")),
             ("an odd m, 7, sigmoid", lambda: (*_randn(25, (4, 7), (2, 4), (2, 1)), "sigmoid")),
         ), deep.linear_activation_forward),
         Function("L_model_forward", ("AL", "caches"), (
-            ("the notebook's test", lambda: _forward_case(6, [5, 4, 3, 1], 4)),
+            ("the notebook's test", _notebook("L_model_forward")),
             ("m = 1", lambda: _forward_case(26, [3, 2, 1], 1)),
             ("an odd m, 7, four layers", lambda: _forward_case(27, [4, 5, 3, 2, 1], 7)),
         ), lambda X, parameters: deep.L_model_forward(X, parameters, "relu")),
         Function("compute_cost", ("cost",), (
-            ("the notebook's test", lambda: (np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]]))),
+            ("the notebook's test", _notebook("compute_cost")),
             ("m = 1", lambda: (np.array([[0.2]]), np.array([[1.0]]))),
             ("an odd m, 5", lambda: (np.array([[0.1, 0.9, 0.3, 0.6, 0.99]]), np.array([[0.0, 1.0, 1.0, 0.0, 1.0]]))),
         ), deep.compute_cost),

@@ -1,6 +1,6 @@
 """`quartet bench`: one training step of every backend and peer timed with the roofline
 (conformance/bench/run.py), or with --workers the data-parallel step on N and M workers
-(conformance/parallel/bench.py), run by the runner; the tables, the goals and the written results."""
+(conformance/parallel/speedup.py), run by the runner; the tables, the goals and the written results."""
 
 import argparse
 from dataclasses import asdict

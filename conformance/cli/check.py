@@ -1,5 +1,5 @@
 """`quartet check`: the conformance matrix (conformance/check/planner.py), or with --workers N data-parallel
-training against the full batch (conformance/parallel/check.py), run by the runner; the table of the
+training against the full batch (conformance/parallel/full_batch.py), run by the runner; the table of the
 worst errors, the written results, and exit status 1 on any failure. `quartet check FILE`: a learner's
 notebook instead (cli/learner.py)."""
 

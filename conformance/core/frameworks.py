@@ -1,6 +1,6 @@
 """How each framework is called behind the protocol: the NumPy reference directly, PyTorch, JAX and
 TensorFlow through their impl_* packages (arrays cross in arrays.py, compiled by the framework's own
-compiler, backward by its autodiff). What every backend promises is in conformance/protocol.py."""
+compiler, backward by its autodiff). What every backend promises is in conformance/core/protocol.py."""
 
 import functools
 import importlib

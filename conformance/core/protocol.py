@@ -1,7 +1,7 @@
 """What the protocol promises, whatever the framework: the four calls of conformance/core/backends.py take and
 return NumPy, never mutate the caller's arrays, validate their inputs once (conformance/core/validation.py),
 name a result that is not finite, and train in segments that stop when training diverges. How each
-framework is called (conversions, compilation, its backward) is in conformance/frameworks.py."""
+framework is called (conversions, compilation, its backward) is in conformance/core/frameworks.py."""
 
 import functools
 import importlib
@@ -44,7 +44,7 @@ class Backend:
     def __repr__(self) -> str:
         return f"<{self.name} {self.mode} {self.dtype} {self.device} {self.spec.label}>"
 
-    # how the framework is called: conformance/frameworks.py
+    # how the framework is called: conformance/core/frameworks.py
     def _put(self, arrays):
         """NumPy in: arrays (or a dict of them) as the framework's, in this dtype and on this device."""
         raise NotImplementedError

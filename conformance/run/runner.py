@@ -2,7 +2,7 @@
 
 A command plans its work as units, each with a key, a label and a function that returns its rows; the
 runner shows a progress bar naming the unit at work, turns Ctrl-C and SIGTERM into an orderly stop,
-saves the checkpoint after every finished unit (conformance/checkpoint.py), starts a fresh results
+saves the checkpoint after every finished unit (conformance/run/checkpoint.py), starts a fresh results
 folder or resumes one with the first run's settings, and says how to finish an interrupted run:
 
     runner = Runner.start(base, "bench", settings, console)  # or Runner.resume(folder, "bench", console)

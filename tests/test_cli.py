@@ -176,6 +176,8 @@ def test_commands_name_a_bad_choice(capsys, tmp_path, argv, message):
         (["check", "--device", "tpu"], "invalid choice: 'tpu'"),
         (["bench", "--threads", "0"], "must be a positive integer, got '0'"),
         (["bench", "--min-time", "inf"], "must be a positive finite number, got 'inf'"),
+        (["bench", "--decide", "-1"], "must be a finite number of seconds, 0 or more, got '-1'"),
+        (["bench", "--decide", "nan"], "must be a finite number of seconds, 0 or more, got 'nan'"),
     ],
 )
 def test_argument_parser_names_a_bad_value(capsys, argv, message):

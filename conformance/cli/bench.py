@@ -32,6 +32,7 @@ from .common import (
     data_parallel_backends,
     positive_float,
     positive_int,
+    seconds_or_none,
 )
 
 
@@ -60,7 +61,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
                         help="fresh processes, one after another, that share the rounds (default: 1 quick, 3 full): "
                              "the intervals then hold what differs from process to process")  # fmt: skip
-    parser.add_argument("--decide", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--decide", type=seconds_or_none, default=None, metavar="SECONDS",
                         help="seconds of extra rounds, shared by the workloads, for goals their rounds left within "
                              "noise (default: 15 with --quick, 120 for a full run; 0: none)")  # fmt: skip
     parser.add_argument("--workers", default=None, metavar="N,M",

@@ -95,15 +95,15 @@ def parse_layer_dims(text: str) -> list[int]:
     return dims
 
 
-def _positive(kind: type, what: str):
-    """An argparse type: `kind`(text), which must be finite and above 0, or the message `what`."""
+def _positive(kind: type, what: str, zero: bool = False):
+    """An argparse type: `kind`(text), which must be finite and above 0 (zero: or 0), or the message `what`."""
 
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not (math.isfinite(value) and value > 0):
+        if value is None or not (math.isfinite(value) and (value > 0 or (zero and value == 0))):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
         return value
 
@@ -112,6 +112,7 @@ def _positive(kind: type, what: str):
 
 positive_float = _positive(float, "a positive finite number")
 positive_int = _positive(int, "a positive integer")
+seconds_or_none = _positive(float, "a finite number of seconds, 0 or more", zero=True)
 
 
 def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:

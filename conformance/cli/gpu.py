@@ -26,7 +26,7 @@ from ..report import check_results, provenance
 from ..run import checkpoint
 from ..run.runner import Runner
 from . import check as check_cli
-from .common import UsageError, choices, console
+from .common import UsageError, choices, console, seconds_or_none
 
 PAGES = {"check": "conformance-{device}.md", "bench": "benchmarks-{device}.md"}
 PARTS = tuple(PAGES)
@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)")  # fmt: skip
     parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
-    parser.add_argument("--decide", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--decide", type=seconds_or_none, default=None, metavar="SECONDS",
                         help="as quartet bench: seconds of extra rounds for goals within noise (default: 15 quick, "
                              "120 full)")  # fmt: skip
     parser.add_argument("--only", choices=PARTS, default=None,

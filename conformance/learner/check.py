@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import ROOT  # the source tree, on the child's PYTHONPATH when run from a checkout
 from .assignments import ASSIGNMENTS, recognise
 from .functions import PER_CALL_S
 from .source import SourceError, read
 
 TIME_LIMIT_S = 60.0  # the whole file; each call has its own limit (functions.PER_CALL_S)
 FAILED = ("wrong", "raised")
-ROOT = Path(__file__).resolve().parents[2]  # the source tree, for a child started from a checkout
 
 
 @dataclass

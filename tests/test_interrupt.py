@@ -181,3 +181,34 @@ def test_an_interrupt_just_after_the_rename_is_the_interrupt_not_a_missing_file(
     with pytest.raises(KeyboardInterrupt):
         files.write_atomically(tmp_path / "a.json", b"whole")
     assert (tmp_path / "a.json").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped exception, as intended
+def test_a_signal_swallowed_in_a_garbage_collector_callback_still_stops_the_run(tmp_path):
+    """Python prints and drops an exception raised in a gc callback (JAX installs one): a SIGTERM whose
+    handler runs there stops the run after the unit at work, that unit's rows kept, not at the run's end."""
+    import gc
+    import io
+
+    from rich.console import Console
+
+    from conformance.run.runner import Runner, Unit
+
+    def collect_while_signalled() -> list[dict]:
+        def callback(phase, info):
+            if phase == "start":
+                os.kill(os.getpid(), signal.SIGTERM)
+                wait_for_a_signal(1)  # the handler runs here, inside the callback, and its exception is dropped
+
+        gc.callbacks.append(callback)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(callback)
+        return [{"unit": 1}]
+
+    runner = Runner.start(tmp_path, "bench", {}, Console(file=io.StringIO()))
+    units = [Unit("one", "one", collect_while_signalled), Unit("two", "two", lambda: [{"unit": 2}])]
+    runner.run("bench", units)
+    assert isinstance(runner.interrupted, checkpoint.Terminated)
+    assert runner.rows() == [{"unit": 1}] and runner.finish() == 143

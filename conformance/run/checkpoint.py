@@ -88,20 +88,41 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into the same unwinding as Ctrl-C."""
 
 
+class Signals:
+    """The handler of SIGINT and SIGTERM inside interruptible(): raises KeyboardInterrupt or Terminated, and
+    keeps what it raised until check() is called. Python prints and drops an exception raised in a garbage
+    collector's callback (JAX installs one), so a signal that lands there would otherwise be lost and the run
+    would go on to the end as if nobody had asked it to stop."""
+
+    def __init__(self) -> None:
+        self.pending: type[KeyboardInterrupt] | None = None
+
+    def __call__(self, signum, frame):
+        self.pending = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        raise self.pending()
+
+    def check(self) -> None:
+        """Raises the signal that arrived within the block, if it has not stopped the run already (a caller
+        that catches it stops; one that never saw it learns of it here)."""
+        if self.pending is not None:
+            raise self.pending()
+
+
 @contextlib.contextmanager
 def interruptible():
-    """Within the block, SIGTERM raises Terminated (a KeyboardInterrupt), so a killed run unwinds like an
-    interrupted one and writes what it finished."""
-
-    def terminate(signum, frame):
-        raise Terminated()
-
+    """Within the block, SIGTERM raises Terminated (a KeyboardInterrupt) and SIGINT KeyboardInterrupt, so a
+    killed run unwinds like an interrupted one and writes what it finished. Yields the Signals handler: call
+    its check() between units of work, for a signal whose exception was swallowed where it landed."""
+    signals = Signals()
     try:
-        previous = signal.signal(signal.SIGTERM, terminate)
-    except ValueError:  # not the main thread: leave SIGTERM alone
-        yield
+        # a signal ignored (nohup, a job in a script's background) stays ignored
+        previous = {signum: signal.signal(signum, signals) for signum in (signal.SIGTERM, signal.SIGINT)
+                    if signal.getsignal(signum) != signal.SIG_IGN}  # fmt: skip
+    except ValueError:  # not the main thread: leave the signals alone
+        yield signals
         return
     try:
-        yield
+        yield signals
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

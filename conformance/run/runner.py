@@ -92,7 +92,7 @@ class Runner:
         """Every unit not finished yet, in order; stops at Ctrl-C or SIGTERM with what it finished saved."""
         self.total += len(units)
         start, logged = time.perf_counter(), not self.console.is_terminal
-        with progress_bar(self.console) as progress, interruptible():
+        with progress_bar(self.console) as progress, interruptible() as signals:
             task = progress.add_task(title, total=len(units))
             try:
                 for done, unit in enumerate(units):
@@ -105,6 +105,7 @@ class Runner:
                         rows = unit.work()
                         if rows is not None:
                             self.checkpoint.add(unit.key, rows, time.perf_counter() - began)
+                        signals.check()  # a signal swallowed during the unit stops the run here, its rows kept
                     progress.advance(task)
                 progress.update(task, description=f"{title}: done")
             except KeyboardInterrupt as err:
@@ -128,7 +129,7 @@ class Runner:
         children = [subprocess.Popen(Child(command, self.folder, (i, jobs), process).argv()) for i in range(jobs)]
         self.children = children  # for a planner that waits on what they write
         codes, planned, todo = [], [], []
-        with interruptible():  # from here on Ctrl-C or SIGTERM stops the children too, planning included
+        with interruptible() as signals:  # from here on Ctrl-C or SIGTERM stops the children too, planning included
             try:
                 planned = units() if callable(units) else units
                 self.total += len(planned)
@@ -136,6 +137,7 @@ class Runner:
                 self.console.print(f"{title}: {len(todo)} units in "
                                    + (f"{jobs} processes" if jobs > 1 else "a fresh process"))  # fmt: skip
                 codes = [child.wait() for child in children]
+                signals.check()
             except KeyboardInterrupt as err:
                 self.interrupted = err
                 for child in children:

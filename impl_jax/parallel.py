@@ -38,8 +38,10 @@ def make_mesh(workers: int) -> jax.sharding.Mesh:
     devices = jax.devices()
     if len(devices) < workers:
         flag = f"XLA_FLAGS=--xla_force_host_platform_device_count={workers}"
-        raise RuntimeError(f"{workers} workers need {workers} devices, jax sees {len(devices)}: on a CPU set {flag} "
-                           "before importing jax")  # fmt: skip
+        raise RuntimeError(
+            f"{workers} workers need {workers} devices, jax sees {len(devices)}: on a CPU set {flag} "
+            "before importing jax"
+        )
     return jax.make_mesh((workers,), ("batch",), devices=devices[:workers])
 
 
@@ -194,8 +196,13 @@ def join(address: str, world_size: int, rank: int, timeout_s: float) -> jax.shar
     it) within `timeout_s`, with gloo for the CPU collectives; a peer whose heartbeats stop for 10 s
     (JAX's default: 100) stops the others. The mesh spans every process's device."""
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    jax.distributed.initialize(address, world_size, rank, initialization_timeout=math.ceil(timeout_s),
-                               heartbeat_timeout_seconds=math.ceil(min(timeout_s, 10)))  # fmt: skip
+    jax.distributed.initialize(
+        address,
+        world_size,
+        rank,
+        initialization_timeout=math.ceil(timeout_s),
+        heartbeat_timeout_seconds=math.ceil(min(timeout_s, 10)),
+    )
     return make_mesh(world_size)
 
 
@@ -224,8 +231,10 @@ def run_process(mesh: jax.sharding.Mesh, job: DataParallelJob) -> dict:
     if m % world_size:
         weights = global_array(np.ones((1, X_k.shape[1]), job.dtype))  # (1, m'): 1 on samples, 0 on padding
     everywhere = NamedSharding(mesh, P())  # a full copy in every process
-    parameters = {k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, job.dtype))
-                  for k, v in job.parameters.items()}  # fmt: skip
+    parameters = {
+        k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, job.dtype))
+        for k, v in job.parameters.items()
+    }
     return _train(global_array(X_k), global_array(Y_k), parameters, job, weights)
 
 

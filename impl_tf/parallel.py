@@ -32,8 +32,10 @@ def logical_cpus(workers: int) -> list[str]:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * workers)
     except RuntimeError as err:  # the runtime is up: keep what it has if that is enough
         if len(tf.config.list_logical_devices("CPU")) < workers:
-            raise RuntimeError(f"{workers} logical CPUs are needed, TensorFlow was started with "
-                               f"{len(tf.config.list_logical_devices('CPU'))}: {err}") from err  # fmt: skip
+            raise RuntimeError(
+                f"{workers} logical CPUs are needed, TensorFlow was started with "
+                f"{len(tf.config.list_logical_devices('CPU'))}: {err}"
+            ) from err
     return [d.name for d in tf.config.list_logical_devices("CPU")[:workers]]
 
 
@@ -63,8 +65,9 @@ def shard(X: tf.Tensor, Y: tf.Tensor, strategy: tf.distribute.Strategy):
     return strategy.experimental_distribute_values_from_function(part)
 
 
-def data_parallel_grads(parameters: dict[str, tf.Tensor], X_k: tf.Tensor, Y_k: tf.Tensor, m: tf.Tensor,
-                        hidden_activation: str = "relu") -> tuple[dict[str, tf.Tensor], tf.Tensor]:  # fmt: skip
+def data_parallel_grads(
+    parameters: dict[str, tf.Tensor], X_k: tf.Tensor, Y_k: tf.Tensor, m: tf.Tensor, hidden_activation: str = "relu"
+) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
     """Inside one replica: its gradients and cost, weighted by m_k / m, summed over the replicas."""
     grads, cost = L_model_grads(parameters, X_k, Y_k, hidden_activation)  # this replica's mean
     share = tf.cast(tf.shape(X_k)[1], X_k.dtype) / m  # m_k / m

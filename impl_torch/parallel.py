@@ -185,8 +185,7 @@ def join(address: str, world_size: int, rank: int, timeout_s: float) -> None:
     MASTER_PORT (its store, at `address`); `timeout_s` bounds every collective, so a lost peer stops
     the others with an error instead of a hang."""
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world_size,
-                            timeout=datetime.timedelta(seconds=timeout_s))  # fmt: skip
+    dist.init_process_group("gloo", rank=rank, world_size=world_size, timeout=datetime.timedelta(seconds=timeout_s))
 
 
 def all_gather_settings(group: None, settings: np.ndarray) -> np.ndarray:

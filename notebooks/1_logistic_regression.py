@@ -84,8 +84,12 @@ print("w =", params["w"].T, "b =", params["b"])  # the course: [[0.80956046 2.05
 # The same test cases in every framework (conformance/kit/course_cases.py: what a new port's tests check):
 
 # %%
-ports = {"numpy": (course_cases.reference("logistic"), None), "torch": (torch_logistic, torch_arrays),
-         "jax": (jax_logistic, jax_arrays), "tf": (tf_logistic, tf_arrays)}  # fmt: skip
+ports = {
+    "numpy": (course_cases.reference("logistic"), None),
+    "torch": (torch_logistic, torch_arrays),
+    "jax": (jax_logistic, jax_arrays),
+    "tf": (tf_logistic, tf_arrays),
+}
 verdict = {}
 for case in (c for c in course_cases.CASES if c.module == "logistic"):
     row = verdict.setdefault(case.name, {})

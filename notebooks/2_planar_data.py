@@ -137,15 +137,19 @@ def put(arrays, *values):
 
 
 runs = {
-    "numpy": lambda: deep.L_layer_model(X, Y, [2, 4, 1], 1.2, ITERATIONS, hidden_activation="tanh",
-                                        parameters=initial, record_every=1000),
-    "torch": lambda: torch_deep.L_layer_model(*put(torch_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh",
-                                              mode="eager", record_every=1000),
-    "jax": lambda: jax_deep.L_layer_model(*put(jax_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh",
-                                          mode="compiled", record_every=1000),
-    "tf": lambda: tf_deep.L_layer_model(*put(tf_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh",
-                                        mode="compiled", record_every=1000),
-}  # fmt: skip
+    "numpy": lambda: deep.L_layer_model(
+        X, Y, [2, 4, 1], 1.2, ITERATIONS, hidden_activation="tanh", parameters=initial, record_every=1000
+    ),
+    "torch": lambda: torch_deep.L_layer_model(
+        *put(torch_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh", mode="eager", record_every=1000
+    ),
+    "jax": lambda: jax_deep.L_layer_model(
+        *put(jax_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh", mode="compiled", record_every=1000
+    ),
+    "tf": lambda: tf_deep.L_layer_model(
+        *put(tf_arrays, X, Y, initial), 1.2, ITERATIONS, "tanh", mode="compiled", record_every=1000
+    ),
+}
 costs, seconds = {}, {}
 for name, train in runs.items():
     start = time.perf_counter()
@@ -172,8 +176,10 @@ print(course.RUNS["planar"].note)
 # builds, with tolerances from a rounding model. Here, the functions this network goes through:
 
 # %%
-quartet.verdicts(["torch", "jax", "tf"], ["tanh", "L_model_forward", "compute_cost_from_logits", "L_model_grads",
-                                         "update_parameters", "L_layer_model"])  # fmt: skip
+quartet.verdicts(
+    ["torch", "jax", "tf"],
+    ["tanh", "L_model_forward", "compute_cost_from_logits", "L_model_grads", "update_parameters", "L_layer_model"],
+)
 
 # %% [markdown]
 # ## A lesson of the notes: without a non-linear activation, the network is linear
@@ -198,13 +204,18 @@ linear_net = (activations.sigmoid(W2 @ (W1 @ X + b1) + b2)[0] > 0.5).astype(floa
 w, b = (W2 @ W1).T, W2 @ b1 + b2  # the one linear map it computes
 collapsed = (activations.sigmoid(w.T @ X + b)[0] > 0.5).astype(float)
 same = int(np.sum(linear_net == collapsed))
-print(f"linear hidden layer: {100 * np.mean(linear_net == Y):.1f} % right; as one logistic regression: "
-      f"{100 * np.mean(collapsed == Y):.1f} %; the same predictions on {same} of {m}")  # fmt: skip
+print(
+    f"linear hidden layer: {100 * np.mean(linear_net == Y):.1f} % right; as one logistic regression: "
+    f"{100 * np.mean(collapsed == Y):.1f} %; the same predictions on {same} of {m}"
+)
 print(f"tanh hidden layer: {100 * np.mean(predictions == Y):.1f} %")
 assert np.array_equal(linear_net, collapsed)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-boundary(lambda G: (activations.sigmoid(W2 @ (W1 @ G + b1) + b2)[0] > 0.5).astype(float),
-         "hidden layer without activation: a line", axes[0])  # fmt: skip
+boundary(
+    lambda G: (activations.sigmoid(W2 @ (W1 @ G + b1) + b2)[0] > 0.5).astype(float),
+    "hidden layer without activation: a line",
+    axes[0],
+)
 boundary(lambda G: planar.predict(parameters, G), "tanh hidden layer", axes[1])
 plt.show()

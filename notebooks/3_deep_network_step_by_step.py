@@ -65,8 +65,12 @@ print("W1[0] =", parameters["W1"][0])  # the course: [ 0.01788628  0.0043651   0
 # `quartet new-backend` gets as its own tests).
 
 # %%
-PACKAGES = {"numpy": (course_cases.reference("deep"), None), "torch": (torch_deep, torch_arrays),
-            "jax": (jax_deep, jax_arrays), "tf": (tf_deep, tf_arrays)}  # fmt: skip
+PACKAGES = {
+    "numpy": (course_cases.reference("deep"), None),
+    "torch": (torch_deep, torch_arrays),
+    "jax": (jax_deep, jax_arrays),
+    "tf": (tf_deep, tf_arrays),
+}
 
 
 def on_case(case, framework: str) -> dict:
@@ -120,9 +124,22 @@ pd.DataFrame(rows)
 # large |z|, their derivatives read through L_model_grads):
 
 # %%
-quartet.verdicts(["torch", "jax", "tf"], ["relu", "leaky_relu", "tanh", "sigmoid", "linear_forward",
-                                         "linear_activation_forward", "L_model_forward", "compute_cost",
-                                         "compute_cost_from_logits", "L_model_grads", "update_parameters"])  # fmt: skip
+quartet.verdicts(
+    ["torch", "jax", "tf"],
+    [
+        "relu",
+        "leaky_relu",
+        "tanh",
+        "sigmoid",
+        "linear_forward",
+        "linear_activation_forward",
+        "L_model_forward",
+        "compute_cost",
+        "compute_cost_from_logits",
+        "L_model_grads",
+        "update_parameters",
+    ],
+)
 
 # %% [markdown]
 # ## A lesson of the notes: zero initialisation
@@ -138,8 +155,12 @@ quartet.verdicts(["torch", "jax", "tf"], ["relu", "leaky_relu", "tanh", "sigmoid
 
 # %%
 X2, Y2 = load_planar_dataset()
-STARTS = {"zeros": ((2, 4, 1), "zeros"), "constant": ((2, 4, 1), 0.5), "one unit, constant": ((2, 1, 1), 0.5),
-          "randn x 0.01": ((2, 4, 1), "small")}  # fmt: skip
+STARTS = {
+    "zeros": ((2, 4, 1), "zeros"),
+    "constant": ((2, 4, 1), 0.5),
+    "one unit, constant": ((2, 1, 1), 0.5),
+    "randn x 0.01": ((2, 4, 1), "small"),
+}
 table = {}
 for name, (dims, scheme) in STARTS.items():
     spec = quartet.ModelSpec("deep", dims, "tanh")

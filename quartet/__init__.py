@@ -41,17 +41,35 @@ from conformance.run.runner import Runner
 
 LOGISTIC_ONLY = ("propagate", "optimize", "model")  # named alone, these are logistic regression's (FUNCTIONS' keys)
 
-__all__ = ["DISTRIBUTION", "BenchSettings", "CheckSettings", "ModelSpec", "bench", "check", "check_notebook",
-           "load_backend", "registry", "show_code", "suspects", "verdicts"]  # fmt: skip
+__all__ = [
+    "DISTRIBUTION",
+    "BenchSettings",
+    "CheckSettings",
+    "ModelSpec",
+    "bench",
+    "check",
+    "check_notebook",
+    "load_backend",
+    "registry",
+    "show_code",
+    "suspects",
+    "verdicts",
+]
 
 
-def check(backends: list[str] | None = None, modes: list[str] | None = None, dtypes: list[str] | None = None,
-          device: str = "cpu", quick: bool = False) -> MatrixResult:  # fmt: skip
+def check(
+    backends: list[str] | None = None,
+    modes: list[str] | None = None,
+    dtypes: list[str] | None = None,
+    device: str = "cpu",
+    quick: bool = False,
+) -> MatrixResult:
     """`quartet check` in this process, without a results folder: each course function of every backend on
     its own, then the matrix. result.passed, result.frame (every comparison), result.functions (each
     function's verdict), result.raised (what a backend raised), result.skipped (what cannot run here)."""
-    settings = CheckSettings(list(backends or registry.NAMES), list(modes or MODE_NAMES), list(dtypes or DTYPES),
-                             device, quick)  # fmt: skip
+    settings = CheckSettings(
+        list(backends or registry.NAMES), list(modes or MODE_NAMES), list(dtypes or DTYPES), device, quick
+    )
     plan = plan_check(settings)
     rows = [row for unit in plan.units for row in (unit.work() or [])]
     return check_result(rows, plan.skipped)
@@ -91,8 +109,9 @@ def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:
     return frame, meta
 
 
-def verdicts(backends: list[str], functions: list[str] | None = None, mode: str = "eager",
-             dtype: str = "float64") -> pd.DataFrame:  # fmt: skip
+def verdicts(
+    backends: list[str], functions: list[str] | None = None, mode: str = "eager", dtype: str = "float64"
+) -> pd.DataFrame:
     """Each course function's verdict (green, wrong, not written yet, raised) per backend, as `quartet check`
     judges it (conformance/check/functions.py): one row per function (those named, e.g. "propagate" or
     "logistic.optimize", or all), one column per backend."""

@@ -45,8 +45,9 @@ def update_parameters(parameters: dict, grads: dict, learning_rate: float = 1.2)
     return deep.update_parameters(parameters, grads, learning_rate)
 
 
-def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000,
-             print_cost: bool = False) -> dict[str, np.ndarray]:  # fmt: skip
+def nn_model(
+    X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000, print_cost: bool = False
+) -> dict[str, np.ndarray]:
     """Gradient descent from initialize_parameters, printing the cost every 1000 iterations when asked."""
     n_x, _, n_y = layer_sizes(X, Y)
     parameters = initialize_parameters(n_x, n_h, n_y)

@@ -116,8 +116,9 @@ def make_case(X: np.ndarray, Y: np.ndarray, parameters: dict, hidden_activation:
         spec = ModelSpec("logistic", (X.shape[0], 1))
     else:
         L = len(parameters) // 2
-        spec = ModelSpec("deep", (X.shape[0], *(parameters[f"W{l}"].shape[0] for l in range(1, L + 1))),
-                         hidden_activation)  # fmt: skip
+        spec = ModelSpec(
+            "deep", (X.shape[0], *(parameters[f"W{l}"].shape[0] for l in range(1, L + 1))), hidden_activation
+        )
     return Case(spec, X, Y, parameters, learning_rate)
 
 
@@ -143,8 +144,9 @@ def assert_conforms(
     if against is not None:
         ref.update({k: np.asarray(v, dtype=np.float64) for k, v in against.items()})
     labels = dict(backend=label or "test", mode="", dtype=dtype, device="")
-    rows = pd.DataFrame(compare(got, ref, case, labels, "reference" if against is None else "other", only=set(got)),
-                        columns=COLUMNS)  # fmt: skip
+    rows = pd.DataFrame(
+        compare(got, ref, case, labels, "reference" if against is None else "other", only=set(got)), columns=COLUMNS
+    )
     assert set(rows["quantity"]) == set(got), f"not judged: {set(got) - set(rows['quantity'])}"
     failed = rows[~rows["passed"]]
     shown = ["quantity", "max_abs_err", "max_rel_err", "tolerance", "in_dtype"]

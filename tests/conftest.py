@@ -89,9 +89,14 @@ def assert_rank2(name: str, array: np.ndarray, shape: tuple[int, int]) -> None:
 # property-based conformance (tests/test_properties.py): "ci" is the default, derandomised so that
 # `make test` is repeatable and fast; "thorough" is for a long hunt: --hypothesis-profile thorough
 settings.register_profile(
-    "ci", max_examples=25, derandomize=True, deadline=None, database=None, print_blob=True,
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
-)  # fmt: skip
+)
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )

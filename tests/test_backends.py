@@ -138,9 +138,11 @@ def test_a_plugin_that_cannot_be_used_is_named_with_its_reason_and_left_out(monk
 
     from conformance.core import registry
 
-    points = [EntryPoint("ghost", "no_such_module_here:BACKEND", registry.GROUP),
-              EntryPoint("notinfo", "json:dumps", registry.GROUP),
-              EntryPoint("jax", "conformance.core.registry:BUILT_IN", registry.GROUP)]  # fmt: skip
+    points = [
+        EntryPoint("ghost", "no_such_module_here:BACKEND", registry.GROUP),
+        EntryPoint("notinfo", "json:dumps", registry.GROUP),
+        EntryPoint("jax", "conformance.core.registry:BUILT_IN", registry.GROUP),
+    ]
     monkeypatch.setattr(registry.importlib.metadata, "entry_points", lambda group: points)
     monkeypatch.setattr(registry, "BROKEN", {})
     found = registry._discover()

@@ -21,8 +21,12 @@ def test_a_run_agrees_with_itself():
 def test_a_row_twice_as_slow_in_every_round_does_not_overlap():
     frame = agree.load(RUN)
     slower = frame.copy()
-    at = slower.index[(slower["workload"] == "wide") & (slower["backend"] == "jax") & (slower["mode"] == "compiled")
-                      & (slower["dtype"] == "float32")][0]  # fmt: skip
+    at = slower.index[
+        (slower["workload"] == "wide")
+        & (slower["backend"] == "jax")
+        & (slower["mode"] == "compiled")
+        & (slower["dtype"] == "float32")
+    ][0]
     slower.at[at, "round_s"] = [2 * v for v in frame.at[at, "round_s"]]
     table = agree.agree(frame, slower).set_index(["kind", "what"])
     moved = [
@@ -55,8 +59,11 @@ def test_the_committed_runs_agree_as_the_page_says(capsys):
 
 
 def test_agree_names_what_it_cannot_read(capsys, tmp_path):
-    cases = [([str(RUN)], "required: RUN"), ([str(RUN), str(tmp_path / "b.json")], "b.json: no such file"),
-             ([str(RUN), str(RUN), "--between-runs"], "--between-runs: expected one argument")]  # fmt: skip
+    cases = [
+        ([str(RUN)], "required: RUN"),
+        ([str(RUN), str(tmp_path / "b.json")], "b.json: no such file"),
+        ([str(RUN), str(RUN), "--between-runs"], "--between-runs: expected one argument"),
+    ]
     for argv, message in cases:
         with pytest.raises(SystemExit) as stop:
             agree.main(argv)

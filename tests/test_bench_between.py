@@ -9,9 +9,17 @@ import pytest
 
 from conformance.bench import agree, between, goals
 
-META = {"environment": {"cpu": "Test CPU", "cpu_flags": "avx2 fma", "cores": 2,
-                        "blas": {"library": "openblas", "version": "0.3", "architecture": "Haswell"}},
-        "threads": 2, "device": "cpu", "limits": {"gemm_gflops": {"float64": 300.0}}}  # fmt: skip
+META = {
+    "environment": {
+        "cpu": "Test CPU",
+        "cpu_flags": "avx2 fma",
+        "cores": 2,
+        "blas": {"library": "openblas", "version": "0.3", "architecture": "Haswell"},
+    },
+    "threads": 2,
+    "device": "cpu",
+    "limits": {"gemm_gflops": {"float64": 300.0}},
+}
 MACHINE = (
     "cpu Test CPU; flags avx2 fma; cores 2; threads 2; device cpu; blas openblas 0.3 Haswell; "
     "gemm float64 256-512 GFLOP/s"
@@ -23,14 +31,21 @@ def test_sigma_is_each_ratios_spread_over_runs_pooled_per_workload_and_kind():
     """Two ratios of one workload, three runs: the workload's sigma is the root mean square of their
     standard deviations of log(ratio), each row kind's its own; a ratio only one run has is not counted."""
     fraction = "fraction of roofline"
-    runs = [{("wide", "jax", "compiled", "float32", fraction): (c, c, c),
-             ("wide", "tf", "compiled", "float32", fraction): (0.8, 0.8, 0.8)} for c in (0.7, 0.8, 0.9)]  # fmt: skip
+    runs = [
+        {
+            ("wide", "jax", "compiled", "float32", fraction): (c, c, c),
+            ("wide", "tf", "compiled", "float32", fraction): (0.8, 0.8, 0.8),
+        }
+        for c in (0.7, 0.8, 0.9)
+    ]
     runs[0][("planar", "numpy", "eager", "float32", fraction)] = (0.5, 0.5, 0.5)
     spread = between.calibrate(runs, [META] * 3)
     jax = np.var(np.log([0.7, 0.8, 0.9]), ddof=1)
     assert spread["by_workload"] == {f"wide | {fraction}": pytest.approx(np.sqrt(jax / 2), abs=1e-4)}
-    assert spread["by_row"] == {f"jax compiled | {fraction}": pytest.approx(np.sqrt(jax), abs=1e-4),
-                                f"tf compiled | {fraction}": 0.0}  # fmt: skip
+    assert spread["by_row"] == {
+        f"jax compiled | {fraction}": pytest.approx(np.sqrt(jax), abs=1e-4),
+        f"tf compiled | {fraction}": 0.0,
+    }
     assert spread["machine"] == MACHINE
     with pytest.raises(ValueError, match="different machines"):
         between.calibrate(runs[:2], [META, {**META, "threads": 1}])
@@ -39,8 +54,12 @@ def test_sigma_is_each_ratios_spread_over_runs_pooled_per_workload_and_kind():
 
 
 def test_an_interval_widens_by_the_spread_on_each_side_in_log_scale():
-    spread = between.Spread("m", ["a", "b"], {"wide | fraction of roofline": 0.1, "planar | fraction of roofline": 0.2},
-                            {"tf eager | fraction of roofline": 0.3})  # fmt: skip
+    spread = between.Spread(
+        "m",
+        ["a", "b"],
+        {"wide | fraction of roofline": 0.1, "planar | fraction of roofline": 0.2},
+        {"tf eager | fraction of roofline": 0.3},
+    )
     centre, low, high = spread.widen((0.75, 0.74, 0.77), "wide", "fraction of roofline")
     assert centre == 0.75
     assert np.log(centre / low) == pytest.approx(np.hypot(np.log(0.75 / 0.74), 0.196))
@@ -79,8 +98,13 @@ def test_a_spread_applies_on_its_own_machine_only(tmp_path):
     assert (
         between.for_run(slower, path)[0] is None and "gemm float64 128-256 GFLOP/s" in between.for_run(slower, path)[1]
     )
-    other_kernel = {**META, "environment": {**META["environment"], "blas": {"library": "openblas", "version": "0.3",
-                                                                             "architecture": "SkylakeX"}}}  # fmt: skip
+    other_kernel = {
+        **META,
+        "environment": {
+            **META["environment"],
+            "blas": {"library": "openblas", "version": "0.3", "architecture": "SkylakeX"},
+        },
+    }
     assert between.for_run(other_kernel, path)[0] is None
     spread, note = between.for_run(META, tmp_path / "none.json")
     assert spread is None and "no spread between runs is measured" in note
@@ -107,9 +131,18 @@ def test_the_fastest_loop_is_taken_round_by_round():
     so TensorFlow's slow rounds do not count against a loop that was faster there."""
 
     def row(backend, seconds):
-        return {"workload": "planar", "family": "", "backend": backend, "mode": "compiled-loop", "dtype": "float32",
-                "m": 400, "status": "ok", "median_s": float(np.median(seconds)), "round_s": seconds,
-                "round_process": [0, 0, 0, 1, 1, 1]}  # fmt: skip
+        return {
+            "workload": "planar",
+            "family": "",
+            "backend": backend,
+            "mode": "compiled-loop",
+            "dtype": "float32",
+            "m": 400,
+            "status": "ok",
+            "median_s": float(np.median(seconds)),
+            "round_s": seconds,
+            "round_process": [0, 0, 0, 1, 1, 1],
+        }
 
     tf, jax = [3.3e-6, 3.3e-6, 3.4e-6, 7.9e-6, 3.3e-6, 7.9e-6], [4.5e-6] * 6
     fastest = goals.fastest_per_round([row("tf", tf), row("jax", jax)])

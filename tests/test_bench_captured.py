@@ -72,8 +72,14 @@ def test_a_gpu_run_times_the_captured_step_on_the_tiny_nets_and_a_cpu_run_when_a
 
     def captured_rows(**settings) -> set[str]:
         units, _ = run.units(run.BenchSettings(backends=["torch"], quick=True, **settings), {})
-        return {u.key for u in units for arg in u.work.args if isinstance(arg, list)
-                for target in arg if isinstance(target, tuple) and captured.MODE in target}  # fmt: skip
+        return {
+            u.key
+            for u in units
+            for arg in u.work.args
+            if isinstance(arg, list)
+            for target in arg
+            if isinstance(target, tuple) and captured.MODE in target
+        }
 
     assert captured_rows(device="gpu") == {"course_logistic", "course_deep", "planar"}  # not the wide net
     assert captured_rows(device="cpu") == set()  # each row compiles for seconds on the CPU: only when named

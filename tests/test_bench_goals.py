@@ -10,19 +10,42 @@ def test_peer_goals_compare_steps_with_steps():
     from conformance.bench import goals
 
     def row(backend, mode, seconds):
-        return {"workload": "course_deep", "family": "", "backend": backend, "mode": mode, "dtype": "float32",
-                "m": 209, "status": "ok", "median_s": float(np.median(seconds)), "round_s": seconds}  # fmt: skip
+        return {
+            "workload": "course_deep",
+            "family": "",
+            "backend": backend,
+            "mode": mode,
+            "dtype": "float32",
+            "m": 209,
+            "status": "ok",
+            "median_s": float(np.median(seconds)),
+            "round_s": seconds,
+        }
 
-    frame = pd.DataFrame([row("numpy", "eager", [2e-3, 2.1e-3, 1.9e-3]), row("jax", "compiled-loop", [1e-4] * 3),
-                          row("torch.nn", "optim.SGD", [4e-3, 4.2e-3, 3.8e-3])])  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            row("numpy", "eager", [2e-3, 2.1e-3, 1.9e-3]),
+            row("jax", "compiled-loop", [1e-4] * 3),
+            row("torch.nn", "optim.SGD", [4e-3, 4.2e-3, 3.8e-3]),
+        ]
+    )
     (goal,) = [g for g in goals.goals(frame) if "torch.nn" in g["goal"] and g["status"] == "goal"]
     assert "numpy eager" in goal["goal"] and goal["measured (95% interval)"].startswith("2.00x")
     assert goal["verdict"] == "met"
 
 
 def row(workload, backend, mode, seconds, dtype="float32"):
-    return {"workload": workload, "family": "", "backend": backend, "mode": mode, "dtype": dtype, "m": 400,
-            "status": "ok", "median_s": float(np.median(seconds)), "round_s": seconds}  # fmt: skip
+    return {
+        "workload": workload,
+        "family": "",
+        "backend": backend,
+        "mode": mode,
+        "dtype": dtype,
+        "m": 400,
+        "status": "ok",
+        "median_s": float(np.median(seconds)),
+        "round_s": seconds,
+    }
 
 
 def test_each_compiled_row_is_judged_against_its_own_products_run_the_same_way():
@@ -30,12 +53,18 @@ def test_each_compiled_row_is_judged_against_its_own_products_run_the_same_way()
     call per step; an eager row has no such goal; the misses come first, the farthest first."""
     from conformance.bench import goals
 
-    frame = pd.DataFrame([
-        row("planar", "jax", "compiled-loop", [10e-6] * 3), row("planar", "jax", "products loop", [4e-6] * 3),
-        row("planar", "jax", "compiled", [60e-6] * 3), row("planar", "jax", "products alone", [50e-6] * 3),
-        row("planar", "tf", "compiled", [300e-6] * 3), row("planar", "tf", "products alone", [100e-6] * 3),
-        row("planar", "numpy", "eager", [40e-6] * 3), row("planar", "numpy", "products alone", [5e-6] * 3),
-    ])  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            row("planar", "jax", "compiled-loop", [10e-6] * 3),
+            row("planar", "jax", "products loop", [4e-6] * 3),
+            row("planar", "jax", "compiled", [60e-6] * 3),
+            row("planar", "jax", "products alone", [50e-6] * 3),
+            row("planar", "tf", "compiled", [300e-6] * 3),
+            row("planar", "tf", "products alone", [100e-6] * 3),
+            row("planar", "numpy", "eager", [40e-6] * 3),
+            row("planar", "numpy", "products alone", [5e-6] * 3),
+        ]
+    )
     found = [g for g in goals.goals(frame) if g["status"] == "goal" and "its own products" in g["goal"]]
     by_row = {g["goal"].split(": ")[1].rsplit(" step", 1)[0]: g for g in found}
     assert set(by_row) == {"jax compiled-loop", "jax compiled", "tf compiled"}  # numpy's eager step: no goal
@@ -69,10 +98,22 @@ def test_a_peer_timed_in_our_rounds_is_paired_and_one_timed_apart_is_not():
     from conformance.bench.between import Spread
     from conformance.bench.goals import ratio
 
-    ours = {"backend": "numpy", "mode": "eager", "workload": "planar", "median_s": 1.0,
-            "round_s": [1.0, 2.0, 4.0], "round_process": [0, 0, 1]}  # fmt: skip
-    keras = {"backend": "keras/jax", "mode": "train_on_batch", "workload": "planar", "median_s": 2.0,
-             "round_s": [2.0, 4.0, 8.0], "round_process": [0, 0, 1]}  # fmt: skip
+    ours = {
+        "backend": "numpy",
+        "mode": "eager",
+        "workload": "planar",
+        "median_s": 1.0,
+        "round_s": [1.0, 2.0, 4.0],
+        "round_process": [0, 0, 1],
+    }
+    keras = {
+        "backend": "keras/jax",
+        "mode": "train_on_batch",
+        "workload": "planar",
+        "median_s": 2.0,
+        "round_s": [2.0, 4.0, 8.0],
+        "round_process": [0, 0, 1],
+    }
     spread = Spread("", [], {}, {})
     (centre, low, high), _ = ratio(keras, ours, spread)
     assert centre == low == high == 2.0  # every round's ratio is 2: paired, no doubt left

@@ -47,8 +47,9 @@ def test_the_thread_limit_holds_for_every_framework(name):
     if not ok:
         pytest.skip(reason)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", THREAD_PROBE, name], capture_output=True, text=True, env=env,
-                          timeout=120, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", THREAD_PROBE, name], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
     threads, cores, busy = done.stdout.split()
     assert int(cores) == 1, f"{name}: {threads} threads on {cores} cores"
     assert float(busy) < 1.25, f"{name} kept {float(busy):.2f} cores busy"

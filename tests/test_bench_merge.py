@@ -10,11 +10,27 @@ def test_a_rows_processes_merge_into_one_row():
     from conformance.bench.merge import merge_processes
 
     def rows(process: int, step: list[float], verified: bool = True) -> list[dict]:
-        common = {"workload": "planar", "backend": "numpy", "dtype": "float32", "round_process": [process] * 2,
-                  "round_gemm_gflops": [100.0, 110.0], "repeats": 10, "iqr_s": 1e-5}  # fmt: skip
-        return [{**common, "mode": "eager", "round_s": step, "verified": verified, "check_err": 1e-7 * (1 + process),
-                 "status": "ok" if verified else "check failed", "peak_mem_mb": 10.0 + process},
-                {**common, "mode": "products alone", "round_s": [1e-3, 1e-3], "status": "ok"}]  # fmt: skip
+        common = {
+            "workload": "planar",
+            "backend": "numpy",
+            "dtype": "float32",
+            "round_process": [process] * 2,
+            "round_gemm_gflops": [100.0, 110.0],
+            "repeats": 10,
+            "iqr_s": 1e-5,
+        }
+        return [
+            {
+                **common,
+                "mode": "eager",
+                "round_s": step,
+                "verified": verified,
+                "check_err": 1e-7 * (1 + process),
+                "status": "ok" if verified else "check failed",
+                "peak_mem_mb": 10.0 + process,
+            },
+            {**common, "mode": "products alone", "round_s": [1e-3, 1e-3], "status": "ok"},
+        ]
 
     merged = merge_processes(rows(0, [2e-3, 2e-3]) + rows(1, [3e-3, 3e-3]))
     step, products = (next(r for r in merged if r["mode"] == mode) for mode in ("eager", "products alone"))

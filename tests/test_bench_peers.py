@@ -17,15 +17,38 @@ WORKLOADS = [
     Workload("peers_tiny_logistic", ModelSpec("logistic", (8, 1)), 32, 0.1),
 ]
 DTYPES = ("float64", "float32")
-KEYS = {"workload", "backend", "mode", "dtype", "device", "m", "first_call_s", "median_s", "iqr_s", "repeats",
-        "import_s", "peak_mem_mb", "verified", "check_err", "check_tol", "status"}  # fmt: skip
+KEYS = {
+    "workload",
+    "backend",
+    "mode",
+    "dtype",
+    "device",
+    "m",
+    "first_call_s",
+    "median_s",
+    "iqr_s",
+    "repeats",
+    "import_s",
+    "peak_mem_mb",
+    "verified",
+    "check_err",
+    "check_tol",
+    "status",
+}
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
     """All peers on both workloads in both dtypes, briefly timed: one Keras child per backend."""
-    return bench_peers.bench_peers(list(peer_rows.PEERS), WORKLOADS, list(DTYPES), 2, min_time=0.02, min_repeats=3,
-                                   loops=[w.name for w in WORKLOADS])  # fmt: skip
+    return bench_peers.bench_peers(
+        list(peer_rows.PEERS),
+        WORKLOADS,
+        list(DTYPES),
+        2,
+        min_time=0.02,
+        min_repeats=3,
+        loops=[w.name for w in WORKLOADS],
+    )
 
 
 def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict]) -> None:

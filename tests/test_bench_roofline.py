@@ -23,8 +23,12 @@ def test_bytes_grow_with_the_itemsize_and_m():
 
 def test_roofline_fraction_and_a_failed_row_loses_its_time():
     spec = ModelSpec("deep", (6, 4, 1))
-    limits = {"gemm_gflops": {"float32": 100.0}, "bandwidth_gbs": 10.0, "cache_bandwidth_gbs": 50.0,
-              "cache_bytes": 2**25}  # fmt: skip
+    limits = {
+        "gemm_gflops": {"float32": 100.0},
+        "bandwidth_gbs": 10.0,
+        "cache_bandwidth_gbs": 50.0,
+        "cache_bytes": 2**25,
+    }
     row = roofline.add_roofline({"m": 16, "dtype": "float32", "median_s": 1e-3, "status": "ok"}, spec, limits)
     assert row["roofline_fraction"] == pytest.approx(row["roofline_s"] / 1e-3)
     failed = {"m": 16, "dtype": "float32", "median_s": 1e-3, "status": "check failed"}

@@ -12,20 +12,64 @@ from conformance.bench import steps as ours
 
 def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(ours, "check_first_step", lambda *args: (False, 1.0, 1e-6))
-    code = cli.main(["bench", "--quick", "--decide", "0", "--workloads", "planar", "--backends", "numpy", "--peers", "",
-                     "--dtypes", "float32", "--out", str(tmp_path)])  # fmt: skip
+    code = cli.main(
+        [
+            "bench",
+            "--quick",
+            "--decide",
+            "0",
+            "--workloads",
+            "planar",
+            "--backends",
+            "numpy",
+            "--peers",
+            "",
+            "--dtypes",
+            "float32",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 1 and "check failed" in capsys.readouterr().out
 
 
 def test_quick_bench_writes_its_results(capsys, tmp_path):
-    code = cli.main(["bench", "--quick", "--decide", "0", "--workloads", "planar", "--backends", "numpy,jax",
-                     "--peers", "", "--dtypes", "float32", "--out", str(tmp_path)])  # fmt: skip
+    code = cli.main(
+        [
+            "bench",
+            "--quick",
+            "--decide",
+            "0",
+            "--workloads",
+            "planar",
+            "--backends",
+            "numpy,jax",
+            "--peers",
+            "",
+            "--dtypes",
+            "float32",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     (folder,) = tmp_path.iterdir()
     frame = pd.read_csv(folder / "bench.csv")
-    expected = {"workload", "backend", "mode", "dtype", "device", "m", "median_s", "iqr_s", "compile_s", "gflops",
-                "roofline_fraction", "peak_mem_mb"}  # fmt: skip
+    expected = {
+        "workload",
+        "backend",
+        "mode",
+        "dtype",
+        "device",
+        "m",
+        "median_s",
+        "iqr_s",
+        "compile_s",
+        "gflops",
+        "roofline_fraction",
+        "peak_mem_mb",
+    }
     assert expected <= set(frame.columns)
     assert set(frame["mode"]) == {"eager", "compiled", "compiled-loop", "products alone", "products loop"}
     loop = frame[frame["mode"] == "compiled-loop"].iloc[0]  # measured against its products inside a compiled loop
@@ -47,9 +91,28 @@ def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_pa
     from conformance.bench.peers import peer_status
 
     keras = peer_status("keras/jax")[0]
-    code = cli.main(["bench", "--quick", "--workloads", "planar", "--backends", "numpy", "--dtypes", "float32",
-                     "--peers", "keras/jax" if keras else "", "--rounds", "3", "--processes", "2", "--decide", "4",
-                     "--out", str(tmp_path)])  # fmt: skip
+    code = cli.main(
+        [
+            "bench",
+            "--quick",
+            "--workloads",
+            "planar",
+            "--backends",
+            "numpy",
+            "--dtypes",
+            "float32",
+            "--peers",
+            "keras/jax" if keras else "",
+            "--rounds",
+            "3",
+            "--processes",
+            "2",
+            "--decide",
+            "4",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0, capsys.readouterr().out
     (folder,) = tmp_path.iterdir()
     rows = json.loads((folder / "bench.json").read_text())["rows"]

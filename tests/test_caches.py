@@ -67,8 +67,12 @@ def test_a_second_process_loads_what_the_first_compiled(cache_root):
     pytest.importorskip("jax")
 
     def run(op: str) -> float:
-        done = subprocess.run([sys.executable, "-c", JITTED.format(op=op)], capture_output=True, text=True,
-                              env={**os.environ, "QUARTET_CACHE_DIR": str(cache_root)})  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", JITTED.format(op=op)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "QUARTET_CACHE_DIR": str(cache_root)},
+        )
         assert done.returncode == 0, done.stderr
         return float(done.stdout)
 

@@ -16,8 +16,12 @@ from conformance.core.backends import load_backend
 from conformance.core.spec import ModelSpec
 
 STEPS = (1, 10)
-WIDE = [ModelSpec("deep", (256, 256, 256, 256, 1), "relu"), ModelSpec("deep", (256, 256, 256, 256, 1), "tanh"),
-        ModelSpec("deep", (1024, 1024, 1024, 1), "relu"), ModelSpec("deep", (1024, 1024, 1024, 1), "tanh")]  # fmt: skip
+WIDE = [
+    ModelSpec("deep", (256, 256, 256, 256, 1), "relu"),
+    ModelSpec("deep", (256, 256, 256, 256, 1), "tanh"),
+    ModelSpec("deep", (1024, 1024, 1024, 1), "relu"),
+    ModelSpec("deep", (1024, 1024, 1024, 1), "tanh"),
+]
 CASES = default_cases() + [make_case(spec, seed=7) for spec in WIDE]
 
 
@@ -58,8 +62,13 @@ def measured(index: int, dtype: str) -> dict:
 
 def failures(got: dict, index: int, dtype: str, device: str) -> list[str]:
     case = CASES[index]
-    rows = compare(got, measured(index, "float64"), case, dict(backend="jax", mode="eager", dtype=dtype,
-                           device=device), "numpy/float64")  # fmt: skip
+    rows = compare(
+        got,
+        measured(index, "float64"),
+        case,
+        dict(backend="jax", mode="eager", dtype=dtype, device=device),
+        "numpy/float64",
+    )
     return [r["quantity"] for r in rows if not r["passed"]]
 
 
@@ -75,16 +84,20 @@ def test_the_reference_itself_passes(dtype, device):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda f: f.__name__)
 def test_a_wrong_result_fails_on_every_net(mutant, dtype, device):
-    missed = [CASES[i].spec.label for i in range(len(CASES))
-              if not failures(mutant(measured(i, dtype), CASES[i]), i, dtype, device)]  # fmt: skip
+    missed = [
+        CASES[i].spec.label
+        for i in range(len(CASES))
+        if not failures(mutant(measured(i, dtype), CASES[i]), i, dtype, device)
+    ]
     assert not missed, f"{mutant.__name__} passed on {missed}"
 
 
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 def test_a_float32_row_computed_in_float64_fails(device):
     """A float32 row whose numbers are not float32 numbers was computed in another precision."""
-    missed = [CASES[i].spec.label for i in range(len(CASES))
-              if not failures(measured(i, "float64"), i, "float32", device)]  # fmt: skip
+    missed = [
+        CASES[i].spec.label for i in range(len(CASES)) if not failures(measured(i, "float64"), i, "float32", device)
+    ]
     assert not missed, f"float64 results labelled float32 passed on {missed}"
 
 
@@ -145,8 +158,9 @@ def test_a_quantity_the_reference_lost_fails():
     got = measured_case("logistic", "float64")
     n = max(STEPS)
     ref = {k: v for k, v in measured_case("logistic", "float64").items() if k != f"grads@{n}"}
-    rows = compare(got, ref, LOGISTIC, dict(backend="torch", mode="eager", dtype="float64", device="cpu"),
-                           "numpy/float64")  # fmt: skip
+    rows = compare(
+        got, ref, LOGISTIC, dict(backend="torch", mode="eager", dtype="float64", device="cpu"), "numpy/float64"
+    )
     assert [r["quantity"] for r in rows if not r["passed"]] == [f"grads@{n}"]
     from conformance.cli.common import short
 

@@ -196,8 +196,9 @@ def test_train_on_cat_with_a_directory_lacking_the_files_names_them(capsys, tmp_
 
 
 def test_determinism_numpy_gives_the_same_bits_in_fresh_processes(capsys, tmp_path):
-    code, out = run_cli(capsys, "determinism", "--backends", "numpy", "--dtypes", "float64", "--runs", "2",
-                        "--out", str(tmp_path))  # fmt: skip
+    code, out = run_cli(
+        capsys, "determinism", "--backends", "numpy", "--dtypes", "float64", "--runs", "2", "--out", str(tmp_path)
+    )
     assert code == 0, out
     (folder,) = tmp_path.glob("determinism-*")
     table = (folder / "determinism.md").read_text()
@@ -213,12 +214,18 @@ def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    script = ("import sys; sys.modules['tensorflow'] = None; from conformance.cli import main; "
-              "sys.exit(main(sys.argv[1:]))")  # fmt: skip
+    script = (
+        "import sys; sys.modules['tensorflow'] = None; from conformance.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
 
     def quartet(*argv):
-        done = subprocess.run([sys.executable, "-c", script, *argv], cwd=root, capture_output=True, text=True,
-                              env={**__import__("os").environ, "COLUMNS": "200"})  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", script, *argv],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "COLUMNS": "200"},
+        )
         return done.returncode, " ".join((done.stdout + done.stderr).split())
 
     code, out = quartet("doctor")
@@ -228,8 +235,22 @@ def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
     assert "unavailable: tf (eager float32, compiled float32, function float32):" in out
     assert "tensorflow not installed" in out
     assert "| numpy | eager | float32 |" in next(tmp_path.glob("check-*/conformance.md")).read_text()
-    code, out = quartet("bench", "--quick", "--decide", "0", "--backends", "numpy,tf", "--workloads", "planar",
-                        "--dtypes", "float64", "--peers", "", "--out", str(tmp_path))  # fmt: skip
+    code, out = quartet(
+        "bench",
+        "--quick",
+        "--decide",
+        "0",
+        "--backends",
+        "numpy,tf",
+        "--workloads",
+        "planar",
+        "--dtypes",
+        "float64",
+        "--peers",
+        "",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0, out
     assert "tensorflow not installed" in (next(tmp_path.glob("bench-*/bench.csv")).read_text())
 
@@ -277,8 +298,9 @@ def test_bench_exits_as_the_check_does():
     from conformance.cli.bench import exit_status
 
     def frame(*statuses):
-        return pd.DataFrame([{"workload": "w", "backend": b, "mode": "eager", "dtype": "float32", "status": s}
-                             for b, s in statuses])  # fmt: skip
+        return pd.DataFrame(
+            [{"workload": "w", "backend": b, "mode": "eager", "dtype": "float32", "status": s} for b, s in statuses]
+        )
 
     assert exit_status(frame(("torch", "ok"), ("keras", "error: ValueError: x"), ("tf", "unavailable: no"))) == 0
     assert exit_status(frame(("torch", "ok"), ("jax", "check failed"))) == 1
@@ -291,8 +313,10 @@ def test_a_run_in_processes_says_its_children_used_the_frameworks_it_did_not_imp
     import subprocess
     import sys
 
-    code = ("from conformance.core import environment; "
-            "fw = {f.name: f for f in environment.frameworks(True, {'tensorflow': 'cpu'})}; "
-            "print(fw['tensorflow'].note, fw['tensorflow'].devices, fw['keras'].note)")  # fmt: skip
+    code = (
+        "from conformance.core import environment; "
+        "fw = {f.name: f for f in environment.frameworks(True, {'tensorflow': 'cpu'})}; "
+        "print(fw['tensorflow'].note, fw['tensorflow'].devices, fw['keras'].note)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "used by this run's child processes ['cpu'] not used by this run", out

@@ -17,8 +17,7 @@ COMPILED_CASES = [
     make_case(ModelSpec("logistic", (8, 1))),
     make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=3),
 ]
-TARGETS = [(name, mode, dtype) for name in backends.NAMES for mode in backends.MODES[name]
-           for dtype in backends.DTYPES]  # fmt: skip
+TARGETS = [(name, mode, dtype) for name in backends.NAMES for mode in backends.MODES[name] for dtype in backends.DTYPES]
 
 
 def require(name: str) -> None:

@@ -27,8 +27,9 @@ def test_every_framework_passes_the_notebooks_test_cases(name):
     fw = framework(name)
     arrays, modules = fw.arrays, {"deep": fw.deep, "logistic": fw.logistic}
     for case in course_cases.CASES:
-        got = course_cases.call(case, modules[case.module], lambda a: arrays.from_numpy(a, "float64", "cpu"),
-                                arrays.to_numpy)  # fmt: skip
+        got = course_cases.call(
+            case, modules[case.module], lambda a: arrays.from_numpy(a, "float64", "cpu"), arrays.to_numpy
+        )
         assert not course_cases.mismatch(case, got), (name, case.name)
 
 
@@ -82,15 +83,17 @@ def test_the_rank_2_b_is_unchanged():
 
 def test_step_by_step_initialisation():
     params = initializers.initialize_parameters(3, 2, 1)  # the notebook seeds 1 and scales by 0.01
-    np.testing.assert_allclose(params["W1"], [[0.01624345, -0.00611756, -0.00528172],
-                                              [-0.01072969, 0.00865408, -0.02301539]], atol=5e-9)  # fmt: skip
+    np.testing.assert_allclose(
+        params["W1"], [[0.01624345, -0.00611756, -0.00528172], [-0.01072969, 0.00865408, -0.02301539]], atol=5e-9
+    )
     np.testing.assert_allclose(params["W2"], [[0.01744812, -0.00761207]], atol=5e-9)
     assert not params["b1"].any() and params["b2"].shape == (1, 1)
     # the notebook's initialize_parameters_deep seeds 3 and scales by 0.01; ours defaults to the deep
     # application's seed 1 and 1 / sqrt(n[l-1]), so the step-by-step's call names them
     deep_params = deep.initialize_parameters_deep([5, 4, 3], seed=3, scheme="small")
-    np.testing.assert_allclose(deep_params["W1"][0], [0.01788628, 0.0043651, 0.00096497, -0.01863493, -0.00277388],
-                               atol=5e-9)  # fmt: skip
+    np.testing.assert_allclose(
+        deep_params["W1"][0], [0.01788628, 0.0043651, 0.00096497, -0.01863493, -0.00277388], atol=5e-9
+    )
 
 
 def test_step_by_step_backward():
@@ -103,8 +106,9 @@ def test_step_by_step_backward():
 
 
 # The planar-data notebook (course 1, week 3), reference_numpy/planar.py under its own names.
-PLANAR_W1 = np.array([[-0.00416758, -0.00056267], [-0.02136196, 0.01640271], [-0.01793436, -0.00841747],
-                      [0.00502881, -0.01245288]])  # fmt: skip
+PLANAR_W1 = np.array(
+    [[-0.00416758, -0.00056267], [-0.02136196, 0.01640271], [-0.01793436, -0.00841747], [0.00502881, -0.01245288]]
+)
 PLANAR_W2 = np.array([[-0.01057952, -0.00909008, 0.00551454, 0.02292208]])
 
 
@@ -142,11 +146,14 @@ def test_planar_backward_and_predict():
     np.testing.assert_allclose(grads["db2"], [[-0.16655712]], atol=5e-9)
     np.random.seed(1)
     X = np.random.randn(2, 3)
-    trained = {"W1": np.array([[-0.00615039, 0.0169021], [-0.02311792, 0.03137121], [-0.0169217, -0.01752545],
-                               [0.00935436, -0.05018221]]),
-               "W2": np.array([[-0.0104319, -0.04019007, 0.01607211, 0.04440255]]),
-               "b1": np.array([[-8.97523455e-07], [8.15562092e-06], [6.04810633e-07], [-2.54560700e-06]]),
-               "b2": np.array([[9.14954378e-05]])}  # fmt: skip
+    trained = {
+        "W1": np.array(
+            [[-0.00615039, 0.0169021], [-0.02311792, 0.03137121], [-0.0169217, -0.01752545], [0.00935436, -0.05018221]]
+        ),
+        "W2": np.array([[-0.0104319, -0.04019007, 0.01607211, 0.04440255]]),
+        "b1": np.array([[-8.97523455e-07], [8.15562092e-06], [6.04810633e-07], [-2.54560700e-06]]),
+        "b2": np.array([[9.14954378e-05]]),
+    }
     assert np.mean(planar.predict(trained, X)) == pytest.approx(2 / 3)
 
 

@@ -21,8 +21,22 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
-                    str(out), str(ROOT)], check=True, cwd=out)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=out,
+    )
     (found,) = out.glob("quartet_nndl-*.whl")
     return found
 
@@ -46,9 +60,24 @@ def test_a_generated_port_depends_on_quartets_own_name_and_installs_from_a_local
     for plugin in (ROOT / "plugins").glob("*/pyproject.toml"):  # the worked example too
         assert tomllib.loads(plugin.read_text())["project"]["dependencies"][0] == DISTRIBUTION
     report = tmp_path / "report.json"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--find-links",
-                           str(wheel.parent), "--report", str(report), "--no-build-isolation", str(tmp_path / "port")],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-index",
+            "--find-links",
+            str(wheel.parent),
+            "--report",
+            str(report),
+            "--no-build-isolation",
+            str(tmp_path / "port"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-2000:]  # without --no-deps, and nothing from the package index
     names = {i["metadata"]["name"] for i in json.loads(report.read_text())["install"]}
     assert "quartet-port" in names and "quartet" not in names

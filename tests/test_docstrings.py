@@ -34,8 +34,10 @@ def test_every_file_the_code_and_the_docs_name_exists():
 
     root = Path(__file__).resolve().parents[1]
     tracked = subprocess.run(["git", "ls-files", "*.py", "*.md"], cwd=root, capture_output=True, text=True).stdout
-    named = re.compile(r"\b(?:conformance|reference_numpy|impl_torch|impl_jax|impl_tf|tests|docs|plugins)/"
-                       r"[A-Za-z0-9_/.-]*[A-Za-z0-9_]\.(?:py|md|toml|json|csv)(?![\w.])")  # fmt: skip
+    named = re.compile(
+        r"\b(?:conformance|reference_numpy|impl_torch|impl_jax|impl_tf|tests|docs|plugins)/"
+        r"[A-Za-z0-9_/.-]*[A-Za-z0-9_]\.(?:py|md|toml|json|csv)(?![\w.])"
+    )
     examples = {"docs/new.md", "docs/x.md"}  # a test's page that is not there on purpose, a help text's example
     missing = []
     for name in tracked.split():

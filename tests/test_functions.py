@@ -200,8 +200,16 @@ def test_a_loop_that_records_the_wrong_iterations_fails(torch_deep, monkeypatch)
     """record_every other than 1: a loop that records every iteration whatever it is asked."""
     real = torch_deep.L_layer_model
 
-    def records_all(X, Y, parameters, learning_rate=0.0075, num_iterations=3000, hidden_activation="relu",
-                    mode="eager", record_every=100):  # fmt: skip
+    def records_all(
+        X,
+        Y,
+        parameters,
+        learning_rate=0.0075,
+        num_iterations=3000,
+        hidden_activation="relu",
+        mode="eager",
+        record_every=100,
+    ):
         return real(X, Y, parameters, learning_rate, num_iterations, hidden_activation, mode, record_every=1)
 
     monkeypatch.setattr(torch_deep, "L_layer_model", records_all)
@@ -323,8 +331,10 @@ def test_a_reference_that_ignores_record_every_fails_the_check(monkeypatch):
     train, optimize = deep.L_layer_model, logistic.optimize
     monkeypatch.setattr(deep, "L_layer_model", lambda *a, **k: train(*a, **{**k, "record_every": 1}))
     monkeypatch.setattr(logistic, "optimize", lambda *a, **k: optimize(*a, **{**k, "record_every": 1}))
-    found = {v["function"]: v for v in functions.check_functions("torch", "eager", "float64", "cpu",
-                                                                 ("L_layer_model", "logistic.optimize"))}  # fmt: skip
+    found = {
+        v["function"]: v
+        for v in functions.check_functions("torch", "eager", "float64", "cpu", ("L_layer_model", "logistic.optimize"))
+    }
     for key in ("L_layer_model", "logistic.optimize"):
         assert found[key]["status"] == "wrong" and "the reference's" in found[key]["detail"], found[key]
 
@@ -344,8 +354,11 @@ def test_a_boundary_that_ignores_the_dtype_is_named_not_what_it_feeds(monkeypatc
     import torch
 
     arrays = framework("torch").arrays
-    monkeypatch.setattr(arrays, "from_numpy", lambda a, dtype, device: {k: torch.tensor(v) for k, v in a.items()}
-                        if isinstance(a, dict) else torch.tensor(a))  # fmt: skip
+    monkeypatch.setattr(
+        arrays,
+        "from_numpy",
+        lambda a, dtype, device: {k: torch.tensor(v) for k, v in a.items()} if isinstance(a, dict) else torch.tensor(a),
+    )
     first = first_suspect(verdicts("float32"))
     assert (first["function"], first["status"]) == ("from_numpy", "wrong"), first
     assert "float32 makes torch.float64 arrays" in first["detail"]
@@ -444,16 +457,37 @@ def test_every_failing_run_names_a_suspect():
 
     from conformance.check.judge import COLUMNS
 
-    row = dict(model="deep[3,4,1]/relu pairs", backend="port", mode="eager", dtype="float64", device="cpu",
-               quantity="dW1", group="grads", against="numpy/float64", max_abs_err=1.0, max_rel_err=0.5,
-               tolerance=1e-12, margin=2e-12, in_dtype=True, passed=False, f32_drift=np.nan,
-               tf32_drift=np.nan)  # fmt: skip
+    row = dict(
+        model="deep[3,4,1]/relu pairs",
+        backend="port",
+        mode="eager",
+        dtype="float64",
+        device="cpu",
+        quantity="dW1",
+        group="grads",
+        against="numpy/float64",
+        max_abs_err=1.0,
+        max_rel_err=0.5,
+        tolerance=1e-12,
+        margin=2e-12,
+        in_dtype=True,
+        passed=False,
+        f32_drift=np.nan,
+        tf32_drift=np.nan,
+    )
     found = suspects.of_run([], pd.DataFrame([row], columns=COLUMNS))
     assert [s["function"] for s in found] == ["L_model_grads"] and "dW1" in found[0]["detail"]
-    raised = dict(model="logistic[8,1]", backend="port", mode="compiled", dtype="float32", device="cpu",
-                  section="train", status="raised", detail="TypeError: ...",
-                  frames=[("/x/quartet_port/logistic.py", "optimize", 3),
-                          ("/x/quartet_port/deep.py", "_loss", 9)])  # fmt: skip
+    raised = dict(
+        model="logistic[8,1]",
+        backend="port",
+        mode="compiled",
+        dtype="float32",
+        device="cpu",
+        section="train",
+        status="raised",
+        detail="TypeError: ...",
+        frames=[("/x/quartet_port/logistic.py", "optimize", 3), ("/x/quartet_port/deep.py", "_loss", 9)],
+    )
     found = suspects.of_run([], None, [raised])
     assert [s["function"] for s in found] == ["compute_cost_from_logits"], found
 
@@ -463,8 +497,13 @@ def test_a_boundary_that_shares_memory_with_the_caller_is_named(monkeypatch):
     import torch
 
     arrays = framework("torch").arrays
-    monkeypatch.setattr(arrays, "from_numpy", lambda a, dtype, device: {k: torch.as_tensor(v) for k, v in a.items()}
-                        if isinstance(a, dict) else torch.as_tensor(a))  # fmt: skip
+    monkeypatch.setattr(
+        arrays,
+        "from_numpy",
+        lambda a, dtype, device: (
+            {k: torch.as_tensor(v) for k, v in a.items()} if isinstance(a, dict) else torch.as_tensor(a)
+        ),
+    )
     first = first_suspect(verdicts("float64"))
     assert first["function"] == "from_numpy" and "shares memory" in first["detail"], first
 
@@ -472,8 +511,9 @@ def test_a_boundary_that_shares_memory_with_the_caller_is_named(monkeypatch):
 def test_gradients_that_accumulate_between_calls_are_named(torch_deep, monkeypatch):
     """autograd_leaves without detach(): backward() adds into the caller's tensors' .grad, so the second call on
     the same arrays returns twice the gradient. The first call is right, so one call never showed it."""
-    monkeypatch.setattr(torch_deep, "autograd_leaves", lambda parameters: {k: P.requires_grad_(True)
-                                                                          for k, P in parameters.items()})  # fmt: skip
+    monkeypatch.setattr(
+        torch_deep, "autograd_leaves", lambda parameters: {k: P.requires_grad_(True) for k, P in parameters.items()}
+    )
     first = first_suspect(verdicts())
     assert first["function"] == "L_model_grads" and "called again on the same arrays" in first["detail"], first
 
@@ -484,13 +524,24 @@ def test_a_raise_inside_a_function_that_passes_on_its_own_is_the_callers():
     function that no check ran in that mode, stays the inner function's (the test above)."""
 
     def row(function, mode, status, via=()):
-        return {"function": function, "status": status, "detail": "InvalidArgumentError: cannot compute AddV2",
-                "backend": "tf", "mode": mode, "dtype": "float64", "device": "cpu", "via": via, "max_rel_err": 0.0,
-                "tolerance": 0.0}  # fmt: skip
+        return {
+            "function": function,
+            "status": status,
+            "detail": "InvalidArgumentError: cannot compute AddV2",
+            "backend": "tf",
+            "mode": mode,
+            "dtype": "float64",
+            "device": "cpu",
+            "via": via,
+            "max_rel_err": 0.0,
+            "tolerance": 0.0,
+        }
 
-    rows = [row("logistic.train_step", "eager", "green"),
-            row("logistic.optimize", "eager", "raised", ("logistic.train_step",)),
-            row("logistic.optimize", "compiled", "raised", ("logistic.train_step",))]  # fmt: skip
+    rows = [
+        row("logistic.train_step", "eager", "green"),
+        row("logistic.optimize", "eager", "raised", ("logistic.train_step",)),
+        row("logistic.optimize", "compiled", "raised", ("logistic.train_step",)),
+    ]
     found = suspects.suspects(rows)
     assert [s["function"] for s in found] == ["logistic.optimize"], found
     assert "inside logistic.train_step, which passes on its own" in found[0]["detail"]

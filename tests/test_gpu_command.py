@@ -25,8 +25,22 @@ def test_without_a_gpu_it_stops_with_one_line(capsys, tmp_path):
 def made(tmp_path_factory):
     """One run of the command's CPU path (numpy and SECOND, quick), shared: (its pages' folder, its results)."""
     tmp_path = tmp_path_factory.mktemp("gpu-command")
-    code = cli.main(["gpu", "--device", "cpu", "--quick", "--decide", "0", "--backends", f"numpy,{SECOND}",
-                     "--out", str(tmp_path / "docs"), "--results", str(tmp_path / "results")])  # fmt: skip
+    code = cli.main(
+        [
+            "gpu",
+            "--device",
+            "cpu",
+            "--quick",
+            "--decide",
+            "0",
+            "--backends",
+            f"numpy,{SECOND}",
+            "--out",
+            str(tmp_path / "docs"),
+            "--results",
+            str(tmp_path / "results"),
+        ]
+    )
     assert code == 0
     return tmp_path / "docs", tmp_path / "results"
 
@@ -75,7 +89,11 @@ def test_gpu_page_shows_the_gpu_and_what_launching_costs():
     assert {"course_logistic", "planar", "course_deep"} <= set(costs["workload"])
     assert {"torch eager", "torch cuda-graphs", "jax compiled-loop"} <= set(costs.columns)
     env = {"cpu": "Host", "frameworks": [{"devices": ["cpu", "cuda:0 (NVIDIA H200)"]}]}
-    limits = {"gemm_n": 8192, "gemm_gflops": {"float32": 5e4, "float64": 6e4}, "gemm_gflops_tf32": 4e5,
-              "bandwidth_gbs": 4e3}  # fmt: skip
+    limits = {
+        "gemm_n": 8192,
+        "gemm_gflops": {"float32": 5e4, "float64": 6e4},
+        "gemm_gflops_tf32": 4e5,
+        "bandwidth_gbs": 4e3,
+    }
     text = " ".join(gpu_page.gpu_limits(env, limits, {"threads": 16}))
     assert text.startswith("NVIDIA H200, host Host") and "TF32 off" in text and "400000 GFLOP/s with TF32 on" in text

@@ -202,23 +202,31 @@ def test_from_numpy_and_to_numpy_round_trip(fw, dtype):
 
 ACTIVATIONS = re.escape(str(HIDDEN_ACTIVATIONS))
 BAD_NAMES = {  # what is called with a bad name, and the message that names the choices
-    "dtype": (lambda fw, X_, P_: fw.arrays.from_numpy(np.ones(2), "float16", "cpu"),
-              r"unknown dtype 'float16'; choose one of \('float32', 'float64'\)"),
-    "device": (lambda fw, X_, P_: fw.arrays.from_numpy(np.ones(2), "float32", "tpu"),
-               r"unknown device 'tpu'; choose one of \('cpu', 'gpu'\)"),
-    "resolve_device": (lambda fw, X_, P_: fw.arrays.resolve_device("tpu"),
-                       r"unknown device 'tpu'; choose one of \('cpu', 'gpu'\)"),
+    "dtype": (
+        lambda fw, X_, P_: fw.arrays.from_numpy(np.ones(2), "float16", "cpu"),
+        r"unknown dtype 'float16'; choose one of \('float32', 'float64'\)",
+    ),
+    "device": (
+        lambda fw, X_, P_: fw.arrays.from_numpy(np.ones(2), "float32", "tpu"),
+        r"unknown device 'tpu'; choose one of \('cpu', 'gpu'\)",
+    ),
+    "resolve_device": (
+        lambda fw, X_, P_: fw.arrays.resolve_device("tpu"),
+        r"unknown device 'tpu'; choose one of \('cpu', 'gpu'\)",
+    ),
     "deep mode": (lambda fw, X_, P_: fw.deep.make_train_step("relu", "jit"), "{modes}"),
     "logistic mode": (lambda fw, X_, P_: fw.logistic.make_train_step(mode="jit"), "{modes}"),
     "L_layer_model mode": (lambda fw, X_, P_: fw.deep.L_layer_model(X_, X_[:1], P_, mode="jit"), "{modes}"),
-    "forward activation": (lambda fw, X_, P_: fw.deep.L_model_forward(X_, P_, "gelu"),
-                           f"unknown hidden_activation 'gelu'; choose one of {ACTIVATIONS}"),
+    "forward activation": (
+        lambda fw, X_, P_: fw.deep.L_model_forward(X_, P_, "gelu"),
+        f"unknown hidden_activation 'gelu'; choose one of {ACTIVATIONS}",
+    ),
     "step activation": (lambda fw, X_, P_: fw.deep.make_train_step("gelu"), "unknown hidden_activation 'gelu'"),
     "L_layer_model activation": (
         lambda fw, X_, P_: fw.deep.L_layer_model(X_, X_[:1], P_, num_iterations=1, hidden_activation="gelu"),
         "unknown hidden_activation 'gelu'",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("what", BAD_NAMES)

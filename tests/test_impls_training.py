@@ -162,8 +162,12 @@ def test_deep_network_with_layer_dims_n_x_1_is_logistic_regression(fw, dtype):
     deep_grads, deep_cost = fw.deep.L_model_grads(P_, X_, Y_)
     final, deep_costs = fw.deep.L_layer_model(X_, Y_, P_, 0.1, 30, record_every=1)
     as_logistic = {"w": fw.get(final["W1"]).T, "b": fw.get(final["b1"])}
-    got = {"cost": fw.get(deep_cost), "dw": fw.get(deep_grads["dW1"]).T, "db": fw.get(deep_grads["db1"]),
-           **trajectory(as_logistic, deep_costs, 30)}  # fmt: skip
+    got = {
+        "cost": fw.get(deep_cost),
+        "dw": fw.get(deep_grads["dW1"]).T,
+        "db": fw.get(deep_grads["db1"]),
+        **trajectory(as_logistic, deep_costs, 30),
+    }
     against = {"cost": fw.get(cost), **fw.get(grads), **trajectory(fw.get(params), costs, 30)}
     case = make_case(X, Y, {"w": w, "b": b}, learning_rate=0.1)
     assert_conforms(case, dtype, got, against, steps=(30,), label=f"{fw.name} deep as logistic")
@@ -184,5 +188,10 @@ def test_training_on_the_gpu_matches_the_reference(name, mode, dtype):
     assert fw.device_of(cost) == "gpu" and fw.device_of(grads["dW1"]) == "gpu"
     final, costs = fw.deep.L_layer_model(X_, Y_, P_, 0.1, 20, "relu", mode=mode, record_every=1)
     assert fw.device_of(final["W1"]) == "gpu"
-    assert_conforms(case, dtype, {"cost": fw.get(cost), **fw.get(grads), **trajectory(fw.get(final), costs, 20)},
-                    steps=(20,), label=f"{name} {mode} gpu")  # fmt: skip
+    assert_conforms(
+        case,
+        dtype,
+        {"cost": fw.get(cost), **fw.get(grads), **trajectory(fw.get(final), costs, 20)},
+        steps=(20,),
+        label=f"{name} {mode} gpu",
+    )

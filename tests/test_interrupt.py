@@ -20,8 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def quartet(*argv: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen([sys.executable, "-m", "conformance", *argv], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "conformance", *argv],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **kwargs,
+    )
 
 
 def units(folder: Path) -> dict:
@@ -33,9 +40,24 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     ok, reason = backends.framework_status("jax")
     if not ok:
         pytest.skip(reason)
-    run = quartet("bench", "--quick", "--decide", "0", "--backends", "numpy,jax", "--modes", "eager,compiled",
-                  "--dtypes", "float64", "--workloads", "planar,course_logistic", "--peers", "",
-                  "--out", str(tmp_path))  # fmt: skip
+    run = quartet(
+        "bench",
+        "--quick",
+        "--decide",
+        "0",
+        "--backends",
+        "numpy,jax",
+        "--modes",
+        "eager,compiled",
+        "--dtypes",
+        "float64",
+        "--workloads",
+        "planar,course_logistic",
+        "--peers",
+        "",
+        "--out",
+        str(tmp_path),
+    )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and run.poll() is None:
         folders = list(tmp_path.glob("bench-*"))

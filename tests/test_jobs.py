@@ -91,14 +91,30 @@ def test_each_child_starts_on_backends_of_its_own_and_leaves_the_pairwise_units_
 
 def test_one_course_function_alone(tmp_path, capsys):
     """--function: those functions' verdicts, no matrix; an unknown name lists the names."""
-    code = cli.main(["check", "--backends", "numpy,jax", "--modes", "eager,compiled", "--dtypes", "float64",
-                     "--function", "L_model_forward,logistic.optimize", "--out", str(tmp_path)])  # fmt: skip
+    code = cli.main(
+        [
+            "check",
+            "--backends",
+            "numpy,jax",
+            "--modes",
+            "eager,compiled",
+            "--dtypes",
+            "float64",
+            "--function",
+            "L_model_forward,logistic.optimize",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     (folder,) = tmp_path.glob("check-*")
     verdicts = json.loads((folder / "conformance.json").read_text())["functions"]
     assert {(v["mode"], v["function"]) for v in verdicts} == {
-        ("eager", "L_model_forward"), ("eager", "logistic.optimize"), ("compiled", "logistic.optimize")}  # fmt: skip
+        ("eager", "L_model_forward"),
+        ("eager", "logistic.optimize"),
+        ("compiled", "logistic.optimize"),
+    }
     assert all(v["status"] == "green" for v in verdicts) and "0 comparisons" in out
     assert "jax compiled float64 logistic.optimize: green" in out
     assert cli.main(["check", "--function", "softmax", "--out", str(tmp_path)]) == 2

@@ -12,8 +12,26 @@ PACKAGES = ("quartet", "conformance", *IMPLEMENTATIONS)
 # Imported where they are used, inside a function, and only there: the frameworks take seconds to import and
 # are optional (a run of NumPy alone never loads them), and h5py, scikit-learn, threadpoolctl and pygments
 # are not on the lent GPU machine's image, where `python -m conformance gpu` runs from the source tree.
-LAZY = {"torch", "jax", "jaxlib", "tensorflow", "keras", "mlx", "sklearn", "matplotlib", "h5py", "threadpoolctl",
-        "pygments", "impl_torch", "impl_jax", "impl_tf", "jupytext", "nbclient", "nbformat", "IPython"}  # fmt: skip
+LAZY = {
+    "torch",
+    "jax",
+    "jaxlib",
+    "tensorflow",
+    "keras",
+    "mlx",
+    "sklearn",
+    "matplotlib",
+    "h5py",
+    "threadpoolctl",
+    "pygments",
+    "impl_torch",
+    "impl_jax",
+    "impl_tf",
+    "jupytext",
+    "nbclient",
+    "nbformat",
+    "IPython",
+}
 
 
 def module_name(path: Path) -> str:
@@ -59,10 +77,13 @@ def layer(module: str) -> int:
 def graph(modules: dict[str, str]) -> dict[str, set[str]]:
     """module -> the modules of `modules` it imports, from each one's source."""
     return {
-        name: {t for t in imports(source, name.removesuffix(".__init__"), name.endswith(".__init__"), modules)
-               if t in modules and t != name}
+        name: {
+            t
+            for t in imports(source, name.removesuffix(".__init__"), name.endswith(".__init__"), modules)
+            if t in modules and t != name
+        }
         for name, source in modules.items()
-    }  # fmt: skip
+    }
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -15,16 +15,24 @@ from conformance.learner import check_file
 from conformance.learner.source import SourceError, read
 
 LEARNERS = Path(__file__).parent / "learners"
-FILES = {"deep": "deep_step_by_step.py", "logistic": "logistic_regression.py", "planar": "planar_data.py",
-         "deep_application": "deep_application.py"}  # fmt: skip
+FILES = {
+    "deep": "deep_step_by_step.py",
+    "logistic": "logistic_regression.py",
+    "planar": "planar_data.py",
+    "deep_application": "deep_application.py",
+}
 
 # (assignment, the function the slip is in, the line as the learner wrote it, the line with the slip)
 SLIPS = [
     ("deep", "linear_forward", "Z = np.dot(W, A) + b", "Z = np.dot(W, A)"),
     ("deep", "linear_forward", "cache = (A, W, b)", "cache = (W, A, b)"),
     ("deep", "linear_activation_forward", "A, activation_cache = sigmoid(Z)", "A, activation_cache = relu(Z)"),
-    ("deep", "L_model_forward", "    for l in range(1, L):\n        A_prev = A",
-     "    for l in range(1, L - 1):\n        A_prev = A"),
+    (
+        "deep",
+        "L_model_forward",
+        "    for l in range(1, L):\n        A_prev = A",
+        "    for l in range(1, L - 1):\n        A_prev = A",
+    ),
     ("deep", "L_model_forward", "parameters['b' + str(L)], \"sigmoid\")", "parameters['b' + str(L)], \"relu\")"),
     ("deep", "compute_cost", "cost = -1 / m * np.sum(", "cost = 1 / m * np.sum("),
     ("deep", "compute_cost", "cost = np.squeeze(cost)", "cost = np.array(cost).reshape(1, 1)"),
@@ -32,18 +40,24 @@ SLIPS = [
     ("deep", "linear_backward", "np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=0, keepdims=True)"),
     ("deep", "linear_backward", "np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)"),
     ("deep", "linear_backward", "dA_prev = np.dot(W.T, dZ)", "dA_prev = np.dot(W.T, dZ) / m"),
-    ("deep", "linear_activation_backward", "dZ = relu_backward(dA, activation_cache)",
-     "dZ = sigmoid_backward(dA, activation_cache)"),
+    (
+        "deep",
+        "linear_activation_backward",
+        "dZ = relu_backward(dA, activation_cache)",
+        "dZ = sigmoid_backward(dA, activation_cache)",
+    ),
     ("deep", "L_model_backward", "dAL = - (np.divide(Y, AL)", "dAL = (np.divide(Y, AL)"),
-    ("deep", "L_model_backward", "(dAL, current_cache, \"sigmoid\")", "(dAL, current_cache, \"relu\")"),
-    ("deep", "L_model_backward", "grads[\"dA\" + str(l + 1)], current_cache",
-     "grads[\"dA\" + str(L - 1)], current_cache"),
-    ("deep", "update_parameters", "] - learning_rate * grads[\"dW\"", "] + learning_rate * grads[\"dW\""),
-    ("deep", "update_parameters", "learning_rate * grads[\"db\" + str(l + 1)]",
-     "learning_rate * grads[\"db\" + str(l)]"),
+    ("deep", "L_model_backward", '(dAL, current_cache, "sigmoid")', '(dAL, current_cache, "relu")'),
+    ("deep", "L_model_backward", 'grads["dA" + str(l + 1)], current_cache', 'grads["dA" + str(L - 1)], current_cache'),
+    ("deep", "update_parameters", '] - learning_rate * grads["dW"', '] + learning_rate * grads["dW"'),
+    ("deep", "update_parameters", 'learning_rate * grads["db" + str(l + 1)]', 'learning_rate * grads["db" + str(l)]'),
     ("deep", "initialize_parameters_deep", "layer_dims[l - 1]) * 0.01", "layer_dims[l - 1])"),
-    ("deep", "initialize_parameters_deep", "np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01",
-     "np.zeros((layer_dims[l], layer_dims[l - 1]))"),
+    (
+        "deep",
+        "initialize_parameters_deep",
+        "np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01",
+        "np.zeros((layer_dims[l], layer_dims[l - 1]))",
+    ),
     ("deep", "initialize_parameters", "W1 = np.random.randn(n_h, n_x) * 0.01", "W1 = np.random.randn(n_x, n_h) * 0.01"),
     ("logistic", "sigmoid", "s = 1 / (1 + np.exp(-z))", "s = 1 / (1 + np.exp(z))"),
     ("logistic", "initialize_with_zeros", "b = 0.0", "b = 0"),
@@ -52,11 +66,19 @@ SLIPS = [
     ("logistic", "propagate", "db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)"),
     ("logistic", "propagate", "cost = -1 / m * np.sum(", "cost = -1 * np.sum("),
     ("logistic", "optimize", "b = b - learning_rate * db", "b = b + learning_rate * db"),
-    ("logistic", "optimize", "        if i % 100 == 0:\n            costs.append(cost)",
-     "        if i % 100 == 1:\n            costs.append(cost)"),
+    (
+        "logistic",
+        "optimize",
+        "        if i % 100 == 0:\n            costs.append(cost)",
+        "        if i % 100 == 1:\n            costs.append(cost)",
+    ),
     ("logistic", "predict", "if A[0, i] > 0.5:", "if A[0, i] >= 0.5:"),
-    ("logistic", "model", "optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)",
-     "optimize(w, b, X_train, Y_train, learning_rate, num_iterations, print_cost)"),
+    (
+        "logistic",
+        "model",
+        "optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)",
+        "optimize(w, b, X_train, Y_train, learning_rate, num_iterations, print_cost)",
+    ),
     ("logistic", "model", "Y_prediction_test = predict(w, b, X_test)", "Y_prediction_test = predict(w, b, X_train)"),
     ("planar", "layer_sizes", "n_y = Y.shape[0]", "n_y = Y.shape[1]"),
     ("planar", "forward_propagation", "A1 = np.tanh(Z1)", "A1 = sigmoid(Z1)"),
@@ -64,18 +86,35 @@ SLIPS = [
     ("planar", "compute_cost", "cost = - np.sum(logprobs) / m", "cost = - np.sum(logprobs)"),
     ("planar", "backward_propagation", "(1 - np.power(A1, 2))", "(1 - A1)"),
     ("planar", "backward_propagation", "dZ1 = np.dot(W2.T, dZ2)", "dZ1 = np.dot(W1.T, dZ2)"),
-    ("planar", "update_parameters", "learning_rate * grads[\"db2\"]", "learning_rate * grads[\"db1\"]"),
-    ("planar", "nn_model", "        parameters = update_parameters(parameters, grads)",
-     "        update_parameters(parameters, grads)"),
+    ("planar", "update_parameters", 'learning_rate * grads["db2"]', 'learning_rate * grads["db1"]'),
+    (
+        "planar",
+        "nn_model",
+        "        parameters = update_parameters(parameters, grads)",
+        "        update_parameters(parameters, grads)",
+    ),
     ("planar", "nn_model", "n_y = layer_sizes(X, Y)[2]", "n_y = layer_sizes(X, Y)[1]"),
     ("planar", "predict", "predictions = A2 > 0.5", "predictions = A2 > 0.4"),
-    ("deep_application", "two_layer_model", "linear_activation_backward(dA2, cache2, \"sigmoid\")",
-     "linear_activation_backward(dA2, cache1, \"sigmoid\")"),
-    ("deep_application", "two_layer_model", "        W1 = parameters[\"W1\"]\n        b1 = parameters[\"b1\"]\n"
-     "        W2 = parameters[\"W2\"]\n        b2 = parameters[\"b2\"]\n        if", "        if"),
-    ("deep_application", "L_layer_model", "AL, caches = L_model_forward(X, parameters)",
-     "AL, caches = L_model_forward(X, initialize_parameters_deep(layers_dims))"),
-]  # fmt: skip
+    (
+        "deep_application",
+        "two_layer_model",
+        'linear_activation_backward(dA2, cache2, "sigmoid")',
+        'linear_activation_backward(dA2, cache1, "sigmoid")',
+    ),
+    (
+        "deep_application",
+        "two_layer_model",
+        '        W1 = parameters["W1"]\n        b1 = parameters["b1"]\n'
+        '        W2 = parameters["W2"]\n        b2 = parameters["b2"]\n        if',
+        "        if",
+    ),
+    (
+        "deep_application",
+        "L_layer_model",
+        "AL, caches = L_model_forward(X, parameters)",
+        "AL, caches = L_model_forward(X, initialize_parameters_deep(layers_dims))",
+    ),
+]
 
 
 # written by a session that read only the finished notebooks and the reference (docs/learners.md measured them first)
@@ -141,8 +180,12 @@ def test_a_half_done_notebook_says_what_is_not_written_yet(tmp_path):
 
 
 def test_a_loop_that_never_ends_is_named_and_the_rest_checked(tmp_path):
-    path = slipped(tmp_path, "deep", "    Z = np.dot(W, A) + b\n", "    Z = np.dot(W, A) + b\n    while Z.size:\n"
-                   "        Z = Z + 0\n")  # fmt: skip
+    path = slipped(
+        tmp_path,
+        "deep",
+        "    Z = np.dot(W, A) + b\n",
+        "    Z = np.dot(W, A) + b\n    while Z.size:\n        Z = Z + 0\n",
+    )
     result = check_file(path, per_call_s=0.5)
     first = result.suspects()[0]
     assert first["function"] == "linear_forward" and first["status"] == "raised"
@@ -151,8 +194,12 @@ def test_a_loop_that_never_ends_is_named_and_the_rest_checked(tmp_path):
 
 
 def test_learner_code_that_ends_the_process_is_reported_against_its_function(tmp_path):
-    path = slipped(tmp_path, "deep", "    m = Y.shape[1]\n    cost =", "    import os\n    os._exit(4)\n"
-                   "    m = Y.shape[1]\n    cost =")  # fmt: skip
+    path = slipped(
+        tmp_path,
+        "deep",
+        "    m = Y.shape[1]\n    cost =",
+        "    import os\n    os._exit(4)\n    m = Y.shape[1]\n    cost =",
+    )
     result = check_file(path)
     assert result.exit_status == 1
     (first,) = result.suspects()
@@ -182,8 +229,15 @@ def test_a_jupyter_notebook_is_read_cell_by_cell(tmp_path):
     """The same learner's code as a .ipynb (source as lists of lines, markdown cells between): the same verdicts."""
     cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Step by step"]}]
     for cell in (LEARNERS / FILES["deep"]).read_text().split("# %%\n")[1:]:
-        cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                      "source": cell.splitlines(keepends=True)})  # fmt: skip
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": cell.splitlines(keepends=True),
+            }
+        )
     path = tmp_path / "Building_your_Deep_Neural_Network_Step_by_Step.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     result = check_file(path)
@@ -212,8 +266,13 @@ def test_the_command_writes_the_checks_files_and_exit_status(tmp_path, capsys):
     assert "look at first: propagate (logistic_regression.py cell 6)" in out
     (folder,) = (tmp_path / "out").glob("check-*")
     suspects = json.loads((folder / "suspects.json").read_text())
-    assert suspects[0]["function"] == "propagate" and set(suspects[0]) >= {"function", "status", "detail",
-                                                                           "follows_from", "where"}  # fmt: skip
+    assert suspects[0]["function"] == "propagate" and set(suspects[0]) >= {
+        "function",
+        "status",
+        "detail",
+        "follows_from",
+        "where",
+    }
     page = (folder / "conformance.md").read_text()
     assert "| propagate | cell 6 | WRONG | grads['db'] is 3 times the course's: the 1/m (m = 3) is left out" in page
     assert cli.main(["check", str(LEARNERS / FILES["planar"]), "--out", str(tmp_path / "out")]) == 0
@@ -231,11 +290,16 @@ def test_check_notebook_in_a_running_kernel_reads_the_cells_it_ran():
 
     cells = (LEARNERS / FILES["logistic"]).read_text().split("# %%\n")[1:]
     code = [c for c in cells if c.lstrip().startswith(("import", "def"))]  # the imports and the definitions
-    code[0] = "\n".join(line for line in code[0].splitlines() if "lr_utils" not in line and "public_tests" not in line
-                        and "%" not in line and "PIL" not in line)  # fmt: skip
+    code[0] = "\n".join(
+        line
+        for line in code[0].splitlines()
+        if "lr_utils" not in line and "public_tests" not in line and "%" not in line and "PIL" not in line
+    )
     code = [c.replace("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)") for c in code]
-    last = "import quartet\nresult = quartet.check_notebook(show=False)\nprint('EXIT', result.exit_status, " \
-           "result.suspects()[0]['function'])"  # fmt: skip
+    last = (
+        "import quartet\nresult = quartet.check_notebook(show=False)\nprint('EXIT', result.exit_status, "
+        "result.suspects()[0]['function'])"
+    )
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in [*code, last]])
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)

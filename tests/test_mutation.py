@@ -95,8 +95,12 @@ def _load(mutant: mutation.Mutant, tmp_path):
 
 def test_the_compiled_path_kinds_are_made_for_every_framework():
     """The reviewer's four bugs, as operators: each framework's deep.py gets every kind."""
-    kinds = ("record_every ignored (1)", "the hidden activation lost (relu)", "m kept from the first call",
-             "sigmoid as 1 / (1 + exp(-z))")  # fmt: skip
+    kinds = (
+        "record_every ignored (1)",
+        "the hidden activation lost (relu)",
+        "m kept from the first call",
+        "sigmoid as 1 / (1 + exp(-z))",
+    )
     for file in (
         "impl_torch/deep.py",
         "impl_jax/deep.py",

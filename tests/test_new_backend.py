@@ -22,44 +22,46 @@ BODIES = {  # file -> function -> its body, filled in
     "arrays": {
         "resolve_device": 'if device != "cpu":\n    raise RuntimeError("port runs on the CPU only")\nreturn "cpu"',
         "from_numpy": "import numpy as np\n\nif isinstance(arrays, dict):\n"
-                      "    return {k: np.array(v, dtype=dtype) for k, v in arrays.items()}\n"
-                      "return np.array(arrays, dtype=dtype)",
+        "    return {k: np.array(v, dtype=dtype) for k, v in arrays.items()}\n"
+        "return np.array(arrays, dtype=dtype)",
         "to_numpy": "import numpy as np\n\nif isinstance(x, dict):\n    return {k: to_numpy(v) for k, v in x.items()}\n"
-                    "return float(x) if np.ndim(x) == 0 else np.asarray(x)",
+        "return float(x) if np.ndim(x) == 0 else np.asarray(x)",
         "sync": "return None",
     },
     "deep": {
-        **{f: f"from reference_numpy import activations\n\nreturn activations.{f}(Z)[0]"
-           for f in ("relu", "leaky_relu", "sigmoid", "tanh")},
+        **{
+            f: f"from reference_numpy import activations\n\nreturn activations.{f}(Z)[0]"
+            for f in ("relu", "leaky_relu", "sigmoid", "tanh")
+        },
         "linear_forward": "return W @ A_prev + b",
         "linear_activation_forward": "Z = linear_forward(A_prev, W, b)\n"
-                                     "return ACTIVATIONS[activation](Z), ((A_prev, W, b), Z)",
+        "return ACTIVATIONS[activation](Z), ((A_prev, W, b), Z)",
         "L_model_forward": REF + "return deep.L_model_forward(X, parameters, hidden_activation)",
         "compute_cost": REF + "return deep.compute_cost(AL, Y)",
         "compute_cost_from_logits": REF + "return deep.compute_cost_from_logits(ZL, Y)",
         "L_model_grads": REF + "AL, caches = deep.L_model_forward(X, parameters, hidden_activation)\n"
-                         "grads = deep.L_model_backward(AL, Y, caches, hidden_activation)\n"
-                         "return grads, deep.compute_cost_from_logits(caches[-1][1], Y)",
+        "grads = deep.L_model_backward(AL, Y, caches, hidden_activation)\n"
+        "return grads, deep.compute_cost_from_logits(caches[-1][1], Y)",
         "update_parameters": REF + "return deep.update_parameters(parameters, grads, learning_rate)",
         "train_step": "grads, cost = L_model_grads(parameters, X, Y, hidden_activation)\n"
-                      "return update_parameters(parameters, grads, learning_rate), cost",
+        "return update_parameters(parameters, grads, learning_rate), cost",
         "make_train_step": "return lambda p, X, Y, lr: train_step(p, X, Y, lr, hidden_activation)",
         "predict": REF + "return deep.predict(X, parameters, hidden_activation)",
         "L_layer_model": "costs = []\nfor i in range(num_iterations):\n"
-                         "    parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)\n"
-                         "    if i % record_every == 0:\n        costs.append(float(cost))\nreturn parameters, costs",
+        "    parameters, cost = train_step(parameters, X, Y, learning_rate, hidden_activation)\n"
+        "    if i % record_every == 0:\n        costs.append(float(cost))\nreturn parameters, costs",
     },
     "logistic": {
         "propagate": "from reference_numpy import logistic\n\nreturn logistic.propagate(w, b, X, Y)",
         "train_step": "from reference_numpy import logistic\n\nreturn logistic.train_step(w, b, X, Y, learning_rate)",
         "make_train_step": "return train_step",
         "optimize": "from reference_numpy import logistic\n\n"
-                    "return logistic.optimize(w, b, X, Y, num_iterations, learning_rate, record_every=record_every)",
+        "return logistic.optimize(w, b, X, Y, num_iterations, learning_rate, record_every=record_every)",
         "predict": "from reference_numpy import logistic\n\nreturn logistic.predict(w, b, X)",
         "model": "from reference_numpy import logistic\n\n"
-                 "return logistic.model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate)",
+        "return logistic.model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate)",
     },
-}  # fmt: skip
+}
 
 
 def functions(path: Path) -> list[str]:
@@ -96,8 +98,21 @@ def port(tmp_path: Path, modules=tuple(BODIES)) -> dict:
             assert count == 1, (module, name)
         path.write_text(text)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(tmp_path / "port")], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(tmp_path / "port"),
+        ],
+        check=True,
+    )
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
@@ -112,8 +127,23 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     """arrays.py and logistic.py filled in, deep.py all stubs: logistic regression is green function by function,
     deep.py's stubs are "not written yet", the rest of the run goes on, and no traceback: exit status 3."""
     run = port(tmp_path, ("arrays", "logistic"))
-    check = subprocess.run([sys.executable, "-m", "conformance", "check", "--backends", "numpy,port", "--quick",
-                            "--dtypes", "float64", "--out", str(tmp_path / "results")], cwd=ROOT, **run)  # fmt: skip
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "check",
+            "--backends",
+            "numpy,port",
+            "--quick",
+            "--dtypes",
+            "float64",
+            "--out",
+            str(tmp_path / "results"),
+        ],
+        cwd=ROOT,
+        **run,
+    )
     out = check.stdout
     assert check.returncode == 3 and "Traceback" not in out + check.stderr, out[-3000:] + check.stderr[-3000:]
     assert "port: arrays: 4 of 4 green; logistic: 5 of 5 green; deep: 0 of 14 written, 0 green" in out, out[-3000:]
@@ -127,8 +157,19 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     ), out[-3000:]
     suspects = json.loads(next((tmp_path / "results").glob("check-*/suspects.json")).read_text())
     assert suspects and suspects[0]["function"] == "relu" and suspects[0]["status"] == "not written yet", suspects
-    course = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
-                             str(tmp_path / "port" / "tests" / "test_course.py")], cwd=tmp_path, **run)  # fmt: skip
+    course = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path / "port" / "tests" / "test_course.py"),
+        ],
+        cwd=tmp_path,
+        **run,
+    )
     assert "test_course.py::test_propagate PASSED" in course.stdout, course.stdout[-3000:]
     assert "test_course.py::test_linear_forward FAILED" in course.stdout
     assert "Failed: linear_forward is not written yet" in course.stdout
@@ -137,11 +178,27 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
 @pytest.mark.slow
 def test_filled_in_it_is_checked_with_no_edit_to_quartet(tmp_path):
     run = port(tmp_path)
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                            str(tmp_path / "port" / "tests")], cwd=tmp_path, **run)  # fmt: skip
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "port" / "tests")],
+        cwd=tmp_path,
+        **run,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:]
-    check = subprocess.run([sys.executable, "-m", "conformance", "check", "--backends", "numpy,port", "--quick",
-                            "--out", str(tmp_path / "results")], cwd=ROOT, **run)  # fmt: skip
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "check",
+            "--backends",
+            "numpy,port",
+            "--quick",
+            "--out",
+            str(tmp_path / "results"),
+        ],
+        cwd=ROOT,
+        **run,
+    )
     assert check.returncode == 0 and " 0 failed" in check.stdout, check.stdout[-3000:]
 
 
@@ -153,8 +210,11 @@ def test_a_port_with_a_wrong_backward_fails_its_own_tests_readably(tmp_path, mon
     doubled = BODIES["deep"]["L_model_grads"].replace("return grads,", "grads['dW3'] = 2 * grads['dW3']\nreturn grads,")
     monkeypatch.setitem(BODIES["deep"], "L_model_grads", doubled)
     run = port(tmp_path)
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
-                            str(tmp_path / "port" / "tests")], cwd=tmp_path, **run)  # fmt: skip
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", str(tmp_path / "port" / "tests")],
+        cwd=tmp_path,
+        **run,
+    )
     out = tests.stdout
     assert "FAILED" in out and "test_course.py::test_L_model_grads" in out, out[-3000:]
     assert "L_model_grads: dW3 is" in out and "the reference gives" in out, out[-3000:]

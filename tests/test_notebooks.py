@@ -11,8 +11,12 @@ NAMES = [path.stem for path in notebooks.notebooks()]
 
 
 def test_the_four_assignments_have_notebooks():
-    assert NAMES == ["1_logistic_regression", "2_planar_data", "3_deep_network_step_by_step",
-                     "4_deep_network_application"]  # fmt: skip
+    assert NAMES == [
+        "1_logistic_regression",
+        "2_planar_data",
+        "3_deep_network_step_by_step",
+        "4_deep_network_application",
+    ]
 
 
 @pytest.mark.slow

@@ -56,8 +56,14 @@ def test_three_processes_over_two_torchrun_launchers_as_two_nodes():
     for workers, nodes in [(2, 2), (3, 1)]:
         result = launch.run("torch", [job(case, workers, "float64", 10)], nodes=nodes)[0]
         got = parallel.quantities(result, case, 10)
-        rows = compare(got, ref, case, dict(backend="torch", mode="p", dtype="float64", device="cpu"),
-                               "numpy/float64", only=list(got))  # fmt: skip
+        rows = compare(
+            got,
+            ref,
+            case,
+            dict(backend="torch", mode="p", dtype="float64", device="cpu"),
+            "numpy/float64",
+            only=list(got),
+        )
         assert all(r["passed"] for r in rows), (workers, nodes, [r for r in rows if not r["passed"]])
 
 
@@ -112,8 +118,16 @@ def test_a_coordinator_that_cannot_be_reached_is_named_within_the_timeout(name, 
     begun = time.monotonic()
     ranks = None if name == "torch" else [1]  # torchrun: one of two nodes; its rendezvous waits for the other
     with pytest.raises(launch.WorkerLost) as caught:
-        launch.run(name, [small_job()], ranks=ranks, nodes=2 if name == "torch" else 1, timeout_s=5, grace_s=5,
-                   folder=tmp_path, only_nodes=[1] if name == "torch" else None)  # fmt: skip
+        launch.run(
+            name,
+            [small_job()],
+            ranks=ranks,
+            nodes=2 if name == "torch" else 1,
+            timeout_s=5,
+            grace_s=5,
+            folder=tmp_path,
+            only_nodes=[1] if name == "torch" else None,
+        )
     message = str(caught.value)
     assert time.monotonic() - begun < 60
     assert "could not join" in message or ("rendezvous at 127.0.0.1" in message and "timed out" in message), message

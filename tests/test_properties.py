@@ -136,8 +136,16 @@ def test_saved_regressions(example):
 
 
 def test_build_case_is_deterministic_and_has_its_zeros():
-    example = {"kind": "deep", "layer_dims": [6, 3, 1], "hidden_activation": "relu", "m": 40, "weight_scale": 0.5,
-               "zeros": 0.5, "seed": 3, "target": ["numpy", "eager", "float32"]}  # fmt: skip
+    example = {
+        "kind": "deep",
+        "layer_dims": [6, 3, 1],
+        "hidden_activation": "relu",
+        "m": 40,
+        "weight_scale": 0.5,
+        "zeros": 0.5,
+        "seed": 3,
+        "target": ["numpy", "eager", "float32"],
+    }
     a, b = build_case(example), build_case(example)
     np.testing.assert_array_equal(a.X, b.X)
     assert 0.3 < np.mean(a.X == 0) < 0.7

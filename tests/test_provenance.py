@@ -63,8 +63,19 @@ def _commit(tree: Path, message: str) -> str:
     if not (tree / ".git").exists():
         git("init", "-q")
     git("add", "-A")
-    git("-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify",
-        "-m", message)  # fmt: skip
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        message,
+    )
     return git("rev-parse", "--short=7", "HEAD")
 
 
@@ -137,8 +148,9 @@ def _numbers(text: str) -> list[str]:
 def test_every_number_in_the_readme_is_on_a_page_with_provenance_it_links():
     readme = (ROOT / "README.md").read_text()
     linked = sorted(set(re.findall(r"\]\((docs/[^)#]+\.md)\)", readme)))
-    pages = " ".join(t for t in ((ROOT / p).read_text() for p in linked)
-                     if provenance.page_record(t) or provenance.earlier(t))  # fmt: skip
+    pages = " ".join(
+        t for t in ((ROOT / p).read_text() for p in linked) if provenance.page_record(t) or provenance.earlier(t)
+    )
     found = set(_numbers(pages)) | {f"{float(n) * 100:g}" for n in re.findall(r"\b0\.\d{4}\b", pages)}  # 0.9000: 90 %
     missing = [n for n in dict.fromkeys(_numbers(readme)) if n not in found and n not in README_NOT_RESULTS]
     assert not missing, f"numbers in README.md on no page with provenance that it links: {missing}"

@@ -28,8 +28,15 @@ def test_an_initializer_bug_that_every_backend_shares_is_the_references(monkeypa
     wrong = [r for r in rows if r["status"] == "wrong"]
     assert [r["function"] for r in wrong][:1] == ["reference_numpy.deep.initialize_parameters_deep"], wrong
     assert "the planar run's cost at iteration 0" in wrong[0]["detail"] and "scheme 'small'" in wrong[0]["detail"]
-    port = {"function": "L_model_forward", "status": "wrong", "detail": "AL: 1e-3 > 1e-15", "backend": "torch",
-            "mode": "eager", "dtype": "float64", "device": "cpu"}  # fmt: skip
+    port = {
+        "function": "L_model_forward",
+        "status": "wrong",
+        "detail": "AL: 1e-3 > 1e-15",
+        "backend": "torch",
+        "mode": "eager",
+        "dtype": "float64",
+        "device": "cpu",
+    }
     found = suspects.of_run([port], judge=rows)
     assert found[0]["function"] == "reference_numpy.deep.initialize_parameters_deep" and not found[0]["follows_from"]
     assert found[1]["function"] == "L_model_forward" and found[1]["follows_from"] == [found[0]["function"]]

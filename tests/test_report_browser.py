@@ -12,16 +12,43 @@ from conformance import cli
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     results = tmp_path_factory.mktemp("results")
     assert cli.main(["check", "--quick", "--backends", "numpy", "--dtypes", "float32", "--out", str(results)]) == 0
-    assert cli.main(["bench", "--quick", "--decide", "0", "--workloads", "planar", "--backends", "numpy", "--peers", "",
-                     "--dtypes", "float32", "--out", str(results)]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            [
+                "bench",
+                "--quick",
+                "--decide",
+                "0",
+                "--workloads",
+                "planar",
+                "--backends",
+                "numpy",
+                "--peers",
+                "",
+                "--dtypes",
+                "float32",
+                "--out",
+                str(results),
+            ]
+        )
+        == 0
+    )
     assert cli.main(["report", "--from", str(results), "--out", str(results)]) == 0
     return results / "report.html"
 
@@ -53,8 +80,9 @@ def test_chromium_renders_every_section(report, tmp_path):
 
 def test_the_code_panes_fit_a_laptops_width(report, tmp_path):
     """At 1280 px, the course's code stands in columns whose lines wrap: no pane scrolls sideways."""
-    dom = chromium("--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", report.as_uri(),
-                   tmp_path=tmp_path).stdout  # fmt: skip
+    dom = chromium(
+        "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", report.as_uri(), tmp_path=tmp_path
+    ).stdout
     found = re.search(r'data-panes-scrolling="(\d+)"', dom)
     assert found, "the page's load script did not run"
     assert found.group(1) == "0"

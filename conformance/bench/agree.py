@@ -31,8 +31,9 @@ def row_ratios(frame: pd.DataFrame, spread: Spread | None = None) -> dict[tuple,
     per-round values (and, given a spread, widened by it)."""
     spread = spread or Spread("", [], {}, {})
     ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
-    bounds = {(r["workload"], r["backend"], r["mode"], r["dtype"]): r for r in ok.to_dict("records")
-              if r["mode"] in BOUNDS}  # fmt: skip
+    bounds = {
+        (r["workload"], r["backend"], r["mode"], r["dtype"]): r for r in ok.to_dict("records") if r["mode"] in BOUNDS
+    }
     out = {}
     for r in ok.to_dict("records"):
         rounds = rounds_of(r)
@@ -43,14 +44,19 @@ def row_ratios(frame: pd.DataFrame, spread: Spread | None = None) -> dict[tuple,
         fractions = round_fractions(r)
         processes = processes_of(r, len(rounds))
         kind = "fraction of roofline"
-        out[(*key, kind)] = spread.widen(ratio_interval(fractions, [1.0] * len(fractions), processes=processes),
-                                         r["workload"], kind, ((r["backend"], r["mode"]),))  # fmt: skip
+        out[(*key, kind)] = spread.widen(
+            ratio_interval(fractions, [1.0] * len(fractions), processes=processes),
+            r["workload"],
+            kind,
+            ((r["backend"], r["mode"]),),
+        )
         own = bounds.get((r["workload"], r["backend"], bound_mode(r["mode"]), r["dtype"]))
         if own is not None and r["mode"] not in BOUNDS and rounds_of(own) and len(rounds_of(own)) == len(rounds):
             kind = "step / own products"
             rows = ((r["backend"], r["mode"]), (r["backend"], own["mode"]))
-            out[(*key, kind)] = spread.widen(ratio_interval(rounds, rounds_of(own), processes=processes),
-                                             r["workload"], kind, rows)  # fmt: skip
+            out[(*key, kind)] = spread.widen(
+                ratio_interval(rounds, rounds_of(own), processes=processes), r["workload"], kind, rows
+            )
     return out
 
 
@@ -75,19 +81,38 @@ def agree(frame_a: pd.DataFrame, frame_b: pd.DataFrame, spread: Spread | None = 
         overlap = bool(ia[1] <= ib[2] and ib[1] <= ia[2]) if same_rows else None
         measured = "measured (95% interval)"
         what = g_b["goal"] if overlap is not None else f"{g_a['goal']}; in run 2: {g_b['goal']}"
-        rows.append({"kind": "goal" if g_b["status"] == "goal" else g_b["status"], "what": what,
-                     "run 1": f"{g_a[measured]}: {g_a['verdict']}", "run 2": f"{g_b[measured]}: {g_b['verdict']}",
-                     "overlap": overlap, "same verdict": g_a["verdict"] == g_b["verdict"],
-                     "shift": ib[0] / ia[0] if same_rows else None})  # fmt: skip
+        rows.append(
+            {
+                "kind": "goal" if g_b["status"] == "goal" else g_b["status"],
+                "what": what,
+                "run 1": f"{g_a[measured]}: {g_a['verdict']}",
+                "run 2": f"{g_b[measured]}: {g_b['verdict']}",
+                "overlap": overlap,
+                "same verdict": g_a["verdict"] == g_b["verdict"],
+                "shift": ib[0] / ia[0] if same_rows else None,
+            }
+        )
     ratios_a = row_ratios(frame_a, spread)
     for key, (cb, lb, hb) in row_ratios(frame_b, spread).items():
         if key not in ratios_a:
             continue
         ca, la, ha = ratios_a[key]
-        shown = (lambda c, lo, hi: f"{100 * c:.0f}% [{100 * lo:.0f}%, {100 * hi:.0f}%]") if key[-1].startswith(
-            "fraction") else (lambda c, lo, hi: f"{c:.2f}x [{lo:.2f}x, {hi:.2f}x]")  # fmt: skip
-        rows.append({"kind": key[-1], "what": " ".join(key[:4]), "run 1": shown(ca, la, ha), "run 2": shown(cb, lb, hb),
-                     "overlap": la <= hb and lb <= ha, "same verdict": None, "shift": cb / ca})  # fmt: skip
+        shown = (
+            (lambda c, lo, hi: f"{100 * c:.0f}% [{100 * lo:.0f}%, {100 * hi:.0f}%]")
+            if key[-1].startswith("fraction")
+            else (lambda c, lo, hi: f"{c:.2f}x [{lo:.2f}x, {hi:.2f}x]")
+        )
+        rows.append(
+            {
+                "kind": key[-1],
+                "what": " ".join(key[:4]),
+                "run 1": shown(ca, la, ha),
+                "run 2": shown(cb, lb, hb),
+                "overlap": la <= hb and lb <= ha,
+                "same verdict": None,
+                "shift": cb / ca,
+            }
+        )
     return pd.DataFrame(rows, columns=["kind", "what", "run 1", "run 2", "overlap", "same verdict", "shift"])
 
 
@@ -106,11 +131,14 @@ def summary(table: pd.DataFrame) -> str:
     shifts = table["shift"].dropna().astype(float)
     shift = f"; median shift from run 1 to run 2 {100 * (float(np.median(shifts)) - 1):+.1f} %" if len(shifts) else ""
     other = len(table) - len(compared) - unmeasured
-    return (f"{len(both)} of {len(goals_)} goals with the same verdict: {decided} decided alike (met or missed in "
-            f"both), {undecided} within noise in both (neither run decided them)"
-            + (f", {unmeasured} measured in neither" if unmeasured else "")
-            + f"; {overlap} of {len(compared)} intervals overlap"
-            + (f" ({other} goals picked other rows in each run)" if other else "") + shift)  # fmt: skip
+    return (
+        f"{len(both)} of {len(goals_)} goals with the same verdict: {decided} decided alike (met or missed in "
+        f"both), {undecided} within noise in both (neither run decided them)"
+        + (f", {unmeasured} measured in neither" if unmeasured else "")
+        + f"; {overlap} of {len(compared)} intervals overlap"
+        + (f" ({other} goals picked other rows in each run)" if other else "")
+        + shift
+    )
 
 
 def load(path: Path) -> pd.DataFrame:
@@ -127,8 +155,12 @@ def load(path: Path) -> pd.DataFrame:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance.bench.agree", description="Do two runs agree?")
     parser.add_argument("runs", nargs=2, type=Path, metavar="RUN", help="a run's bench.json or bench.csv")
-    parser.add_argument("--between-runs", type=Path, metavar="FILE",
-                        help="a spread between runs, as between.py writes it: every interval carries it")  # fmt: skip
+    parser.add_argument(
+        "--between-runs",
+        type=Path,
+        metavar="FILE",
+        help="a spread between runs, as between.py writes it: every interval carries it",
+    )
     args = parser.parse_args(argv)
     for path in [*args.runs, *([args.between_runs] if args.between_runs else [])]:
         if not path.is_file():

@@ -45,10 +45,15 @@ def fingerprint(meta: dict) -> dict[str, str]:
     blas = env.get("blas") or {}
     gemm = (limits.get("gemm_gflops") or {}).get("float64")
     band = f"{2 ** int(np.log2(gemm))}-{2 ** (int(np.log2(gemm)) + 1)} GFLOP/s" if gemm and gemm >= 1 else "?"
-    return {"cpu": env.get("cpu", "?"), "flags": env.get("cpu_flags") or "?", "cores": str(env.get("cores", "?")),
-            "threads": str(meta.get("threads", "?")), "device": str(meta.get("device", "?")),
-            "blas": " ".join(filter(None, [blas.get("library"), blas.get("version"), blas.get("architecture")])) or "?",
-            "gemm float64": band}  # fmt: skip
+    return {
+        "cpu": env.get("cpu", "?"),
+        "flags": env.get("cpu_flags") or "?",
+        "cores": str(env.get("cores", "?")),
+        "threads": str(meta.get("threads", "?")),
+        "device": str(meta.get("device", "?")),
+        "blas": " ".join(filter(None, [blas.get("library"), blas.get("version"), blas.get("architecture")])) or "?",
+        "gemm float64": band,
+    }
 
 
 def machine(meta: dict) -> str:
@@ -73,8 +78,13 @@ class Spread:
             sigma = max((s for key, s in self.by_workload.items() if key.endswith(f"| {kind}")), default=0.0)
         return max([sigma, *(self.by_row.get(f"{backend} {mode} | {kind}", 0.0) for backend, mode in rows)])
 
-    def widen(self, interval: tuple[float, float, float] | None, workload: str, kind: str,
-              rows: tuple[tuple[str, str], ...] = ()):  # fmt: skip
+    def widen(
+        self,
+        interval: tuple[float, float, float] | None,
+        workload: str,
+        kind: str,
+        rows: tuple[tuple[str, str], ...] = (),
+    ):
         """(centre, low, high) with this machine's spread between runs added to each side, in log scale."""
         return widen(interval, self.of(workload, kind, rows))
 
@@ -93,8 +103,11 @@ def widen(interval: tuple[float, float, float] | None, sigma: float):
     z = 1.96 * sigma
     if centre <= 0 or low <= 0 or z == 0:
         return interval
-    return centre, centre * np.exp(-np.hypot(np.log(centre / low), z)), centre * np.exp(
-        np.hypot(np.log(high / centre), z))  # fmt: skip
+    return (
+        centre,
+        centre * np.exp(-np.hypot(np.log(centre / low), z)),
+        centre * np.exp(np.hypot(np.log(high / centre), z)),
+    )
 
 
 def load(path: Path = FILE) -> Spread | None:
@@ -120,8 +133,11 @@ def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
     return spread, spread.note()
 
 
-def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list[dict],
-              goals: list[dict[str, float]] | None = None) -> dict:  # fmt: skip
+def calibrate(
+    ratios: list[dict[tuple, tuple[float, float, float]]],
+    metas: list[dict],
+    goals: list[dict[str, float]] | None = None,
+) -> dict:
     """The spread from runs' row ratios (agree.row_ratios: (workload, backend, mode, dtype, kind) ->
     (centre, low, high)), their metadata and their goals' measured values (goal -> value), as
     between-runs.json holds it."""
@@ -151,5 +167,10 @@ def calibrate(ratios: list[dict[tuple, tuple[float, float, float]]], metas: list
     def pooled(groups: dict[str, list[float]]) -> dict[str, float]:
         return {group: round(float(np.sqrt(np.mean(v))), 4) for group, v in sorted(groups.items())}
 
-    return {"machine": machines.pop(), "runs": [m.get("started", "?") for m in metas],
-            "by_workload": pooled(by_workload), "by_row": pooled(by_row), "by_goal": pooled(by_goal)}  # fmt: skip
+    return {
+        "machine": machines.pop(),
+        "runs": [m.get("started", "?") for m in metas],
+        "by_workload": pooled(by_workload),
+        "by_row": pooled(by_row),
+        "by_goal": pooled(by_goal),
+    }

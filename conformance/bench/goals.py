@@ -139,8 +139,9 @@ def instances(goal: Goal, ok: pd.DataFrame) -> list[Goal]:
             found.append(here)
             continue
         for backend, mode in select(ok, workload, dtype, goal.rows)[["backend", "mode"]].drop_duplicates().values:
-            found.append(dataclasses.replace(here, rows=dataclasses.replace(goal.rows, backends=(backend,),
-                                                                            modes=(mode,))))  # fmt: skip
+            found.append(
+                dataclasses.replace(here, rows=dataclasses.replace(goal.rows, backends=(backend,), modes=(mode,)))
+            )
     return found
 
 
@@ -171,10 +172,14 @@ def _measured(goal: Goal, ok: pd.DataFrame, spread: Spread, status: str, date: s
     over = pick(ok, goal, goal.over, row) if goal.over else None
     if row is None and (goal.optional or goal.each):
         return []
-    named = {"rows": label(row), "backend": row["backend"], "mode": row["mode"]} if row is not None else \
-        dict.fromkeys(("rows", "backend", "mode"), "")  # fmt: skip
-    text = goal.text.format(workload=goal.workload.replace("_", " "), dtype=goal.dtype,
-                            over="" if over is None else label(over), **named)  # fmt: skip
+    named = (
+        {"rows": label(row), "backend": row["backend"], "mode": row["mode"]}
+        if row is not None
+        else dict.fromkeys(("rows", "backend", "mode"), "")
+    )
+    text = goal.text.format(
+        workload=goal.workload.replace("_", " "), dtype=goal.dtype, over="" if over is None else label(over), **named
+    )
     found = fraction(row, spread) if goal.kind == "fraction" else ratio(row, over, spread)
     shown = (lambda v: f"{100 * v:.0f}%") if goal.kind == "fraction" else (lambda v: f"{v:.2f}x")
     if found is None:
@@ -184,9 +189,18 @@ def _measured(goal: Goal, ok: pd.DataFrame, spread: Spread, status: str, date: s
         centre, low, high = widen(interval, max(sigma, spread.by_goal.get(text, 0.0)))
         measured = f"{shown(centre)} [{shown(low)}, {shown(high)}]"
         met, value = verdict(low, high, goal.target, goal.at_most), centre
-    return [{"goal": text, "target": ("at most " if goal.at_most else "") + shown(goal.target),
-             "measured (95% interval)": measured, "verdict": met, "value": value, "status": status,
-             "since": date, "family": goal.name or goal.text}]  # fmt: skip
+    return [
+        {
+            "goal": text,
+            "target": ("at most " if goal.at_most else "") + shown(goal.target),
+            "measured (95% interval)": measured,
+            "verdict": met,
+            "value": value,
+            "status": status,
+            "since": date,
+            "family": goal.name or goal.text,
+        }
+    ]
 
 
 def sections(found: list[dict]) -> list[tuple[str, str, pd.DataFrame]]:
@@ -206,8 +220,10 @@ def sections(found: list[dict]) -> list[tuple[str, str, pd.DataFrame]]:
             singles.append(rows)
             continue
         counts = rows["verdict"].value_counts()
-        title = (f"{goal.name} (set {goal.set}): {counts.get('met', 0)} of {len(rows)} met, "
-                 f"{counts.get('within noise', 0)} within noise, {counts.get('missed', 0)} missed")  # fmt: skip
+        title = (
+            f"{goal.name} (set {goal.set}): {counts.get('met', 0)} of {len(rows)} met, "
+            f"{counts.get('within noise', 0)} within noise, {counts.get('missed', 0)} missed"
+        )
         left = rows[rows["verdict"] != "met"]
         left = left.assign(far=left["value"].astype(float) * (1 if goal.at_most else -1)).sort_values(
             "far", ascending=False
@@ -223,8 +239,7 @@ def sections(found: list[dict]) -> list[tuple[str, str, pd.DataFrame]]:
         beside = beside.assign(
             why=[" ".join(why.get(k, "").split()) for k in zip(beside["family"], beside["since"], strict=True)]
         )
-        out.append((BESIDE, "",
-                    beside[["status", "since", *columns, "why"]]))  # fmt: skip
+        out.append((BESIDE, "", beside[["status", "since", *columns, "why"]]))
     return out
 
 
@@ -250,8 +265,9 @@ def ratio(slow: dict | None, fast: dict | None, spread: Spread) -> tuple | None:
     labels = processes_of(slow, len(a)), processes_of(fast, len(b))
     keras = slow["backend"].startswith("keras/") or fast["backend"].startswith("keras/")
     paired = len(a) == len(b) and labels[0] == labels[1] and (labels[0] is not None or not keras)
-    interval = ratio_interval(a, b, paired=paired, processes=processes_of(slow, len(a)),
-                              processes_b=processes_of(fast, len(b)))  # fmt: skip
+    interval = ratio_interval(
+        a, b, paired=paired, processes=processes_of(slow, len(a)), processes_b=processes_of(fast, len(b))
+    )
     rows = ((slow["backend"], slow["mode"]), (fast["backend"], fast["mode"]))
     return interval, spread.of(slow["workload"], "step / own products", rows)
 
@@ -271,8 +287,14 @@ def fastest_per_round(rows: list[dict]) -> dict | None:
     else:  # "jax compiled, tf function, fastest in each round": each row by its backend and mode
         names, mode = sorted(label(r) for r in rows), "fastest in each round"
         named = f"{', '.join(names)}, {mode}"
-    return {**rows[0], "backend": ", ".join(names), "mode": mode, "label": named,
-            "round_s": [float(v) for v in each], "median_s": float(np.median(each))}  # fmt: skip
+    return {
+        **rows[0],
+        "backend": ", ".join(names),
+        "mode": mode,
+        "label": named,
+        "round_s": [float(v) for v in each],
+        "median_s": float(np.median(each)),
+    }
 
 
 def goal_key(text: str) -> str:

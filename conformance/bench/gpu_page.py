@@ -24,8 +24,13 @@ def gpu_limits(env: dict, limits: dict, meta: dict) -> list[str]:
 def launch_costs(frame: pd.DataFrame) -> pd.DataFrame:
     """On a GPU, what launching costs the nets too small to fill it: ms per step of each way of running one
     (per-step dispatch, compiled, CUDA graphs, the whole loop compiled), float32, one row per workload."""
-    ok = frame[(frame["status"] == "ok") & frame["median_s"].notna() & (frame["dtype"] == "float32")
-               & (frame["family"].fillna("") == "") & (frame["mode"] != "products alone")]  # fmt: skip
+    ok = frame[
+        (frame["status"] == "ok")
+        & frame["median_s"].notna()
+        & (frame["dtype"] == "float32")
+        & (frame["family"].fillna("") == "")
+        & (frame["mode"] != "products alone")
+    ]
     if ok.empty:
         return pd.DataFrame()
     table = ok.assign(way=ok["backend"] + " " + ok["mode"]).pivot_table(
@@ -54,6 +59,11 @@ def launch_section(frame: pd.DataFrame) -> list[str]:
         return []
     modes = {c.split()[1] for c in costs.columns if " " in c}
     ways = [text for mode, text in WAYS.items() if mode in modes]
-    return ["## What launching costs", "",
-            "ms per float32 step; eager and compiled run one step per call" + "".join(f", {w}" for w in ways) + ".",
-            "", frame_markdown(costs), ""]  # fmt: skip
+    return [
+        "## What launching costs",
+        "",
+        "ms per float32 step; eager and compiled run one step per call" + "".join(f", {w}" for w in ways) + ".",
+        "",
+        frame_markdown(costs),
+        "",
+    ]

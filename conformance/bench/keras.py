@@ -58,13 +58,20 @@ class Worker:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "JAX_ENABLE_X64": "1",
             "QUARTET_PEER_THREADS": str(threads),
-        }  # fmt: skip  (x64: else jax is float32)
+        }  # x64: else jax is float32
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         # its messages to a file, not a pipe: a chatty framework could fill a pipe nobody reads and block the worker
         self.log = tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "conformance.bench.keras", self.backend], env=env,
-                                        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                        text=True, bufsize=1)  # fmt: skip
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "conformance.bench.keras", self.backend],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            bufsize=1,
+        )
         self.count = 0
 
     def ask(self, **request) -> dict:
@@ -145,8 +152,16 @@ class RemoteRow:
             self.worker.ask(op="close", key=self.key)
 
 
-def keras_rows(peer: str, workloads: list[Workload], dtypes: list[str], threads: int, min_time: float,
-                min_repeats: int, rounds: int = 1, loops: list[str] | None = None) -> list[dict]:  # fmt: skip
+def keras_rows(
+    peer: str,
+    workloads: list[Workload],
+    dtypes: list[str],
+    threads: int,
+    min_time: float,
+    min_repeats: int,
+    rounds: int = 1,
+    loops: list[str] | None = None,
+) -> list[dict]:
     """All rows of one Keras backend on their own (not in a benchmark's rounds): each prepared, timed `rounds`
     times in a row, finished; and Keras's whole loop on the workloads named in `loops`."""
     worker, found = Worker.of(peer, threads), []
@@ -171,8 +186,10 @@ def _keras_runner(prob: Problem, dtype: str):
     # default a float64 row's update uses lr rounded to float32 and its reported loss is rounded
     keras.config.set_floatx(dtype)
     model = peers.keras_model(spec, prob.params, dtype)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
-                  loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype))  # fmt: skip
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
+    )
     x = keras.ops.convert_to_tensor(prob.X.T, dtype=dtype)  # (m, n_x): in the backend's tensors, as ours are
     y = keras.ops.convert_to_tensor(prob.Y.T, dtype=dtype)  # (m, 1)
     state = {}
@@ -207,7 +224,7 @@ def _keras_loop_runner(prob: Problem, dtype: str):
         loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
         steps_per_execution=1 if keras.backend.backend() == "torch" else KERAS_LOOP,
         jit_compile="auto",
-    )  # fmt: skip  (Keras on PyTorch runs one step per execution only)
+    )  # Keras on PyTorch runs one step per execution only
     x = np.tile(prob.X.T.astype(dtype), (KERAS_LOOP, 1))  # (KERAS_LOOP m, n_x): the batch, once per step
     y = np.tile(prob.Y.T.astype(dtype), (KERAS_LOOP, 1))
     start = model.get_weights()

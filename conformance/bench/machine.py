@@ -87,10 +87,14 @@ def probe(quick: bool = False) -> dict:
             rates[library] = 2 * n**3 / min(seconds(product) for _ in range(repeats)) / 1e9
         gemm_by[dtype] = rates
         gemm[dtype] = max(rates.values())
-    return {"gemm_gflops": gemm, "gemm_gflops_by_library": gemm_by, "gemm_n": n,
-            "bandwidth_gbs": read_bandwidth(max(128 * 2**20, 4 * last_level_cache_bytes())),
-            "cache_bandwidth_gbs": read_bandwidth(last_level_cache_bytes() // 4),
-            "cache_bytes": last_level_cache_bytes()}  # fmt: skip
+    return {
+        "gemm_gflops": gemm,
+        "gemm_gflops_by_library": gemm_by,
+        "gemm_n": n,
+        "bandwidth_gbs": read_bandwidth(max(128 * 2**20, 4 * last_level_cache_bytes())),
+        "cache_bandwidth_gbs": read_bandwidth(last_level_cache_bytes() // 4),
+        "cache_bytes": last_level_cache_bytes(),
+    }
 
 
 def gemm_rates(quick: bool = True, device: str = "cpu", libraries: dict[str, str] | None = None) -> dict[str, float]:
@@ -159,10 +163,16 @@ def gpu_limits(quick: bool = True) -> dict:
         rates = {"float32": rate("float32"), "float64": rate("float64"), "tf32": rate("float32", "tensorfloat32")}
     else:
         raise RuntimeError("no GPU visible to torch or jax")
-    return {"gemm_gflops": {"float32": rates["float32"], "float64": rates["float64"]},
-            "gemm_gflops_tf32": rates["tf32"], "gemm_gflops_by_library": {"float32": {library: rates["float32"]}},
-            "gemm_n": n, "bandwidth_gbs": bandwidth, "cache_bandwidth_gbs": bandwidth, "cache_bytes": 0,
-            "probed_with": library}  # fmt: skip
+    return {
+        "gemm_gflops": {"float32": rates["float32"], "float64": rates["float64"]},
+        "gemm_gflops_tf32": rates["tf32"],
+        "gemm_gflops_by_library": {"float32": {library: rates["float32"]}},
+        "gemm_n": n,
+        "bandwidth_gbs": bandwidth,
+        "cache_bandwidth_gbs": bandwidth,
+        "cache_bytes": 0,
+        "probed_with": library,
+    }
 
 
 def _gemms(a: np.ndarray, b: np.ndarray, only: Collection[str] | None = None) -> dict[str, Callable[[], object]]:

@@ -43,12 +43,17 @@ def merge_processes(rows: list[dict]) -> list[dict]:
     for row in out:
         if row.get("round_s"):
             row["median_s"] = float(np.median(row["round_s"]))
-    bounds = {(r["workload"], r["backend"], r["mode"], r["dtype"]): r for r in out
-              if r["mode"] in BOUNDS and r.get("round_s")}  # fmt: skip
+    bounds = {
+        (r["workload"], r["backend"], r["mode"], r["dtype"]): r for r in out if r["mode"] in BOUNDS and r.get("round_s")
+    }
     for row in out:
         own = bounds.get((row["workload"], row["backend"], bound_mode(row["mode"]), row["dtype"]))
-        if row.get("round_s") and own is not None and row["mode"] not in BOUNDS \
-                and len(own["round_s"]) == len(row["round_s"]):  # fmt: skip
+        if (
+            row.get("round_s")
+            and own is not None
+            and row["mode"] not in BOUNDS
+            and len(own["round_s"]) == len(row["round_s"])
+        ):
             row["products_s"] = own["median_s"]  # the step over its own products, round by round
             row["over_products"] = float(np.median(np.divide(row["round_s"], own["round_s"])))
     return out

@@ -25,10 +25,24 @@ class Unavailable(Exception):
 
 
 def peer_row(peer: str, workload: Workload, dtype: str, **values) -> dict:
-    return {"workload": workload.name, "family": workload.family, "backend": peer, "mode": MODES[peer],
-            "dtype": dtype, "device": "cpu", "m": workload.m, "first_call_s": None, "median_s": None,
-            "iqr_s": None, "repeats": 0, "import_s": None, "peak_mem_mb": None, "verified": False,
-            "check_err": None, "check_tol": None} | values  # fmt: skip
+    return {
+        "workload": workload.name,
+        "family": workload.family,
+        "backend": peer,
+        "mode": MODES[peer],
+        "dtype": dtype,
+        "device": "cpu",
+        "m": workload.m,
+        "first_call_s": None,
+        "median_s": None,
+        "iqr_s": None,
+        "repeats": 0,
+        "import_s": None,
+        "peak_mem_mb": None,
+        "verified": False,
+        "check_err": None,
+        "check_tol": None,
+    } | values
 
 
 def prepare_peer(peer: str, workload: Workload, dtype: str, runner: PeerSetup, per_call: int = 1) -> Prepared:
@@ -54,8 +68,16 @@ def prepare_peer(peer: str, workload: Workload, dtype: str, runner: PeerSetup, p
     return Prepared(row)
 
 
-def bench_row(peer: str, workload: Workload, dtype: str, runner: PeerSetup, min_time: float, min_repeats: int,
-               rounds: int = 1, per_call: int = 1) -> dict:  # fmt: skip
+def bench_row(
+    peer: str,
+    workload: Workload,
+    dtype: str,
+    runner: PeerSetup,
+    min_time: float,
+    min_repeats: int,
+    rounds: int = 1,
+    per_call: int = 1,
+) -> dict:
     """One peer row on its own: prepared, its rounds one after another, finished."""
     prepared = prepare_peer(peer, workload, dtype, runner, per_call)
     for r in range(rounds if prepared.step is not None else 0):

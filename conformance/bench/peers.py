@@ -37,9 +37,16 @@ def peer_runner(peer: str) -> PeerSetup:
     return _sklearn_runner if peer == "sklearn" else _torch_runner
 
 
-def bench_peers(peer_names: list[str], workloads: list[Workload], dtypes: list[str], threads: int = 2,
-                min_time: float = 1.0, min_repeats: int = 7, rounds: int = 1,
-                loops: list[str] | None = None) -> list[dict]:  # fmt: skip
+def bench_peers(
+    peer_names: list[str],
+    workloads: list[Workload],
+    dtypes: list[str],
+    threads: int = 2,
+    min_time: float = 1.0,
+    min_repeats: int = 7,
+    rounds: int = 1,
+    loops: list[str] | None = None,
+) -> list[dict]:
     """One row per (peer, workload, dtype), in our rows' columns (steps.prepare_ours); mode is the peer's own unit
     (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import. Each
     row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds).
@@ -69,10 +76,19 @@ def _sklearn_runner(prob: Problem, dtype: str):
     spec, lr = prob.workload.spec, prob.workload.learning_rate
     if spec.hidden_activation not in SKLEARN_ACTIVATIONS:
         raise Unavailable(f"scikit-learn's MLP has no {spec.hidden_activation}")
-    model = MLPClassifier(solver="sgd", batch_size=prob.workload.m, momentum=0.0, nesterovs_momentum=False,
-                          alpha=0.0, learning_rate="constant", learning_rate_init=lr, shuffle=False,
-                          hidden_layer_sizes=spec.layer_dims[1:-1],  # () is logistic regression
-                          activation=SKLEARN_ACTIVATIONS[spec.hidden_activation], random_state=0)  # fmt: skip
+    model = MLPClassifier(
+        solver="sgd",
+        batch_size=prob.workload.m,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        learning_rate="constant",
+        learning_rate_init=lr,
+        shuffle=False,
+        hidden_layer_sizes=spec.layer_dims[1:-1],  # () is logistic regression
+        activation=SKLEARN_ACTIVATIONS[spec.hidden_activation],
+        random_state=0,
+    )
     X, y = prob.X.T.astype(dtype), prob.Y[0].astype(int)  # (m, n_x), (m,): samples as rows, class labels
     model.partial_fit(X, y, classes=[0, 1])  # the only way to make coefs_; its step from its own weights is undone:
     for coef, intercept, (W, b) in zip(model.coefs_, model.intercepts_, peers._layers(spec, prob.params), strict=True):
@@ -95,8 +111,12 @@ def _torch_runner(prob: Problem, dtype: str):
     from torch import nn
 
     spec, lr = prob.workload.spec, prob.workload.learning_rate
-    activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
-                  "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE)}[spec.hidden_activation]  # fmt: skip
+    activation = {
+        "relu": nn.ReLU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE),
+    }[spec.hidden_activation]
     torch_dtype = getattr(torch, dtype)
     linears = []
     for W, b in peers._layers(spec, prob.params):

@@ -34,9 +34,17 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
     rng = np.random.default_rng(0)
     shapes = step_products(workload.spec, workload.m)
     pairs = [(rng.standard_normal(a).astype(dtype), rng.standard_normal(b).astype(dtype), t) for a, b, t in shapes]
-    row = {"workload": workload.name, "backend": name, "mode": "products alone", "dtype": dtype, "device": device,
-           "m": workload.m, "family": workload.family, "status": "ok",
-           "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
+    row = {
+        "workload": workload.name,
+        "backend": name,
+        "mode": "products alone",
+        "dtype": dtype,
+        "device": device,
+        "m": workload.m,
+        "family": workload.family,
+        "status": "ok",
+        "matmul": matmul_precision(name, dtype, device),
+    }
     if name == "numpy":
 
         def run():
@@ -59,8 +67,12 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
             import jax
 
             kinds = [t for _, _, t in put]
-            products = jax.jit(lambda ops: [(a.T @ b) if t == "left" else (a @ b.T) if t == "right" else a @ b
-                                            for (a, b), t in zip(ops, kinds, strict=True)])  # fmt: skip
+            products = jax.jit(
+                lambda ops: [
+                    (a.T @ b) if t == "left" else (a @ b.T) if t == "right" else a @ b
+                    for (a, b), t in zip(ops, kinds, strict=True)
+                ]
+            )
 
             def run():
                 return products([(a, b) for a, b, _ in put])
@@ -76,8 +88,9 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
     return Prepared(row, run, sync)
 
 
-def prepare_products_loop(name: str, dtype: str, device: str, workload: Workload, iterations: int,
-                          eps: float = 0.0) -> Prepared:  # fmt: skip
+def prepare_products_loop(
+    name: str, dtype: str, device: str, workload: Workload, iterations: int, eps: float = 0.0
+) -> Prepared:
     """The step's own matrix products inside one compiled loop of `iterations` steps (lax.fori_loop under
     jax.jit, tf.while_loop under XLA), the bound of that library's compiled training loop. Each iteration
     must depend on the last, or the compiler hoists the products out of the loop: per layer Z = W A_prev,
@@ -88,9 +101,17 @@ def prepare_products_loop(name: str, dtype: str, device: str, workload: Workload
     dims, m = workload.spec.layer_dims, workload.m
     Ws = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype) for l in range(1, len(dims))]
     As = [rng.standard_normal((dims[l - 1], m)).astype(dtype) for l in range(1, len(dims))]
-    row = {"workload": workload.name, "backend": name, "mode": "products loop", "dtype": dtype, "device": device,
-           "m": m, "family": workload.family, "status": "ok",
-           "matmul": matmul_precision(name, dtype, device)}  # fmt: skip
+    row = {
+        "workload": workload.name,
+        "backend": name,
+        "mode": "products loop",
+        "dtype": dtype,
+        "device": device,
+        "m": m,
+        "family": workload.family,
+        "status": "ok",
+        "matmul": matmul_precision(name, dtype, device),
+    }
     arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
     Ws, As = [arrays.from_numpy(W, dtype, device) for W in Ws], [arrays.from_numpy(A, dtype, device) for A in As]
     eps = arrays.from_numpy(np.array(eps, dtype), dtype, device)

@@ -83,9 +83,19 @@ def profile(prepared: Prepared, steps: int = 10, top: int = 8) -> Profile:
     for f in found:
         f["share"], f["matmul"] = f["ms"] / busy, bool(MATMUL.search(f["op"]))
     rest = found[top:]
-    ops = found[:top] + ([{"op": f"everything else ({len(rest)} ops)", "calls": sum(f["calls"] for f in rest),
-                           "ms": sum(f["ms"] for f in rest), "share": sum(f["share"] for f in rest),
-                           "matmul": False}] if rest else [])  # fmt: skip
+    ops = found[:top] + (
+        [
+            {
+                "op": f"everything else ({len(rest)} ops)",
+                "calls": sum(f["calls"] for f in rest),
+                "ms": sum(f["ms"] for f in rest),
+                "share": sum(f["share"] for f in rest),
+                "matmul": False,
+            }
+        ]
+        if rest
+        else []
+    )
     return Profile(
         row=f"{r['backend']} {r['mode']} {r['dtype']} on {r['workload']} ({r['device']})",
         steps=steps,
@@ -137,21 +147,36 @@ def markdown(profiles: list[Profile]) -> list[str]:
     """The page's section: per profiled row, where its step's time goes."""
     if not profiles:
         return []
-    lines = ["## Where the time goes", "",
-             "PyTorch's rows under torch.profiler (JAX's profiler writes a trace, not a table): each op's (on a GPU, "
-             "each kernel's) own time per step, and its share of the time all of them took (`busy`); `wall` is a "
-             "step by the clock without the profiler. On a GPU, busy far below wall: the step waits on launching, "
-             "not on computing; on the CPU, the time in no op (Python, the framework) is a row of its own.",
-             ""]  # fmt: skip
+    lines = [
+        "## Where the time goes",
+        "",
+        "PyTorch's rows under torch.profiler (JAX's profiler writes a trace, not a table): each op's (on a GPU, "
+        "each kernel's) own time per step, and its share of the time all of them took (`busy`); `wall` is a "
+        "step by the clock without the profiler. On a GPU, busy far below wall: the step waits on launching, "
+        "not on computing; on the CPU, the time in no op (Python, the framework) is a row of its own.",
+        "",
+    ]
     for p in profiles:
         if p.note:
             lines += [f"**{p.row}**: not profiled ({p.note}).", ""]
             continue
-        lines += [f"**{p.row}**: wall {p.wall_ms:.3g} ms, busy {p.busy_ms:.3g} ms per step "
-                  f"({100 * p.busy_ms / p.wall_ms:.0f} % of wall), {100 * p.matmul_share:.0f} % of busy in matrix "
-                  f"products; {p.steps} steps.", ""]  # fmt: skip
-        table = pd.DataFrame([{"op": o["op"][:80].replace("|", "\\|"), "calls per step": f"{o['calls']:.3g}",
-                               "ms per step": f"{o['ms']:.3g}", "share": f"{100 * o['share']:.1f} %",
-                               "matrix product": "yes" if o["matmul"] else ""} for o in p.ops])  # fmt: skip
+        lines += [
+            f"**{p.row}**: wall {p.wall_ms:.3g} ms, busy {p.busy_ms:.3g} ms per step "
+            f"({100 * p.busy_ms / p.wall_ms:.0f} % of wall), {100 * p.matmul_share:.0f} % of busy in matrix "
+            f"products; {p.steps} steps.",
+            "",
+        ]
+        table = pd.DataFrame(
+            [
+                {
+                    "op": o["op"][:80].replace("|", "\\|"),
+                    "calls per step": f"{o['calls']:.3g}",
+                    "ms per step": f"{o['ms']:.3g}",
+                    "share": f"{100 * o['share']:.1f} %",
+                    "matrix product": "yes" if o["matmul"] else "",
+                }
+                for o in p.ops
+            ]
+        )
         lines += [frame_markdown(table), ""]
     return lines

@@ -26,21 +26,29 @@ def workload_table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in frame.sort_values("median_s", na_position="last").to_dict("records"):
         ok = r["status"] == "ok"
-        rows.append({
-            "backend": r["backend"], "mode": r["mode"], "dtype": r["dtype"],
-            "step ms": ms(r["median_s"]) if ok else r["status"][:60],
-            "IQR ms": ms(r["iqr_s"]) if ok else "",
-            "GFLOP/s": f"{r['gflops']:.3g}" if ok and r.get("gflops") else "",
-            "% roofline": f"{100 * r['roofline_fraction']:.0f}" if ok and r.get("roofline_fraction") else "",
-            "x own products": f"{r['over_products']:.2f}" if ok and r.get("over_products") == r.get("over_products")
-            and r.get("over_products") is not None else "",
-            "first call s": f"{r['first_call_s']:.2f}" if r.get("first_call_s") == r.get("first_call_s") and
-            r.get("first_call_s") is not None else "",
-            "peak MB": f"{r['peak_mem_mb']:.0f}" if r.get("peak_mem_mb") == r.get("peak_mem_mb") and
-            r.get("peak_mem_mb") is not None else "",
-            "check": "" if r.get("verified") is None or r.get("verified") != r.get("verified") else
-            ("pass" if r["verified"] else "FAIL"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "backend": r["backend"],
+                "mode": r["mode"],
+                "dtype": r["dtype"],
+                "step ms": ms(r["median_s"]) if ok else r["status"][:60],
+                "IQR ms": ms(r["iqr_s"]) if ok else "",
+                "GFLOP/s": f"{r['gflops']:.3g}" if ok and r.get("gflops") else "",
+                "% roofline": f"{100 * r['roofline_fraction']:.0f}" if ok and r.get("roofline_fraction") else "",
+                "x own products": f"{r['over_products']:.2f}"
+                if ok and r.get("over_products") == r.get("over_products") and r.get("over_products") is not None
+                else "",
+                "first call s": f"{r['first_call_s']:.2f}"
+                if r.get("first_call_s") == r.get("first_call_s") and r.get("first_call_s") is not None
+                else "",
+                "peak MB": f"{r['peak_mem_mb']:.0f}"
+                if r.get("peak_mem_mb") == r.get("peak_mem_mb") and r.get("peak_mem_mb") is not None
+                else "",
+                "check": ""
+                if r.get("verified") is None or r.get("verified") != r.get("verified")
+                else ("pass" if r["verified"] else "FAIL"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -57,29 +65,41 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
     env, limits = meta["environment"], meta["limits"]
     blas = env["blas"]
     lines = [
-        "# Benchmark", "",
-        *([] if meta.get("complete", True) else [INCOMPLETE.format(command="bench", folder=meta.get("folder", "DIR")),
-                                                 ""]),
-        *(gpu_limits(env, limits, meta) if meta["device"] == "gpu" else [
-        f"{env['cpu']}, {meta['threads']} threads for every framework; {blas['library']} {blas['version']} "
-        f"({blas['architecture']}); device {meta['device']}.",
-        f"Machine limits measured in this run: GEMM {limits['gemm_gflops']['float32']:.1f} GFLOP/s float32, "
-        f"{limits['gemm_gflops']['float64']:.1f} GFLOP/s float64 (the best of "
-        f"{', '.join(limits.get('gemm_gflops_by_library', {}).get('float32', {}))} on a square product); read "
-        f"bandwidth {limits['bandwidth_gbs']:.1f} GB/s from memory, {limits['cache_bandwidth_gbs']:.1f} GB/s from the "
-        f"{limits['cache_bytes'] // 2**20} MiB last-level cache (each step is bounded by the read rate measured at "
-        "its own working-set size).",
-        "Machine fingerprint (what a spread between runs measured elsewhere must match): "
-        + "; ".join(f"{k} {v}" for k, v in between.fingerprint(meta).items()) + "."]),
-        "", "The timed unit is one full training step (forward, cost, backward, update). Every row of a workload",
+        "# Benchmark",
+        "",
+        *(
+            []
+            if meta.get("complete", True)
+            else [INCOMPLETE.format(command="bench", folder=meta.get("folder", "DIR")), ""]
+        ),
+        *(
+            gpu_limits(env, limits, meta)
+            if meta["device"] == "gpu"
+            else [
+                f"{env['cpu']}, {meta['threads']} threads for every framework; {blas['library']} {blas['version']} "
+                f"({blas['architecture']}); device {meta['device']}.",
+                f"Machine limits measured in this run: GEMM {limits['gemm_gflops']['float32']:.1f} GFLOP/s float32, "
+                f"{limits['gemm_gflops']['float64']:.1f} GFLOP/s float64 (the best of "
+                f"{', '.join(limits.get('gemm_gflops_by_library', {}).get('float32', {}))} on a square product); read "
+                f"bandwidth {limits['bandwidth_gbs']:.1f} GB/s from memory, "
+                f"{limits['cache_bandwidth_gbs']:.1f} GB/s from the {limits['cache_bytes'] // 2**20} MiB last-level "
+                "cache (each step is bounded by the read rate measured at its own working-set size).",
+                "Machine fingerprint (what a spread between runs measured elsewhere must match): "
+                + "; ".join(f"{k} {v}" for k, v in between.fingerprint(meta).items())
+                + ".",
+            ]
+        ),
+        "",
+        "The timed unit is one full training step (forward, cost, backward, update). Every row of a workload",
         f"and the GEMM probe are timed once per round, {_round_count(frame)} rounds, each in a shuffled order, so "
         "that every row meets the machine's fast and slow spells alike" + _spread_note(frame) + "; a row's "
         "`step ms` is the median of its",
         "per-round medians, `% roofline` the median over rounds of the step's bound max(FLOPs / that round's GEMM",
         "peak, bytes / bandwidth) over that round's time. A row whose first step (for a compiled loop: the timed",
-        "loop itself) does not match the float64 reference within tolerance shows FAIL and no time.", "",
+        "loop itself) does not match the float64 reference within tolerance shows FAIL and no time.",
+        "",
         *_probe_spread(frame),
-    ]  # fmt: skip
+    ]
     for workload, rows in frame.groupby("workload", sort=False):
         first = rows.iloc[0]
         flops = first.get("flops")
@@ -92,8 +112,12 @@ def markdown(frame: pd.DataFrame, meta: dict) -> str:
 def own_products(frame: pd.DataFrame) -> list[str]:
     """What each library's matrix products alone reach on this machine (the wide net in float32), and
     which are slow here and by how much: what no code of ours can change."""
-    alone = frame[(frame["mode"] == "products alone") & (frame["status"] == "ok") & (frame["dtype"] == "float32")
-                  & frame["roofline_fraction"].notna()]  # fmt: skip
+    alone = frame[
+        (frame["mode"] == "products alone")
+        & (frame["status"] == "ok")
+        & (frame["dtype"] == "float32")
+        & frame["roofline_fraction"].notna()
+    ]
     if alone.empty:
         return []
     workload = "wide"  # compute-bound: the products fill the cores, what they reach is the library's rate
@@ -102,13 +126,19 @@ def own_products(frame: pd.DataFrame) -> list[str]:
         return []
     best = rows.iloc[0]
     each = ", ".join(f"{r.backend} {100 * r.roofline_fraction:.0f} %" for r in rows.itertuples())
-    slow = [f"{r.backend}'s {best.roofline_fraction / r.roofline_fraction:.1f}x slower than {best.backend}'s"
-            for r in rows.iloc[1:].itertuples() if best.roofline_fraction / r.roofline_fraction > 1.2]  # fmt: skip
-    return [f"What each library's own matrix products reach here, alone, on {workload} in float32 (the roofline "
-            f"fractions in the tables are these libraries' as much as ours): {each} of the roofline"
-            + (f"; {', '.join(slow)}." if slow else ".") + " Our goals measure each row against its own "
-            "library's products run the same way, so a slow library's products do not count against our code.",
-            ""]  # fmt: skip
+    slow = [
+        f"{r.backend}'s {best.roofline_fraction / r.roofline_fraction:.1f}x slower than {best.backend}'s"
+        for r in rows.iloc[1:].itertuples()
+        if best.roofline_fraction / r.roofline_fraction > 1.2
+    ]
+    return [
+        f"What each library's own matrix products reach here, alone, on {workload} in float32 (the roofline "
+        f"fractions in the tables are these libraries' as much as ours): {each} of the roofline"
+        + (f"; {', '.join(slow)}." if slow else ".")
+        + " Our goals measure each row against its own "
+        "library's products run the same way, so a slow library's products do not count against our code.",
+        "",
+    ]
 
 
 def _round_count(frame: pd.DataFrame) -> int:
@@ -170,8 +200,7 @@ def plots(frame: pd.DataFrame, out: Path) -> list[Path]:
             x = np.arange(len(labels))
             for k, dtype in enumerate(DTYPES):
                 sub = rows[rows["dtype"] == dtype].set_index("label").reindex(labels)
-                ax.bar(x + (k - 0.5) * 0.4, sub["median_s"] * 1e3, 0.4, yerr=sub["iqr_s"] * 1e3, capsize=2,
-                       label=dtype)  # fmt: skip
+                ax.bar(x + (k - 0.5) * 0.4, sub["median_s"] * 1e3, 0.4, yerr=sub["iqr_s"] * 1e3, capsize=2, label=dtype)
             ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
             ax.set_yscale("log")
             ax.set_ylabel("ms per step (median, IQR whiskers)")
@@ -233,14 +262,26 @@ def write_bench(frame: pd.DataFrame, meta: dict, out: Path) -> dict[str, Path]:
     goal_lines += profile.markdown(profile.read_profiles(out))  # where a step's time goes, when the run has it
     if meta.get("vectorisation"):
         goal_lines += vectorisation.section(meta["vectorisation"])
-    goal_lines += ["## Speed goals", "", "The goals and their targets are data (conformance/bench/goals.toml), each "
-                   "with the date it was set; a goal changed after a run keeps its earlier definition, computed "
-                   "beside it. A verdict is met when the whole 95 % interval clears the target, missed "
-                   f"when the whole interval is on the wrong side, within noise otherwise; {spread_note}.", "",
-                   f"Goals {decided(found)}{extra_rounds(frame)}.", "", *own_products(frame)]  # fmt: skip
+    goal_lines += [
+        "## Speed goals",
+        "",
+        "The goals and their targets are data (conformance/bench/goals.toml), each "
+        "with the date it was set; a goal changed after a run keeps its earlier definition, computed "
+        "beside it. A verdict is met when the whole 95 % interval clears the target, missed "
+        f"when the whole interval is on the wrong side, within noise otherwise; {spread_note}.",
+        "",
+        f"Goals {decided(found)}{extra_rounds(frame)}.",
+        "",
+        *own_products(frame),
+    ]
     for title, why, table in sections(found):
-        goal_lines += [f"### {title}", "", *([why, ""] if why else []),
-                       frame_markdown(table) if len(table) else "(every one met)", ""]  # fmt: skip
+        goal_lines += [
+            f"### {title}",
+            "",
+            *([why, ""] if why else []),
+            frame_markdown(table) if len(table) else "(every one met)",
+            "",
+        ]
     page = (
         markdown(frame, meta)
         + "\n"

@@ -36,11 +36,39 @@ def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
 
 
 COLUMNS = [
-    "workload", "family", "backend", "mode", "dtype", "matmul", "device", "m", "median_s", "iqr_s", "repeats",
-    "first_call_s", "compile_s", "import_s", "flops", "bytes", "gflops", "roofline_s", "roofline_fraction",
-    "peak_mem_mb", "device_mem_mb", "verified", "check_err", "check_tol", "status", "bandwidth_gbs", "products_s",
-    "over_products", "round_s", "round_gemm_gflops", "round_process", "extra_rounds",
-]  # fmt: skip
+    "workload",
+    "family",
+    "backend",
+    "mode",
+    "dtype",
+    "matmul",
+    "device",
+    "m",
+    "median_s",
+    "iqr_s",
+    "repeats",
+    "first_call_s",
+    "compile_s",
+    "import_s",
+    "flops",
+    "bytes",
+    "gflops",
+    "roofline_s",
+    "roofline_fraction",
+    "peak_mem_mb",
+    "device_mem_mb",
+    "verified",
+    "check_err",
+    "check_tol",
+    "status",
+    "bandwidth_gbs",
+    "products_s",
+    "over_products",
+    "round_s",
+    "round_gemm_gflops",
+    "round_process",
+    "extra_rounds",
+]
 
 
 def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
@@ -72,5 +100,7 @@ def round_fractions(row: dict) -> list[float]:
     """The fraction of the roofline in each round: the bound with that round's GEMM peak (its memory half
     from the run's bandwidth probe) over that round's time. Needs the row through add_roofline first."""
     memory_s = row["bytes"] / (row["bandwidth_gbs"] * 1e9)
-    return [max(row["flops"] / (peak * 1e9), memory_s) / seconds
-            for peak, seconds in zip(row["round_gemm_gflops"], row["round_s"], strict=True)]  # fmt: skip
+    return [
+        max(row["flops"] / (peak * 1e9), memory_s) / seconds
+        for peak, seconds in zip(row["round_gemm_gflops"], row["round_s"], strict=True)
+    ]

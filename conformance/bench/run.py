@@ -81,8 +81,9 @@ class BenchSettings:
 IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # in this process; Keras in its workers: all in the rounds of our rows
 
 
-def units(settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None,
-          process: int | None = None) -> tuple[list[Unit], list[dict]]:  # fmt: skip
+def units(
+    settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None, process: int | None = None
+) -> tuple[list[Unit], list[dict]]:
     """One unit per workload and process (its rows prepared and timed in that process's interleaved rounds
     with the machine probe), one per Keras peer; and the rows of the backends that cannot run here (with
     the reason). `process`: only that process's units, no peer's."""
@@ -95,9 +96,14 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
         more_todo, more_unavailable = plan(sweeps, names, modes, ["float32"], device)
         todo, unavailable = todo + more_todo, unavailable + more_unavailable
     # the compiled whole training loop, where the framework has one, on the overhead-bound workloads
-    todo += [(w, n, "compiled-loop", d) for w in primary if w.name != "wide"
-             for n in names if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
-             for d in dtypes]  # fmt: skip
+    todo += [
+        (w, n, "compiled-loop", d)
+        for w in primary
+        if w.name != "wide"
+        for n in names
+        if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
+        for d in dtypes
+    ]
     # what launching costs the tiny nets: PyTorch's whole step as one captured graph (captured.py); on a GPU
     # with the compiled rows, on the CPU only when asked for by its mode (each row compiles for seconds here)
     captured = CAPTURED in modes or (device == "gpu" and "compiled" in modes)
@@ -122,8 +128,15 @@ def units(settings: BenchSettings, imports: dict[str, float | None], limits: dic
     return found, unavailable
 
 
-def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, peer_rows: list,
-                   imports: dict, limits: dict, process: int = 0) -> list[dict]:  # fmt: skip
+def _workload_rows(
+    settings: BenchSettings,
+    workload: Workload,
+    targets: list,
+    peer_rows: list,
+    imports: dict,
+    limits: dict,
+    process: int = 0,
+) -> list[dict]:
     """Every row of one workload in this process: each prepared (compiled, checked) once, then timed in
     interleaved rounds beside the machine's GEMM probe, so every ratio between them can be taken round by
     round; each round labelled with its process (round_process)."""
@@ -139,8 +152,9 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
             prepared[key].row["import_s"] = imports.get(name)
         except Exception as err:  # one broken row must not lose the others
             status = f"error: {type(err).__name__}: {err}"[:200]
-            prepared[key] = Prepared({**_row(workload, name, mode, dtype, settings.device, status),
-                                      "import_s": imports.get(name)})  # fmt: skip
+            prepared[key] = Prepared(
+                {**_row(workload, name, mode, dtype, settings.device, status), "import_s": imports.get(name)}
+            )
     # each row's bound: its library's own products, one call per step, and for a compiled loop inside one
     # compiled loop of the same length
     bounds = dict.fromkeys((n, bound_mode(m), d) for n, m, d in targets)
@@ -148,8 +162,11 @@ def _workload_rows(settings: BenchSettings, workload: Workload, targets: list, p
     for name, mode, dtype in sorted(bounds, key=lambda b: b[1]):
         key = f"{name} {mode} {dtype}"
         try:
-            prepared[key] = prepare_products(name, dtype, settings.device, workload) if mode == BOUNDS[0] else \
-                prepare_products_loop(name, dtype, settings.device, workload, loop_iterations(workload))  # fmt: skip
+            prepared[key] = (
+                prepare_products(name, dtype, settings.device, workload)
+                if mode == BOUNDS[0]
+                else prepare_products_loop(name, dtype, settings.device, workload, loop_iterations(workload))
+            )
         except Exception as err:
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared(_row(workload, name, mode, dtype, settings.device, status))
@@ -235,8 +252,16 @@ def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> 
 
 def _row(workload: Workload, name: str, mode: str, dtype: str, device: str, status: str) -> dict:
     """A row with no timing, only its status."""
-    return {"workload": workload.name, "family": workload.family, "backend": name, "mode": mode, "dtype": dtype,
-            "device": device, "m": workload.m, "status": status}  # fmt: skip
+    return {
+        "workload": workload.name,
+        "family": workload.family,
+        "backend": name,
+        "mode": mode,
+        "dtype": dtype,
+        "device": device,
+        "m": workload.m,
+        "status": status,
+    }
 
 
 def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: list[str], device: str):
@@ -263,23 +288,31 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     threads = _prepare_frameworks(settings, probing="limits" not in runner.extra)
     console = runner.console
     count = settings.process_count
-    then = f"; resuming {runner.folder} ({len(runner.checkpoint.units)} rows done)" if runner.resumed else \
-        "; probing the machine"  # fmt: skip
+    then = (
+        f"; resuming {runner.folder} ({len(runner.checkpoint.units)} rows done)"
+        if runner.resumed
+        else "; probing the machine"
+    )
     spread = f", {settings.round_count} rounds in {count} processes one after another" if count > 1 else ""
-    console.print(f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
-                  f"{settings.threads} threads{spread}{then}")  # fmt: skip
+    console.print(
+        f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
+        f"{settings.threads} threads{spread}{then}"
+    )
     if "limits" not in runner.extra:
         limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
         runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
         runner.save()
     limits = runner.extra["limits"]
-    console.print(f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
-                  f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s")  # fmt: skip
+    console.print(
+        f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
+        f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s"
+    )
     if "imports" not in runner.extra:
         runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
     if "vectorisation" not in runner.extra:  # the course's lesson: the loop the notes write, against propagate
-        runner.extra["vectorisation"] = [vectorisation.measure(n) for n in settings.backends
-                                         if n in vectorisation.MATH and framework_status(n)[0]]  # fmt: skip
+        runner.extra["vectorisation"] = [
+            vectorisation.measure(n) for n in settings.backends if n in vectorisation.MATH and framework_status(n)[0]
+        ]
         runner.save()
     todo, unavailable = units(settings, runner.extra["imports"], limits)
     if count == 1:
@@ -293,10 +326,18 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     specs = {w.name: w.spec for w in settings.workload_list()}
     rows = unavailable + merge_processes(runner.rows())
     frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in rows])
-    meta = {"environment": environment.environment(), "limits": limits, "threads": settings.threads,
-            "thread_settings": threads, "device": settings.device, "quick": settings.quick,
-            "complete": runner.complete, "folder": str(runner.folder), "processes": count,
-            "vectorisation": runner.extra["vectorisation"]}  # fmt: skip
+    meta = {
+        "environment": environment.environment(),
+        "limits": limits,
+        "threads": settings.threads,
+        "thread_settings": threads,
+        "device": settings.device,
+        "quick": settings.quick,
+        "complete": runner.complete,
+        "folder": str(runner.folder),
+        "processes": count,
+        "vectorisation": runner.extra["vectorisation"],
+    }
     meta["fingerprint"] = fingerprint(meta)  # the machine by what it measures: which spread between runs applies
     return frame.reindex(columns=COLUMNS), meta
 

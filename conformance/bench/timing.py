@@ -30,8 +30,14 @@ class Timing:
         return float(q3 - q1)
 
 
-def time_steps(step: Callable[[], object], sync: Callable[[object], None], min_repeats: int = 7,
-               min_time: float = 1.0, max_repeats: int = 2000, warm_up: bool = True) -> Timing:  # fmt: skip
+def time_steps(
+    step: Callable[[], object],
+    sync: Callable[[object], None],
+    min_repeats: int = 7,
+    min_time: float = 1.0,
+    max_repeats: int = 2000,
+    warm_up: bool = True,
+) -> Timing:
     """Call step() once (warm-up, timed on its own; not when warm_up is False: a row already warm), then
     repeatedly until min_time has passed and at least min_repeats calls were made; each call is
     synchronised before the clock is read."""
@@ -67,9 +73,15 @@ def interleave(
     return times
 
 
-def ratio_interval(a: list[float], b: list[float], paired: bool = True, resamples: int = 4000, seed: int = 0,
-                   processes: list[int] | None = None, processes_b: list[int] | None = None,
-                   ) -> tuple[float, float, float]:  # fmt: skip
+def ratio_interval(
+    a: list[float],
+    b: list[float],
+    paired: bool = True,
+    resamples: int = 4000,
+    seed: int = 0,
+    processes: list[int] | None = None,
+    processes_b: list[int] | None = None,
+) -> tuple[float, float, float]:
     """(median, low, high): the ratio a / b as the median of the per-round ratios a_r / b_r (paired: a and b
     of one round saw the same machine), with a bootstrap 95 % interval. With `processes` (the process each
     round ran in), the bootstrap is two-level: processes resampled, then rounds within each: a process's
@@ -94,8 +106,9 @@ def ratio_interval(a: list[float], b: list[float], paired: bool = True, resample
     return centre, float(low), float(high)
 
 
-def resample_rounds(values: np.ndarray, processes: list[int] | None, resamples: int,
-                    rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+def resample_rounds(
+    values: np.ndarray, processes: list[int] | None, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
     """(resamples, n) bootstrap samples of the per-round values: rounds drawn with replacement, or, given
     each round's process, processes drawn with replacement and then rounds within each drawn process."""
     n = values.size

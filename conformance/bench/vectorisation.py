@@ -20,8 +20,13 @@ from ..run.files import frame_markdown
 
 SIZE = (64, 64)  # n_x, m: 8,192 multiply-adds in the loops; JAX's and TensorFlow's take a second or two eagerly
 # each framework's exp and log, applied to one number at a time
-MATH = {"numpy": ("numpy", "exp", "log"), "torch": ("torch", "exp", "log"), "jax": ("jax.numpy", "exp", "log"),
-        "tf": ("tensorflow", "math.exp", "math.log"), "mlx": ("mlx.core", "exp", "log")}  # fmt: skip
+MATH = {
+    "numpy": ("numpy", "exp", "log"),
+    "torch": ("torch", "exp", "log"),
+    "jax": ("jax.numpy", "exp", "log"),
+    "tf": ("tensorflow", "math.exp", "math.log"),
+    "mlx": ("mlx.core", "exp", "log"),
+}
 
 
 def propagate_loop(w, b, X, Y, exp, log):
@@ -64,8 +69,9 @@ def _seconds(call, budget: float):
     return float(np.median(times)), result
 
 
-def measure(framework: str, n_x: int = SIZE[0], m: int = SIZE[1], dtype: str = "float64", seed: int = 0,
-            budget: float = 0.3) -> dict:  # fmt: skip
+def measure(
+    framework: str, n_x: int = SIZE[0], m: int = SIZE[1], dtype: str = "float64", seed: int = 0, budget: float = 0.3
+) -> dict:
     """The loop and the package's propagate on the same seeded w, b, X, Y, each the median of calls repeated
     for about `budget` seconds after a warm-up call (the loop's on a 2 x 2 slice; a loop slower than the budget
     runs once); their results must agree to float rounding."""
@@ -89,17 +95,41 @@ def measure(framework: str, n_x: int = SIZE[0], m: int = SIZE[1], dtype: str = "
     loop = np.array([[number(v) for v in dw], [number(db)] * n_x, [number(J)] * n_x])
     vectorised = np.array([grads["dw"].ravel(), [float(np.ravel(grads["db"])[0])] * n_x, [float(cost)] * n_x])
     agree = bool(np.allclose(loop, vectorised, rtol=1e-5, atol=1e-7))
-    return {"framework": framework, "n_x": n_x, "m": m, "dtype": dtype, "loop_s": loop_s,
-            "vectorised_s": vectorised_s, "ratio": loop_s / vectorised_s, "agree": agree}  # fmt: skip
+    return {
+        "framework": framework,
+        "n_x": n_x,
+        "m": m,
+        "dtype": dtype,
+        "loop_s": loop_s,
+        "vectorised_s": vectorised_s,
+        "ratio": loop_s / vectorised_s,
+        "agree": agree,
+    }
 
 
 def section(rows: list[dict]) -> list[str]:
     """The page's lines: one row per framework, the loop's seconds, propagate's, and how many times slower."""
-    table = pd.DataFrame([{"framework": r["framework"], "n_x x m": f"{r['n_x']} x {r['m']}", "dtype": r["dtype"],
-                           "loop (ms)": f"{1e3 * r['loop_s']:.3g}", "propagate (ms)": f"{1e3 * r['vectorised_s']:.3g}",
-                           "loop / propagate": f"{r['ratio']:.0f}", "same numbers": "yes" if r["agree"] else "NO"}
-                          for r in rows])  # fmt: skip
-    return ["## Vectorisation: the loop the notes write first, against propagate", "",
-            "Logistic regression's cost and gradients one number at a time (conformance/bench/vectorisation.py, "
-            "the same loop in every framework) and from each package's vectorised `propagate`, eager, each the "
-            "median of repeated calls.", "", frame_markdown(table), ""]  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "framework": r["framework"],
+                "n_x x m": f"{r['n_x']} x {r['m']}",
+                "dtype": r["dtype"],
+                "loop (ms)": f"{1e3 * r['loop_s']:.3g}",
+                "propagate (ms)": f"{1e3 * r['vectorised_s']:.3g}",
+                "loop / propagate": f"{r['ratio']:.0f}",
+                "same numbers": "yes" if r["agree"] else "NO",
+            }
+            for r in rows
+        ]
+    )
+    return [
+        "## Vectorisation: the loop the notes write first, against propagate",
+        "",
+        "Logistic regression's cost and gradients one number at a time (conformance/bench/vectorisation.py, "
+        "the same loop in every framework) and from each package's vectorised `propagate`, eager, each the "
+        "median of repeated calls.",
+        "",
+        frame_markdown(table),
+        "",
+    ]

@@ -38,18 +38,24 @@ def main_workloads() -> list[Workload]:
 
 def sweep_workloads() -> list[Workload]:
     """Step time against m (the course's deep net) and against width ([w, w, w, 1] x 1024)."""
-    by_m = [Workload(f"deep_m{m}", ModelSpec("deep", (12288, 20, 7, 5, 1), "relu"), m, 0.0075, "m")
-            for m in (64, 256, 1024, 4096, 16384)]  # fmt: skip
-    by_width = [Workload(f"width{w}", ModelSpec("deep", (w, w, w, 1), "relu"), 1024, 0.01, "width")
-                for w in (64, 128, 256, 512, 1024, 2048)]  # fmt: skip
+    by_m = [
+        Workload(f"deep_m{m}", ModelSpec("deep", (12288, 20, 7, 5, 1), "relu"), m, 0.0075, "m")
+        for m in (64, 256, 1024, 4096, 16384)
+    ]
+    by_width = [
+        Workload(f"width{w}", ModelSpec("deep", (w, w, w, 1), "relu"), 1024, 0.01, "width")
+        for w in (64, 128, 256, 512, 1024, 2048)
+    ]
     return by_m + by_width
 
 
 def gpu_workloads() -> list[Workload]:
     """Workloads that fill a GPU: the wide net at m = 65536, and width up to 8192 at m = 4096."""
     wide = [Workload("wide_m65536", ModelSpec("deep", (1024, 1024, 1024, 1), "relu"), 65536, 0.01, "gpu")]
-    return wide + [Workload(f"gpu_width{w}", ModelSpec("deep", (w, w, w, 1), "relu"), 4096, 0.01, "width")
-                   for w in (1024, 2048, 4096, 8192)]  # fmt: skip
+    return wide + [
+        Workload(f"gpu_width{w}", ModelSpec("deep", (w, w, w, 1), "relu"), 4096, 0.01, "width")
+        for w in (1024, 2048, 4096, 8192)
+    ]
 
 
 @dataclass
@@ -176,8 +182,13 @@ def _column_blocks(A: np.ndarray) -> list[slice]:
     return [slice(j, j + width) for j in range(0, A.shape[1], width)]
 
 
-def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, np.ndarray], steps: int = 1,
-                     ) -> tuple[bool, float, float]:  # fmt: skip
+def check_first_step(
+    prob: Problem,
+    dtype: str,
+    cost0: float,
+    params: dict[str, np.ndarray],
+    steps: int = 1,
+) -> tuple[bool, float, float]:
     """(passed, error, tolerance) of a timed row: the cost before its first update against the float64
     reference's, and how far `steps` updates moved the parameters (params - params0) against how far the
     reference's moved them, each normwise within C u times its predicted rounding error, the conformance
@@ -192,8 +203,10 @@ def check_first_step(prob: Problem, dtype: str, cost0: float, params: dict[str, 
     excused = steps * kink_allowance(prob, dtype)
     moved = expected + np.sign(moved - expected) * np.maximum(np.abs(moved - expected) - excused, 0.0)
     judged = []  # (error / tolerance, error, tolerance)
-    for quantity, got, ref in (("cost", np.array(float(cost0)), np.array(prob.cost0)),
-                               (f"params@{steps}", moved, expected)):  # fmt: skip
+    for quantity, got, ref in (
+        ("cost", np.array(float(cost0)), np.array(prob.cost0)),
+        (f"params@{steps}", moved, expected),
+    ):
         scale = float(np.max(sigma["cost" if quantity == "cost" else "update"]))
         error = errors(got, ref, max(scale, underflow_floor(dtype)))[1]
         tol = tolerance_from_scale(quantity, dtype, scale, float(np.max(np.abs(ref)))).rtol

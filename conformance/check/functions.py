@@ -85,13 +85,21 @@ FUNCTIONS = (
 )
 BY_KEY = {f.key: f for f in FUNCTIONS}
 # a port's helpers that are not functions of the course's API: the course functions a bug in them shows in
-HELPERS = {"make_train_step": ("train_step", "L_layer_model"), "make_train_loop": ("L_layer_model",),
-           "autograd_leaves": ("L_model_grads", "logistic.propagate"), "_loss": ("compute_cost_from_logits",),
-           "LEAKY_RELU_SLOPE": ("leaky_relu",), "log_sigmoid": ("compute_cost_from_logits",),
-           "exp": ("sigmoid", "compute_cost_from_logits")}  # fmt: skip
+HELPERS = {
+    "make_train_step": ("train_step", "L_layer_model"),
+    "make_train_loop": ("L_layer_model",),
+    "autograd_leaves": ("L_model_grads", "logistic.propagate"),
+    "_loss": ("compute_cost_from_logits",),
+    "LEAKY_RELU_SLOPE": ("leaky_relu",),
+    "log_sigmoid": ("compute_cost_from_logits",),
+    "exp": ("sigmoid", "compute_cost_from_logits"),
+}
 # in logistic.py the same helpers serve the logistic functions: what each deep function above is there
-LOGISTIC_COUNTERPARTS = {"train_step": "logistic.train_step", "L_layer_model": "logistic.optimize",
-                         "L_model_grads": "logistic.propagate"}  # fmt: skip
+LOGISTIC_COUNTERPARTS = {
+    "train_step": "logistic.train_step",
+    "L_layer_model": "logistic.optimize",
+    "L_model_grads": "logistic.propagate",
+}
 
 
 def helper_homes(module: str, name: str) -> tuple[str, ...]:
@@ -124,9 +132,13 @@ def _dict_keys(filename: str) -> tuple[tuple[int, int, str], ...]:
         tree = ast.parse(Path(filename).read_text())
     except (OSError, SyntaxError):
         return ()
-    return tuple((v.lineno, v.end_lineno or v.lineno, k.value) for node in ast.walk(tree) if isinstance(node, ast.Dict)
-                 for k, v in zip(node.keys, node.values, strict=True)
-                 if isinstance(k, ast.Constant) and k.value in BY_KEY)  # fmt: skip
+    return tuple(
+        (v.lineno, v.end_lineno or v.lineno, k.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for k, v in zip(node.keys, node.values, strict=True)
+        if isinstance(k, ast.Constant) and k.value in BY_KEY
+    )
 
 
 def _dict_key(filename: str, line: int) -> str | None:
@@ -199,12 +211,15 @@ class Checker:
             self.check_each({a: case for a in HIDDEN_ACTIVATIONS}, case, keys, every_mode=True)
         return [{"function_check": True, **self.labels, **vars(v), "case": case.label} for v in self.verdicts.values()]
 
-    def check_each(self, deep_cases: dict[str, Case], logistic_case: Case, keys: set[str] | None = None,
-                   every_mode: bool = False) -> None:  # fmt: skip
+    def check_each(
+        self, deep_cases: dict[str, Case], logistic_case: Case, keys: set[str] | None = None, every_mode: bool = False
+    ) -> None:
         for function in FUNCTIONS:
-            if (self.mode != "eager" and not function.moded and not every_mode) or (
-                self.only is not None and function.key not in self.only
-            ) or (keys is not None and function.key not in keys):  # fmt: skip
+            if (
+                (self.mode != "eager" and not function.moded and not every_mode)
+                or (self.only is not None and function.key not in self.only)
+                or (keys is not None and function.key not in keys)
+            ):
                 continue
             if function.module == "arrays":
                 if not hasattr(getattr(self.backend, "arrays", None), function.name):
@@ -249,8 +264,12 @@ class Checker:
                 if not f.filename.endswith("arrays.py")
             ]  # the check's own conversion of what was returned
             where = next((k for k in owners if k), None)  # the innermost course function it raised in
-            return Verdict(function.key, "raised", exception_line(err, self.package),
-                           via=(where,) if where and where != function.key else ())  # fmt: skip
+            return Verdict(
+                function.key,
+                "raised",
+                exception_line(err, self.package),
+                via=(where,) if where and where != function.key else (),
+            )
 
     def changed(self) -> str:
         """What the last check's calls changed of the arrays the check gave them ("" when nothing): the
@@ -306,12 +325,18 @@ class Checker:
     def judge(self, function: Function, case: Case, got: dict, where: str = "", ref: dict | None = None) -> Verdict:
         """`got` (quantities under the matrix's names) against the reference's, with judge.compare."""
         ref = {**self.reference(case), **(ref or {})}
-        got = {k: np.asarray(self.get(v, k) if not isinstance(v, np.ndarray) else v, dtype=np.float64)
-               for k, v in got.items()}  # fmt: skip
+        got = {
+            k: np.asarray(self.get(v, k) if not isinstance(v, np.ndarray) else v, dtype=np.float64)
+            for k, v in got.items()
+        }
         for k, v in got.items():
             if v.shape != ref[k].shape:
-                return Verdict(function.key, "wrong", f"{where}{k} has shape {v.shape}; the reference's is "
-                               f"{ref[k].shape}", float("inf"))  # fmt: skip
+                return Verdict(
+                    function.key,
+                    "wrong",
+                    f"{where}{k} has shape {v.shape}; the reference's is {ref[k].shape}",
+                    float("inf"),
+                )
         rows = compare(got, ref, case, self.labels, "numpy/float64", only=set(got))
         bad = [r for r in rows if not r["passed"]]
         if not bad:
@@ -324,8 +349,10 @@ class Checker:
             what = f"{worst['quantity']}: not {self.dtype} numbers (computed in another precision)"
         elif not np.all(np.isfinite(value := got[worst["quantity"]])):
             bad = value[~np.isfinite(value)]
-            what = (f"{worst['quantity']}: {bad.size} of {value.size} {'is' if bad.size == 1 else 'are'} "
-                    f"{' or '.join(sorted(set(map(str, bad.tolist()))))} where the reference's are finite")  # fmt: skip
+            what = (
+                f"{worst['quantity']}: {bad.size} of {value.size} {'is' if bad.size == 1 else 'are'} "
+                f"{' or '.join(sorted(set(map(str, bad.tolist()))))} where the reference's are finite"
+            )
         return Verdict(function.key, "wrong", f"{where}{what}", worst["max_rel_err"], worst["tolerance"])
 
     # --- arrays -------------------------------------------------------------------------------------
@@ -341,20 +368,25 @@ class Checker:
         other = "float64" if self.dtype == "float32" else "float32"
         for what, given in self.arrays_cases(case):
             made = self.backend.arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device)
-            pairs = [(None, given, made)] if not isinstance(given, dict) else [
-                (k, v, made.get(k) if isinstance(made, dict) else None) for k, v in given.items()]  # fmt: skip
+            pairs = (
+                [(None, given, made)]
+                if not isinstance(given, dict)
+                else [(k, v, made.get(k) if isinstance(made, dict) else None) for k, v in given.items()]
+            )
             for key, want, got in pairs:
                 name = f"{what} ({key})" if key else what
                 if got is None:
                     return Verdict(function.key, "wrong", f"from_numpy of {what} gives no {key!r}", float("inf"))
                 text = str(getattr(got, "dtype", ""))
                 if other in text or (self.dtype not in text and text):
-                    return Verdict(function.key, "wrong", f"from_numpy of {name} in {self.dtype} makes {text} "
-                                   "arrays", float("inf"))  # fmt: skip
+                    return Verdict(
+                        function.key, "wrong", f"from_numpy of {name} in {self.dtype} makes {text} arrays", float("inf")
+                    )
                 shape = tuple(int(n) for n in getattr(got, "shape", np.shape(want)))
                 if shape != want.shape:
-                    return Verdict(function.key, "wrong", f"from_numpy of {name} {want.shape} makes shape {shape}",
-                                   float("inf"))  # fmt: skip
+                    return Verdict(
+                        function.key, "wrong", f"from_numpy of {name} {want.shape} makes shape {shape}", float("inf")
+                    )
                 try:
                     values = np.asarray(got, dtype=np.float64)
                 except Exception:  # a framework whose arrays NumPy cannot read: its dtype and shape are checked
@@ -369,8 +401,13 @@ class Checker:
         except Exception:  # a framework whose arrays NumPy cannot read
             shared = False
         if shared:
-            return Verdict(function.key, "wrong", "from_numpy shares memory with the caller's NumPy array: changing "
-                           "the array afterwards changes the framework's (it must copy)", float("inf"))  # fmt: skip
+            return Verdict(
+                function.key,
+                "wrong",
+                "from_numpy shares memory with the caller's NumPy array: changing "
+                "the array afterwards changes the framework's (it must copy)",
+                float("inf"),
+            )
         return Verdict(function.key, "green")
 
     def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:
@@ -378,19 +415,31 @@ class Checker:
         arrays = self.backend.arrays
         for what, given in self.arrays_cases(case):
             back = arrays.to_numpy(arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device))
-            pairs = [(None, given, back)] if not isinstance(given, dict) else [
-                (k, v, back.get(k) if isinstance(back, dict) else None) for k, v in given.items()]  # fmt: skip
+            pairs = (
+                [(None, given, back)]
+                if not isinstance(given, dict)
+                else [(k, v, back.get(k) if isinstance(back, dict) else None) for k, v in given.items()]
+            )
             for key, want, got in pairs:
                 name = f"{what} ({key})" if key else what
                 if not isinstance(got, np.ndarray):
-                    return Verdict(function.key, "wrong", f"to_numpy of {name} gives {type(got).__name__}, not a "
-                                   "NumPy array", float("inf"))  # fmt: skip
+                    return Verdict(
+                        function.key,
+                        "wrong",
+                        f"to_numpy of {name} gives {type(got).__name__}, not a NumPy array",
+                        float("inf"),
+                    )
                 if got.dtype != self.dtype:
-                    return Verdict(function.key, "wrong", f"to_numpy of {name} in {self.dtype} gives {got.dtype}",
-                                   float("inf"))  # fmt: skip
+                    return Verdict(
+                        function.key, "wrong", f"to_numpy of {name} in {self.dtype} gives {got.dtype}", float("inf")
+                    )
                 if got.shape != want.shape or not np.array_equal(got, want.astype(self.dtype)):
-                    return Verdict(function.key, "wrong", f"to_numpy(from_numpy(x)) is not x for {name} of "
-                                   f"{want.shape} in {self.dtype}", float("inf"))  # fmt: skip
+                    return Verdict(
+                        function.key,
+                        "wrong",
+                        f"to_numpy(from_numpy(x)) is not x for {name} of {want.shape} in {self.dtype}",
+                        float("inf"),
+                    )
         return Verdict(function.key, "green")
 
     def check_arrays_resolve_device(self, function: Function, case: Case) -> Verdict:
@@ -416,8 +465,12 @@ class Checker:
         value = self.judge(function, probe, {"A1": g(self.put(probe.params["W1"]))}, "value ")
         if value.status != "green":
             return value
-        grads, _ = self.needs("L_model_grads", lambda: self.backend.deep.L_model_grads(
-            self.put(probe.params), *self.put([probe.X, probe.Y]), function.name))  # fmt: skip
+        grads, _ = self.needs(
+            "L_model_grads",
+            lambda: self.backend.deep.L_model_grads(
+                self.put(probe.params), *self.put([probe.X, probe.Y]), function.name
+            ),
+        )
         dW1, want = self.get(grads["dW1"], "dW1"), self.reference(probe)["dW1"]
         verdict = self.judge(function, probe, {"dW1": dW1}, "derivative ")
         verdict.via = THROUGH_GRADS
@@ -429,8 +482,10 @@ class Checker:
                 verdict.detail = f"derivative is {dW1[bad][0]} at z in {{{', '.join(f'{z:g}' for z in zs)}}}"
             else:
                 i, j = np.unravel_index(np.argmax(np.abs(dW1 - want)), dW1.shape)
-                verdict.detail = (f"derivative at z = {probe.params['W1'][i, j]:g}: {dW1[i, j] / factor[i, j]:.6g} "
-                                  f"where the reference has {want[i, j] / factor[i, j]:.6g}")  # fmt: skip
+                verdict.detail = (
+                    f"derivative at z = {probe.params['W1'][i, j]:g}: {dW1[i, j] / factor[i, j]:.6g} "
+                    f"where the reference has {want[i, j] / factor[i, j]:.6g}"
+                )
         return verdict
 
     def check_deep_linear_forward(self, function: Function, case: Case) -> Verdict:
@@ -529,9 +584,11 @@ class Checker:
             return green
         j = int(np.argmax(bad[0]))
         z, y, m = probe.params["W1"][0, j], probe.Y[0, j], probe.m
-        found.detail = (f"its derivative in the logits at z = {z:g}, y = {y:g} is {dW1[0, j] * m:.6g} where the "
-                        f"reference has {want[0, j] * m:.6g} (sigmoid(z) - y; read through L_model_grads, wrong at "
-                        f"{int(bad.sum())} of {bad.size} points)")  # fmt: skip
+        found.detail = (
+            f"its derivative in the logits at z = {z:g}, y = {y:g} is {dW1[0, j] * m:.6g} where the "
+            f"reference has {want[0, j] * m:.6g} (sigmoid(z) - y; read through L_model_grads, wrong at "
+            f"{int(bad.sum())} of {bad.size} points)"
+        )
         found.via = ("linear_forward", "L_model_forward")
         return found
 
@@ -561,13 +618,15 @@ class Checker:
             a, b = before[key], (None if again[key] is None else self.get(again[key], key))
             if b is None or a.shape != np.shape(b) or not np.array_equal(a, b, equal_nan=True):
                 why = "state is kept between calls (gradients accumulated on the caller's arrays?)"
-                return Verdict(function.key, "wrong", f"{where}called again on the same arrays, {key} differs: {why}",
-                               float("inf"))  # fmt: skip
+                return Verdict(
+                    function.key, "wrong", f"{where}called again on the same arrays, {key} differs: {why}", float("inf")
+                )
         return Verdict(function.key, "green")
 
     def check_deep_update_parameters(self, function: Function, case: Case) -> Verdict:
-        new = self.backend.deep.update_parameters(self.put(case.params), self.put(self.ref_grads(case)),
-                                                  case.learning_rate)  # fmt: skip
+        new = self.backend.deep.update_parameters(
+            self.put(case.params), self.put(self.ref_grads(case)), case.learning_rate
+        )
         return self.judge(function, case, {"params@1": self.flat(new, case.params)})
 
     def get_all(self, values: dict) -> dict:
@@ -586,8 +645,9 @@ class Checker:
 
     def check_deep_train_step(self, function: Function, case: Case) -> Verdict:
         act = case.spec.hidden_activation
-        new, cost = self.backend.deep.train_step(self.put(case.params), *self.put([case.X, case.Y]),
-                                                 case.learning_rate, act)  # fmt: skip
+        new, cost = self.backend.deep.train_step(
+            self.put(case.params), *self.put([case.X, case.Y]), case.learning_rate, act
+        )
         return self.judge(function, case, {"params@1": self.flat(new, case.params), "cost": cost}, f"{act} net: ")
 
     def check_deep_predict(self, function: Function, case: Case) -> Verdict:
@@ -616,9 +676,14 @@ class Checker:
         want = got[f"cost@{STEPS}"][::RECORD_EVERY]
         if costs.shape != want.shape or not np.allclose(costs, want, rtol=1e-6 if self.dtype == "float32" else 1e-12):
             at = ", ".join(map(str, range(0, STEPS, RECORD_EVERY)))
-            return Verdict(function.key, "wrong", f"{where}record_every {RECORD_EVERY} recorded "
-                           f"{np.round(costs, 6).tolist()}; the costs at iterations {at} of the same run are "
-                           f"{np.round(want, 6).tolist()}", float("inf"))  # fmt: skip
+            return Verdict(
+                function.key,
+                "wrong",
+                f"{where}record_every {RECORD_EVERY} recorded "
+                f"{np.round(costs, 6).tolist()}; the costs at iterations {at} of the same run are "
+                f"{np.round(want, 6).tolist()}",
+                float("inf"),
+            )
         return verdict.worse(self.reference_records(function, case))
 
     def reference_records(self, function: Function, case: Case) -> Verdict:
@@ -632,15 +697,27 @@ class Checker:
                 p["w"], p["b"], case.X, case.Y, STEPS, case.learning_rate, record_every=RECORD_EVERY
             )[2]
         else:
-            costs = ref_deep.L_layer_model(case.X, case.Y, list(case.spec.layer_dims), case.learning_rate, STEPS,
-                                           hidden_activation=case.spec.hidden_activation, parameters=p,
-                                           record_every=RECORD_EVERY)[1]  # fmt: skip
+            costs = ref_deep.L_layer_model(
+                case.X,
+                case.Y,
+                list(case.spec.layer_dims),
+                case.learning_rate,
+                STEPS,
+                hidden_activation=case.spec.hidden_activation,
+                parameters=p,
+                record_every=RECORD_EVERY,
+            )[1]
         want = self.reference(case)[f"cost@{STEPS}"][::RECORD_EVERY]
         costs = np.array(costs, dtype=float)
         if costs.shape != want.shape or not np.allclose(costs, want, rtol=1e-12, atol=0):
-            return Verdict(function.key, "wrong", f"the reference's {function.name} with record_every {RECORD_EVERY} "
-                           f"recorded {np.round(costs, 6).tolist()}; its costs at 0, 4, 8 are "
-                           f"{np.round(want, 6).tolist()}", float("inf"))  # fmt: skip
+            return Verdict(
+                function.key,
+                "wrong",
+                f"the reference's {function.name} with record_every {RECORD_EVERY} "
+                f"recorded {np.round(costs, 6).tolist()}; its costs at 0, 4, 8 are "
+                f"{np.round(want, 6).tolist()}",
+                float("inf"),
+            )
         difference = printed.difference(function.name)  # and what it prints, line by line as the course does
         if difference:
             return Verdict(function.key, "wrong", difference, float("inf"))
@@ -654,9 +731,15 @@ class Checker:
         for c in [case, *([another_m(case)] if act == "relu" else [])]:
 
             def train(every: int, c: Case = c) -> tuple:
-                params, costs = self.backend.deep.L_layer_model(*self.put([c.X, c.Y]), self.put(c.params),
-                                                                c.learning_rate, STEPS, hidden_activation=act,
-                                                                mode=self.mode, record_every=every)  # fmt: skip
+                params, costs = self.backend.deep.L_layer_model(
+                    *self.put([c.X, c.Y]),
+                    self.put(c.params),
+                    c.learning_rate,
+                    STEPS,
+                    hidden_activation=act,
+                    mode=self.mode,
+                    record_every=every,
+                )
                 return params, costs, {}
 
             verdict = verdict.worse(self.recorded(function, c, train, f"{act} net, m = {c.m}, {self.mode}: "))
@@ -683,8 +766,9 @@ class Checker:
         want, want_cost = ref_logistic.propagate(w, b, X, Y)
         grads, cost = self.backend.logistic.propagate(*self.put([w]), b, *self.put([X, Y]))
         ref = {"dw": want["dw"], "db": np.asarray(want["db"], dtype=np.float64), "cost": np.asarray(want_cost)}
-        return self.judge(function, case, {"dw": grads["dw"], "db": grads["db"], "cost": cost}, "b a Python float: ",
-                          ref=ref)  # fmt: skip
+        return self.judge(
+            function, case, {"dw": grads["dw"], "db": grads["db"], "cost": cost}, "b a Python float: ", ref=ref
+        )
 
     def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
         w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)
@@ -698,8 +782,9 @@ class Checker:
         for c in (case, another_m(case)):
 
             def train(every: int, c: Case = c) -> tuple:
-                params, grads, costs = self.backend.logistic.optimize(*self.wbXY(c), STEPS, c.learning_rate,
-                                                                      mode=self.mode, record_every=every)  # fmt: skip
+                params, grads, costs = self.backend.logistic.optimize(
+                    *self.wbXY(c), STEPS, c.learning_rate, mode=self.mode, record_every=every
+                )
                 return params, costs, {f"grads@{STEPS}": self.flat(grads, {f"d{k}": v for k, v in c.params.items()})}
 
             verdict = verdict.worse(self.recorded(function, c, train, f"m = {c.m}, {self.mode}: "))
@@ -709,8 +794,14 @@ class Checker:
         """On the case, and with b moved to the middle of the logits w^T X: there every decision is b's to make
         (a predict that drops or flips b, or rounds the logits, is wrong on half the samples)."""
         logits = case.params["w"].T @ case.X
-        middle = Case(case.spec, case.X, case.Y, {"w": case.params["w"], "b": -np.median(logits, keepdims=True)},
-                      case.learning_rate, name="b decides")  # fmt: skip
+        middle = Case(
+            case.spec,
+            case.X,
+            case.Y,
+            {"w": case.params["w"], "b": -np.median(logits, keepdims=True)},
+            case.learning_rate,
+            name="b decides",
+        )
         zeros = {"w": np.zeros_like(case.params["w"]), "b": np.zeros((1, 1))}  # AL = 1/2 exactly: the course says 0
         verdict = Verdict(function.key, "green")
         for c in (case, middle, Case(case.spec, case.X, case.Y, zeros, case.learning_rate, name="AL = 1/2")):
@@ -723,8 +814,9 @@ class Checker:
         float32 mean is then off by float32's rounding, in a float64 run too."""
         verdict = Verdict(function.key, "green")
         for c in (case, another_m(case)):
-            out = self.backend.logistic.model(*self.put([c.X, c.Y, c.X, 1 - c.Y]), STEPS, c.learning_rate,
-                                              mode=self.mode)  # fmt: skip
+            out = self.backend.logistic.model(
+                *self.put([c.X, c.Y, c.X, 1 - c.Y]), STEPS, c.learning_rate, mode=self.mode
+            )
             accuracy = np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))

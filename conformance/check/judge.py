@@ -21,9 +21,23 @@ from .scales import predicted
 from .tolerances import group, tolerance_from_scale, underflow_floor
 
 COLUMNS = [
-    "model", "backend", "mode", "dtype", "device", "quantity", "group", "against", "max_abs_err", "max_rel_err",
-    "tolerance", "margin", "in_dtype", "passed", "f32_drift", "tf32_drift",
-]  # fmt: skip
+    "model",
+    "backend",
+    "mode",
+    "dtype",
+    "device",
+    "quantity",
+    "group",
+    "against",
+    "max_abs_err",
+    "max_rel_err",
+    "tolerance",
+    "margin",
+    "in_dtype",
+    "passed",
+    "f32_drift",
+    "tf32_drift",
+]
 
 
 def errors(x: np.ndarray, ref: np.ndarray, magnitude: float = 0.0) -> tuple[float, float]:
@@ -86,19 +100,41 @@ def compare(
             max_abs, max_rel, rtol = _labels(got[quantity], ref_value, sigma[quantity], dtype)
         else:
             max_abs, max_rel, rtol = _worst(quantity, got[quantity], ref_value, sigma[quantity], dtype, floor)
-        rows.append({
-            "model": case.label, **labels, "quantity": quantity, "group": group(quantity),
-            "against": against, "max_abs_err": max_abs, "max_rel_err": max_rel, "tolerance": rtol,
-            "margin": rtol / max_rel if max_rel > 0 else float("inf"), "in_dtype": in_dtype,
-            "passed": bool(max_rel <= rtol and in_dtype), "f32_drift": (drift or {}).get(quantity, float("nan")),
-            "tf32_drift": (tf32 or {}).get(quantity, float("nan")),
-        })  # fmt: skip
+        rows.append(
+            {
+                "model": case.label,
+                **labels,
+                "quantity": quantity,
+                "group": group(quantity),
+                "against": against,
+                "max_abs_err": max_abs,
+                "max_rel_err": max_rel,
+                "tolerance": rtol,
+                "margin": rtol / max_rel if max_rel > 0 else float("inf"),
+                "in_dtype": in_dtype,
+                "passed": bool(max_rel <= rtol and in_dtype),
+                "f32_drift": (drift or {}).get(quantity, float("nan")),
+                "tf32_drift": (tf32 or {}).get(quantity, float("nan")),
+            }
+        )
     for quantity in [q for q in got if q not in ref and (only is None or q in only)]:  # the reference lacks it
-        rows.append({
-            "model": case.label, **labels, "quantity": quantity, "group": group(quantity), "against": against,
-            "max_abs_err": float("inf"), "max_rel_err": float("inf"), "tolerance": 0.0, "margin": 0.0,
-            "in_dtype": True, "passed": False, "f32_drift": float("nan"), "tf32_drift": float("nan"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "model": case.label,
+                **labels,
+                "quantity": quantity,
+                "group": group(quantity),
+                "against": against,
+                "max_abs_err": float("inf"),
+                "max_rel_err": float("inf"),
+                "tolerance": 0.0,
+                "margin": 0.0,
+                "in_dtype": True,
+                "passed": False,
+                "f32_drift": float("nan"),
+                "tf32_drift": float("nan"),
+            }
+        )
     return rows
 
 
@@ -122,8 +158,10 @@ def label_difference(x: np.ndarray, ref: np.ndarray) -> str:
     if not differ.size:
         return f"every one of {ref.size} labels agrees"
     j = int(differ[0])
-    return (f"{differ.size} of {ref.size} labels differ (first at column {j}: {np.ravel(x)[j]:g} where the "
-            f"reference has {np.ravel(ref)[j]:g})")  # fmt: skip
+    return (
+        f"{differ.size} of {ref.size} labels differ (first at column {j}: {np.ravel(x)[j]:g} where the "
+        f"reference has {np.ravel(ref)[j]:g})"
+    )
 
 
 PER_SAMPLE = ("losses", "sample_grads")  # judged sample by sample: each against its own size
@@ -163,7 +201,10 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     ref_rows = frame[frame["against"] == "numpy/float64"].assign(column=lambda f: f["quantity"].map(column))
     keys = ["backend", "mode", "dtype", "device", "column"]
     table = ref_rows.groupby(keys, sort=False).agg(
-        max_rel_err=("max_rel_err", "max"), margin=("margin", "min"), passed=("passed", "all"),
-        f32_drift=("f32_drift", "max"), tf32_drift=("tf32_drift", "max"),
-    )  # fmt: skip
+        max_rel_err=("max_rel_err", "max"),
+        margin=("margin", "min"),
+        passed=("passed", "all"),
+        f32_drift=("f32_drift", "max"),
+        tf32_drift=("tf32_drift", "max"),
+    )
     return table.reset_index()

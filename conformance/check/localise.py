@@ -66,18 +66,26 @@ def localise(mutant: Mutant) -> dict:
     _load(package, {**original, Path(mutant.file).stem: mutant.source})
     try:
         modes = [m for m in mutant.modes.split(",") if m in MODES[name]]  # every mode the backend has
-        verdicts = [v for mode in modes for dtype in ("float64", "float32")
-                    for v in check_functions(name, mode, dtype, "cpu")]  # fmt: skip
+        verdicts = [
+            v for mode in modes for dtype in ("float64", "float32") for v in check_functions(name, mode, dtype, "cpu")
+        ]
     finally:
         _load(package, original)
     found = suspects(verdicts)
     ranked = [s["function"] for s in found]
     tied = [s["function"] for s in found[1:] if not s["follows_from"]] if found else []  # other failures of their own
-    return {"file": mutant.file, "line": mutant.line, "change": mutant.description,
-            "function": " or ".join(expected), "suspects": " > ".join(ranked[:3]),
-            "first": bool(ranked) and ranked[0] in expected, "first three": any(r in expected for r in ranked[:3]),
-            "seen": bool(ranked), "tied with the first": " ".join(tied),
-            "first, untied": bool(ranked) and ranked[0] in expected and not tied}  # fmt: skip
+    return {
+        "file": mutant.file,
+        "line": mutant.line,
+        "change": mutant.description,
+        "function": " or ".join(expected),
+        "suspects": " > ".join(ranked[:3]),
+        "first": bool(ranked) and ranked[0] in expected,
+        "first three": any(r in expected for r in ranked[:3]),
+        "seen": bool(ranked),
+        "tied with the first": " ".join(tied),
+        "first, untied": bool(ranked) and ranked[0] in expected and not tied,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,9 +29,13 @@ class MatrixResult:
     @property
     def passed(self) -> bool:
         """Every comparison within its tolerance, nothing raised, every function green."""
-        return (bool(len(self.frame)) and bool(self.frame["passed"].all()) and not self.raised
-                and all(f["status"] == "green" for f in self.functions)
-                and all(j["status"] != "wrong" for j in self.judge))  # fmt: skip
+        return (
+            bool(len(self.frame))
+            and bool(self.frame["passed"].all())
+            and not self.raised
+            and all(f["status"] == "green" for f in self.functions)
+            and all(j["status"] != "wrong" for j in self.judge)
+        )
 
 
 def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:
@@ -79,8 +83,16 @@ def run_matrix(
             tf32 = _tf32_drift(target, case, steps, results[target]) if dtype == "float32" and not problems else None
             failed = {p["section"] for p in problems}
             only = [q for q in ref if section(q) not in failed]
-            rows += compare(results[target], ref, case, labels, "numpy/float64", drift if dtype == "float32" else None,
-                            only=only, tf32=tf32)  # fmt: skip
+            rows += compare(
+                results[target],
+                ref,
+                case,
+                labels,
+                "numpy/float64",
+                drift if dtype == "float32" else None,
+                only=only,
+                tf32=tf32,
+            )
             raised += [{"model": case.label, **labels, **p} for p in problems]
         if pairwise:
             f64 = [t for t in results if t[2] == "float64" and t[0] != "numpy"]
@@ -99,8 +111,9 @@ _MEMO: dict[tuple, tuple[Case, dict, list[dict]]] = {}
 MEMO_BYTES = 512 * 2**20
 
 
-def _measured(target: tuple[str, str, str, str], case: Case, steps: tuple[int, ...],
-              problems: list[dict] | None = None) -> dict:  # fmt: skip
+def _measured(
+    target: tuple[str, str, str, str], case: Case, steps: tuple[int, ...], problems: list[dict] | None = None
+) -> dict:
     """measure() of `target` on `case`, or what this process measured of it before (its problems too)."""
     key = (target, id(case), steps)
     if key in _MEMO and _MEMO[key][0] is case:  # the case is kept with it, so its id is not reused
@@ -110,8 +123,9 @@ def _measured(target: tuple[str, str, str, str], case: Case, steps: tuple[int, .
         return found
     name, mode, dtype, device = target
     mine: list[dict] = []
-    found = measure(load_backend(name, case.spec, mode, dtype, device), case, steps, mine if problems is not None
-                    else None)  # fmt: skip
+    found = measure(
+        load_backend(name, case.spec, mode, dtype, device), case, steps, mine if problems is not None else None
+    )
     if problems is not None:
         problems += mine
     kept = sum(a.nbytes for _, values, _ in _MEMO.values() for a in values.values())

@@ -16,11 +16,14 @@ PARTS = {
     "course_cost": ("compute_cost", "compute_cost", "compute_cost"),
     "predictions": ("predict", "predict", "logistic.predict"),
     "grads": ("L_model_grads (logistic regression: propagate)", "L_model_grads", "logistic.propagate"),
-    "per_sample": ("compute_cost_from_logits and L_model_grads, sample by sample", "L_model_grads",
-                   "logistic.propagate"),
+    "per_sample": (
+        "compute_cost_from_logits and L_model_grads, sample by sample",
+        "L_model_grads",
+        "logistic.propagate",
+    ),
     "train": ("L_layer_model (logistic regression: optimize)", "L_layer_model", "logistic.optimize"),
     "model": ("logistic regression's model", "logistic.model", "logistic.model"),
-}  # fmt: skip
+}
 SECTIONS = {part: said for part, (said, _, _) in PARTS.items()}
 OWNERS = {part: owners for part, (_, *owners) in PARTS.items()}
 
@@ -51,8 +54,11 @@ def exception_line(err: BaseException, package: str = "") -> str:
 
 def port_frames(err: BaseException, package: str) -> list[tuple[str, str, int]]:
     """(file, function, line) of each frame of the traceback in `package`'s own files, outermost first."""
-    return [(f.filename, f.name, f.lineno or 0) for f in traceback.extract_tb(err.__traceback__)
-            if package and f"/{package}/" in f.filename]  # fmt: skip
+    return [
+        (f.filename, f.name, f.lineno or 0)
+        for f in traceback.extract_tb(err.__traceback__)
+        if package and f"/{package}/" in f.filename
+    ]
 
 
 def message_line(err: BaseException, limit: int = 240) -> str:
@@ -85,8 +91,14 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS, problems: list[di
         except NotImplementedError as err:
             problems.append({"section": name, "status": "not written yet", "detail": str(err) or SECTIONS[name]})
         except Exception as err:  # the backend failing: what it raised, or what the protocol refused
-            problems.append({"section": name, "status": "raised", "detail": exception_line(err, backend.package),
-                             "frames": port_frames(err, backend.package)})  # fmt: skip
+            problems.append(
+                {
+                    "section": name,
+                    "status": "raised",
+                    "detail": exception_line(err, backend.package),
+                    "frames": port_frames(err, backend.package),
+                }
+            )
 
     p, X, Y = case.params, case.X, case.Y
     part("forward", lambda: dict(backend.forward(p, X)))
@@ -96,18 +108,23 @@ def measure(backend, case: Case, steps: Iterable[int] = STEPS, problems: list[di
     part("grads", lambda: backend.grads(p, X, Y))
     if case.per_sample:  # each sample alone: a tiny loss or gradient is judged against its own size
         columns = [(X[:, [j]], Y[:, [j]]) for j in range(case.m)]
-        part("per_sample", lambda: {
-            "losses": np.array([[backend.cost(p, Xj, Yj) for Xj, Yj in columns]]),  # (1, m)
-            "sample_grads": np.stack([flatten(backend.grads(p, Xj, Yj)) for Xj, Yj in columns]),  # (m, P)
-        })  # fmt: skip
+        part(
+            "per_sample",
+            lambda: {
+                "losses": np.array([[backend.cost(p, Xj, Yj) for Xj, Yj in columns]]),  # (1, m)
+                "sample_grads": np.stack([flatten(backend.grads(p, Xj, Yj)) for Xj, Yj in columns]),  # (m, P)
+            },
+        )
     part("train", lambda: _trajectory(backend, case, steps))
     if case.spec.kind == "logistic":  # the course's model(): from zeros; the test set is X, labels flipped
         n = max(steps)
 
         def model() -> dict:
             result = backend.model(X, Y, X, 1 - Y, n, case.learning_rate)
-            return {f"model@{n}": flatten({"w": result["w"], "b": result["b"]}),
-                    f"accuracy@{n}": np.array([result["train_accuracy"], result["test_accuracy"]])}  # fmt: skip
+            return {
+                f"model@{n}": flatten({"w": result["w"], "b": result["b"]}),
+                f"accuracy@{n}": np.array([result["train_accuracy"], result["test_accuracy"]]),
+            }
 
         part("model", model)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}

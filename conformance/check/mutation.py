@@ -36,37 +36,68 @@ from ..run.child import Child
 PLUGINS = {
     path.parent.name: path.parent.relative_to(ROOT).as_posix() for path in sorted(ROOT.glob("plugins/*/*/deep.py"))
 }
-FILES = [f"{folder}/{module}.py"
-         for folder in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf", *PLUGINS.values())
-         for module in ("activations", "deep", "logistic") if (ROOT / folder / f"{module}.py").exists()]  # fmt: skip
-SWAPS = {"log": "log1p", "log1p": "log", "exp": "expm1", "expm1": "exp", "maximum": "minimum", "minimum": "maximum",
-         "sum": "mean", "mean": "sum", "reduce_sum": "reduce_mean", "reduce_mean": "reduce_sum",
-         "log_sigmoid": "sigmoid", "logsigmoid": "sigmoid", "tanh": "sigmoid"}  # fmt: skip
+FILES = [
+    f"{folder}/{module}.py"
+    for folder in ("reference_numpy", "impl_torch", "impl_jax", "impl_tf", *PLUGINS.values())
+    for module in ("activations", "deep", "logistic")
+    if (ROOT / folder / f"{module}.py").exists()
+]
+SWAPS = {
+    "log": "log1p",
+    "log1p": "log",
+    "exp": "expm1",
+    "expm1": "exp",
+    "maximum": "minimum",
+    "minimum": "maximum",
+    "sum": "mean",
+    "mean": "sum",
+    "reduce_sum": "reduce_mean",
+    "reduce_mean": "reduce_sum",
+    "log_sigmoid": "sigmoid",
+    "logsigmoid": "sigmoid",
+    "tanh": "sigmoid",
+}
 OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
 COMPARISONS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
-CLIP = {"reference_numpy": "np.clip({}, -20, 20)", "impl_torch": "torch.clamp({}, -20, 20)",
-        "impl_jax": "jnp.clip({}, -20, 20)", "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)",
-        "quartet_mlx": "mx.clip({}, -20, 20)"}  # fmt: skip
+CLIP = {
+    "reference_numpy": "np.clip({}, -20, 20)",
+    "impl_torch": "torch.clamp({}, -20, 20)",
+    "impl_jax": "jnp.clip({}, -20, 20)",
+    "impl_tf": "tf.clip_by_value({}, -20.0, 20.0)",
+    "quartet_mlx": "mx.clip({}, -20, 20)",
+}
 # a matrix product cast to another precision: float32 inside a float64 run, float64 inside a float32 one
-CASTS = {"reference_numpy": ("({}).astype(np.float32)", "({}).astype(np.float64)"),
-         "impl_torch": ("({}).float()", "({}).double()"),
-         "impl_jax": ("({}).astype(jnp.float32)", "({}).astype(jnp.float64)"),
-         "impl_tf": ("tf.cast({}, tf.float32)", "tf.cast({}, tf.float64)"),
-         "quartet_mlx": ("({}).astype(mx.float32)", "({}).astype(mx.float64)")}  # fmt: skip
+CASTS = {
+    "reference_numpy": ("({}).astype(np.float32)", "({}).astype(np.float64)"),
+    "impl_torch": ("({}).float()", "({}).double()"),
+    "impl_jax": ("({}).astype(jnp.float32)", "({}).astype(jnp.float64)"),
+    "impl_tf": ("tf.cast({}, tf.float32)", "tf.cast({}, tf.float64)"),
+    "quartet_mlx": ("({}).astype(mx.float32)", "({}).astype(mx.float64)"),
+}
 # each sample's loss in compute_cost_from_logits from a library's loss or a textbook form instead of the written
 # formula: what a port would write (torch's BCE clamps log at -100, Keras clips probabilities at 1e-7)
 PROBABILITY_LOSS = "-(Y * {log}({p}) + (1 - Y) * {log}(1 - {p}))"  # the course's formula on AL = sigmoid(z)
 FUSED = {
-    "reference_numpy": [("softplus(z) - z y", "np.logaddexp(0, ZL) - ZL * Y"),
-                        ("on probabilities", PROBABILITY_LOSS.format(log="np.log", p="1 / (1 + np.exp(-ZL))"))],
-    "impl_torch": [("BCE with logits", "F.binary_cross_entropy_with_logits(ZL, Y, reduction='none')"),
-                   ("BCE on sigmoid(z)", "F.binary_cross_entropy(torch.sigmoid(ZL), Y, reduction='none')")],
-    "impl_jax": [("softplus(z) - z y", "jax.nn.softplus(ZL) - ZL * Y"),
-                 ("on probabilities", PROBABILITY_LOSS.format(log="jnp.log", p="jax.nn.sigmoid(ZL)"))],
-    "impl_tf": [("Keras's binary_crossentropy on sigmoid(z)",
-                 PROBABILITY_LOSS.format(log="tf.math.log", p="tf.clip_by_value(tf.sigmoid(ZL), 1e-07, 1 - 1e-07)")),
-                ("softplus(z) - z y", "tf.math.softplus(ZL) - ZL * Y")],
-}  # fmt: skip
+    "reference_numpy": [
+        ("softplus(z) - z y", "np.logaddexp(0, ZL) - ZL * Y"),
+        ("on probabilities", PROBABILITY_LOSS.format(log="np.log", p="1 / (1 + np.exp(-ZL))")),
+    ],
+    "impl_torch": [
+        ("BCE with logits", "F.binary_cross_entropy_with_logits(ZL, Y, reduction='none')"),
+        ("BCE on sigmoid(z)", "F.binary_cross_entropy(torch.sigmoid(ZL), Y, reduction='none')"),
+    ],
+    "impl_jax": [
+        ("softplus(z) - z y", "jax.nn.softplus(ZL) - ZL * Y"),
+        ("on probabilities", PROBABILITY_LOSS.format(log="jnp.log", p="jax.nn.sigmoid(ZL)")),
+    ],
+    "impl_tf": [
+        (
+            "Keras's binary_crossentropy on sigmoid(z)",
+            PROBABILITY_LOSS.format(log="tf.math.log", p="tf.clip_by_value(tf.sigmoid(ZL), 1e-07, 1 - 1e-07)"),
+        ),
+        ("softplus(z) - z y", "tf.math.softplus(ZL) - ZL * Y"),
+    ],
+}
 
 # sigmoid as a port might write it by hand: exp(-z) overflows for z below -88.7 in float32 (-709.8 in float64),
 # and autodiff's gradient there is inf / inf = NaN. The reference's backward is written by hand (no such
@@ -164,8 +195,11 @@ def _compiled_path_changes(node: ast.AST, package: str) -> Iterator[tuple[ast.AS
         for argument in passed:
             if isinstance(argument, ast.Name) and argument.id == "hidden_activation":
                 yield argument, "the hidden activation lost (relu)", ast.Constant("relu")
-    if (isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["m"]
-            and ast.unparse(node.value).endswith(".shape[1]")):  # fmt: skip
+    if (
+        isinstance(node, ast.Assign)
+        and [ast.unparse(t) for t in node.targets] == ["m"]
+        and ast.unparse(node.value).endswith(".shape[1]")
+    ):
         kept = ast.parse(f"_FIRST_M.setdefault('m', {ast.unparse(node.value)})", mode="eval").body
         yield node.value, "m kept from the first call", kept
     if package in NAIVE_SIGMOID:
@@ -213,7 +247,8 @@ def _modes(node: ast.AST, parents: dict) -> str:
     while node in parents:
         node = parents[node]
         if (isinstance(node, ast.If) and "mode" in ast.unparse(node.test)) or (
-                isinstance(node, ast.FunctionDef) and node.name == "make_train_loop"):  # fmt: skip
+            isinstance(node, ast.FunctionDef) and node.name == "make_train_loop"
+        ):
             return ",".join(MODE_NAMES)
     return "eager"
 

@@ -50,7 +50,7 @@ def _layers(spec: ModelSpec, params: dict) -> list[tuple[np.ndarray, np.ndarray]
 def _ours(spec: ModelSpec, layer_grads: list[tuple[np.ndarray, np.ndarray]]) -> Grads:
     """[(dW (n[l], n[l-1]), db (n[l],)), ...] back to {"dW1", "db1" (n[l], 1), ...} or {"dw" (n_x, 1), "db" (1, 1)}."""
     if spec.kind == "logistic":
-        (dW, db), = layer_grads  # fmt: skip
+        ((dW, db),) = layer_grads
         return {"dw": dW.T.copy(), "db": db.reshape(1, 1)}
     grads = {}
     for l, (dW, db) in enumerate(layer_grads, start=1):
@@ -69,8 +69,12 @@ def torch_nn_cost_and_grads(
     from torch import nn
 
     validate_inputs(spec, params, X, Y)
-    activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
-                  "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE)}[spec.hidden_activation]  # fmt: skip
+    activation = {
+        "relu": nn.ReLU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE),
+    }[spec.hidden_activation]
     torch_dtype = getattr(torch, dtype)
     linears = []
     for W, b in _layers(spec, params):
@@ -138,10 +142,13 @@ def keras_solve(
         for name in keras_backends:
             with np.load(Path(tmp, f"out-{name}.npz")) as out:
                 results[name] = [
-                    (float(out[f"{i}/cost"]), {f"d{k}": out[f"{i}/d{k}"] for k in p.spec.param_shapes()},
-                     str(out[f"{i}/computed_in"]).split(","))
+                    (
+                        float(out[f"{i}/cost"]),
+                        {f"d{k}": out[f"{i}/d{k}"] for k in p.spec.param_shapes()},
+                        str(out[f"{i}/computed_in"]).split(","),
+                    )
                     for i, p in enumerate(problems)
-                ]  # fmt: skip
+                ]
     return results
 
 

@@ -39,8 +39,10 @@ class CheckSettings:
 
     @classmethod
     def from_record(cls, record: dict) -> "CheckSettings":
-        return cls(**{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")},
-                   functions=tuple(record.get("functions", ())))  # fmt: skip
+        return cls(
+            **{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")},
+            functions=tuple(record.get("functions", ())),
+        )
 
 
 def cases(quick: bool) -> tuple[list[Case], list[Case]]:
@@ -49,8 +51,12 @@ def cases(quick: bool) -> tuple[list[Case], list[Case]]:
     if not quick:
         return default_cases() + regimes.cases(), default_cases() + regimes.compiled_cases()
     logistic, deep = ModelSpec("logistic", (8, 1)), ModelSpec("deep", (8, 7, 6, 1), "relu")
-    compiled = [make_case(logistic), make_case(deep, seed=3),
-                regimes.saturated(logistic, m=32), regimes.saturated(deep, m=32)]  # fmt: skip
+    compiled = [
+        make_case(logistic),
+        make_case(deep, seed=3),
+        regimes.saturated(logistic, m=32),
+        regimes.saturated(deep, m=32),
+    ]
     return default_cases(depths=(1, 3)) + regimes.cases(quick=True), compiled
 
 
@@ -66,28 +72,39 @@ class Plan:
     def record(self) -> dict:
         """What a parent needs of a plan its child made (cli/check.py): the units' keys and labels, the
         targets and the skipped ones; no work."""
-        return {"targets": [list(t) for t in self.targets], "skipped": self.skipped,
-                "units": [[u.key, u.label] for u in self.units]}  # fmt: skip
+        return {
+            "targets": [list(t) for t in self.targets],
+            "skipped": self.skipped,
+            "units": [[u.key, u.label] for u in self.units],
+        }
 
     @classmethod
     def from_record(cls, settings: CheckSettings, record: dict) -> "Plan":
         """The plan a child recorded, its units only to be counted and ordered: running one is a mistake."""
         eager_cases, compiled_cases = cases(settings.quick)
         units = [Unit(key, label, functools.partial(_elsewhere, key)) for key, label in record["units"]]
-        return cls(settings, [tuple(t) for t in record["targets"]], eager_cases, compiled_cases, units,
-                   record["skipped"])  # fmt: skip
+        return cls(
+            settings, [tuple(t) for t in record["targets"]], eager_cases, compiled_cases, units, record["skipped"]
+        )
 
 
 def plan(settings: CheckSettings) -> Plan:
     """Every available target on each of its cases, then the float64 backends against each other."""
     device, steps = settings.device, settings.steps
     eager_cases, compiled_cases = cases(settings.quick)
-    targets = [(n, m, d, device) for n in settings.backends for m in MODES[n] if m in settings.modes
-               for d in settings.dtypes if (n, d) != ("numpy", "float64")]  # fmt: skip
+    targets = [
+        (n, m, d, device)
+        for n in settings.backends
+        for m in MODES[n]
+        if m in settings.modes
+        for d in settings.dtypes
+        if (n, d) != ("numpy", "float64")
+    ]
     result = Plan(settings, targets, eager_cases, compiled_cases)
     if not settings.functions:  # the judge first: the reference against the course's own numbers (seconds)
-        result.units.append(Unit("reference/course", "the reference against the course's printed numbers",
-                                 reference.check_reference))  # fmt: skip
+        result.units.append(
+            Unit("reference/course", "the reference against the course's printed numbers", reference.check_reference)
+        )
     for target in targets:
         target_cases = eager_cases if target[1] == "eager" else compiled_cases
         skip = matrix.unavailable(target, target_cases[0].spec)
@@ -110,9 +127,14 @@ def plan(settings: CheckSettings) -> Plan:
     # a unit per case, as the others: a run in processes shares them
     if len(pairs) > 1 and "eager" in settings.modes and not settings.functions:
         names = ", ".join(t[0] for t in pairs)
-        result.units += [Unit(f"float64 pairwise/{case.label}", f"float64 pairwise ({names}) {case.label}",
-                              functools.partial(_rows, [case], pairs, steps, pairwise=True))
-                         for case in eager_cases]  # fmt: skip
+        result.units += [
+            Unit(
+                f"float64 pairwise/{case.label}",
+                f"float64 pairwise ({names}) {case.label}",
+                functools.partial(_rows, [case], pairs, steps, pairwise=True),
+            )
+            for case in eager_cases
+        ]
     return result
 
 
@@ -136,8 +158,11 @@ def _rows(cases: list[Case], targets: list, steps: tuple[int, ...], pairwise: bo
     rows = done.frame.to_dict("records") + [{"raised": True, **r} for r in done.raised]
     if pairwise:
         return rows
-    failed = {(r["backend"], r["mode"], r["dtype"], r["device"], r["model"]) for r in rows
-              if r.get("raised") or not r["passed"]}  # fmt: skip
+    failed = {
+        (r["backend"], r["mode"], r["dtype"], r["device"], r["model"])
+        for r in rows
+        if r.get("raised") or not r["passed"]
+    }
     for case in cases:
         for target in [t for t in targets if (*t, case.label) in failed]:
             key = (tuple(target), case.spec.kind)

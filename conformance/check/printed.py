@@ -40,8 +40,16 @@ def printed_by(name: str, function: Callable) -> tuple[list[str], list[float]]:
             costs = function(w, b, case.X, case.Y, ITERATIONS, case.learning_rate, True, record_every=1)[2]
         else:
             case = make_case(ModelSpec("deep", (8, 7, 6, 1), "relu"), seed=7)
-            costs = function(case.X, case.Y, list(case.spec.layer_dims), case.learning_rate, ITERATIONS, True,
-                             parameters=case.params, record_every=1)[1]  # fmt: skip
+            costs = function(
+                case.X,
+                case.Y,
+                list(case.spec.layer_dims),
+                case.learning_rate,
+                ITERATIONS,
+                True,
+                parameters=case.params,
+                record_every=1,
+            )[1]
     return buffer.getvalue().splitlines(), [float(c) for c in costs]
 
 
@@ -62,15 +70,20 @@ def _difference(name: str, function: Callable) -> str:
     if got != want or len(found) != len(got):
         every = f"every {run.print_every}th" + (" and the last" if run.prints_last else "")
         extra = [line for line, match in zip(lines, found, strict=True) if not match]
-        return (f"{what} iterations {_listed(got)}{f' and {extra[0]!r}' if extra else ''}; the course prints "
-                f"{_listed(want)} ({every} of {ITERATIONS})")  # fmt: skip
+        return (
+            f"{what} iterations {_listed(got)}{f' and {extra[0]!r}' if extra else ''}; the course prints "
+            f"{_listed(want)} ({every} of {ITERATIONS})"
+        )
     for line, i in zip(lines, want, strict=True):
         cost = run.printed(costs[i])
         course = f"Cost after iteration {i}: {cost}"
         if line != course:
             text = LINE.fullmatch(line)[2]
-            why = ("the cost it returned, in another format" if _rounds_to(text, costs[i])
-                   else f"not the cost it returned, {costs[i]!r}")  # fmt: skip
+            why = (
+                "the cost it returned, in another format"
+                if _rounds_to(text, costs[i])
+                else f"not the cost it returned, {costs[i]!r}"
+            )
             return f"{what} {line!r}: {why}; the course prints {course!r}"
     return ""
 

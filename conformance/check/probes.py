@@ -15,8 +15,12 @@ def z_grid(dtype: str) -> np.ndarray:
     20 and 50; 90 and 100, past float32's exp overflow (88.7); in float64 also 800, past its own (709.8).
     A NaN in dW1 spreads along its row through the product with X = I, so a row names a size of z."""
     big = 800.0 if dtype == "float64" else 100.0
-    rows = [[0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0], [20.0, -20.0, 50.0, -50.0],
-            [90.0, -90.0, 100.0, -100.0], [big, -big]]  # fmt: skip
+    rows = [
+        [0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0],
+        [20.0, -20.0, 50.0, -50.0],
+        [90.0, -90.0, 100.0, -100.0],
+        [big, -big],
+    ]
     return np.array([(row * 9)[:9] for row in rows])
 
 

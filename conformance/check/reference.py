@@ -20,8 +20,16 @@ ITERATIONS = {"planar": 1001, "logistic": 101, "two_layer": 1, "deep": 1}
 
 
 def _row(function: str, status: str, detail: str = "") -> dict:
-    return {"judge_check": True, "backend": "numpy", "mode": "eager", "dtype": "float64", "device": "cpu",
-            "function": f"reference_numpy.{function}", "status": status, "detail": detail}  # fmt: skip
+    return {
+        "judge_check": True,
+        "backend": "numpy",
+        "mode": "eager",
+        "dtype": "float64",
+        "device": "cpu",
+        "function": f"reference_numpy.{function}",
+        "status": status,
+        "detail": detail,
+    }
 
 
 def check_reference(data_dir=None) -> list[dict]:
@@ -54,6 +62,9 @@ def _run(name: str, n: int, data_dir) -> dict:
         if not abs(got - float(printed)) <= published_tolerance(printed):
             function = start if i == 0 else train
             scheme = f" (scheme {run.init!r}, seed {run.seed})" if i == 0 and run.model != "logistic" else ""
-            return _row(function, "wrong", f"the {name} run's cost at iteration {i} is {got!r}; the course printed "
-                        f"{printed}{scheme}")  # fmt: skip
+            return _row(
+                function,
+                "wrong",
+                f"the {name} run's cost at iteration {i} is {got!r}; the course printed {printed}{scheme}",
+            )
     return _row(f"{start}, {train}", "green", f"the {name} run's costs agree to iteration {n - 1}")

@@ -85,8 +85,10 @@ def cases(quick: bool = False) -> list[Case]:
     found = [confident(ModelSpec("logistic", (3, 1)), z, y) for z, y in tiny]
     # a decision on the boundary: w^T X about 1 and b about -1, so w^T X + b = +-5e-11 survives only in float64
     # (a product rounded to float32 in a float64 predict moves it by 1e-8 and flips one of the two)
-    found += [_named(confident(ModelSpec("logistic", (3, 1)), z, y), f"on the boundary z={z:g}")
-              for z, y in ((5e-11, 1.0), (-5e-11, 0.0))]  # fmt: skip
+    found += [
+        _named(confident(ModelSpec("logistic", (3, 1)), z, y), f"on the boundary z={z:g}")
+        for z, y in ((5e-11, 1.0), (-5e-11, 0.0))
+    ]
     found += [confident(DEEP, z, y) for z, y in tiny[:: 1 if not quick else 2]]
     found += [saturated(DEEP), saturated(ModelSpec("logistic", (3, 1))), saturated(DEEP, z=80.0)]
     found += [steep(ModelSpec("deep", (4, 5, 5, 1), act)) for act in ("relu", "tanh", "leaky_relu", "sigmoid")]
@@ -94,8 +96,10 @@ def cases(quick: bool = False) -> list[Case]:
     found += [one_label(ModelSpec("deep", (3, 4, 1), "tanh"), y) for y in (0.0, 1.0)]
     found += [_named(make_case(ModelSpec("deep", (3, 4, 1), "leaky_relu"), m=1, kink=False), "one sample")]
     if not quick:
-        found += [_named(make_case(ModelSpec("deep", (3, *[3] * 9, 1), act), m=16), "deep narrow")
-                  for act in ("relu", "sigmoid", "tanh")]  # fmt: skip
+        found += [
+            _named(make_case(ModelSpec("deep", (3, *[3] * 9, 1), act), m=16), "deep narrow")
+            for act in ("relu", "sigmoid", "tanh")
+        ]
         found += [_named(make_case(ModelSpec("deep", (1, 1, 1, 1, 1), "tanh"), m=16), "one unit per layer")]
         found += [_named(make_case(ModelSpec("deep", (1, 4, 1), "sigmoid"), m=16), "one feature")]
     # a tiny loss or gradient beside large ones is judged against its own size, sample by sample

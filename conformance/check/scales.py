@@ -88,8 +88,14 @@ def _derivatives(activation: str, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return gp, np.zeros_like(Z), gp
 
 
-def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
-              ref: dict[str, np.ndarray], learning_rate: float) -> dict[str, np.ndarray]:  # fmt: skip
+def predicted(
+    spec: ModelSpec,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    ref: dict[str, np.ndarray],
+    learning_rate: float,
+) -> dict[str, np.ndarray]:
     """The predicted rounding error of every quantity in `ref` (the float64 reference's results under the
     engine's names, params and trajectories flattened as compare.flatten does), entry by entry, in units
     of u. `params` are the initial weights (logistic: {"w", "b"})."""
@@ -134,8 +140,10 @@ def predicted(spec: ModelSpec, params: dict[str, np.ndarray], X: np.ndarray, Y: 
     for l in range(L, 0, -1):
         A_prev = A[l - 1]  # (n[l-1], m)
         sA_prev = out[f"A{l - 1}"] if l > 1 else X  # |X|, as above: only its squares count
-        dW = _rss(np.sqrt(m / 2 + 2) * _rss_matmul(dZ, A_prev.T), _rss_matmul(sdZ, A_prev.T),
-                  _rss_matmul(dZ, sA_prev.T)) / m  # (n[l], n[l-1])  # fmt: skip
+        dW = (
+            _rss(np.sqrt(m / 2 + 2) * _rss_matmul(dZ, A_prev.T), _rss_matmul(sdZ, A_prev.T), _rss_matmul(dZ, sA_prev.T))
+            / m
+        )  # (n[l], n[l-1])
         ones = np.ones((m, 1))
         db = _rss(np.sqrt(m / 2 + 1) * _rss_matmul(dZ, ones), _rss_matmul(sdZ, ones)) / m  # (n[l], 1)
         grads[l] = (dW, db)
@@ -189,8 +197,13 @@ def _course_model(spec: ModelSpec, X: np.ndarray, Y: np.ndarray, ref: dict, lear
         steps, m = int(quantity.split("@")[1]), X.shape[1]
         zeros = {"w": np.zeros((X.shape[0], 1)), "b": np.zeros((1, 1))}
         dZ = 0.5 - Y  # (1, m)
-        at_zero = {"Z1": np.zeros_like(Y), "AL": np.full_like(Y, 0.5), "cost": np.array(np.log(2.0)),
-                   "dw": X @ dZ.T / m, "db": dZ.mean(axis=1, keepdims=True)}  # fmt: skip
+        at_zero = {
+            "Z1": np.zeros_like(Y),
+            "AL": np.full_like(Y, 0.5),
+            "cost": np.array(np.log(2.0)),
+            "dw": X @ dZ.T / m,
+            "db": dZ.mean(axis=1, keepdims=True),
+        }
         s0 = predicted(spec, zeros, X, Y, at_zero, learning_rate)
         final = ref[quantity]  # b, then w (compare.flatten's sorted order)
         sgrad = np.concatenate([np.ravel(s0["db"]), np.ravel(s0["dw"])])

@@ -28,11 +28,17 @@ def suspects(verdicts: list[dict]) -> list[dict]:
             own = eager.get((target[0], target[2], target[3]), {})
             if inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
                 # unchecked in this mode while the caller raises eagerly too): what the caller passes it is to blame
-                rows[key] = {**v, "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what "
-                             f"{key} passes it)"}  # fmt: skip
+                rows[key] = {
+                    **v,
+                    "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what {key} passes it)",
+                }
             else:  # only in this mode (compiled), and not checked in it on its own: the function that raised
-                rows[inner] = {**v, "function": inner, "via": (),
-                               "detail": f"{v['detail']} (in {target[1]} mode, called from {key})"}  # fmt: skip
+                rows[inner] = {
+                    **v,
+                    "function": inner,
+                    "via": (),
+                    "detail": f"{v['detail']} (in {target[1]} mode, called from {key})",
+                }
         failed = {k for k, v in rows.items() if v["status"] in FAILED}
         # several activations' derivatives wrong at once (all but the one a lost activation became, say): they are
         # read through L_model_grads, which is the one to blame when it fails too; one activation's bug is its own
@@ -62,9 +68,18 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     out = []
     for key, entry in found.items():
         v = entry["worst"]
-        out.append({"function": key, "status": v["status"], "detail": v["detail"],
-                    "follows_from": sorted(set(entry["follows_from"]), key=order.__getitem__), "where": entry["where"],
-                    "backend": v["backend"], "mode": v["mode"], "dtype": v["dtype"]})  # fmt: skip
+        out.append(
+            {
+                "function": key,
+                "status": v["status"],
+                "detail": v["detail"],
+                "follows_from": sorted(set(entry["follows_from"]), key=order.__getitem__),
+                "where": entry["where"],
+                "backend": v["backend"],
+                "mode": v["mode"],
+                "dtype": v["dtype"],
+            }
+        )
     return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
 
 
@@ -87,9 +102,19 @@ def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: li
     other suspect follows from it: the judge was wrong."""
     wrong = list({j["function"]: j for j in reversed(judge) if j["status"] == "wrong"}.values())[::-1]  # one each
     if wrong:
-        first = [{"function": j["function"], "status": "wrong", "detail": f"{j['detail']} (the reference is the "
-                  "judge: every framework is compared with it)", "follows_from": [], "where": ["the reference"],
-                  "backend": "numpy", "mode": "eager", "dtype": "float64"} for j in wrong]  # fmt: skip
+        first = [
+            {
+                "function": j["function"],
+                "status": "wrong",
+                "detail": f"{j['detail']} (the reference is the judge: every framework is compared with it)",
+                "follows_from": [],
+                "where": ["the reference"],
+                "backend": "numpy",
+                "mode": "eager",
+                "dtype": "float64",
+            }
+            for j in wrong
+        ]
         rest = of_run(functions, frame, raised)
         return first + [{**s, "follows_from": [*s["follows_from"], wrong[0]["function"]]} for s in rest]
     found = suspects(functions)
@@ -97,12 +122,23 @@ def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: li
         found = from_matrix(frame, [r for r in raised if r["status"] != "not written yet"])
     if not found:
         order = {f.key: i for i, f in enumerate(FUNCTIONS)}
-        stubs = sorted({v["function"]: v for v in functions if v["status"] == "not written yet"}.items(),
-                       key=lambda kv: order[kv[0]])  # fmt: skip
-        found = [{"function": k, "status": v["status"], "follows_from": [],
-                  "detail": "write it first" + (f"; {len(stubs) - 1} more after it" if len(stubs) > 1 else ""),
-                  "where": [" ".join((v["backend"], v["mode"], v["dtype"]))], "backend": v["backend"],
-                  "mode": v["mode"], "dtype": v["dtype"]} for k, v in stubs[:1]]  # fmt: skip
+        stubs = sorted(
+            {v["function"]: v for v in functions if v["status"] == "not written yet"}.items(),
+            key=lambda kv: order[kv[0]],
+        )
+        found = [
+            {
+                "function": k,
+                "status": v["status"],
+                "follows_from": [],
+                "detail": "write it first" + (f"; {len(stubs) - 1} more after it" if len(stubs) > 1 else ""),
+                "where": [" ".join((v["backend"], v["mode"], v["dtype"]))],
+                "backend": v["backend"],
+                "mode": v["mode"],
+                "dtype": v["dtype"],
+            }
+            for k, v in stubs[:1]
+        ]
     return found or from_matrix(frame, raised)
 
 
@@ -135,8 +171,12 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
         inner = [
             k for f in reversed(r.get("frames") or []) if not f[0].endswith("arrays.py") and (k := course_function(*f))
         ]
-        add(inner[0] if inner else owner(r["section"], r["model"]), r, r["status"],
-            f"{r['detail']} (the matrix's {r['section']} on {r['model']})")  # fmt: skip
+        add(
+            inner[0] if inner else owner(r["section"], r["model"]),
+            r,
+            r["status"],
+            f"{r['detail']} (the matrix's {r['section']} on {r['model']})",
+        )
     if frame is not None and len(frame):
         for r in frame[~frame["passed"]].to_dict("records"):
             if r["quantity"] == "predictions":
@@ -146,8 +186,12 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
             else:
                 what = f"{r['max_rel_err']:.2e} > {r['tolerance']:.2e}"
             against = "" if r["against"] == "numpy/float64" else f" against {r['against']}"
-            add(owner(section(r["quantity"]), r["model"]), r, "wrong",
-                f"the matrix's {r['quantity']} on {r['model']}{against}: {what}")  # fmt: skip
+            add(
+                owner(section(r["quantity"]), r["model"]),
+                r,
+                "wrong",
+                f"the matrix's {r['quantity']} on {r['model']}{against}: {what}",
+            )
     order = {f.key: i for i, f in enumerate(FUNCTIONS)}
     return sorted(found.values(), key=lambda s: order[s["function"]])
 
@@ -166,8 +210,11 @@ def progress(verdicts: list[dict]) -> dict[str, dict[str, int]]:
         keys = [f.key for f in FUNCTIONS if f.module == module and any(v["function"] == f.key for v in rows)]
         stubs = {v["function"] for v in rows if v["status"] == "not written yet"}
         waiting = {v["function"] for v in rows if v["status"] == "not checked"} - stubs
-        green = {k for k in keys if any(v["function"] == k for v in rows)
-                 and all(v["status"] == "green" for v in rows if v["function"] == k)}  # fmt: skip
+        green = {
+            k
+            for k in keys
+            if any(v["function"] == k for v in rows) and all(v["status"] == "green" for v in rows if v["function"] == k)
+        }
         out[module] = {"functions": len(keys), "stubs": len(stubs), "waiting": len(waiting), "green": len(green)}
     return out
 
@@ -202,8 +249,11 @@ def progress_lines(verdicts: list[dict]) -> list[str]:
             if not n["functions"]:
                 continue  # none of this module was checked (--function, or a backend without a boundary)
             written = n["functions"] - n["stubs"]  # written, checked or not (one waits for a stub it calls)
-            text = f"{module}: " + (f"{n['green']} of {n['functions']} green" if written == n["functions"]
-                                    else f"{written} of {n['functions']} written, {n['green']} green")  # fmt: skip
+            text = f"{module}: " + (
+                f"{n['green']} of {n['functions']} green"
+                if written == n["functions"]
+                else f"{written} of {n['functions']} written, {n['green']} green"
+            )
             parts.append(text + (f", {n['waiting']} not checked yet" if n["waiting"] else ""))
         lines.append(f"{backend}: {'; '.join(parts)}")
     return lines

@@ -45,31 +45,56 @@ def add_parser(sub) -> None:
         "15 s of them deciding rounds)",
     )
     main, sweeps, gpu = ([w.name for w in ws] for ws in (main_workloads(), sweep_workloads(), gpu_workloads()))
-    parser.add_argument("--workloads", default="", metavar="A,B",
-                        help=f"a subset of the workloads by name: {', '.join(main)}; the full run's sweeps "
-                        f"{', '.join(sweeps)}; on the GPU {', '.join(gpu)} (default: every workload of the "
-                        "run)")  # fmt: skip
+    parser.add_argument(
+        "--workloads",
+        default="",
+        metavar="A,B",
+        help=f"a subset of the workloads by name: {', '.join(main)}; the full run's sweeps "
+        f"{', '.join(sweeps)}; on the GPU {', '.join(gpu)} (default: every workload of the "
+        "run)",
+    )
     # a plugin is timed when named: MLX's CPU products on Linux run at 6 GFLOP/s, and its rows of the wide
     # net alone would take six minutes of a three-minute quick run
     add_selection(parser, "bench", plugins=False, cache=False)
-    parser.add_argument("--peers", default=",".join(PEERS), metavar="A,B",
-                        help="peers to time beside ours (empty: none)")  # fmt: skip
+    parser.add_argument(
+        "--peers", default=",".join(PEERS), metavar="A,B", help="peers to time beside ours (empty: none)"
+    )
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
     parser.add_argument("--min-time", type=positive_float, default=0.4, help="seconds of repeats per row and round")
-    parser.add_argument("--rounds", type=positive_int, default=None,
-                        help="rounds of every row and the probe, each shuffled (default: 3 quick, 9 full)")  # fmt: skip
-    parser.add_argument("--processes", type=positive_int, default=None, metavar="N",
-                        help="fresh processes, one after another, that share the rounds (default: 1 quick, 3 full): "
-                             "the intervals then hold what differs from process to process")  # fmt: skip
-    parser.add_argument("--decide", type=seconds_or_none, default=None, metavar="SECONDS",
-                        help="seconds of extra rounds, shared by the workloads, for goals their rounds left within "
-                             "noise (default: 15 with --quick, 120 for a full run; 0: none)")  # fmt: skip
-    parser.add_argument("--workers", default=None, metavar="N,M",
-                        help="instead: data-parallel training on N and M workers, one thread each (default: none, the "
-                             "step benchmark)")  # fmt: skip
-    parser.add_argument("--launch", choices=LAUNCHES, default=None,
-                        help="with --workers: separate processes that meet over TCP (default) or devices in one "
-                             "process")  # fmt: skip
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=None,
+        help="rounds of every row and the probe, each shuffled (default: 3 quick, 9 full)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="fresh processes, one after another, that share the rounds (default: 1 quick, 3 full): "
+        "the intervals then hold what differs from process to process",
+    )
+    parser.add_argument(
+        "--decide",
+        type=seconds_or_none,
+        default=None,
+        metavar="SECONDS",
+        help="seconds of extra rounds, shared by the workloads, for goals their rounds left within "
+        "noise (default: 15 with --quick, 120 for a full run; 0: none)",
+    )
+    parser.add_argument(
+        "--workers",
+        default=None,
+        metavar="N,M",
+        help="instead: data-parallel training on N and M workers, one thread each (default: none, the step benchmark)",
+    )
+    parser.add_argument(
+        "--launch",
+        choices=LAUNCHES,
+        default=None,
+        help="with --workers: separate processes that meet over TCP (default) or devices in one process",
+    )
     add_child_options(parser, process=True)  # --resume DIR; a child of a run in processes: --shard, --process
     parser.set_defaults(func=run)
 
@@ -83,9 +108,14 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
         peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
-        quick=args.quick, threads=args.threads, min_time=args.min_time, device=args.device, rounds=args.rounds or 0,
-        processes=args.processes or 0, decide_s=args.decide,
-    )  # fmt: skip
+        quick=args.quick,
+        threads=args.threads,
+        min_time=args.min_time,
+        device=args.device,
+        rounds=args.rounds or 0,
+        processes=args.processes or 0,
+        decide_s=args.decide,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,13 +141,17 @@ def run(args: argparse.Namespace) -> int:
         return interrupted
     print_table(frame)
     for r in frame[frame["status"] == "check failed"].itertuples():
-        console.print(f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
-                      f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported")  # fmt: skip
+        console.print(
+            f"[bold red]check failed[/] {r.workload} {r.backend} {r.mode} {r.dtype}: "
+            f"error {r.check_err:.2e} > tolerance {r.check_tol:.2e}; its time is not reported"
+        )
     spread, spread_note = between.for_run(meta)
     found = goals.goals(frame, spread)
     said = f"{goals.decided(found)}{results.extra_rounds(frame)}"
-    console.print("[bold]speed goals[/] (conformance/bench/goals.toml): the median of per-round values, with a "
-                  f"bootstrap 95% interval; {spread_note}; {said}")  # fmt: skip
+    console.print(
+        "[bold]speed goals[/] (conformance/bench/goals.toml): the median of per-round values, with a "
+        f"bootstrap 95% interval; {spread_note}; {said}"
+    )
     for title, _, table in [s for s in goals.sections(found) if s[0] != goals.BESIDE]:
         goal_table = Table(title=title, title_justify="left")
         for column in ("goal", "target", "measured (95% interval)", "verdict"):
@@ -127,9 +161,11 @@ def run(args: argparse.Namespace) -> int:
             goal_table.add_row(g["goal"], g["target"], g["measured (95% interval)"], f"[{style}]{g['verdict']}[/]")
         console.print(goal_table)
     for r in meta.get("vectorisation", []):
-        console.print(f"vectorisation, {r['framework']}: the loop over {r['n_x']} x {r['m']} numbers "
-                      f"{1e3 * r['loop_s']:.3g} ms, propagate {1e3 * r['vectorised_s']:.3g} ms: "
-                      f"{r['ratio']:.0f} times slower")  # fmt: skip
+        console.print(
+            f"vectorisation, {r['framework']}: the loop over {r['n_x']} x {r['m']} numbers "
+            f"{1e3 * r['loop_s']:.3g} ms, propagate {1e3 * r['vectorised_s']:.3g} ms: "
+            f"{r['ratio']:.0f} times slower"
+        )
     console.print(f"wrote {paths['md']} (and bench.csv, bench.json, plots)")
     return exit_status(frame)
 
@@ -174,8 +210,9 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
     else:
         workers, most = _workers_list(args.workers), min(w.m for w in parallel.bench_workloads(args.quick))
         if max(workers) > most:
-            raise UsageError(f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most "
-                             f"{most} workers")  # fmt: skip
+            raise UsageError(
+                f"--workers {args.workers}: the smallest workload has m = {most} columns, so at most {most} workers"
+            )
         settings = parallel.ParallelBenchSettings(
             backends=[n for n in data_parallel_backends(args.backends) if n != "numpy"],
             workers=workers,
@@ -185,14 +222,18 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
         )
         runner = Runner.start(args.out, "bench", asdict(settings), console)
     workloads = [w.name for w in parallel.bench_workloads(settings.quick)]
-    console.print(f"[bold]bench[/] data parallel: {settings.backends} on {settings.workers} workers as "
-                  f"{settings.launch}, one thread each, {settings.steps} timed steps; {workloads}")  # fmt: skip
+    console.print(
+        f"[bold]bench[/] data parallel: {settings.backends} on {settings.workers} workers as "
+        f"{settings.launch}, one thread each, {settings.steps} timed steps; {workloads}"
+    )
     for name in settings.backends:
         console.print(f"  {name}: {engine_label(name, settings.launch)}")
     runner.run("data parallel", parallel.units(settings))
     frame = parallel.table(runner.rows())
-    table = Table(title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
-                  title_justify="left")  # fmt: skip
+    table = Table(
+        title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
+        title_justify="left",
+    )
     for column in ("workload", "backend", "engine", "dtype", "workers", "ms", "speed-up", "efficiency", "all-reduce"):
         table.add_column(column, justify="left" if column in ("workload", "backend", "engine", "dtype") else "right")
 
@@ -201,12 +242,21 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
 
     for r in frame.itertuples():
         if r.status != "ok":
-            table.add_row(r.workload, r.backend, r.engine, r.dtype, str(r.workers),
-                          f"[red]{escape(str(r.status))[:40]}[/]")  # fmt: skip
+            table.add_row(
+                r.workload, r.backend, r.engine, r.dtype, str(r.workers), f"[red]{escape(str(r.status))[:40]}[/]"
+            )
             continue
-        table.add_row(r.workload, r.backend, r.engine, r.dtype.replace("float", "f"), str(r.workers),
-                      fmt(1e3 * r.step_s, "{:.3g}"), fmt(r.speedup, "{:.2f}x"), fmt(r.efficiency, "{:.0%}"),
-                      fmt(r.comm_share, "{:.0%}") or "not exposed")  # fmt: skip
+        table.add_row(
+            r.workload,
+            r.backend,
+            r.engine,
+            r.dtype.replace("float", "f"),
+            str(r.workers),
+            fmt(1e3 * r.step_s, "{:.3g}"),
+            fmt(r.speedup, "{:.2f}x"),
+            fmt(r.efficiency, "{:.0%}"),
+            fmt(r.comm_share, "{:.0%}") or "not exposed",
+        )
     console.print(table)
     page = parallel.write(frame, settings, environment.environment(), runner.folder, runner.incomplete_note())
     interrupted = runner.finish()

@@ -44,13 +44,17 @@ from .common import (
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="the conformance matrix: every backend against the float64 reference",
-                            description="First the judge: the float64 NumPy reference against the numbers the "
-                            "course printed. Then each course function of every backend on its own, with inputs the "
-                            "reference built, and the matrix of cases. A case of the matrix that fails is replayed "
-                            "through the backend's functions one call at a time; the functions to look at first "
-                            "(the suspects) are printed and written to suspects.json, and a run that fails always "
-                            "names one.", epilog=EXIT_STATUSES)  # fmt: skip
+    parser = sub.add_parser(
+        "check",
+        help="the conformance matrix: every backend against the float64 reference",
+        description="First the judge: the float64 NumPy reference against the numbers the "
+        "course printed. Then each course function of every backend on its own, with inputs the "
+        "reference built, and the matrix of cases. A case of the matrix that fails is replayed "
+        "through the backend's functions one call at a time; the functions to look at first "
+        "(the suspects) are printed and written to suspects.json, and a run that fails always "
+        "names one.",
+        epilog=EXIT_STATUSES,
+    )
     add_selection(parser, "check")
     parser.add_argument(
         "--quick",
@@ -58,23 +62,46 @@ def add_parser(sub) -> None:
         help="fewer cases and steps 1 and 10 only (a little over a minute "
         "on 2 cores with the caches warm, two and a half cold: docs/check-speed.md)",
     )
-    parser.add_argument("--function", default="", metavar="NAME[,NAME]",
-                        help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "
-                             "logistic.propagate; default: every part)")  # fmt: skip
-    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
-                        help="instead: data-parallel training on N workers against the full batch (CPU; default: none, "
-                             "the matrix)")  # fmt: skip
-    parser.add_argument("--launch", choices=LAUNCHES, default=None,
-                        help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
-                             "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process")  # fmt: skip
-    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
-                        help="spread the matrix over N processes, each taking the backends in its own order "
-                             f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
-                             "framework checked)")  # fmt: skip
+    parser.add_argument(
+        "--function",
+        default="",
+        metavar="NAME[,NAME]",
+        help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "
+        "logistic.propagate; default: every part)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="instead: data-parallel training on N workers against the full batch (CPU; default: none, the matrix)",
+    )
+    parser.add_argument(
+        "--launch",
+        choices=LAUNCHES,
+        default=None,
+        help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
+        "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="spread the matrix over N processes, each taking the backends in its own order "
+        f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
+        "framework checked)",
+    )
     add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
-    parser.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
-                        help="instead: a learner's notebook (.ipynb) or script (.py), its course functions checked "
-                             "one by one against the reference (docs/learners.md)")  # fmt: skip
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="instead: a learner's notebook (.ipynb) or script (.py), its course functions checked "
+        "one by one against the reference (docs/learners.md)",
+    )
     parser.set_defaults(func=run, defaults={a.dest: a.default for a in parser._actions})
 
 
@@ -89,12 +116,14 @@ def run(args: argparse.Namespace) -> int:
     if runner:
         settings = check.CheckSettings.from_record(runner.settings)
     else:
-        settings = check.CheckSettings(backends=choices(args.backends, NAMES, "backend(s)"),
-                                       modes=choices(args.modes, MODE_NAMES, "mode(s)"),
-                                       dtypes=choices(args.dtypes, DTYPES, "dtype(s)"), device=args.device,
-                                       quick=args.quick, functions=tuple(choices(args.function, tuple(BY_KEY),
-                                                                                 "course function(s)")
-                                                                         if args.function else ()))  # fmt: skip
+        settings = check.CheckSettings(
+            backends=choices(args.backends, NAMES, "backend(s)"),
+            modes=choices(args.modes, MODE_NAMES, "mode(s)"),
+            dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
+            device=args.device,
+            quick=args.quick,
+            functions=tuple(choices(args.function, tuple(BY_KEY), "course function(s)") if args.function else ()),
+        )
     if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
         run_shard(runner, check.plan(settings), args.shard)
     eager_cases = len(check.planner.cases(settings.quick)[0])
@@ -107,12 +136,15 @@ def run(args: argparse.Namespace) -> int:
         what it is, said once."""
         planned.append(plan_of_children(runner, settings) if jobs > 1 else check.plan(settings))
         p = planned[0]
-        console.print(f"[bold]check[/] {len(p.targets)} targets on {settings.device}, "
-                      + (f"the course function(s) {', '.join(settings.functions)} on their own" if settings.functions
-                         else f"steps {list(settings.steps)}; {len(p.eager_cases)} cases eager, "
-                              f"{len(p.compiled_cases)} compiled")
-                      + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed
-                         else ""))  # fmt: skip
+        console.print(
+            f"[bold]check[/] {len(p.targets)} targets on {settings.device}, "
+            + (
+                f"the course function(s) {', '.join(settings.functions)} on their own"
+                if settings.functions
+                else f"steps {list(settings.steps)}; {len(p.eager_cases)} cases eager, {len(p.compiled_cases)} compiled"
+            )
+            + (f"; resuming {runner.folder} ({len(runner.checkpoint.units)} units done)" if runner.resumed else "")
+        )
         return p.units
 
     for old in runner.folder.glob(PLANS):  # a resumed run's children plan again
@@ -202,19 +234,27 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
     else:
         most = min(case.m for case in cases)
         if args.workers > most:
-            raise UsageError(f"--workers {args.workers}: the data-parallel cases have m = "
-                             f"{sorted({c.m for c in cases})} columns, so at most {most} workers")  # fmt: skip
+            raise UsageError(
+                f"--workers {args.workers}: the data-parallel cases have m = "
+                f"{sorted({c.m for c in cases})} columns, so at most {most} workers"
+            )
         if args.device != "cpu":
-            raise UsageError("check --workers runs on the CPU (processes, logical devices); --device gpu is not "
-                             "supported with it")  # fmt: skip
-        settings = parallel.ParallelCheckSettings(backends=data_parallel_backends(args.backends),
-                                                  dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
-                                                  workers=args.workers, launch=args.launch or "")  # fmt: skip
+            raise UsageError(
+                "check --workers runs on the CPU (processes, logical devices); --device gpu is not supported with it"
+            )
+        settings = parallel.ParallelCheckSettings(
+            backends=data_parallel_backends(args.backends),
+            dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
+            workers=args.workers,
+            launch=args.launch or "",
+        )
         runner = Runner.start(args.out, "check", asdict(settings), console)
     launch = settings.launch or default_launch(settings.workers)
-    console.print(f"[bold]check[/] data parallel = full batch: {settings.workers} workers as {launch}, "
-                  f"{settings.backends}, {len(cases)} cases (m = "
-                  f"{' and '.join(str(m) for m in sorted({c.m for c in cases}))}), {settings.steps} steps")  # fmt: skip
+    console.print(
+        f"[bold]check[/] data parallel = full batch: {settings.workers} workers as {launch}, "
+        f"{settings.backends}, {len(cases)} cases (m = "
+        f"{' and '.join(str(m) for m in sorted({c.m for c in cases}))}), {settings.steps} steps"
+    )
     for name in settings.backends:
         console.print(f"  {name}: {engine_label(name, launch)}")
     skipped: list[dict] = []
@@ -228,19 +268,33 @@ def _cell(max_rel_err: float, margin: float, passed: bool) -> str:
 
 
 # the summary's columns each part of the matrix fills (measure.py's sections): a part that raised leaves them part-done
-PART_COLUMNS = {"forward": ("forward",), "predictions": ("forward",), "cost": ("cost",),
-                "course_cost": ("cost",), "per_sample": ("cost", "grads"), "grads": ("grads",),
-                "train": ("train@",), "model": ("train@",)}  # fmt: skip
+PART_COLUMNS = {
+    "forward": ("forward",),
+    "predictions": ("forward",),
+    "cost": ("cost",),
+    "course_cost": ("cost",),
+    "per_sample": ("cost", "grads"),
+    "grads": ("grads",),
+    "train": ("train@",),
+    "model": ("train@",),
+}
 
 
 def print_table(summary, device: str, raised: list[dict] = ()) -> None:
     """One row per backend, mode and dtype: the worst error of each column, coloured by its margin; a cell
     some of whose cases raised or were not written yet is marked *, and says so below the table."""
     columns = list(dict.fromkeys(summary["column"]))
-    partial = {(r["backend"], r["mode"], r["dtype"], c) for r in raised for c in columns
-               if c.startswith(PART_COLUMNS.get(r["section"], ()))}  # fmt: skip
-    table = Table(title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
-                  "tolerance, yellow: inside, red: outside", title_justify="left")  # fmt: skip
+    partial = {
+        (r["backend"], r["mode"], r["dtype"], c)
+        for r in raised
+        for c in columns
+        if c.startswith(PART_COLUMNS.get(r["section"], ()))
+    }
+    table = Table(
+        title=f"max relative error against float64 NumPy on {device}; green: 10x inside its "
+        "tolerance, yellow: inside, red: outside",
+        title_justify="left",
+    )
     drifts = ["f32_drift"] + (["tf32_drift"] if summary["tf32_drift"].notna().any() else [])  # TF32: GPU runs
     for column in ["backend", "mode", "dtype", *columns, *[d.replace("_", " ") for d in drifts]]:
         table.add_column(column, justify="left" if column in ("backend", "mode", "dtype") else "right", no_wrap=True)
@@ -249,18 +303,27 @@ def print_table(summary, device: str, raised: list[dict] = ()) -> None:
         cells = {c: text + ("*" if (name, mode, dtype, c) in partial else "") for c, text in cells.items()}
         measured = [rows[d].max() for d in drifts]
         short_dtype = dtype.replace("float", "f")
-        table.add_row(name, mode, short_dtype, *[cells.get(c, "") for c in columns],
-                      *["" if v != v else short(v) for v in measured])  # fmt: skip
+        table.add_row(
+            name,
+            mode,
+            short_dtype,
+            *[cells.get(c, "") for c in columns],
+            *["" if v != v else short(v) for v in measured],
+        )
     if len(summary):
         tf32 = "; tf32 drift: the same float32 framework with TF32 products" if len(drifts) > 1 else ""
-        table.caption = ("f32 drift: the worst error of the NumPy reference itself run in float32 on the same "
-                         "cases, what float32 costs any implementation (1.0 where a case leaves float32 no correct "
-                         f"digit: a logit of 5e-11 left after a cancellation, say){tf32}")  # fmt: skip
+        table.caption = (
+            "f32 drift: the worst error of the NumPy reference itself run in float32 on the same "
+            "cases, what float32 costs any implementation (1.0 where a case leaves float32 no correct "
+            f"digit: a logit of 5e-11 left after a cancellation, say){tf32}"
+        )
         table.caption_justify = "left"
         console.print(table)
     if partial:
-        console.print("[dim]*: measured on part of the cases only; on the others that part raised or is not "
-                      "written yet (below)[/]")  # fmt: skip
+        console.print(
+            "[dim]*: measured on part of the cases only; on the others that part raised or is not "
+            "written yet (below)[/]"
+        )
 
 
 def finish(runner: Runner, skipped: list[dict], device: str) -> int:
@@ -277,8 +340,10 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
         console.print(f"[dim]unavailable: {name} ({', '.join(which)}): {escape(reason)}[/]")
     pair_rows = frame[frame["against"] != "numpy/float64"]
     if len(pair_rows):
-        console.print(f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
-                      f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed")  # fmt: skip
+        console.print(
+            f"float64 pairwise: {len(pair_rows)} comparisons, worst error "
+            f"{pair_rows['max_rel_err'].max():.1e}, {int((~pair_rows['passed']).sum())} failed"
+        )
     found = suspects.of_run(result.functions, frame, result.raised, result.judge)  # never none when the run failed
     settings = {**runner.settings, "complete": runner.complete}
     used = {*frame["backend"], *(v["backend"] for v in result.functions)}  # run here, or in child processes
@@ -295,14 +360,23 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     failed = int((~frame["passed"]).sum())
     shown = min(failed, 10)
     wrote = ", ".join([str(paths["csv"]), *(paths[k].name for k in ("json", "md", "suspects"))])
-    console.print(f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]"
-                  + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
-                  + f"; wrote {wrote}")  # fmt: skip
-    stubs = list(dict.fromkeys([f["function"] for f in result.functions if f["status"] == "not written yet"]
-                               + [r["detail"] for r in result.raised if r["status"] == "not written yet"]))  # fmt: skip
+    console.print(
+        f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]"
+        + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
+        + f"; wrote {wrote}"
+    )
+    stubs = list(
+        dict.fromkeys(
+            [f["function"] for f in result.functions if f["status"] == "not written yet"]
+            + [r["detail"] for r in result.raised if r["status"] == "not written yet"]
+        )
+    )
     if stubs:
-        console.print(f"[yellow]unfinished:[/] {len(stubs)} function{'s' * (len(stubs) > 1)} not written yet "
-                      f"({stubs[0]} first); what needs them was not measured", highlight=False)  # fmt: skip
+        console.print(
+            f"[yellow]unfinished:[/] {len(stubs)} function{'s' * (len(stubs) > 1)} not written yet "
+            f"({stubs[0]} first); what needs them was not measured",
+            highlight=False,
+        )
     for r in frame[~frame["passed"]].head(shown).itertuples():
         why = f"{r.max_rel_err:.2e} > {r.tolerance:.2e}" if r.max_rel_err > r.tolerance else ""
         if r.quantity == "predictions":  # labels: how many differ, never a relative error
@@ -321,9 +395,15 @@ def print_functions(result, found: list[dict], chosen: bool = False) -> None:
         console.print(f"{'  ' if i else ''}{escape(line)}", style=None if i == 0 else "bold red", highlight=False)
     if result.functions:
         console.print("[bold]each function on its own[/] (conformance/check/functions.py)")
-        lines = suspects.progress_lines(result.functions) if not chosen else [
-            f"{f['backend']} {f['mode']} {f['dtype']} {f['function']}: {f['status']}"
-            + (f" ({f['detail']})" if f["detail"] else "") for f in result.functions]  # fmt: skip
+        lines = (
+            suspects.progress_lines(result.functions)
+            if not chosen
+            else [
+                f"{f['backend']} {f['mode']} {f['dtype']} {f['function']}: {f['status']}"
+                + (f" ({f['detail']})" if f["detail"] else "")
+                for f in result.functions
+            ]
+        )
         for line in lines:
             console.print(f"  {escape(line)}", highlight=False)
         for name in dict.fromkeys(f["backend"] for f in result.functions):
@@ -331,9 +411,11 @@ def print_functions(result, found: list[dict], chosen: bool = False) -> None:
             stubs = dict.fromkeys(f["function"] for f in mine if f["status"] == "not written yet")
             waiting = dict.fromkeys(f["function"] for f in mine if f["status"] == "not checked").keys() - stubs.keys()
             if stubs:
-                console.print(f"  [yellow]{name}: not written yet:[/] {', '.join(stubs)}"
-                              + (f"; {len(waiting)} more not checked until they are" if waiting else ""),
-                              highlight=False)  # fmt: skip
+                console.print(
+                    f"  [yellow]{name}: not written yet:[/] {', '.join(stubs)}"
+                    + (f"; {len(waiting)} more not checked until they are" if waiting else ""),
+                    highlight=False,
+                )
     groups: dict[tuple, dict] = {}
     for r in result.raised:
         group = groups.setdefault((r["backend"], r["status"], r["detail"]), {"targets": {}, "parts": {}, "cases": {}})
@@ -342,9 +424,11 @@ def print_functions(result, found: list[dict], chosen: bool = False) -> None:
         group["cases"][r["model"]] = None
     for (name, status, detail), g in groups.items():
         what = f"{detail} not written yet" if status == "not written yet" else f"raised {escape(detail)}"
-        console.print(f"  [bold red]{name}[/] ({', '.join(g['targets'])}): {what}; it stopped "
-                      f"{', '.join(g['parts'])} on {len(g['cases'])} cases, the rest of the run went on",
-                      highlight=False)  # fmt: skip
+        console.print(
+            f"  [bold red]{name}[/] ({', '.join(g['targets'])}): {what}; it stopped "
+            f"{', '.join(g['parts'])} on {len(g['cases'])} cases, the rest of the run went on",
+            highlight=False,
+        )
     if found:
         console.print(f"[bold red]suspects[/], the functions to look at first ({len(found)}, all in suspects.json):")
         for line in suspects.suspect_lines(found):

@@ -17,11 +17,18 @@ COLUMN = 78  # the narrowest column: a course line of 72 characters and the pane
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("code", help="one concept of the course in all four implementations, side by side")
-    parser.add_argument("concept", nargs="?",
-                        help="a concept (--list), or any function of the course, e.g. L_model_forward, optimize, "
-                             "nn_model, backward, relu")  # fmt: skip
-    parser.add_argument("--backends", default=",".join(code.FRAMEWORKS), metavar="A,B",
-                        help=f"which implementations to show, any of {', '.join(code.FRAMEWORKS)}")  # fmt: skip
+    parser.add_argument(
+        "concept",
+        nargs="?",
+        help="a concept (--list), or any function of the course, e.g. L_model_forward, optimize, "
+        "nn_model, backward, relu",
+    )
+    parser.add_argument(
+        "--backends",
+        default=",".join(code.FRAMEWORKS),
+        metavar="A,B",
+        help=f"which implementations to show, any of {', '.join(code.FRAMEWORKS)}",
+    )
     parser.add_argument("--list", action="store_true", help="list the concepts")
     parser.add_argument("--markdown", action="store_true", help="print them as markdown code blocks")
     parser.set_defaults(func=run)
@@ -110,10 +117,14 @@ def run(args: argparse.Namespace) -> int:
     per_row = columns(console.width, len(shown))
     inner = (console.width - (per_row - 1)) // per_row - 4  # a column less the panel's border and padding
     panels = [
-        Panel(Syntax(hang(text, inner), "python", theme="ansi_dark", background_color="default", word_wrap=True),
-              title=code.TITLES.get(fw, fw), title_align="left", expand=True)
+        Panel(
+            Syntax(hang(text, inner), "python", theme="ansi_dark", background_color="default", word_wrap=True),
+            title=code.TITLES.get(fw, fw),
+            title_align="left",
+            expand=True,
+        )
         for fw, text in shown.items()
-    ]  # fmt: skip
+    ]
     for start in range(0, len(panels), per_row):
         grid = Table.grid(expand=True, padding=(0, 1))
         row = panels[start : start + per_row]

@@ -19,8 +19,10 @@ GREEN = 0  # done: every check passed
 FAILED = 1  # a check failed: a number outside its tolerance
 USAGE = 2  # unusable input: a bad option, a missing file
 UNFINISHED = 3  # a backend raised, or a function of it is not written yet (a stub); named, never a traceback
-EXIT_STATUSES = (f"exit status: {GREEN} all green, {FAILED} a check failed, {USAGE} unusable input, {UNFINISHED} a "
-                 "backend raised or is not written yet, 130 / 143 interrupted (Ctrl-C / SIGTERM)")  # fmt: skip
+EXIT_STATUSES = (
+    f"exit status: {GREEN} all green, {FAILED} a check failed, {USAGE} unusable input, {UNFINISHED} a "
+    "backend raised or is not written yet, 130 / 143 interrupted (Ctrl-C / SIGTERM)"
+)
 
 
 def piped_width() -> int | None:
@@ -121,8 +123,9 @@ def choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     unknown = [v for v in values if v not in allowed]
     broken = [f"{v} ({BROKEN[v]})" for v in unknown if v in BROKEN]  # installed, but its plugin does not load
     if broken:
-        raise UsageError(f"{what} {', '.join(broken)}: installed but not loaded; fix the plugin, then "
-                         "`quartet doctor` lists it")  # fmt: skip
+        raise UsageError(
+            f"{what} {', '.join(broken)}: installed but not loaded; fix the plugin, then `quartet doctor` lists it"
+        )
     if unknown or not values:
         raise UsageError(f"unknown {what} {unknown or text!r}; choose from {list(allowed)}")
     return values
@@ -148,19 +151,27 @@ def short(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True, device: bool = True,
-                  plugins: bool = True, cache: bool = True) -> None:  # fmt: skip
+def add_selection(
+    parser: argparse.ArgumentParser,
+    kind: str,
+    modes: bool = True,
+    device: bool = True,
+    plugins: bool = True,
+    cache: bool = True,
+) -> None:
     """--backends, --modes, --dtypes, --device and --out, as check, bench and determinism take them, and
     --no-cache where a run may load what an earlier one compiled (cache=False: the benchmark, whose
     compile times must be compile times); the default backends are all of them, or (plugins=False) the
     built-in four, a plugin then taken by name."""
     default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
     which = "all" if plugins else "the built-in four; a plugin by name"
-    parser.add_argument("--backends", default=",".join(default), metavar="A,B",
-                        help=f"any of {', '.join(NAMES)} (default: {which})")  # fmt: skip
+    parser.add_argument(
+        "--backends", default=",".join(default), metavar="A,B", help=f"any of {', '.join(NAMES)} (default: {which})"
+    )
     if modes:
-        parser.add_argument("--modes", default=",".join(MODE_NAMES), metavar="A,B",
-                            help="any of these; a backend runs the modes it has")  # fmt: skip
+        parser.add_argument(
+            "--modes", default=",".join(MODE_NAMES), metavar="A,B", help="any of these; a backend runs the modes it has"
+        )
     parser.add_argument("--dtypes", default="float32,float64", metavar="A,B", help="any of these")
     if device:
         parser.add_argument("--device", choices=DEVICES, default="cpu", help="where the frameworks run")
@@ -171,6 +182,9 @@ def add_selection(parser: argparse.ArgumentParser, kind: str, modes: bool = True
 
 def add_cache_option(parser: argparse.ArgumentParser) -> None:
     """--no-cache: compile everything afresh and keep nothing (conformance/core/caches.py)."""
-    parser.add_argument("--no-cache", action="store_true",
-                        help="compile afresh: no persistent compilation cache (default: JAX's and PyTorch's in "
-                             "~/.cache/quartet; quartet doctor shows them)")  # fmt: skip
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile afresh: no persistent compilation cache (default: JAX's and PyTorch's in "
+        "~/.cache/quartet; quartet doctor shows them)",
+    )

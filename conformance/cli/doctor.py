@@ -13,8 +13,11 @@ from .common import console
 def add_parser(sub) -> None:
     parser = sub.add_parser("doctor", help="which frameworks, versions, threads, BLAS and devices are here")
     parser.add_argument("--json", action="store_true", help="print the environment as JSON")
-    parser.add_argument("--clear-cache", action="store_true",
-                        help="remove the compilation caches (~/.cache/quartet, or $QUARTET_CACHE_DIR)")  # fmt: skip
+    parser.add_argument(
+        "--clear-cache",
+        action="store_true",
+        help="remove the compilation caches (~/.cache/quartet, or $QUARTET_CACHE_DIR)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -62,18 +65,33 @@ def backends_table() -> Table:
         table.add_column(column)
     for name, info in registry.BACKENDS.items():
         ok, reason = registry.framework_status(name)
-        table.add_row(name, info.package, info.plugin or "built in", ", ".join(info.modes), ", ".join(info.dtypes),
-                      ", ".join(info.devices), "yes" if ok else f"[red]{escape(reason)}[/]")  # fmt: skip
+        table.add_row(
+            name,
+            info.package,
+            info.plugin or "built in",
+            ", ".join(info.modes),
+            ", ".join(info.dtypes),
+            ", ".join(info.devices),
+            "yes" if ok else f"[red]{escape(reason)}[/]",
+        )
     return table
 
 
 def caches_table() -> Table:
     """Where each framework's persistent compilation cache is and how large (conformance/core/caches.py)."""
-    table = Table(title=f"compilation caches (quartet check --no-cache runs without; doctor --clear-cache "
-                  f"empties {caches.root()})", title_justify="left")  # fmt: skip
+    table = Table(
+        title=f"compilation caches (quartet check --no-cache runs without; doctor --clear-cache "
+        f"empties {caches.root()})",
+        title_justify="left",
+    )
     for column in ("framework", "folder", "files", "MB", "note"):
         table.add_column(column, justify="right" if column in ("files", "MB") else "left")
     for cache in caches.report():
-        table.add_row(cache.framework, escape(cache.folder.name) if cache.folder else "off", str(cache.files),
-                      f"{cache.size / 1e6:.1f}", escape(cache.note))  # fmt: skip
+        table.add_row(
+            cache.framework,
+            escape(cache.folder.name) if cache.folder else "off",
+            str(cache.files),
+            f"{cache.size / 1e6:.1f}",
+            escape(cache.note),
+        )
     return table

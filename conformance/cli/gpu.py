@@ -44,23 +44,45 @@ GPU_BENCH = {"threads": os.cpu_count() or 1, "rounds": 5, "min_time": 0.2, "proc
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("gpu", help="conformance and benchmark on the GPU, written to docs/*-gpu.md")
-    parser.add_argument("--device", choices=("gpu", "cpu"), default="gpu",
-                        help="cpu: the same path on the CPU, to prove the command without a GPU")  # fmt: skip
+    parser.add_argument(
+        "--device",
+        choices=("gpu", "cpu"),
+        default="gpu",
+        help="cpu: the same path on the CPU, to prove the command without a GPU",
+    )
     parser.add_argument("--backends", default=",".join(NAMES), metavar="A,B", help="backends (default: all)")
     parser.add_argument("--quick", action="store_true", help="the quick check and benchmark (a few minutes)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)")  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the pages' folder (default: docs on a GPU, results/gpu-command on the CPU)",
+    )
     parser.add_argument("--results", type=Path, default=Path("results"), help="the runs' own folders go here")
-    parser.add_argument("--decide", type=seconds_or_none, default=None, metavar="SECONDS",
-                        help="as quartet bench: seconds of extra rounds for goals within noise (default: 15 quick, "
-                             "120 full)")  # fmt: skip
-    parser.add_argument("--only", choices=PARTS, default=None,
-                        help="one half: its page alone (a GPU lent in short calls runs each in its own; default: "
-                             "both)")  # fmt: skip
-    parser.add_argument("--from", dest="runs", type=Path, nargs="+", default=None, metavar="DIR",
-                        help="run nothing: write the pages of runs already made, from their results folders "
-                             "(a check's, a bench's; made on a lent GPU and brought back, say; default: none, run "
-                             "both here)")  # fmt: skip
+    parser.add_argument(
+        "--decide",
+        type=seconds_or_none,
+        default=None,
+        metavar="SECONDS",
+        help="as quartet bench: seconds of extra rounds for goals within noise (default: 15 quick, 120 full)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        default=None,
+        help="one half: its page alone (a GPU lent in short calls runs each in its own; default: both)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="DIR",
+        help="run nothing: write the pages of runs already made, from their results folders "
+        "(a check's, a bench's; made on a lent GPU and brought back, say; default: none, run "
+        "both here)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -94,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -> int:
     """The conformance matrix on the device and its page; the check's exit status."""
-    settings = check.CheckSettings(backends=names, modes=list(MODE_NAMES), dtypes=list(DTYPES),
-                                   device=device, quick=args.quick)  # fmt: skip
+    settings = check.CheckSettings(
+        backends=names, modes=list(MODE_NAMES), dtypes=list(DTYPES), device=device, quick=args.quick
+    )
     plan = check.plan(settings)
     runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)
     check_cli.run_units(runner, plan.units, GPU_JOBS if device == "gpu" else 1)
@@ -107,9 +130,15 @@ def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -
 def _bench(names: list[str], device: str, args: argparse.Namespace, out: Path) -> int:
     """The benchmark on the device and its page (an interrupted run's too, marked incomplete); 1 when a row
     failed its check, 130 when interrupted."""
-    bench = BenchSettings(backends=names, dtypes=list(DTYPES), quick=args.quick, device=device, decide_s=args.decide,
-                          workloads=[] if not args.quick else ["planar", "course_logistic"],
-                          **(GPU_BENCH if device == "gpu" else {}))  # fmt: skip
+    bench = BenchSettings(
+        backends=names,
+        dtypes=list(DTYPES),
+        quick=args.quick,
+        device=device,
+        decide_s=args.decide,
+        workloads=[] if not args.quick else ["planar", "course_logistic"],
+        **(GPU_BENCH if device == "gpu" else {}),
+    )
     runner = Runner.start(args.results, "bench", asdict(bench), console)
     frame, meta = run_bench(bench, runner)
     if runner.complete and "torch" in names and device_status("torch", device)[0]:  # where PyTorch's time goes
@@ -158,12 +187,14 @@ def publish(folder: Path, out: Path, command: str = "", from_folder: bool = Fals
     rec = {**(payload.get("provenance") or provenance.record(kind, command)), "command": command}
     target = out / PAGES[command_name].format(device=device)
     found = [f for f in env.get("frameworks", []) if f.get("installed")]
-    versions = ", ".join(f"{f['name']} {f['version']} ({', '.join(map(str, f.get('devices') or [])) or '-'})"
-                         for f in found)  # fmt: skip
+    versions = ", ".join(
+        f"{f['name']} {f['version']} ({', '.join(map(str, f.get('devices') or [])) or '-'})" for f in found
+    )
     missing = [f["name"] for f in env.get("frameworks", []) if not f.get("installed")]
-    head = (f"Run on {env.get('cpu', 'this machine')}, Python "
-            f"{env.get('python')}: {versions}" + (f"; not installed: {', '.join(missing)}" if missing else "")
-            + ".\n\n")  # fmt: skip
+    head = (
+        f"Run on {env.get('cpu', 'this machine')}, Python "
+        f"{env.get('python')}: {versions}" + (f"; not installed: {', '.join(missing)}" if missing else "") + ".\n\n"
+    )
     if command_name == "bench" and not_run:
         head += f"Not run, the run having stopped before them: {', '.join(not_run)}.\n\n"
     first, _, rest = text.partition("\n")

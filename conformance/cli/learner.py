@@ -11,17 +11,29 @@ from ..report import learner as page
 from ..run.files import fresh_results_dir
 from .common import console
 
-STYLE = {"green": "green", "WRONG": "bold red", "RAISED": "bold red", "not written yet": "yellow",
-         "not checked yet": "yellow", "not checked": "yellow", "the course's": "dim"}  # fmt: skip
+STYLE = {
+    "green": "green",
+    "WRONG": "bold red",
+    "RAISED": "bold red",
+    "not written yet": "yellow",
+    "not checked yet": "yellow",
+    "not checked": "yellow",
+    "the course's": "dim",
+}
 BACKEND_OPTIONS = ("backends", "modes", "dtypes", "function", "workers", "jobs", "resume", "shard")
 
 
 def run(args: argparse.Namespace) -> int:
-    given = [f"--{o}" for o in BACKEND_OPTIONS if getattr(args, o, None) not in (None, False, "", ())
-             and getattr(args, o) != args.defaults.get(o)]  # fmt: skip
+    given = [
+        f"--{o}"
+        for o in BACKEND_OPTIONS
+        if getattr(args, o, None) not in (None, False, "", ()) and getattr(args, o) != args.defaults.get(o)
+    ]
     if given or args.quick:
-        console.print(f"[yellow]{', '.join(given + (['--quick'] if args.quick else []))}: for backends; a "
-                      "learner's file is checked in full, in float64[/]")  # fmt: skip
+        console.print(
+            f"[yellow]{', '.join(given + (['--quick'] if args.quick else []))}: for backends; a "
+            "learner's file is checked in full, in float64[/]"
+        )
     result = check_file(args.file)
     show(result)
     if not result.error:
@@ -46,6 +58,8 @@ def show(result) -> None:
         console.print(f"[dim]{escape(note)}[/]")
     suspects = result.suspects()
     if suspects:
-        console.print("[bold red]look at first[/]: " + ", ".join(
-            f"{s['function']} ({s['where'][0]})" for s in suspects if not s["follows_from"]))  # fmt: skip
+        console.print(
+            "[bold red]look at first[/]: "
+            + ", ".join(f"{s['function']} ({s['where'][0]})" for s in suspects if not s["follows_from"])
+        )
     console.print(page.summary(result))

@@ -16,8 +16,12 @@ from .common import UsageError, choices, console, positive_int
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("mutate", help="mutation testing: how many seeded bugs quartet check --quick catches")
-    parser.add_argument("--files", default=",".join(mutation.FILES), metavar="A,B",
-                        help="implementation files to mutate (default: every one)")  # fmt: skip
+    parser.add_argument(
+        "--files",
+        default=",".join(mutation.FILES),
+        metavar="A,B",
+        help="implementation files to mutate (default: every one)",
+    )
     parser.add_argument(
         "--sample",
         type=positive_int,
@@ -55,8 +59,16 @@ def run(args: argparse.Namespace) -> int:
             progress.update(task, description=f"{m.file}:{m.line} {m.description}")
             verdict, seconds = mutation.run(m)
             witness = f"numpy, {mutation.witness(m.file)}"
-            rows.append({"file": m.file, "line": m.line, "change": m.description, "checked on": witness,
-                         "verdict": verdict, "seconds": round(seconds, 1)})  # fmt: skip
+            rows.append(
+                {
+                    "file": m.file,
+                    "line": m.line,
+                    "change": m.description,
+                    "checked on": witness,
+                    "verdict": verdict,
+                    "seconds": round(seconds, 1),
+                }
+            )
             progress.advance(task)
     frame = pd.DataFrame(rows)
     per_file = frame.groupby("file", sort=False)["verdict"].value_counts().unstack(fill_value=0)

@@ -46,10 +46,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"new-backend {name!r}: {folder} exists already; nothing was written")
     write(folder, name, args.title or name)
     python = os.path.relpath(sys.executable) if not os.path.relpath(sys.executable).startswith("..") else sys.executable
-    console.print(f"wrote {folder}/: fill in the bodies of {name}/quartet_{name}/*.py, then (the python that runs "
-                  f"quartet, so that quartet finds it)\n  {python} -m pip install -e {folder}\n"
-                  f"  pytest {folder}/tests   (or: quartet check --backends numpy,{name})",
-                  highlight=False, markup=False)  # fmt: skip
+    console.print(
+        f"wrote {folder}/: fill in the bodies of {name}/quartet_{name}/*.py, then (the python that runs "
+        f"quartet, so that quartet finds it)\n  {python} -m pip install -e {folder}\n"
+        f"  pytest {folder}/tests   (or: quartet check --backends numpy,{name})",
+        highlight=False,
+        markup=False,
+    )
     return 0
 
 

@@ -198,9 +198,11 @@ def run(args: argparse.Namespace) -> int:
     if layer_dims[-1] != 1:
         raise UsageError(f"--layer-dims must end with 1 (one sigmoid output unit), got {layer_dims}")
     if chosen.model == "deep" and init == "zeros" and len(layer_dims) > 2:
-        console.print("[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking); "
-                      "with tanh, ReLU or leaky ReLU, which are 0 at 0, every gradient but the output bias's is 0: "
-                      "the hidden layers never move")  # fmt: skip
+        console.print(
+            "[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking); "
+            "with tanh, ReLU or leaky ReLU, which are 0 at 0, every gradient but the output bias's is 0: "
+            "the hidden layers never move"
+        )
 
     X, Y = data.X_train, data.Y_train
     if chosen.as_the_course:

@@ -34,11 +34,27 @@ from .spec import ModelSpec
 from .validation import check_choice, check_divergence, check_finite, validate_inputs
 
 __all__ = [
-    "BACKENDS", "DEVICES", "DTYPES", "FRAMEWORKS", "MODES", "NAMES", "PACKAGES", "Backend", "BackendInfo",
-    "BackendUnavailable", "InputError",
-    "NonFiniteError", "TrainingDiverged", "available_backends", "check_divergence", "check_finite", "device_status",
-    "framework_status", "load_backend", "validate_inputs",
-]  # fmt: skip
+    "BACKENDS",
+    "DEVICES",
+    "DTYPES",
+    "FRAMEWORKS",
+    "MODES",
+    "NAMES",
+    "PACKAGES",
+    "Backend",
+    "BackendInfo",
+    "BackendUnavailable",
+    "InputError",
+    "NonFiniteError",
+    "TrainingDiverged",
+    "available_backends",
+    "check_divergence",
+    "check_finite",
+    "device_status",
+    "framework_status",
+    "load_backend",
+    "validate_inputs",
+]
 
 
 def load_backend(

@@ -188,8 +188,9 @@ def frameworks(used_only: bool = False, elsewhere: dict[str, str] | None = None)
     return found
 
 
-def environment(include_frameworks: bool = True, used_only: bool = False, elsewhere: dict[str, str] | None = None
-                ) -> dict:  # fmt: skip
+def environment(
+    include_frameworks: bool = True, used_only: bool = False, elsewhere: dict[str, str] | None = None
+) -> dict:
     """All of the above as plain data (JSON-ready); used_only and elsewhere: as frameworks()."""
     env = {
         "python": platform.python_version(),

@@ -170,9 +170,14 @@ class Backend:
 
     @_quiet_numpy
     def optimize(
-        self, params: dict, X: np.ndarray, Y: np.ndarray, learning_rate: float, num_iterations: int,
+        self,
+        params: dict,
+        X: np.ndarray,
+        Y: np.ndarray,
+        learning_rate: float,
+        num_iterations: int,
         record_every: int = 100,
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[float]]:  # fmt: skip
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[float]]:
         """Logistic regression's training as the course's optimize returns it: (params, the grads of the last
         iteration, the costs), in segments as train()."""
         if self.spec.kind != "logistic":
@@ -181,9 +186,14 @@ class Backend:
 
     @_quiet_numpy
     def model(
-        self, X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
-        num_iterations: int, learning_rate: float,
-    ) -> dict:  # fmt: skip
+        self,
+        X_train: np.ndarray,
+        Y_train: np.ndarray,
+        X_test: np.ndarray,
+        Y_test: np.ndarray,
+        num_iterations: int,
+        learning_rate: float,
+    ) -> dict:
         """The course's model() of logistic regression: zeros, optimize, predictions and accuracies on both
         sets; its arrays as NumPy, the accuracies as floats."""
         if self.spec.kind != "logistic":
@@ -221,7 +231,11 @@ class Backend:
         bad = [k for k, v in final.items() if not np.all(np.isfinite(v))]
         if bad:
             last = (num_iterations - 1) // record_every * record_every
-            raise TrainingDiverged(f"training diverged after iteration {last}: {bad} hold Inf or NaN at the end; "
-                                   f"learning_rate {learning_rate:g} is too large for this problem, try a smaller "
-                                   f"one (e.g. {learning_rate / 10:g})", last, float("nan"))  # fmt: skip
+            raise TrainingDiverged(
+                f"training diverged after iteration {last}: {bad} hold Inf or NaN at the end; "
+                f"learning_rate {learning_rate:g} is too large for this problem, try a smaller "
+                f"one (e.g. {learning_rate / 10:g})",
+                last,
+                float("nan"),
+            )
         return final, self._get(grads), costs

@@ -68,8 +68,9 @@ def _discover() -> dict[str, BackendInfo]:
         if not isinstance(info, BackendInfo):
             BROKEN[point.name] = f"{point.value} is a {type(info).__name__}, not a conformance.registry.BackendInfo"
         elif info.name in found or info.name != point.name:
-            BROKEN[point.name] = f"{point.value} declares {info.name!r}: a plugin needs a name of its own, the same " \
-                                 "as its entry point's"  # fmt: skip
+            BROKEN[point.name] = (
+                f"{point.value} declares {info.name!r}: a plugin needs a name of its own, the same as its entry point's"
+            )
         else:
             dist = getattr(point, "dist", None)
             found[info.name] = BackendInfo(**{**info.__dict__, "plugin": dist.name if dist else point.value})

@@ -37,8 +37,9 @@ def check_range(name: str, value: np.ndarray, dtype: str) -> None:
     largest = float(np.finfo(dtype).max)
     biggest = float(np.max(np.abs(value), initial=0.0))
     if biggest > largest:
-        raise InputError(f"{name} holds values up to {biggest:.3g}, beyond {dtype}'s largest {largest:.3g}; "
-                         "scale it or use float64")  # fmt: skip
+        raise InputError(
+            f"{name} holds values up to {biggest:.3g}, beyond {dtype}'s largest {largest:.3g}; scale it or use float64"
+        )
 
 
 def check_finite(what: str, values: dict[str, np.ndarray], dtype: str, cure: str) -> None:
@@ -64,6 +65,9 @@ def check_divergence(iteration: int, cost: float, first_cost: float, learning_ra
     if math.isfinite(cost) and cost <= limit:
         return
     why = f"cost {cost:.4g} > 10 x max(first cost {first_cost:.4g}, ln 2)" if math.isfinite(cost) else f"cost {cost}"
-    raise TrainingDiverged(f"training diverged at iteration {iteration}: {why}; learning_rate {learning_rate:g} is "
-                           f"too large for this problem, try a smaller one (e.g. {learning_rate / 10:g})",
-                           iteration, cost)  # fmt: skip
+    raise TrainingDiverged(
+        f"training diverged at iteration {iteration}: {why}; learning_rate {learning_rate:g} is "
+        f"too large for this problem, try a smaller one (e.g. {learning_rate / 10:g})",
+        iteration,
+        cost,
+    )

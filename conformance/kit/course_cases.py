@@ -89,12 +89,29 @@ class ReferenceAsPort:
         grads = deep.L_model_backward(AL, Y, caches, hidden_activation, need_dA0=False)
         return grads, deep.compute_cost_from_logits(caches[-1][1], Y)
 
-    def L_layer_model(self, X, Y, parameters, learning_rate=0.0075, num_iterations=3000, hidden_activation="relu",
-                      mode="eager", record_every=100):  # fmt: skip
+    def L_layer_model(
+        self,
+        X,
+        Y,
+        parameters,
+        learning_rate=0.0075,
+        num_iterations=3000,
+        hidden_activation="relu",
+        mode="eager",
+        record_every=100,
+    ):
         """The port's L_layer_model (from given parameters) as the reference's, which takes the layers' sizes."""
         dims = [X.shape[0], *(parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1))]
-        return deep.L_layer_model(X, Y, dims, learning_rate, num_iterations, hidden_activation=hidden_activation,
-                                  parameters=parameters, record_every=record_every)  # fmt: skip
+        return deep.L_layer_model(
+            X,
+            Y,
+            dims,
+            learning_rate,
+            num_iterations,
+            hidden_activation=hidden_activation,
+            parameters=parameters,
+            record_every=record_every,
+        )
 
 
 def reference(module: str) -> ReferenceAsPort:
@@ -113,8 +130,12 @@ def _training(function: str) -> tuple[list, dict]:
         return [params, grads, 0.1], {}
     if function == "train_step":
         return [params, X6, Y6, 0.1, "relu"], {}
-    return [X6, Y6, params], {"learning_rate": 0.1, "num_iterations": 10, "hidden_activation": "relu",
-                              "record_every": 1}  # fmt: skip
+    return [X6, Y6, params], {
+        "learning_rate": 0.1,
+        "num_iterations": 10,
+        "hidden_activation": "relu",
+        "record_every": 1,
+    }
 
 
 def _reference_training(function: str) -> dict:
@@ -125,35 +146,85 @@ def _reference_training(function: str) -> dict:
 
 
 CASES = (
-    CourseCase("sigmoid", "deep", "sigmoid", lambda: ([np.array([[0.0, 2.0]])], {}),
-               {"value": [[0.5, 0.88079708]]}),
-    CourseCase("propagate", "logistic", "propagate", lambda: ([W, B, X, Y], {}),
-               {"dw": [[0.25071532], [-0.06604096]], "db": [[-0.1250040450043965]], "cost": 0.15900537707692405}),
-    CourseCase("optimize", "logistic", "optimize",
-               lambda: ([W, B, X, Y], {"num_iterations": 100, "learning_rate": 0.009}),
-               {"w": [[0.80956046], [2.0508202]], "b": [[1.5948713189708588]], "dw": [[0.17860505], [-0.04840656]],
-                "db": [[-0.08888460336847771]]}),
-    CourseCase("logistic_predict", "logistic", "predict",
-               lambda: ([np.array([[0.1124579], [0.23106775]]), np.array([[-0.3]]),
-                         np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])], {}),
-               {"value": [[1.0, 1.0, 0.0]]}),
-    CourseCase("linear_forward", "deep", "linear_forward", lambda: (_seeded(1, (3, 2), (1, 3), (1, 1)), {}),
-               {"value": [[3.26295337, -1.23429987]]}),
-    CourseCase("linear_activation_forward_sigmoid", "deep", "linear_activation_forward",
-               lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "sigmoid"], {}), {"A": [[0.96890023, 0.11013289]]}),
-    CourseCase("linear_activation_forward_relu", "deep", "linear_activation_forward",
-               lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "relu"], {}), {"A": [[3.43896131, 0.0]]}),
-    CourseCase("L_model_forward", "deep", "L_model_forward", _deep_params,
-               {"AL": [[0.03921668, 0.70498921, 0.19734387, 0.04728177]]}),
-    CourseCase("compute_cost", "deep", "compute_cost",
-               lambda: ([np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]])], {}),
-               {"value": 0.2797765635793422}),
+    CourseCase("sigmoid", "deep", "sigmoid", lambda: ([np.array([[0.0, 2.0]])], {}), {"value": [[0.5, 0.88079708]]}),
+    CourseCase(
+        "propagate",
+        "logistic",
+        "propagate",
+        lambda: ([W, B, X, Y], {}),
+        {"dw": [[0.25071532], [-0.06604096]], "db": [[-0.1250040450043965]], "cost": 0.15900537707692405},
+    ),
+    CourseCase(
+        "optimize",
+        "logistic",
+        "optimize",
+        lambda: ([W, B, X, Y], {"num_iterations": 100, "learning_rate": 0.009}),
+        {
+            "w": [[0.80956046], [2.0508202]],
+            "b": [[1.5948713189708588]],
+            "dw": [[0.17860505], [-0.04840656]],
+            "db": [[-0.08888460336847771]],
+        },
+    ),
+    CourseCase(
+        "logistic_predict",
+        "logistic",
+        "predict",
+        lambda: (
+            [np.array([[0.1124579], [0.23106775]]), np.array([[-0.3]]), np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])],
+            {},
+        ),
+        {"value": [[1.0, 1.0, 0.0]]},
+    ),
+    CourseCase(
+        "linear_forward",
+        "deep",
+        "linear_forward",
+        lambda: (_seeded(1, (3, 2), (1, 3), (1, 1)), {}),
+        {"value": [[3.26295337, -1.23429987]]},
+    ),
+    CourseCase(
+        "linear_activation_forward_sigmoid",
+        "deep",
+        "linear_activation_forward",
+        lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "sigmoid"], {}),
+        {"A": [[0.96890023, 0.11013289]]},
+    ),
+    CourseCase(
+        "linear_activation_forward_relu",
+        "deep",
+        "linear_activation_forward",
+        lambda: ([*_seeded(2, (3, 2), (1, 3), (1, 1)), "relu"], {}),
+        {"A": [[3.43896131, 0.0]]},
+    ),
+    CourseCase(
+        "L_model_forward",
+        "deep",
+        "L_model_forward",
+        _deep_params,
+        {"AL": [[0.03921668, 0.70498921, 0.19734387, 0.04728177]]},
+    ),
+    CourseCase(
+        "compute_cost",
+        "deep",
+        "compute_cost",
+        lambda: ([np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]])], {}),
+        {"value": 0.2797765635793422},
+    ),
     # the backward and the training, which the notebooks test through the reference's own API: the reference's
     # values on the notebook's inputs (its hand-written backward is checked against the notebooks in the tests)
-    *(CourseCase(f, "deep", f, lambda f=f: _training(f),
-                 {k: np.asarray(v).tolist() for k, v in _reference_training(f).items()}, "the reference gives")
-      for f in ("L_model_grads", "update_parameters", "train_step", "L_layer_model")),
-)  # fmt: skip
+    *(
+        CourseCase(
+            f,
+            "deep",
+            f,
+            lambda f=f: _training(f),
+            {k: np.asarray(v).tolist() for k, v in _reference_training(f).items()},
+            "the reference gives",
+        )
+        for f in ("L_model_grads", "update_parameters", "train_step", "L_layer_model")
+    ),
+)
 
 
 def call(case: CourseCase, module, from_numpy: Callable, to_numpy: Callable) -> dict[str, np.ndarray]:

@@ -97,8 +97,13 @@ def _logistic_model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learn
     w, b = logistic.initialize_with_zeros(X_train.shape[0])
     params, _, costs = logistic.optimize(w, b, X_train, Y_train, num_iterations, learning_rate)
     w, b = params["w"], params["b"]
-    return {"costs": costs, "Y_prediction_test": logistic.predict(w, b, X_test),
-            "Y_prediction_train": logistic.predict(w, b, X_train), "w": w, "b": b}  # fmt: skip
+    return {
+        "costs": costs,
+        "Y_prediction_test": logistic.predict(w, b, X_test),
+        "Y_prediction_train": logistic.predict(w, b, X_train),
+        "w": w,
+        "b": b,
+    }
 
 
 def _course_propagate(w, b, X, Y):
@@ -114,39 +119,75 @@ LOGISTIC = Assignment(
     "logistic",
     "week 2, logistic regression",
     (
-        Function("sigmoid", ("s",), (
-            ("the notebook's test, [0, 2]", _notebook("sigmoid")),
-            ("a (2, 3) array with large |z|", lambda: (np.array([[-40.0, -1.0, 0.0], [0.5, 3.0, 40.0]]),)),
-            ("a (1, 1) array", lambda: (np.array([[0.3]]),)),
-        ), logistic.sigmoid),
-        Function("initialize_with_zeros", ("w", "b"), (("dim 2", lambda: (2,)), ("dim 1", lambda: (1,))),
-                 logistic.initialize_with_zeros),
-        Function("propagate", ("grads", "cost"), (
-            ("the notebook's test", _notebook("propagate", scalar_b=True)),
-            ("m = 1", lambda: _logistic_data(3, 3, 1)),
-            ("an odd m, 7", lambda: _logistic_data(4, 4, 7)),
-        ), _course_propagate),
-        Function("optimize", ("params", "grads", "costs"), (
-            ("the notebook's test, 100 iterations", _notebook("optimize", scalar_b=True)),
-            ("m = 7, 201 iterations", lambda: (*_logistic_data(5, 3, 7), 201, 0.1)),
-            ("its defaults, 100 iterations at 0.009", lambda: _logistic_data(15, 3, 5)),
-        ), _course_optimize),
-        Function("predict", ("Y_prediction",), (
-            ("the notebook's test", _notebook("logistic_predict", scalar_b=True)),
-            ("sigmoid exactly 0.5 and either side", _predict_at_boundary),
-            ("m = 1", lambda: _logistic_data(6, 3, 1)[:3]),
-        ), logistic.predict, labels=True, scores=lambda w, b, X: logistic.sigmoid(w.T @ X + b)),
-        Function("model", ("d",), (
-            ("m = 9 and 5, 150 iterations", lambda: (*_logistic_data(7, 4, 9)[2:], *_logistic_data(8, 4, 5)[2:], 150,
-                                                     0.5)),
-            ("its defaults, 2000 iterations at 0.5", lambda: (*_logistic_data(16, 3, 6)[2:],
-                                                              *_logistic_data(17, 3, 4)[2:])),
-        ), _logistic_model, kind="training"),
+        Function(
+            "sigmoid",
+            ("s",),
+            (
+                ("the notebook's test, [0, 2]", _notebook("sigmoid")),
+                ("a (2, 3) array with large |z|", lambda: (np.array([[-40.0, -1.0, 0.0], [0.5, 3.0, 40.0]]),)),
+                ("a (1, 1) array", lambda: (np.array([[0.3]]),)),
+            ),
+            logistic.sigmoid,
+        ),
+        Function(
+            "initialize_with_zeros",
+            ("w", "b"),
+            (("dim 2", lambda: (2,)), ("dim 1", lambda: (1,))),
+            logistic.initialize_with_zeros,
+        ),
+        Function(
+            "propagate",
+            ("grads", "cost"),
+            (
+                ("the notebook's test", _notebook("propagate", scalar_b=True)),
+                ("m = 1", lambda: _logistic_data(3, 3, 1)),
+                ("an odd m, 7", lambda: _logistic_data(4, 4, 7)),
+            ),
+            _course_propagate,
+        ),
+        Function(
+            "optimize",
+            ("params", "grads", "costs"),
+            (
+                ("the notebook's test, 100 iterations", _notebook("optimize", scalar_b=True)),
+                ("m = 7, 201 iterations", lambda: (*_logistic_data(5, 3, 7), 201, 0.1)),
+                ("its defaults, 100 iterations at 0.009", lambda: _logistic_data(15, 3, 5)),
+            ),
+            _course_optimize,
+        ),
+        Function(
+            "predict",
+            ("Y_prediction",),
+            (
+                ("the notebook's test", _notebook("logistic_predict", scalar_b=True)),
+                ("sigmoid exactly 0.5 and either side", _predict_at_boundary),
+                ("m = 1", lambda: _logistic_data(6, 3, 1)[:3]),
+            ),
+            logistic.predict,
+            labels=True,
+            scores=lambda w, b, X: logistic.sigmoid(w.T @ X + b),
+        ),
+        Function(
+            "model",
+            ("d",),
+            (
+                (
+                    "m = 9 and 5, 150 iterations",
+                    lambda: (*_logistic_data(7, 4, 9)[2:], *_logistic_data(8, 4, 5)[2:], 150, 0.5),
+                ),
+                (
+                    "its defaults, 2000 iterations at 0.5",
+                    lambda: (*_logistic_data(16, 3, 6)[2:], *_logistic_data(17, 3, 4)[2:]),
+                ),
+            ),
+            _logistic_model,
+            kind="training",
+        ),
     ),
     frozenset({"initialize_with_zeros", "propagate", "optimize", "model"}),
     {},
     {},
-)  # fmt: skip
+)
 
 
 # ---- week 3: one hidden layer on the planar data -----------------------------------------------------------
@@ -188,44 +229,91 @@ PLANAR = Assignment(
     "planar",
     "week 3, a hidden layer on the planar data",
     (
-        Function("layer_sizes", ("n_x", "n_h", "n_y"), (
-            ("X (5, 3), Y (2, 3)", lambda: (np.zeros((5, 3)), np.zeros((2, 3)))),
-            ("X (2, 400), Y (1, 400)", lambda: (np.zeros((2, 400)), np.zeros((1, 400)))),
-        ), planar.layer_sizes),
-        Function("initialize_parameters", ("parameters",), (("2, 4, 1", lambda: (2, 4, 1)),
-                                                             ("60, 40, 1", lambda: (60, 40, 1))),
-                 planar.initialize_parameters, kind="initialiser"),
-        Function("forward_propagation", ("A2", "cache"), (
-            ("m = 3", lambda: _planar_forward(1, 2, 3)), ("m = 1", lambda: _planar_forward(2, 2, 1)),
-            ("an odd m, 7", lambda: _planar_forward(3, 3, 7)),
-        ), planar.forward_propagation),
-        Function("compute_cost", ("cost",), (
-            ("the notebook's test", lambda: (np.array([[0.5002307, 0.49985831, 0.50023963]]),
-                                             np.array([[1.0, 0.0, 0.0]]))),
-            ("m = 1", lambda: (np.array([[0.2]]), np.array([[1.0]]))),
-            ("an odd m, 5", lambda: (np.array([[0.1, 0.9, 0.3, 0.6, 0.99]]), np.array([[0.0, 1.0, 1.0, 0.0, 1.0]]))),
-        ), planar.compute_cost),
-        Function("backward_propagation", ("grads",), (
-            ("m = 3", lambda: _planar_backward(4, 2, 3)), ("m = 1", lambda: _planar_backward(5, 2, 1)),
-            ("an odd m, 7", lambda: _planar_backward(6, 3, 7)),
-        ), planar.backward_propagation),
-        Function("update_parameters", ("parameters",), (
-            ("learning rate 1.2", lambda: (*_planar_grads(7), 1.2)),
-            ("learning rate 0.5", lambda: (*_planar_grads(8), 0.5)),
-            ("its default learning rate, 1.2", lambda: _planar_grads(18)),
-        ), planar.update_parameters),
-        Function("nn_model", ("parameters",), (
-            ("n_h 4, m = 9, 30 iterations", lambda: (_randn(9, (2, 9))[0], _labels(10, 9), 4, 30)),
-        ), _planar_nn_model, kind="training"),
-        Function("predict", ("predictions",), (
-            ("m = 7", lambda: (_planar_parameters(11, 2, 4), _randn(12, (2, 7))[0])),
-            ("m = 1", lambda: (_planar_parameters(13, 2, 4), _randn(14, (2, 1))[0])),
-        ), planar.predict, labels=True, scores=lambda parameters, X: planar.forward_propagation(X, parameters)[0]),
+        Function(
+            "layer_sizes",
+            ("n_x", "n_h", "n_y"),
+            (
+                ("X (5, 3), Y (2, 3)", lambda: (np.zeros((5, 3)), np.zeros((2, 3)))),
+                ("X (2, 400), Y (1, 400)", lambda: (np.zeros((2, 400)), np.zeros((1, 400)))),
+            ),
+            planar.layer_sizes,
+        ),
+        Function(
+            "initialize_parameters",
+            ("parameters",),
+            (("2, 4, 1", lambda: (2, 4, 1)), ("60, 40, 1", lambda: (60, 40, 1))),
+            planar.initialize_parameters,
+            kind="initialiser",
+        ),
+        Function(
+            "forward_propagation",
+            ("A2", "cache"),
+            (
+                ("m = 3", lambda: _planar_forward(1, 2, 3)),
+                ("m = 1", lambda: _planar_forward(2, 2, 1)),
+                ("an odd m, 7", lambda: _planar_forward(3, 3, 7)),
+            ),
+            planar.forward_propagation,
+        ),
+        Function(
+            "compute_cost",
+            ("cost",),
+            (
+                (
+                    "the notebook's test",
+                    lambda: (np.array([[0.5002307, 0.49985831, 0.50023963]]), np.array([[1.0, 0.0, 0.0]])),
+                ),
+                ("m = 1", lambda: (np.array([[0.2]]), np.array([[1.0]]))),
+                (
+                    "an odd m, 5",
+                    lambda: (np.array([[0.1, 0.9, 0.3, 0.6, 0.99]]), np.array([[0.0, 1.0, 1.0, 0.0, 1.0]])),
+                ),
+            ),
+            planar.compute_cost,
+        ),
+        Function(
+            "backward_propagation",
+            ("grads",),
+            (
+                ("m = 3", lambda: _planar_backward(4, 2, 3)),
+                ("m = 1", lambda: _planar_backward(5, 2, 1)),
+                ("an odd m, 7", lambda: _planar_backward(6, 3, 7)),
+            ),
+            planar.backward_propagation,
+        ),
+        Function(
+            "update_parameters",
+            ("parameters",),
+            (
+                ("learning rate 1.2", lambda: (*_planar_grads(7), 1.2)),
+                ("learning rate 0.5", lambda: (*_planar_grads(8), 0.5)),
+                ("its default learning rate, 1.2", lambda: _planar_grads(18)),
+            ),
+            planar.update_parameters,
+        ),
+        Function(
+            "nn_model",
+            ("parameters",),
+            (("n_h 4, m = 9, 30 iterations", lambda: (_randn(9, (2, 9))[0], _labels(10, 9), 4, 30)),),
+            _planar_nn_model,
+            kind="training",
+        ),
+        Function(
+            "predict",
+            ("predictions",),
+            (
+                ("m = 7", lambda: (_planar_parameters(11, 2, 4), _randn(12, (2, 7))[0])),
+                ("m = 1", lambda: (_planar_parameters(13, 2, 4), _randn(14, (2, 1))[0])),
+            ),
+            planar.predict,
+            labels=True,
+            scores=lambda parameters, X: planar.forward_propagation(X, parameters)[0],
+        ),
     ),
     frozenset({"layer_sizes", "forward_propagation", "backward_propagation", "nn_model"}),
     {"sigmoid": logistic.sigmoid},
     {"initialize_parameters": _planar_init},
-)  # fmt: skip
+)
 
 
 # ---- week 4: the L-layer network ----------------------------------------------------------------------------
@@ -286,111 +374,216 @@ def _two_layer_init(n_x: int, n_h: int, n_y: int) -> dict[str, np.ndarray]:
 
 def _course_two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
     n_x, n_h, n_y = layers_dims
-    return deep.L_layer_model(X, Y, [n_x, n_h, n_y], learning_rate, num_iterations,
-                              parameters=_two_layer_init(n_x, n_h, n_y))  # fmt: skip
+    return deep.L_layer_model(
+        X, Y, [n_x, n_h, n_y], learning_rate, num_iterations, parameters=_two_layer_init(n_x, n_h, n_y)
+    )
 
 
 DEEP = Assignment(
     "deep",
     "week 4, the L-layer network",
     (
-        Function("sigmoid", ("A", "cache"), (
-            ("a (2, 3) array with large |z|", lambda: (np.array([[-40.0, -1.0, 0.0], [0.5, 3.0, 40.0]]),)),
-            ("a (1, 1) array", lambda: (np.array([[0.3]]),)),
-        ), activations.sigmoid),
-        Function("relu", ("A", "cache"), (
-            ("a (3, 4) array with zeros", lambda: (_with_kink(_randn(20, (3, 4))[0]),)),
-            ("a (1, 1) array", lambda: (np.array([[-0.3]]),)),
-        ), activations.relu),
-        Function("initialize_parameters", ("parameters",), (("3, 2, 1", lambda: (3, 2, 1)),
-                                                             ("60, 40, 1", lambda: (60, 40, 1))),
-                 _two_layer_init, kind="initialiser"),
-        Function("initialize_parameters_deep", ("parameters",), (("[5, 4, 3]", lambda: ([5, 4, 3],)),
-                                                                  ("[60, 50, 40, 1]", lambda: ([60, 50, 40, 1],))),
-                 _deep_init, kind="initialiser"),
-        Function("linear_forward", ("Z", "cache"), (
-            ("the notebook's test", _notebook("linear_forward")),
-            ("m = 1", lambda: tuple(_randn(21, (4, 1), (3, 4), (3, 1)))),
-            ("an odd m, 7", lambda: tuple(_randn(22, (4, 7), (5, 4), (5, 1)))),
-            ("(1, 1) arrays", lambda: tuple(_randn(23, (1, 1), (1, 1), (1, 1)))),
-        ), deep.linear_forward),
-        Function("linear_activation_forward", ("A", "cache"), (
-            ("the notebook's test, sigmoid", _notebook("linear_activation_forward_sigmoid")),
-            ("the notebook's test, relu", _notebook("linear_activation_forward_relu")),
-            ("m = 1, relu", lambda: (*_randn(24, (4, 1), (3, 4), (3, 1)), "relu")),
-            ("an odd m, 7, sigmoid", lambda: (*_randn(25, (4, 7), (2, 4), (2, 1)), "sigmoid")),
-        ), deep.linear_activation_forward),
-        Function("L_model_forward", ("AL", "caches"), (
-            ("the notebook's test", _notebook("L_model_forward")),
-            ("m = 1", lambda: _forward_case(26, [3, 2, 1], 1)),
-            ("an odd m, 7, four layers", lambda: _forward_case(27, [4, 5, 3, 2, 1], 7)),
-        ), lambda X, parameters: deep.L_model_forward(X, parameters, "relu")),
-        Function("compute_cost", ("cost",), (
-            ("the notebook's test", _notebook("compute_cost")),
-            ("m = 1", lambda: (np.array([[0.2]]), np.array([[1.0]]))),
-            ("an odd m, 5", lambda: (np.array([[0.1, 0.9, 0.3, 0.6, 0.99]]), np.array([[0.0, 1.0, 1.0, 0.0, 1.0]]))),
-        ), deep.compute_cost),
-        Function("sigmoid_backward", ("dZ",), (
-            ("a (2, 3) array", lambda: (*_randn(28, (2, 3), (2, 3)),)),
-            ("a (1, 1) array", lambda: (np.array([[0.7]]), np.array([[-1.2]]))),
-        ), activations.sigmoid_backward),
-        Function("relu_backward", ("dZ",), (
-            ("a (3, 4) array with zeros", lambda: (_randn(29, (3, 4))[0], _with_kink(_randn(30, (3, 4))[0]))),
-            ("a (1, 1) array", lambda: (np.array([[0.7]]), np.array([[1.2]]))),
-        ), activations.relu_backward),
-        Function("linear_backward", ("dA_prev", "dW", "db"), (
-            ("m = 2", lambda: _linear_cache(31, 3, 5, 2)), ("m = 1", lambda: _linear_cache(32, 1, 3, 1)),
-            ("an odd m, 7", lambda: _linear_cache(33, 4, 3, 7)),
-        ), deep.linear_backward),
-        Function("linear_activation_backward", ("dA_prev", "dW", "db"), (
-            ("sigmoid, m = 2", lambda: _linear_cache(34, 1, 3, 2, "sigmoid")),
-            ("relu, m = 5", lambda: _linear_cache(35, 3, 4, 5, "relu")),
-            ("relu, m = 1", lambda: _linear_cache(36, 2, 3, 1, "relu")),
-        ), deep.linear_activation_backward),
-        Function("L_model_backward", ("grads",), (
-            ("two layers, m = 2", lambda: _backward_case(37, [4, 3, 1], 2)),
-            ("m = 1", lambda: _backward_case(38, [3, 2, 1], 1)),
-            ("an odd m, 7, four layers", lambda: _backward_case(39, [4, 5, 3, 2, 1], 7)),
-        ), lambda AL, Y, caches: deep.L_model_backward(AL, Y, caches, "relu")),
-        Function("update_parameters", ("parameters",), (
-            ("learning rate 0.1", lambda: (*_deep_grads(40, [4, 3, 1]), 0.1)),
-            ("three layers, learning rate 0.0075", lambda: (*_deep_grads(41, [3, 4, 2, 1]), 0.0075)),
-        ), lambda parameters, grads, learning_rate: deep.update_parameters(parameters, grads, learning_rate)),
+        Function(
+            "sigmoid",
+            ("A", "cache"),
+            (
+                ("a (2, 3) array with large |z|", lambda: (np.array([[-40.0, -1.0, 0.0], [0.5, 3.0, 40.0]]),)),
+                ("a (1, 1) array", lambda: (np.array([[0.3]]),)),
+            ),
+            activations.sigmoid,
+        ),
+        Function(
+            "relu",
+            ("A", "cache"),
+            (
+                ("a (3, 4) array with zeros", lambda: (_with_kink(_randn(20, (3, 4))[0]),)),
+                ("a (1, 1) array", lambda: (np.array([[-0.3]]),)),
+            ),
+            activations.relu,
+        ),
+        Function(
+            "initialize_parameters",
+            ("parameters",),
+            (("3, 2, 1", lambda: (3, 2, 1)), ("60, 40, 1", lambda: (60, 40, 1))),
+            _two_layer_init,
+            kind="initialiser",
+        ),
+        Function(
+            "initialize_parameters_deep",
+            ("parameters",),
+            (("[5, 4, 3]", lambda: ([5, 4, 3],)), ("[60, 50, 40, 1]", lambda: ([60, 50, 40, 1],))),
+            _deep_init,
+            kind="initialiser",
+        ),
+        Function(
+            "linear_forward",
+            ("Z", "cache"),
+            (
+                ("the notebook's test", _notebook("linear_forward")),
+                ("m = 1", lambda: tuple(_randn(21, (4, 1), (3, 4), (3, 1)))),
+                ("an odd m, 7", lambda: tuple(_randn(22, (4, 7), (5, 4), (5, 1)))),
+                ("(1, 1) arrays", lambda: tuple(_randn(23, (1, 1), (1, 1), (1, 1)))),
+            ),
+            deep.linear_forward,
+        ),
+        Function(
+            "linear_activation_forward",
+            ("A", "cache"),
+            (
+                ("the notebook's test, sigmoid", _notebook("linear_activation_forward_sigmoid")),
+                ("the notebook's test, relu", _notebook("linear_activation_forward_relu")),
+                ("m = 1, relu", lambda: (*_randn(24, (4, 1), (3, 4), (3, 1)), "relu")),
+                ("an odd m, 7, sigmoid", lambda: (*_randn(25, (4, 7), (2, 4), (2, 1)), "sigmoid")),
+            ),
+            deep.linear_activation_forward,
+        ),
+        Function(
+            "L_model_forward",
+            ("AL", "caches"),
+            (
+                ("the notebook's test", _notebook("L_model_forward")),
+                ("m = 1", lambda: _forward_case(26, [3, 2, 1], 1)),
+                ("an odd m, 7, four layers", lambda: _forward_case(27, [4, 5, 3, 2, 1], 7)),
+            ),
+            lambda X, parameters: deep.L_model_forward(X, parameters, "relu"),
+        ),
+        Function(
+            "compute_cost",
+            ("cost",),
+            (
+                ("the notebook's test", _notebook("compute_cost")),
+                ("m = 1", lambda: (np.array([[0.2]]), np.array([[1.0]]))),
+                (
+                    "an odd m, 5",
+                    lambda: (np.array([[0.1, 0.9, 0.3, 0.6, 0.99]]), np.array([[0.0, 1.0, 1.0, 0.0, 1.0]])),
+                ),
+            ),
+            deep.compute_cost,
+        ),
+        Function(
+            "sigmoid_backward",
+            ("dZ",),
+            (
+                ("a (2, 3) array", lambda: (*_randn(28, (2, 3), (2, 3)),)),
+                ("a (1, 1) array", lambda: (np.array([[0.7]]), np.array([[-1.2]]))),
+            ),
+            activations.sigmoid_backward,
+        ),
+        Function(
+            "relu_backward",
+            ("dZ",),
+            (
+                ("a (3, 4) array with zeros", lambda: (_randn(29, (3, 4))[0], _with_kink(_randn(30, (3, 4))[0]))),
+                ("a (1, 1) array", lambda: (np.array([[0.7]]), np.array([[1.2]]))),
+            ),
+            activations.relu_backward,
+        ),
+        Function(
+            "linear_backward",
+            ("dA_prev", "dW", "db"),
+            (
+                ("m = 2", lambda: _linear_cache(31, 3, 5, 2)),
+                ("m = 1", lambda: _linear_cache(32, 1, 3, 1)),
+                ("an odd m, 7", lambda: _linear_cache(33, 4, 3, 7)),
+            ),
+            deep.linear_backward,
+        ),
+        Function(
+            "linear_activation_backward",
+            ("dA_prev", "dW", "db"),
+            (
+                ("sigmoid, m = 2", lambda: _linear_cache(34, 1, 3, 2, "sigmoid")),
+                ("relu, m = 5", lambda: _linear_cache(35, 3, 4, 5, "relu")),
+                ("relu, m = 1", lambda: _linear_cache(36, 2, 3, 1, "relu")),
+            ),
+            deep.linear_activation_backward,
+        ),
+        Function(
+            "L_model_backward",
+            ("grads",),
+            (
+                ("two layers, m = 2", lambda: _backward_case(37, [4, 3, 1], 2)),
+                ("m = 1", lambda: _backward_case(38, [3, 2, 1], 1)),
+                ("an odd m, 7, four layers", lambda: _backward_case(39, [4, 5, 3, 2, 1], 7)),
+            ),
+            lambda AL, Y, caches: deep.L_model_backward(AL, Y, caches, "relu"),
+        ),
+        Function(
+            "update_parameters",
+            ("parameters",),
+            (
+                ("learning rate 0.1", lambda: (*_deep_grads(40, [4, 3, 1]), 0.1)),
+                ("three layers, learning rate 0.0075", lambda: (*_deep_grads(41, [3, 4, 2, 1]), 0.0075)),
+            ),
+            lambda parameters, grads, learning_rate: deep.update_parameters(parameters, grads, learning_rate),
+        ),
     ),
-    frozenset({"initialize_parameters_deep", "linear_forward", "linear_activation_forward", "L_model_forward",
-               "linear_backward", "linear_activation_backward", "L_model_backward"}),
-    {"sigmoid": activations.sigmoid, "relu": activations.relu, "sigmoid_backward": activations.sigmoid_backward,
-     "relu_backward": activations.relu_backward},
+    frozenset(
+        {
+            "initialize_parameters_deep",
+            "linear_forward",
+            "linear_activation_forward",
+            "L_model_forward",
+            "linear_backward",
+            "linear_activation_backward",
+            "L_model_backward",
+        }
+    ),
+    {
+        "sigmoid": activations.sigmoid,
+        "relu": activations.relu,
+        "sigmoid_backward": activations.sigmoid_backward,
+        "relu_backward": activations.relu_backward,
+    },
     {},
-)  # fmt: skip
+)
 
 DEEP_APPLICATION = Assignment(
     "deep_application",
     "week 4, the L-layer network on the cat images",
     (
-        Function("two_layer_model", ("parameters", "costs"), (
-            ("[5, 4, 1], m = 9, 101 iterations", lambda: (*_forward_case(42, [5, 1], 9)[:1], _labels(43, 9),
-                                                          (5, 4, 1), 0.1, 101)),
-        ), _course_two_layer_model, kind="training"),
-        Function("L_layer_model", ("parameters", "costs"), (
-            ("[5, 4, 3, 1], m = 9, 101 iterations", lambda: (*_forward_case(44, [5, 1], 9)[:1], _labels(45, 9),
-                                                             [5, 4, 3, 1], 0.1, 101)),
-        ), _course_L_layer_model, kind="training"),
+        Function(
+            "two_layer_model",
+            ("parameters", "costs"),
+            (
+                (
+                    "[5, 4, 1], m = 9, 101 iterations",
+                    lambda: (*_forward_case(42, [5, 1], 9)[:1], _labels(43, 9), (5, 4, 1), 0.1, 101),
+                ),
+            ),
+            _course_two_layer_model,
+            kind="training",
+        ),
+        Function(
+            "L_layer_model",
+            ("parameters", "costs"),
+            (
+                (
+                    "[5, 4, 3, 1], m = 9, 101 iterations",
+                    lambda: (*_forward_case(44, [5, 1], 9)[:1], _labels(45, 9), [5, 4, 3, 1], 0.1, 101),
+                ),
+            ),
+            _course_L_layer_model,
+            kind="training",
+        ),
     ),
     frozenset({"two_layer_model", "L_layer_model"}),
     {**DEEP.provided, **{f.name: f.reference for f in DEEP.functions}},  # dnn_app_utils_v3 gives them all
     {"initialize_parameters": _two_layer_init, "initialize_parameters_deep": _deep_init},
-)  # fmt: skip
+)
 
 ASSIGNMENTS = {a.name: a for a in (LOGISTIC, PLANAR, DEEP, DEEP_APPLICATION)}
 
 # What each of the course's helper modules gives that a learner's file imports (testCases, public_tests and
 # lr_utils give test cases and data, nothing the check needs): where it is not installed, the reference's stand in.
 COURSE_MODULES = {
-    "dnn_utils": DEEP.provided, "dnn_utils_v2": DEEP.provided,
-    "dnn_app_utils": DEEP_APPLICATION.provided, "dnn_app_utils_v2": DEEP_APPLICATION.provided,
-    "dnn_app_utils_v3": DEEP_APPLICATION.provided, "planar_utils": PLANAR.provided,
-}  # fmt: skip
+    "dnn_utils": DEEP.provided,
+    "dnn_utils_v2": DEEP.provided,
+    "dnn_app_utils": DEEP_APPLICATION.provided,
+    "dnn_app_utils_v2": DEEP_APPLICATION.provided,
+    "dnn_app_utils_v3": DEEP_APPLICATION.provided,
+    "planar_utils": PLANAR.provided,
+}
 
 
 def recognise(defined: set[str]) -> Assignment | None:

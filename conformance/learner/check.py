@@ -51,14 +51,31 @@ class LearnerResult:
         course's order, then those that follow from them."""
         failed = [r for r in self.rows if r["status"] in FAILED]
         where = Path(self.path).name
-        out = [{"function": r["function"], "status": r["status"], "detail": r["detail"],
-                "follows_from": r["follows_from"], "where": [f"{where} cell {r['cell']}" if r["cell"] else where],
-                "backend": "notebook", "mode": "eager", "dtype": "float64"} for r in failed]  # fmt: skip
+        out = [
+            {
+                "function": r["function"],
+                "status": r["status"],
+                "detail": r["detail"],
+                "follows_from": r["follows_from"],
+                "where": [f"{where} cell {r['cell']}" if r["cell"] else where],
+                "backend": "notebook",
+                "mode": "eager",
+                "dtype": "float64",
+            }
+            for r in failed
+        ]
         return sorted(out, key=lambda s: bool(s["follows_from"]))  # stable: the course's order within each
 
     def record(self) -> dict:
-        return {"path": self.path, "assignment": self.assignment, "rows": self.rows, "notes": self.notes,
-                "error": self.error, "exit_status": self.exit_status, "seconds": round(self.seconds, 2)}  # fmt: skip
+        return {
+            "path": self.path,
+            "assignment": self.assignment,
+            "rows": self.rows,
+            "notes": self.notes,
+            "error": self.error,
+            "exit_status": self.exit_status,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def check_file(path: str | Path, time_limit_s: float = TIME_LIMIT_S, per_call_s: float = PER_CALL_S) -> LearnerResult:
@@ -73,14 +90,18 @@ def check_file(path: str | Path, time_limit_s: float = TIME_LIMIT_S, per_call_s:
     assignment = recognise(set(learner.defined))
     if assignment is None:
         names = sorted({n for a in ASSIGNMENTS.values() for n in a.distinctive})
-        result.error = (f"{path}: defines none of the course's assignment functions (looked for {', '.join(names)}); "
-                        f"it defines {', '.join(sorted(learner.defined)) or 'no function'}")  # fmt: skip
+        result.error = (
+            f"{path}: defines none of the course's assignment functions (looked for {', '.join(names)}); "
+            f"it defines {', '.join(sorted(learner.defined)) or 'no function'}"
+        )
         return result
     result.assignment = assignment.name
     result.notes = [f"cell {n} not run ({why})" for n, why in learner.left_out]
     if learner.not_imported:
-        result.notes.append(f"not imported (plots, images, data files: no course function needs them): "
-                            f"{', '.join(dict.fromkeys(learner.not_imported))}")  # fmt: skip
+        result.notes.append(
+            f"not imported (plots, images, data files: no course function needs them): "
+            f"{', '.join(dict.fromkeys(learner.not_imported))}"
+        )
     with tempfile.TemporaryDirectory(prefix="quartet-learner-") as tmp:
         out, progress = Path(tmp) / "result.json", Path(tmp) / "progress.txt"
         ended = _run_child([str(path), str(out), str(progress), assignment.name, str(per_call_s)], time_limit_s)
@@ -130,8 +151,14 @@ def _unfinished(assignment, defined: dict, running: str, ended: str) -> list[dic
     for f in assignment.functions:
         row = {"function": f.name, "cell": defined.get(f.name, (None, None))[0], "case": "", "follows_from": []}
         if f.name == name:
-            rows.append({**row, "status": "raised", "case": running[len(name) + 2 : -1], "detail": f"{ended} while "
-                         f"{f.name} was running"})  # fmt: skip
+            rows.append(
+                {
+                    **row,
+                    "status": "raised",
+                    "case": running[len(name) + 2 : -1],
+                    "detail": f"{ended} while {f.name} was running",
+                }
+            )
         else:
             rows.append({**row, "status": "not checked", "detail": f"{ended} while {name or 'the file loaded'} ran"})
     if not name:  # it ended while loading the file: no function to blame but the file's own top level

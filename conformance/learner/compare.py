@@ -25,8 +25,14 @@ def difference(got, want, name: str, labels: bool = False, inputs: dict | None =
             return f"{name} is a {type(got).__name__}; the course's is a {type(want).__name__} of {len(want)}"
         if len(got) != len(want):
             return f"{name} has {len(got)} entries; the course's has {len(want)}"
-        return next((d for i, (g, w) in enumerate(zip(got, want, strict=True))
-                     if (d := difference(g, w, f"{name}[{i}]", labels, inputs))), "")  # fmt: skip
+        return next(
+            (
+                d
+                for i, (g, w) in enumerate(zip(got, want, strict=True))
+                if (d := difference(g, w, f"{name}[{i}]", labels, inputs))
+            ),
+            "",
+        )
     return _numbers(got, want, name, labels, inputs or {})
 
 
@@ -84,8 +90,10 @@ def _labels(g: np.ndarray, w: np.ndarray, name: str) -> str:
     if not len(differ):
         return ""
     first = tuple(int(i) for i in differ[0])
-    return (f"{len(differ)} of {w.size} labels differ (first at {_index(first)}: {_label(g[first])} where the "
-            f"course's is {_label(w[first])})")  # fmt: skip
+    return (
+        f"{len(differ)} of {w.size} labels differ (first at {_index(first)}: {_label(g[first])} where the "
+        f"course's is {_label(w[first])})"
+    )
 
 
 def _label(x) -> str:
@@ -113,8 +121,10 @@ def _values(g: np.ndarray, w: np.ndarray, bad: np.ndarray, name: str, inputs: di
         return f"{name} is the course's plus {offset.flat[0]:.6g} everywhere"
     where = [tuple(int(i) for i in ix) for ix in np.argwhere(bad)]
     first = where[0]
-    text = (f"{name}: {len(where)} of {w.size} entries differ; first at {_index(first)}: {g[first]:.8g} where the "
-            f"course's is {w[first]:.8g}")  # fmt: skip
+    text = (
+        f"{name}: {len(where)} of {w.size} entries differ; first at {_index(first)}: {g[first]:.8g} where the "
+        f"course's is {w[first]:.8g}"
+    )
     for arg, value in inputs.items():
         if isinstance(value, np.ndarray) and value.shape == w.shape and all(value[i] == 0 for i in where):
             return f"{text} (each where {arg} is exactly 0)"

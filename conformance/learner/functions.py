@@ -40,8 +40,12 @@ def load(learner: Learner, assignment: Assignment) -> tuple[dict, list[str], set
     namespace: dict = {"__name__": "__learner__", "__builtins__": builtins}
     notes, provided, missing = [], set(), []
     for cell in learner.cells:
-        linecache.cache[cell_name(cell.number)] = (len(cell.source), None, cell.source.splitlines(True),
-                                                   cell_name(cell.number))  # fmt: skip
+        linecache.cache[cell_name(cell.number)] = (
+            len(cell.source),
+            None,
+            cell.source.splitlines(True),
+            cell_name(cell.number),
+        )
     for number, body in learner.kept.items():
         for node in body:
             code = compile(ast.Module(body=[node], type_ignores=[]), cell_name(number), "exec")
@@ -90,13 +94,17 @@ def replaceable(assignment: Assignment) -> set[str]:
 
 def skeleton(learner: Learner, name: str) -> str:
     """Why the definition of `name` is still the course's skeleton, or ""."""
-    node = next((n for body in learner.kept.values() for n in body
-                 if isinstance(n, ast.FunctionDef) and n.name == name), None)  # fmt: skip
+    node = next(
+        (n for body in learner.kept.values() for n in body if isinstance(n, ast.FunctionDef) and n.name == name), None
+    )
     if node is None:
         return ""
     # what is left without the docstring, `pass` and `...`
-    body = [n for n in node.body if not isinstance(n, ast.Pass) and not (isinstance(n, ast.Expr)
-            and isinstance(n.value, ast.Constant))]  # fmt: skip
+    body = [
+        n
+        for n in node.body
+        if not isinstance(n, ast.Pass) and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+    ]
     if not body:
         return "its body is empty (`pass`)"
     for n in ast.walk(node):
@@ -139,13 +147,21 @@ def with_globals(fn: types.FunctionType, namespace: dict, replaced: dict) -> typ
 def check(learner: Learner, assignment: Assignment, progress: Callable[[str], None] = print) -> dict:
     """{"rows": one per function of the assignment, in the course's order; "notes": what could not be loaded}."""
     namespace, notes, provided = load(learner, assignment)
-    unwritten = {f.name: ("not defined" if f.name not in learner.defined else skeleton(learner, f.name))
-                 for f in assignment.functions if f.name not in provided}  # fmt: skip
+    unwritten = {
+        f.name: ("not defined" if f.name not in learner.defined else skeleton(learner, f.name))
+        for f in assignment.functions
+        if f.name not in provided
+    }
     unwritten = {k: v for k, v in unwritten.items() if v}
     rows = []
     for f in assignment.functions:
-        row = {"function": f.name, "cell": learner.defined.get(f.name, (None, None))[0], "case": "",
-               "follows_from": [], "detail": ""}  # fmt: skip
+        row = {
+            "function": f.name,
+            "cell": learner.defined.get(f.name, (None, None))[0],
+            "case": "",
+            "follows_from": [],
+            "detail": "",
+        }
         if f.name in provided:
             rows.append({**row, "status": "provided", "detail": "imported from the course's module: the reference's"})
             continue
@@ -159,8 +175,14 @@ def check(learner: Learner, assignment: Assignment, progress: Callable[[str], No
         below = calls(fn, namespace) & replaceable(assignment)
         waiting = sorted(below & set(unwritten), key=_order(assignment))
         if waiting:
-            rows.append({**row, "status": "not checked yet", "follows_from": waiting,
-                         "detail": f"it calls {', '.join(waiting)}, not written yet"})  # fmt: skip
+            rows.append(
+                {
+                    **row,
+                    "status": "not checked yet",
+                    "follows_from": waiting,
+                    "detail": f"it calls {', '.join(waiting)}, not written yet",
+                }
+            )
             continue
         rows.append({**row, **judge(f, fn, namespace, assignment, below, progress)})
     blame(rows, namespace, assignment)
@@ -205,8 +227,11 @@ def run_case(f: Function, fn, args: Callable[[], tuple], label: str) -> dict | N
         with quiet(), time_limit(PER_CALL_S), np.errstate(all="ignore"):
             got = fn(*given)
     except TooLong:
-        return {"status": "raised", "case": label, "detail": f"did not return within {PER_CALL_S:g} s (a loop that "
-                f"never ends?){where_raised()}"}  # fmt: skip
+        return {
+            "status": "raised",
+            "case": label,
+            "detail": f"did not return within {PER_CALL_S:g} s (a loop that never ends?){where_raised()}",
+        }
     except NotImplementedError:
         return {"status": "not written yet", "case": label, "detail": "it raises NotImplementedError"}
     except BaseException as e:
@@ -221,8 +246,10 @@ def run_case(f: Function, fn, args: Callable[[], tuple], label: str) -> dict | N
             detail += threshold(np.asarray(got, dtype=np.float64), np.asarray(want), f.scores(*copy.deepcopy(inputs)))
     changed = [where for where, array, saved in before if not np.array_equal(array, saved, equal_nan=True)]
     if not detail and changed:
-        detail = (f"it changes its argument {changed[0]} in place (the caller's array); the course's leaves its "
-                  f"arguments as they were: write `x = x - ...`, not `x -= ...`, or copy first")  # fmt: skip
+        detail = (
+            f"it changes its argument {changed[0]} in place (the caller's array); the course's leaves its "
+            f"arguments as they were: write `x = x - ...`, not `x -= ...`, or copy first"
+        )
     return {"status": "wrong", "case": label, "detail": detail} if detail else None
 
 
@@ -256,10 +283,14 @@ def compared(f: Function, got, want, inputs: dict) -> str:
         return f"{f.name} {RETURNS_NONE}"
     if not isinstance(got, tuple | list) or len(got) != len(want):
         count = len(got) if isinstance(got, tuple | list) else 1
-        return (f"{f.name} returns {count} value{'s' if count != 1 else ''}; the course's returns {len(want)}: "
-                f"{', '.join(f.returns)}")  # fmt: skip
-    return next((d for g, w, name in zip(got, want, f.returns, strict=True)
-                 if (d := difference(g, w, name, f.labels, inputs))), "")  # fmt: skip
+        return (
+            f"{f.name} returns {count} value{'s' if count != 1 else ''}; the course's returns {len(want)}: "
+            f"{', '.join(f.returns)}"
+        )
+    return next(
+        (d for g, w, name in zip(got, want, f.returns, strict=True) if (d := difference(g, w, name, f.labels, inputs))),
+        "",
+    )
 
 
 def initialiser(got, want: dict, name: str) -> str:
@@ -279,11 +310,15 @@ def initialiser(got, want: dict, name: str) -> str:
                 return f"every entry of parameters[{key!r}] is {g.flat[0]:g}: nothing breaks the symmetry (randn)"
             if g.size >= 100:
                 rms, n_prev = float(np.sqrt(np.mean(g**2))), w.shape[1]
-                scales = {"randn * 0.01": 0.01, "randn / sqrt(n[l-1])": 1 / np.sqrt(n_prev),
-                          "randn * sqrt(2 / n[l-1])": np.sqrt(2 / n_prev)}  # fmt: skip
+                scales = {
+                    "randn * 0.01": 0.01,
+                    "randn / sqrt(n[l-1])": 1 / np.sqrt(n_prev),
+                    "randn * sqrt(2 / n[l-1])": np.sqrt(2 / n_prev),
+                }
                 if not any(0.6 < rms / s < 1.6 for s in scales.values()):
-                    return (f"parameters[{key!r}] has RMS {rms:.3g}; the course draws it as "
-                            + " or ".join(f"{k} (RMS {v:.3g})" for k, v in scales.items()))  # fmt: skip
+                    return f"parameters[{key!r}] has RMS {rms:.3g}; the course draws it as " + " or ".join(
+                        f"{k} (RMS {v:.3g})" for k, v in scales.items()
+                    )
     return ""
 
 
@@ -307,8 +342,10 @@ def blame(rows: list[dict], namespace: dict, assignment: Assignment) -> None:
             r["detail"] = f"follows from {', '.join(causes)} (right with the course's): {r['detail']}"
         else:
             r["status"] = "wrong"
-            r["detail"] = (f"right with the course's {', '.join(_calls(r, namespace, assignment))}, wrong with yours, "
-                           f"which pass their own cases: look at what it passes them: {r['detail']}")  # fmt: skip
+            r["detail"] = (
+                f"right with the course's {', '.join(_calls(r, namespace, assignment))}, wrong with yours, "
+                f"which pass their own cases: look at what it passes them: {r['detail']}"
+            )
 
 
 def _calls(row: dict, namespace: dict, assignment: Assignment) -> list[str]:

@@ -42,8 +42,11 @@ class Learner:
 
     def code(self) -> list[tuple[str, object]]:
         """(the cell's name for tracebacks, its compiled kept statements), in order."""
-        return [(cell_name(n), compile(ast.Module(body=body, type_ignores=[]), cell_name(n), "exec"))
-                for n, body in self.kept.items() if body]  # fmt: skip
+        return [
+            (cell_name(n), compile(ast.Module(body=body, type_ignores=[]), cell_name(n), "exec"))
+            for n, body in self.kept.items()
+            if body
+        ]
 
 
 def cell_name(number: int) -> str:
@@ -101,8 +104,10 @@ def load(cells: list[Cell], path: str) -> Learner:
         try:
             tree = ast.parse(cell.source, filename=cell_name(cell.number))
         except SyntaxError as e:
-            raise SourceError(f"{path}: a syntax error in cell {cell.number}, line {e.lineno}: {e.msg}"
-                              + (f"\n    {e.text.rstrip()}" if e.text else "")) from None  # fmt: skip
+            raise SourceError(
+                f"{path}: a syntax error in cell {cell.number}, line {e.lineno}: {e.msg}"
+                + (f"\n    {e.text.rstrip()}" if e.text else "")
+            ) from None
         kept, dropped = [], []
         for node in tree.body:
             if is_unneeded_import(node):
@@ -152,8 +157,12 @@ def is_quiet(node: ast.stmt) -> bool:
 
 def why(dropped: list[ast.stmt]) -> str:
     """What the left-out statements of a cell would have done, in a few words, with the first of them."""
-    calls = {n.func.id if isinstance(n.func, ast.Name) else ast.unparse(n.func)
-             for node in dropped for n in ast.walk(node) if isinstance(n, ast.Call)}  # fmt: skip
+    calls = {
+        n.func.id if isinstance(n.func, ast.Name) else ast.unparse(n.func)
+        for node in dropped
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call)
+    }
     first = ast.unparse(dropped[0]).split("\n")[0]
     first = first if len(first) <= 60 else first[:57] + "..."
     if any(c.startswith(("plt.", "plot", "matplotlib")) or c.endswith(("imshow", "scatter", "plot")) for c in calls):

@@ -37,8 +37,12 @@ NAMES = ("numpy", "torch", "jax", "tf")  # numpy: the split-and-sum oracle, in-p
 WORKERS = (1, 2, 4)
 STEPS = 10
 LAUNCHES = ("processes", "devices")
-DEVICE_ENGINES = {"numpy": "split-and-sum oracle", "torch": "torch.distributed gloo via torch.multiprocessing",
-                  "jax": "jax.sharding over host devices", "tf": "MirroredStrategy over logical CPUs"}  # fmt: skip
+DEVICE_ENGINES = {
+    "numpy": "split-and-sum oracle",
+    "torch": "torch.distributed gloo via torch.multiprocessing",
+    "jax": "jax.sharding over host devices",
+    "tf": "MirroredStrategy over logical CPUs",
+}
 
 
 def default_launch(workers: int) -> str:
@@ -68,10 +72,19 @@ def job(case: Case, workers: int, dtype: str, num_iterations: int = STEPS, time_
     params = case.params
     if case.spec.kind == "logistic":
         params = {"W1": params["w"].T.copy(), "b1": params["b"]}
-    return DataParallelJob(X=case.X, Y=case.Y, m=case.m, parameters=params,
-                           hidden_activation=case.spec.hidden_activation, learning_rate=case.learning_rate,
-                           num_iterations=num_iterations, workers=workers, dtype=dtype, time_steps=time_steps,
-                           threads=1)  # fmt: skip
+    return DataParallelJob(
+        X=case.X,
+        Y=case.Y,
+        m=case.m,
+        parameters=params,
+        hidden_activation=case.spec.hidden_activation,
+        learning_rate=case.learning_rate,
+        num_iterations=num_iterations,
+        workers=workers,
+        dtype=dtype,
+        time_steps=time_steps,
+        threads=1,
+    )
 
 
 def child_environment(name: str, workers: int) -> dict[str, str]:
@@ -99,8 +112,12 @@ def run(name: str, tasks: list[DataParallelJob], launch: str = "devices") -> lis
     workers = tasks[0].workers
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "job.pkl").write_bytes(pickle.dumps((name, tasks)))
-        done = subprocess.run([sys.executable, "-m", "conformance.parallel", folder], capture_output=True, text=True,
-                              env=child_environment(name, workers))  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance.parallel", folder],
+            capture_output=True,
+            text=True,
+            env=child_environment(name, workers),
+        )
         result = Path(folder) / "result.pkl"
         if done.returncode != 0 or not result.is_file():
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])

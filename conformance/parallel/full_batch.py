@@ -15,8 +15,15 @@ from ..run.runner import Unit
 from .engine import NAMES, STEPS, WORKERS, default_launch, job, quantities, run, workers_label
 
 
-def check(cases: list[Case], names=NAMES, workers=WORKERS, dtypes=DTYPES, steps: int = STEPS,
-          on_progress=None, launch: str | None = None) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+def check(
+    cases: list[Case],
+    names=NAMES,
+    workers=WORKERS,
+    dtypes=DTYPES,
+    steps: int = STEPS,
+    on_progress=None,
+    launch: str | None = None,
+) -> tuple[pd.DataFrame, list[dict]]:
     """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
     reference; and the skipped (framework, reason). launch: "processes" or "devices" (default: processes
     for more than one worker)."""
@@ -33,8 +40,12 @@ def check(cases: list[Case], names=NAMES, workers=WORKERS, dtypes=DTYPES, steps:
         for name in available:
             if on_progress:
                 on_progress(f"{name} {n_workers} workers")
-            plan = [(case, ref, dtype) for case, ref in zip(cases, refs, strict=True) for dtype in dtypes
-                    if n_workers <= case.m]  # fmt: skip
+            plan = [
+                (case, ref, dtype)
+                for case, ref in zip(cases, refs, strict=True)
+                for dtype in dtypes
+                if n_workers <= case.m
+            ]
             how = launch or default_launch(n_workers)
             results = run(name, [job(case, n_workers, dtype, steps) for case, _, dtype in plan], how)
             for (case, ref, dtype), result in zip(plan, results, strict=True):
@@ -70,12 +81,18 @@ def units(settings: ParallelCheckSettings, skipped: list[dict]) -> list[Unit]:
     """One unit per framework for the runner; a framework that cannot run adds to `skipped` and keeps no rows."""
 
     def work(name: str) -> list[dict] | None:
-        frame, skips = check(default_cases(), [name], [settings.workers], settings.dtypes, settings.steps,
-                             launch=settings.launch or None)  # fmt: skip
+        frame, skips = check(
+            default_cases(), [name], [settings.workers], settings.dtypes, settings.steps, launch=settings.launch or None
+        )
         skipped.extend(skips)
         return None if skips else frame.to_dict("records")
 
     label, how = workers_label(settings.workers), settings.launch or default_launch(settings.workers)
-    return [Unit(f"{name}/{label}", f"data parallel: {name} on {workers_label(settings.workers, name, how)}",
-                 lambda name=name: work(name))
-            for name in settings.backends]  # fmt: skip
+    return [
+        Unit(
+            f"{name}/{label}",
+            f"data parallel: {name} on {workers_label(settings.workers, name, how)}",
+            lambda name=name: work(name),
+        )
+        for name in settings.backends
+    ]

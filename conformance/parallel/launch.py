@@ -36,8 +36,11 @@ from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
 from ..core.backends import InputError
 
-ENGINES = {"torch": "torch.distributed gloo via torchrun", "jax": "jax.distributed gloo",
-           "tf": "MultiWorkerMirroredStrategy"}  # fmt: skip
+ENGINES = {
+    "torch": "torch.distributed gloo via torchrun",
+    "jax": "jax.distributed gloo",
+    "tf": "MultiWorkerMirroredStrategy",
+}
 TIMEOUT_S = 60.0  # every engine's timeout: to meet, and for any collective to finish
 GRACE_S = 30.0  # after a loss, how long the others get to stop on their own
 
@@ -51,11 +54,13 @@ def split(task: DataParallelJob, world_size: int) -> list[DataParallelJob]:
     blocks with the first m % N one longer (as every engine splits); m stays the full batch's. The
     columns go in the task's dtype, rounded here exactly as the worker's from_numpy would round them:
     a float32 shard is half the bytes to write, read and hold (m = 65536 of the course net: 3.2 GB, not 6.4)."""
-    blocks = zip(np.array_split(task.X, world_size, axis=1), np.array_split(task.Y, world_size, axis=1),
-                 strict=True)  # fmt: skip
-    return [dataclasses.replace(task, X=np.ascontiguousarray(X_k, dtype=task.dtype),
-                                Y=np.ascontiguousarray(Y_k, dtype=task.dtype))
-            for X_k, Y_k in blocks]  # fmt: skip
+    blocks = zip(np.array_split(task.X, world_size, axis=1), np.array_split(task.Y, world_size, axis=1), strict=True)
+    return [
+        dataclasses.replace(
+            task, X=np.ascontiguousarray(X_k, dtype=task.dtype), Y=np.ascontiguousarray(Y_k, dtype=task.dtype)
+        )
+        for X_k, Y_k in blocks
+    ]
 
 
 def check_port(host: str, port: int) -> None:
@@ -88,7 +93,7 @@ def environment(name: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
         "QUARTET_PIN": "1",
-    }  # fmt: skip  (worker.py: each process on one core of those this one may use)
+    }  # worker.py: each process on one core of those this one may use
     env.update({var: "1" for var in THREAD_VARIABLES})
     if name == "jax":
         env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
@@ -97,10 +102,20 @@ def environment(name: str) -> dict[str, str]:
     return env
 
 
-def run(name: str, tasks: list[DataParallelJob], *, shards: list[list[DataParallelJob | dict]] | None = None,
-        host: str = "127.0.0.1", port: int | None = None, ranks: list[int] | None = None, nodes: int = 1,
-        only_nodes: list[int] | None = None, timeout_s: float = TIMEOUT_S, grace_s: float = GRACE_S,
-        folder: Path | None = None) -> list[dict]:  # fmt: skip
+def run(
+    name: str,
+    tasks: list[DataParallelJob],
+    *,
+    shards: list[list[DataParallelJob | dict]] | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    ranks: list[int] | None = None,
+    nodes: int = 1,
+    only_nodes: list[int] | None = None,
+    timeout_s: float = TIMEOUT_S,
+    grace_s: float = GRACE_S,
+    folder: Path | None = None,
+) -> list[dict]:
     """Every task on tasks[0].workers processes of framework `name`; rank 0's results.
 
     shards: each rank's own jobs (default: split(task) of every task; or a collective to time, the dict
@@ -141,31 +156,51 @@ def run(name: str, tasks: list[DataParallelJob], *, shards: list[list[DataParall
         return pickle.loads((folder / "result.pkl").read_bytes())
 
 
-def _start_rank(name: str, folder: Path, rank: int, world_size: int, host: str, port: int,
-                workers: list[int]) -> subprocess.Popen:  # fmt: skip
+def _start_rank(
+    name: str, folder: Path, rank: int, world_size: int, host: str, port: int, workers: list[int]
+) -> subprocess.Popen:
     env = dict(environment(name), RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR=host, MASTER_PORT=str(port))
     if name == "tf":
         cluster = {"worker": [f"{host}:{p}" for p in workers]}
         env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": rank}})
     log = open(folder / f"log-rank{rank}", "w")
-    return subprocess.Popen([sys.executable, "-m", "conformance.parallel.worker", str(folder)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "conformance.parallel.worker", str(folder)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
-def _start_torchrun(folder: Path, world_size: int, nodes: int, only_nodes: list[int] | None, host: str, port: int,
-                    timeout_s: float) -> dict[str, subprocess.Popen]:  # fmt: skip
+def _start_torchrun(
+    folder: Path, world_size: int, nodes: int, only_nodes: list[int] | None, host: str, port: int, timeout_s: float
+) -> dict[str, subprocess.Popen]:
     """`nodes` torchrun launchers (or those of only_nodes), each with world_size / nodes processes,
     meeting at host:port."""
     run_id = uuid.uuid4().hex[:8]
     started = {}
     for node in range(nodes) if only_nodes is None else only_nodes:
-        command = [sys.executable, "-m", "torch.distributed.run", f"--nnodes={nodes}",
-                   f"--nproc-per-node={world_size // nodes}", "--rdzv-backend=c10d", f"--rdzv-endpoint={host}:{port}",
-                   f"--rdzv-id={run_id}", f"--rdzv-conf=join_timeout={int(timeout_s)}", "--max-restarts=0",
-                   "--monitor-interval=0.5", "-m", "conformance.parallel.worker", str(folder)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            f"--nnodes={nodes}",
+            f"--nproc-per-node={world_size // nodes}",
+            "--rdzv-backend=c10d",
+            f"--rdzv-endpoint={host}:{port}",
+            f"--rdzv-id={run_id}",
+            f"--rdzv-conf=join_timeout={int(timeout_s)}",
+            "--max-restarts=0",
+            "--monitor-interval=0.5",
+            "-m",
+            "conformance.parallel.worker",
+            str(folder),
+        ]
         log = open(folder / f"log-node{node}", "w")
-        started[f"node{node}"] = subprocess.Popen(command, env=environment("torch"), stdout=log,
-                                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        started[f"node{node}"] = subprocess.Popen(
+            command, env=environment("torch"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     return started
 
 
@@ -186,14 +221,18 @@ def _supervise(
             raise WorkerLost(f"{ENGINES[name]}: {lost}{f'; {survivors}' if survivors else ''}{ending}")
         if all(code == 0 for code in codes.values()):
             if not (folder / "result.pkl").is_file():
-                raise WorkerLost(f"{ENGINES[name]}: every process exited, but rank 0 was not among them here "
-                                 "(its results are written on its own machine)")  # fmt: skip
+                raise WorkerLost(
+                    f"{ENGINES[name]}: every process exited, but rank 0 was not among them here "
+                    "(its results are written on its own machine)"
+                )
             return
         for rank in range(world_size):  # a rank that has not joined timeout_s (and 15 s to start) after it began
             path, lines = folder / f"progress-{rank}", _progress(folder, rank)
             if lines and "joined" not in lines and time.time() - path.stat().st_mtime > timeout_s + 15:
-                raise WorkerLost(f"{ENGINES[name]}: rank {rank} could not join the {world_size} processes at {address} "
-                                 f"within {timeout_s + 15:g} s, and the engine did not give up by itself")  # fmt: skip
+                raise WorkerLost(
+                    f"{ENGINES[name]}: rank {rank} could not join the {world_size} processes at {address} "
+                    f"within {timeout_s + 15:g} s, and the engine did not give up by itself"
+                )
         time.sleep(0.1)
 
 
@@ -256,8 +295,9 @@ def _wait_for_others(started: dict, lost, grace_s: float) -> str:
     others = {key: p for key, p in started.items() if key != lost}
     while time.monotonic() < deadline and any(p.poll() is None for p in others.values()):
         time.sleep(0.1)
-    stopped = [f"{_label(key)} {'stopped by itself' if p.poll() is not None else 'was stopped'}"
-               for key, p in others.items()]  # fmt: skip
+    stopped = [
+        f"{_label(key)} {'stopped by itself' if p.poll() is not None else 'was stopped'}" for key, p in others.items()
+    ]
     return ", ".join(stopped)
 
 

@@ -32,8 +32,10 @@ LINKS_GBPS = (10, 100)
 WORKERS = [2**k for k in range(11)]  # 1 .. 1024
 GLOBAL, PER_WORKER = 65536, 4096  # the batch of the two scaling rules: fixed in all, fixed per worker
 SIZES = [1024, 16384, 262144, 1048576]  # numbers per all-reduce (float32: 4 KB .. 4 MB)
-NETS = {"course": ModelSpec("deep", (12288, 20, 7, 5, 1), "relu"),
-        "wide": ModelSpec("deep", (1024, 1024, 1024, 1), "relu")}  # fmt: skip
+NETS = {
+    "course": ModelSpec("deep", (12288, 20, 7, 5, 1), "relu"),
+    "wide": ModelSpec("deep", (1024, 1024, 1024, 1), "relu"),
+}
 
 
 def parameters(spec: ModelSpec) -> int:
@@ -86,8 +88,16 @@ def fit_compute(points: list[tuple[int, float]]) -> Compute:
     return Compute(max(float(c0), 0.0), float(c1))
 
 
-def predict(compute: Compute, reduce: AllReduce, spec: ModelSpec, n: int, m_k: float, link_gbps: float | None,
-            itemsize: int = 4, scale: float = 1.0) -> float:  # fmt: skip
+def predict(
+    compute: Compute,
+    reduce: AllReduce,
+    spec: ModelSpec,
+    n: int,
+    m_k: float,
+    link_gbps: float | None,
+    itemsize: int = 4,
+    scale: float = 1.0,
+) -> float:
     """Seconds per step of n workers with m_k columns each; `scale` turns the course net's compute per
     column into another net's (the ratio of FLOPs per sample)."""
     nbytes = (parameters(spec) + 1) * itemsize  # the gradients and the cost, in one buffer
@@ -117,10 +127,12 @@ def scaling_curves(compute: Compute, reduce: AllReduce, net: str, scale: float, 
     weak = [step(n, PER_WORKER) for n in WORKERS]
     return {
         f"{net}, {link} Gbit/s, global {GLOBAL}": dict(
-            step_s=strong, efficiency=[step(1, GLOBAL) / (n * t) for n, t in zip(WORKERS, strong, strict=True)]),
+            step_s=strong, efficiency=[step(1, GLOBAL) / (n * t) for n, t in zip(WORKERS, strong, strict=True)]
+        ),
         f"{net}, {link} Gbit/s, per worker {PER_WORKER}": dict(
-            step_s=weak, efficiency=[step(1, PER_WORKER) / t for t in weak]),
-    }  # fmt: skip
+            step_s=weak, efficiency=[step(1, PER_WORKER) / t for t in weak]
+        ),
+    }
 
 
 def model(bench_rows: list[dict], reduce_points: dict[str, list[tuple]], cores: int) -> dict:
@@ -146,10 +158,24 @@ def model(bench_rows: list[dict], reduce_points: dict[str, list[tuple]], cores: 
                 slow = math.ceil(r["workers"] / cores)  # the step waits for the rank on the most shared core
                 m_k = r["m"] / r["workers"]
                 guess = compute.seconds(m_k) * slow + reduce.seconds(r["workers"], (parameters(course) + 1) * 4)
-                checks.append(dict(workload=r["workload"], workers=r["workers"], measured_s=r["step_s"],
-                                   predicted_s=guess, cores_factor=slow))  # fmt: skip
-        out[name] = dict(alpha_s=reduce.alpha_s, beta_s=reduce.beta_s, c0_s=compute.c0_s, c1_s=compute.c1_s,
-                         curves=curves, checks=checks, points=points)  # fmt: skip
+                checks.append(
+                    dict(
+                        workload=r["workload"],
+                        workers=r["workers"],
+                        measured_s=r["step_s"],
+                        predicted_s=guess,
+                        cores_factor=slow,
+                    )
+                )
+        out[name] = dict(
+            alpha_s=reduce.alpha_s,
+            beta_s=reduce.beta_s,
+            c0_s=compute.c0_s,
+            c1_s=compute.c1_s,
+            curves=curves,
+            checks=checks,
+            points=points,
+        )
     return out
 
 

@@ -26,8 +26,15 @@ def bench_workloads(quick: bool = False):
     return [Workload("course_deep", spec, 209, 0.0075)] + [Workload(f"deep_m{m}", spec, m, 0.0075) for m in sizes]
 
 
-def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), time_steps: int = 10,
-          workloads=None, on_progress=None, launch: str = "processes") -> list[dict]:  # fmt: skip
+def bench(
+    names=("torch", "jax", "tf"),
+    workers=(1, 2),
+    dtypes=("float32",),
+    time_steps: int = 10,
+    workloads=None,
+    on_progress=None,
+    launch: str = "processes",
+) -> list[dict]:
     """Seconds per data-parallel training step for each framework, worker count, workload and dtype,
     each worker on one thread; the first step checked against the float64 full batch. Speed-up and
     efficiency are relative to the same framework on 1 worker, launched the same way (add_scaling)."""
@@ -38,12 +45,16 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
         for name in names:
             if on_progress:
                 on_progress(f"{name} {n_workers} workers")
-            base = dict(backend=name, engine=engine_label(name, launch), workers=n_workers, threads=n_workers,
-                        device="cpu")  # fmt: skip
+            base = dict(
+                backend=name, engine=engine_label(name, launch), workers=n_workers, threads=n_workers, device="cpu"
+            )
             ok, reason = framework_status(name)
             if not ok:
-                rows += [dict(base, workload=w.name, dtype=d, status=f"unavailable: {reason}") for w, _ in work
-                         for d in dtypes]  # fmt: skip
+                rows += [
+                    dict(base, workload=w.name, dtype=d, status=f"unavailable: {reason}")
+                    for w, _ in work
+                    for d in dtypes
+                ]
                 continue
             plan = [(w, d) for w, _ in work for d in dtypes]
             tasks = [job(cases[w.name], n_workers, d, num_iterations=1, time_steps=time_steps) for w, d in plan]
@@ -56,9 +67,20 @@ def bench(names=("torch", "jax", "tf"), workers=(1, 2), dtypes=("float32",), tim
                 # the gate of every benchmark row (bench/workloads.py): the first cost and update against the
                 # float64 full batch's, beyond what a ReLU kink flip explains (m = 16384 has such flips)
                 passed, error, tol = check_first_step(problem(w), dtype, result["cost"], result["parameters"])
-                rows.append(dict(base, workload=w.name, m=w.m, dtype=dtype, step_s=result["step_s"],
-                                 comm_s=result.get("comm_s"), steps=result["steps"], check_err=error, check_tol=tol,
-                                 status="ok" if passed else "check failed"))  # fmt: skip
+                rows.append(
+                    dict(
+                        base,
+                        workload=w.name,
+                        m=w.m,
+                        dtype=dtype,
+                        step_s=result["step_s"],
+                        comm_s=result.get("comm_s"),
+                        steps=result["steps"],
+                        check_err=error,
+                        check_tol=tol,
+                        status="ok" if passed else "check failed",
+                    )
+                )
     return add_scaling(rows)
 
 
@@ -94,14 +116,36 @@ class ParallelBenchSettings:
 def units(settings: ParallelBenchSettings) -> list[Unit]:
     """One unit per (worker count, framework) for the runner."""
     workloads = bench_workloads(settings.quick)
-    return [Unit(f"{name}/{workers_label(n)}", f"data parallel: {name} on {workers_label(n)}",
-                 lambda name=name, n=n: bench([name], [n], settings.dtypes, settings.steps, workloads,
-                                              launch=settings.launch))
-            for n in settings.workers for name in settings.backends]  # fmt: skip
+    return [
+        Unit(
+            f"{name}/{workers_label(n)}",
+            f"data parallel: {name} on {workers_label(n)}",
+            lambda name=name, n=n: bench(
+                [name], [n], settings.dtypes, settings.steps, workloads, launch=settings.launch
+            ),
+        )
+        for n in settings.workers
+        for name in settings.backends
+    ]
 
 
-COLUMNS = ["workload", "m", "backend", "engine", "dtype", "workers", "threads", "step_s", "speedup", "efficiency",
-           "comm_s", "comm_share", "check_err", "check_tol", "status"]  # fmt: skip
+COLUMNS = [
+    "workload",
+    "m",
+    "backend",
+    "engine",
+    "dtype",
+    "workers",
+    "threads",
+    "step_s",
+    "speedup",
+    "efficiency",
+    "comm_s",
+    "comm_share",
+    "check_err",
+    "check_tol",
+    "status",
+]
 
 
 def table(rows: list[dict]) -> pd.DataFrame:

@@ -26,8 +26,17 @@ from reference_numpy.job import DataParallelJob
 
 from ..core.registry import DTYPES as DTYPE_CODES  # a rank's dtype travels in the all-gather as its index
 
-FIELDS = ("jobs", "dtype", "hidden activation", "m", "layer dims", "learning rate", "iterations", "timed steps",
-          "initial parameters")  # fmt: skip
+FIELDS = (
+    "jobs",
+    "dtype",
+    "hidden activation",
+    "m",
+    "layer dims",
+    "learning rate",
+    "iterations",
+    "timed steps",
+    "initial parameters",
+)
 
 
 def _crc(value) -> int:
@@ -45,9 +54,16 @@ def settings_vector(jobs: list[DataParallelJob | dict]) -> np.ndarray:
             continue
         params = job.parameters
         dims = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, len(params) // 2 + 1)]
-        rows += [DTYPE_CODES.index(job.dtype), ACTIVATIONS.index(job.hidden_activation), job.m, _crc(dims),
-                 _crc(float(job.learning_rate)), job.num_iterations, job.time_steps,
-                 _crc(np.concatenate([np.asarray(v, np.float64).ravel() for v in params.values()]))]  # fmt: skip
+        rows += [
+            DTYPE_CODES.index(job.dtype),
+            ACTIVATIONS.index(job.hidden_activation),
+            job.m,
+            _crc(dims),
+            _crc(float(job.learning_rate)),
+            job.num_iterations,
+            job.time_steps,
+            _crc(np.concatenate([np.asarray(v, np.float64).ravel() for v in params.values()])),
+        ]
     return np.asarray(rows, dtype=np.int32)
 
 
@@ -101,8 +117,10 @@ class Worker:
             group = module.join(self.address, self.world_size, self.rank, timeout_s)
         except Exception as err:  # any engine's failure to meet, said in one line
             first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
-            self.fail(f"rank {self.rank} could not join the {self.world_size} processes at {self.address} within "
-                      f"{timeout_s:g} s: {first}")  # fmt: skip
+            self.fail(
+                f"rank {self.rank} could not join the {self.world_size} processes at {self.address} within "
+                f"{timeout_s:g} s: {first}"
+            )
         self.note("joined")
         problem = mismatch(module.all_gather_settings(group, settings_vector(jobs)), jobs)
         if problem:

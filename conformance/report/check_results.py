@@ -101,8 +101,11 @@ def pairwise(frame) -> list[str]:
     pairs = frame[frame["against"] != "numpy/float64"]
     if not len(pairs):
         return []
-    return [f"The float64 backends also against each other: {len(pairs):,} comparisons, worst error "
-            f"{pairs['max_rel_err'].max():.1e}, {int((~pairs['passed']).sum())} failed.", ""]  # fmt: skip
+    return [
+        f"The float64 backends also against each other: {len(pairs):,} comparisons, worst error "
+        f"{pairs['max_rel_err'].max():.1e}, {int((~pairs['passed']).sum())} failed.",
+        "",
+    ]
 
 
 def cases(frame) -> list[str]:
@@ -110,8 +113,10 @@ def cases(frame) -> list[str]:
     names = list(dict.fromkeys(frame["model"])) if "model" in frame else []
     if not names:
         return []
-    return [f"{len(names)} cases (the default nets, then the regimes of conformance/check/regimes.py): "
-            f"{'; '.join(names)}.", ""]  # fmt: skip
+    return [
+        f"{len(names)} cases (the default nets, then the regimes of conformance/check/regimes.py): {'; '.join(names)}.",
+        "",
+    ]
 
 
 def tightness(summary, frame) -> list[str]:
@@ -121,11 +126,16 @@ def tightness(summary, frame) -> list[str]:
     rows = frame[(frame["max_rel_err"] > 0) & (frame["margin"] < float("inf")) & frame["in_dtype"]]
     if not len(cells):
         return []
-    parts = [f"{dtype}: median {g['margin'].median():.3g}, max {g['margin'].max():.3g}"
-             for dtype, g in cells.groupby("dtype")]  # fmt: skip
-    return [f"How tight: over the {len(cells)} cells with a nonzero error, tolerance / worst error has a median of "
-            f"{cells['margin'].median():.3g} and a maximum of {cells['margin'].max():.3g} ({'; '.join(parts)}); over "
-            f"all {len(rows):,} nonzero comparisons, a median of {rows['margin'].median():.3g}.", ""]  # fmt: skip
+    parts = [
+        f"{dtype}: median {g['margin'].median():.3g}, max {g['margin'].max():.3g}"
+        for dtype, g in cells.groupby("dtype")
+    ]
+    return [
+        f"How tight: over the {len(cells)} cells with a nonzero error, tolerance / worst error has a median of "
+        f"{cells['margin'].median():.3g} and a maximum of {cells['margin'].max():.3g} ({'; '.join(parts)}); over "
+        f"all {len(rows):,} nonzero comparisons, a median of {rows['margin'].median():.3g}.",
+        "",
+    ]
 
 
 def functions_section(result, suspects: list[dict]) -> list[str]:
@@ -139,8 +149,9 @@ def functions_section(result, suspects: list[dict]) -> list[str]:
             detail = f": {f['detail']}" if f["detail"] else ""
             lines.append(f"- {f['backend']} {f['mode']} {f['dtype']} `{f['function']}`: {f['status']}{detail}")
     for r in result.raised:
-        lines.append(f"- {r['backend']} {r['mode']} {r['dtype']} on {r['model']}: {r['section']} {r['status']}: "
-                     f"{r['detail']}")  # fmt: skip
+        lines.append(
+            f"- {r['backend']} {r['mode']} {r['dtype']} on {r['model']}: {r['section']} {r['status']}: {r['detail']}"
+        )
     if suspects:
         lines += ["", "Suspects, the functions to look at first:", "", *suspect_lines(suspects)]
     return [*lines, ""]

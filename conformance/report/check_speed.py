@@ -33,8 +33,14 @@ COMMAND = "python -m conformance.report.check_speed --suite-log LOG"
 PORT = ("numpy", "mlx")  # a port that checks as a porter's does: one backend beside the reference
 FUNCTION = "L_model_forward"
 # the goals of fast feedback (seconds on this 2-core machine), with at least the comparisons made before
-GOALS = {"quick, warm": 60, "quick, cold": 90, "full": 360, "port, quick": 15, "port, one function": 5,
-         "suite (pytest)": 600}  # fmt: skip
+GOALS = {
+    "quick, warm": 60,
+    "quick, cold": 90,
+    "full": 360,
+    "port, quick": 15,
+    "port, one function": 5,
+    "suite (pytest)": 600,
+}
 BEFORE = {"quick, warm": 135, "quick, cold": 139, "full": 760, "port, quick": 16, "suite (pytest)": 960}
 QUICK_COMPARISONS = 8805  # the quick check's comparisons before this page: none may be lost
 
@@ -98,79 +104,116 @@ def measure(out: Path, cache: Path) -> list[Run]:
     """Each run's results folder under `out` (the full check's is a conformance page's source: quartet gpu
     --from), every run's cache in `cache`, empty at first."""
     quick = lambda **kw: Child("check", quick=True, out=out, **kw)  # noqa: E731
-    runs = [run_check("quick, cold", quick(), cache), run_check("quick, warm", quick(), cache),
-            run_check("quick, no cache", quick(no_cache=True), cache),
-            run_check("port, quick", quick(backends=PORT, modes=("eager",)), cache),
-            run_check("port, one function", Child("check", backends=PORT, modes=("eager",), functions=(FUNCTION,),
-                                                  out=out), cache),
-            run_check("full", Child("check", out=out), cache)]  # fmt: skip
+    runs = [
+        run_check("quick, cold", quick(), cache),
+        run_check("quick, warm", quick(), cache),
+        run_check("quick, no cache", quick(no_cache=True), cache),
+        run_check("port, quick", quick(backends=PORT, modes=("eager",)), cache),
+        run_check(
+            "port, one function", Child("check", backends=PORT, modes=("eager",), functions=(FUNCTION,), out=out), cache
+        ),
+        run_check("full", Child("check", out=out), cache),
+    ]
     return runs
 
 
 def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: dict) -> str:
     by = {r.name: r for r in runs}
-    lines = ["# How long the check takes", "",
-             f"Measured on {env['cpu']}, {env['cores_usable']} cores usable, Python {env['python']}: each run a "
-             "fresh `quartet check` process with its defaults (as many processes as cores, at most one per framework; "
-             "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
-             "conformance/report/check_speed.py measures and writes this page.", "",
-             "| run | command | seconds | goal | before | comparisons | units | exit |",
-             "|---|---|---:|---|---:|---:|---:|---:|"]  # fmt: skip
-    commands = {"quick, cold": "quartet check --quick", "quick, warm": "quartet check --quick",
-                "quick, no cache": "quartet check --quick --no-cache",
-                "port, quick": f"quartet check --quick --backends {','.join(PORT)} --modes eager",
-                "port, one function": f"quartet check --backends {','.join(PORT)} --modes eager "
-                                      f"--function {FUNCTION}",
-                "full": "quartet check"}  # fmt: skip
+    lines = [
+        "# How long the check takes",
+        "",
+        f"Measured on {env['cpu']}, {env['cores_usable']} cores usable, Python {env['python']}: each run a "
+        "fresh `quartet check` process with its defaults (as many processes as cores, at most one per framework; "
+        "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
+        "conformance/report/check_speed.py measures and writes this page.",
+        "",
+        "| run | command | seconds | goal | before | comparisons | units | exit |",
+        "|---|---|---:|---|---:|---:|---:|---:|",
+    ]
+    commands = {
+        "quick, cold": "quartet check --quick",
+        "quick, warm": "quartet check --quick",
+        "quick, no cache": "quartet check --quick --no-cache",
+        "port, quick": f"quartet check --quick --backends {','.join(PORT)} --modes eager",
+        "port, one function": f"quartet check --backends {','.join(PORT)} --modes eager --function {FUNCTION}",
+        "full": "quartet check",
+    }
     for r in runs:
         goal = GOALS.get(r.name)
         verdict = "" if goal is None else f"<= {goal} s: {'met' if r.seconds <= goal else 'missed'}"
         before = BEFORE.get(r.name)
-        lines.append(f"| {r.name} | `{commands[r.name]}` | {r.seconds:.0f} | {verdict} | "
-                     f"{'' if before is None else before} | {r.comparisons:,} | {r.units} | {r.status} |")  # fmt: skip
+        lines.append(
+            f"| {r.name} | `{commands[r.name]}` | {r.seconds:.0f} | {verdict} | "
+            f"{'' if before is None else before} | {r.comparisons:,} | {r.units} | {r.status} |"
+        )
     if suite:
         seconds, counts, _ = suite
         verdict = f"<= 600 s: {'met' if seconds <= 600 else 'missed'}"
-        lines.append(f"| suite (pytest) | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
-                     f"{BEFORE['suite (pytest)']} | {counts} | | |")  # fmt: skip
+        lines.append(
+            f"| suite (pytest) | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
+            f"{BEFORE['suite (pytest)']} | {counts} | | |"
+        )
     if suite and suite[2]:
-        lines += ["", f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), each worker's BLAS, "
-                  "OpenMP and TensorFlow pools sized to its share of the cores (tests/conftest.py), "
-                  f"{suite[2]:.0f} s for the whole `.ci/run` of a fresh clone, install included, with the "
-                  "compilation caches of the user's folder as earlier runs on this machine left them (the suite "
-                  "uses them as quartet does)."]  # fmt: skip
+        lines += [
+            "",
+            f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), each worker's BLAS, "
+            "OpenMP and TensorFlow pools sized to its share of the cores (tests/conftest.py), "
+            f"{suite[2]:.0f} s for the whole `.ci/run` of a fresh clone, install included, with the "
+            "compilation caches of the user's folder as earlier runs on this machine left them (the suite "
+            "uses them as quartet does).",
+        ]
     quick = by["quick, warm"].comparisons
-    lines += ["", f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
-              f"{'none lost' if quick >= QUICK_COMPARISONS else 'FEWER'}). \"before\": the times of the issue that "
-              "set these goals (the quick check in one process, the full one with `--jobs 1`, the suite 16 minutes "
-              "of pytest from a fresh clone).", "",
-              f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
-              f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
-              f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry). Without them PyTorch "
-              "recompiles a graph it compiled minutes before in the same run (each compiled backend starts afresh, "
-              "conformance/core/frameworks.py), which the cold run loads from the entry it has just written.", "",
-              "## Where the quick check's time goes", "",
-              "Seconds per backend, mode and part, summed over the units (two processes run at once, so the sums "
-              "exceed the wall time); cold minus warm is what the caches spared that part.", "",
-              "| backend | mode | part | cold s | warm s |", "|---|---|---|---:|---:|"]  # fmt: skip
+    lines += [
+        "",
+        f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
+        f'{"none lost" if quick >= QUICK_COMPARISONS else "FEWER"}). "before": the times of the issue that '
+        "set these goals (the quick check in one process, the full one with `--jobs 1`, the suite 16 minutes "
+        "of pytest from a fresh clone).",
+        "",
+        f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
+        f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
+        f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry). Without them PyTorch "
+        "recompiles a graph it compiled minutes before in the same run (each compiled backend starts afresh, "
+        "conformance/core/frameworks.py), which the cold run loads from the entry it has just written.",
+        "",
+        "## Where the quick check's time goes",
+        "",
+        "Seconds per backend, mode and part, summed over the units (two processes run at once, so the sums "
+        "exceed the wall time); cold minus warm is what the caches spared that part.",
+        "",
+        "| backend | mode | part | cold s | warm s |",
+        "|---|---|---|---:|---:|",
+    ]
     for r in breakdown(by["quick, cold"], by["quick, warm"]).itertuples():
         lines.append(f"| {r.backend} | {r.mode} | {r.part} | {r.cold:.1f} | {r.warm:.1f} |")
-    lines += ["", "Each framework's import, in a fresh process (quartet doctor):", "",
-              "| framework | import s |", "|---|---:|"]  # fmt: skip
+    lines += [
+        "",
+        "Each framework's import, in a fresh process (quartet doctor):",
+        "",
+        "| framework | import s |",
+        "|---|---:|",
+    ]
     lines += [f"| {fw['name']} | {fw['import_s']:.1f} |" for fw in env["frameworks"] if fw["import_s"] is not None]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.report.check_speed",
-                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance.report.check_speed", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--suite-log", type=Path, default=None, help="the output of .ci/run in a fresh clone")
     parser.add_argument("--out", type=Path, default=PAGE, help=f"default: {PAGE.relative_to(ROOT)}")
-    parser.add_argument("--runs", type=Path, default=Path("results/check-speed"),
-                        help="the runs' results folders go here, and their times in RUNS/runs.json (default: "
-                             "results/check-speed)")  # fmt: skip
-    parser.add_argument("--again", action="store_true",
-                        help="run nothing: the page from RUNS/runs.json (and a suite log measured since)")  # fmt: skip
+    parser.add_argument(
+        "--runs",
+        type=Path,
+        default=Path("results/check-speed"),
+        help="the runs' results folders go here, and their times in RUNS/runs.json (default: results/check-speed)",
+    )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run nothing: the page from RUNS/runs.json (and a suite log measured since)",
+    )
     args = parser.parse_args(argv)
     suite = suite_seconds(args.suite_log) if args.suite_log else None
     saved = args.runs / "runs.json"

@@ -32,8 +32,12 @@ def _same(*names: str, numpy: tuple[str, ...] | None = None) -> dict[str, tuple[
 
 def _activation(name: str, formula: str, jax_tf_own: bool = False) -> Concept:
     framework_parts = ("deep.leaky_relu", "deep.ACTIVATIONS") if jax_tf_own else ("deep.ACTIVATIONS",)
-    parts = {"numpy": (f"activations.{name}", f"activations.{name}_backward"), "torch": ("deep.ACTIVATIONS",),
-             "jax": framework_parts, "tf": framework_parts}  # fmt: skip
+    parts = {
+        "numpy": (f"activations.{name}", f"activations.{name}_backward"),
+        "torch": ("deep.ACTIVATIONS",),
+        "jax": framework_parts,
+        "tf": framework_parts,
+    }
     return Concept(f"{name} and its derivative", formula, parts)
 
 
@@ -118,8 +122,13 @@ CONCEPTS = {
     ),
 }
 # every function name shown leads to its concept too: `quartet code L_model_backward`
-ALIASES = {name.split(".")[-1]: concept for concept, c in CONCEPTS.items() for names in c.parts.values()
-           for name in names if name.split(".")[-1] not in CONCEPTS and not name.endswith("ACTIVATIONS")}  # fmt: skip
+ALIASES = {
+    name.split(".")[-1]: concept
+    for concept, c in CONCEPTS.items()
+    for names in c.parts.values()
+    for name in names
+    if name.split(".")[-1] not in CONCEPTS and not name.endswith("ACTIVATIONS")
+}
 
 
 # the modules a function of the course may live in, in any package
@@ -138,7 +147,7 @@ INSTEAD = {
     "linear_activation_backward": ("deep.L_model_grads", "autodiff writes the backward"),
     "L_model_backward": ("deep.L_model_grads", "autodiff writes the backward"),
     "gradient_check": ("deep.L_model_grads", "autodiff's gradients are checked against the reference instead"),
-}  # fmt: skip
+}
 COURSE = ("numpy", "torch", "jax", "tf")
 
 

@@ -45,9 +45,11 @@ def _incomplete(folder: Path, command: str) -> str:
     state = status(folder)
     if state is None or state["complete"]:
         return ""
-    return (f'<p class="incomplete">Incomplete run: <code>{html.escape(folder.name)}</code> was interrupted after '
-            f"{state['units']} finished units; these are its finished rows. Finish it with <code>quartet {command} "
-            f"--resume {html.escape(str(folder))}</code>.</p>")  # fmt: skip
+    return (
+        f'<p class="incomplete">Incomplete run: <code>{html.escape(folder.name)}</code> was interrupted after '
+        f"{state['units']} finished units; these are its finished rows. Finish it with <code>quartet {command} "
+        f"--resume {html.escape(str(folder))}</code>.</p>"
+    )
 
 
 def _missing(what: str, where: str, command: str) -> str:
@@ -61,8 +63,14 @@ def environment_section(env: dict) -> str:
         ("CPU", f"{env['cpu']} ({env['cores_usable']} cores usable)"),
         ("BLAS (NumPy)", f"{blas['library']} {blas['version']} {blas['architecture']}, {blas['threads']} threads"),
     ]
-    rows += [(fw["name"], f"{fw['version'] or 'missing'}; threads {fw['threads'] or '-'}; devices "
-              f"{', '.join(fw['devices']) or '-'} {fw['note']}") for fw in env.get("frameworks", [])]  # fmt: skip
+    rows += [
+        (
+            fw["name"],
+            f"{fw['version'] or 'missing'}; threads {fw['threads'] or '-'}; devices "
+            f"{', '.join(fw['devices']) or '-'} {fw['note']}",
+        )
+        for fw in env.get("frameworks", [])
+    ]
     return _table(pd.DataFrame(rows, columns=["", "version, threads, devices"]))
 
 
@@ -72,10 +80,12 @@ def conformance_section(folder: Path | None, base: Path) -> str:
 
     frame = pd.read_csv(folder / "conformance.csv")
     table = summary(frame)
-    pivot = table.pivot_table(index=["backend", "mode", "dtype", "device"], columns="column", values="margin",
-                              aggfunc="min", sort=False)  # fmt: skip
-    errors = table.pivot_table(index=["backend", "mode", "dtype", "device"], columns="column",
-                               values="max_rel_err", aggfunc="max", sort=False)  # fmt: skip
+    pivot = table.pivot_table(
+        index=["backend", "mode", "dtype", "device"], columns="column", values="margin", aggfunc="min", sort=False
+    )
+    errors = table.pivot_table(
+        index=["backend", "mode", "dtype", "device"], columns="column", values="max_rel_err", aggfunc="max", sort=False
+    )
 
     def cell(column, value, record):
         if column in ("backend", "mode", "dtype", "device"):
@@ -89,9 +99,11 @@ def conformance_section(folder: Path | None, base: Path) -> str:
         return f'<td class="{cls}" title="{title}">{text}</td>'
 
     failed = int((~frame["passed"]).sum())
-    intro = (f"<p>{len(frame)} comparisons from <code>{html.escape(folder.name)}</code>, {failed} failed. Each cell: "
-             "the worst normwise relative error against the float64 NumPy reference; colour: margin to the "
-             "tolerance (green: 10x inside, yellow: inside, red: outside).</p>")  # fmt: skip
+    intro = (
+        f"<p>{len(frame)} comparisons from <code>{html.escape(folder.name)}</code>, {failed} failed. Each cell: "
+        "the worst normwise relative error against the float64 NumPy reference; colour: margin to the "
+        "tolerance (green: 10x inside, yellow: inside, red: outside).</p>"
+    )
     return _incomplete(folder, "check") + intro + _table(pivot.reset_index(), cell)
 
 
@@ -109,12 +121,17 @@ def bench_section(folder: Path | None, base: Path) -> str:
                 row[workload] = ""
                 continue
             r = match.iloc[0]
-            row[workload] = (f"{r['median_s'] * 1e3:.3g} ({100 * r['roofline_fraction']:.0f}%)"
-                             if r["status"] == "ok" else r["status"])  # fmt: skip
+            row[workload] = (
+                f"{r['median_s'] * 1e3:.3g} ({100 * r['roofline_fraction']:.0f}%)"
+                if r["status"] == "ok"
+                else r["status"]
+            )
         rows.append(row)
     images = "".join(_img(p, p.stem) for p in sorted(folder.glob("*.png")))
-    intro = (f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
-             "</code>.</p>")  # fmt: skip
+    intro = (
+        f"<p>ms per training step, median, and % of the roofline bound, from <code>{html.escape(folder.name)}"
+        "</code>.</p>"
+    )
     return _incomplete(folder, "bench") + intro + _table(pd.DataFrame(rows)) + images
 
 
@@ -123,12 +140,19 @@ def replication_section(docs: Path) -> str:
     if not numbers.is_file():
         return _missing("course replication", str(docs), "quartet replicate")
     runs = json.loads(numbers.read_text())["runs"]
-    frame = pd.DataFrame([{
-        "run": r["run"], "framework": r.get("framework", "numpy"), "iterations": r["num_iterations"],
-        "final cost": f"{r['costs'][str(r['num_iterations'] - 1)]:.10f}",
-        "train accuracy": f"{r['train_accuracy']:.4f}",
-        "test accuracy": "n/a" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}",
-    } for r in runs])  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            {
+                "run": r["run"],
+                "framework": r.get("framework", "numpy"),
+                "iterations": r["num_iterations"],
+                "final cost": f"{r['costs'][str(r['num_iterations'] - 1)]:.10f}",
+                "train accuracy": f"{r['train_accuracy']:.4f}",
+                "test accuracy": "n/a" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}",
+            }
+            for r in runs
+        ]
+    )
     images = "".join(_img(p, p.stem) for p in sorted((docs / "course-replication").glob("*.png")))
     return _table(frame) + images
 
@@ -144,8 +168,9 @@ def code_panes(name: str, frameworks: list[str] | None = None) -> str:
     columns = "".join(
         f'<div class="fw fw-{fw}"><h4>{html.escape(code.TITLES.get(fw, fw))}</h4>'
         f"{highlight(text, PythonLexer(), HtmlFormatter(nowrap=False))}</div>"
-        for fw, text in code.sources(name).items() if frameworks is None or fw in frameworks
-    )  # fmt: skip
+        for fw, text in code.sources(name).items()
+        if frameworks is None or fw in frameworks
+    )
     heading = f'<h3 id="code-{name}">{html.escape(name)}: {html.escape(concept.title)}</h3>'
     formula = f'<p class="formula">{html.escape(concept.formula)}</p>' if concept.formula else ""
     return f'{heading}{formula}<div class="columns">{columns}</div>'
@@ -157,17 +182,23 @@ def notebooks_section(docs: Path) -> str:
     for path in notebook_files():
         executed = docs / "notebooks" / f"{path.stem}.ipynb"
         copy = f"docs/notebooks/{executed.name}" if executed.is_file() else "not executed yet (make notebooks)"
-        rows.append(f"<tr><td><code>notebooks/{html.escape(path.name)}</code></td><td><code>{html.escape(copy)}"
-                    "</code></td></tr>")  # fmt: skip
-    return ("<p>One per assignment: the course's calls in its order, the same cells in PyTorch, JAX and "
-            "TensorFlow, the check's verdicts and the notes' lessons measured. Open them with "
-            "<code>.venv/bin/jupyter lab notebooks/</code>.</p><table><tr><th>notebook</th><th>executed copy, "
-            f"with its outputs</th></tr>{''.join(rows)}</table>")  # fmt: skip
+        rows.append(
+            f"<tr><td><code>notebooks/{html.escape(path.name)}</code></td><td><code>{html.escape(copy)}"
+            "</code></td></tr>"
+        )
+    return (
+        "<p>One per assignment: the course's calls in its order, the same cells in PyTorch, JAX and "
+        "TensorFlow, the check's verdicts and the notes' lessons measured. Open them with "
+        "<code>.venv/bin/jupyter lab notebooks/</code>.</p><table><tr><th>notebook</th><th>executed copy, "
+        f"with its outputs</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def code_section() -> str:
-    boxes = "".join(f'<label><input type="checkbox" checked data-fw="{fw}"> '
-                    f"{html.escape(code.TITLES.get(fw, fw))}</label> " for fw in code.FRAMEWORKS)  # fmt: skip
+    boxes = "".join(
+        f'<label><input type="checkbox" checked data-fw="{fw}"> {html.escape(code.TITLES.get(fw, fw))}</label> '
+        for fw in code.FRAMEWORKS
+    )
     return f'<div class="chooser">Show: {boxes}</div>' + "".join(code_panes(name) for name in code.CONCEPTS)
 
 
@@ -218,10 +249,12 @@ def build(results: Path, docs: Path, env: dict) -> str:
     nav = " · ".join(f'<a href="#{key}">{title}</a>' for key, (title, _) in bodies.items())
     sections = "".join(f'<section id="{key}"><h2>{title}</h2>{body}</section>' for key, (title, body) in bodies.items())
     style = CSS + HtmlFormatter().get_style_defs(".highlight")
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>quartet report</title>"
-            f"<style>{style}</style></head><body><h1>quartet report</h1><p>NumPy, PyTorch, JAX and TensorFlow "
-            f"computing the course's models: do they agree, and how fast? {nav}</p>{sections}"
-            f"<script>{SCRIPT}</script></body></html>")  # fmt: skip
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>quartet report</title>'
+        f"<style>{style}</style></head><body><h1>quartet report</h1><p>NumPy, PyTorch, JAX and TensorFlow "
+        f"computing the course's models: do they agree, and how fast? {nav}</p>{sections}"
+        f"<script>{SCRIPT}</script></body></html>"
+    )
 
 
 def write(results: Path, docs: Path, out: Path, env: dict) -> tuple[Path, list[str]]:

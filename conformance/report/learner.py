@@ -16,8 +16,15 @@ from ..learner.assignments import ASSIGNMENTS
 from ..run.files import write_atomically
 from . import provenance
 
-MARK = {"green": "green", "wrong": "WRONG", "raised": "RAISED", "not written yet": "not written yet",
-        "not checked yet": "not checked yet", "not checked": "not checked", "provided": "the course's"}  # fmt: skip
+MARK = {
+    "green": "green",
+    "wrong": "WRONG",
+    "raised": "RAISED",
+    "not written yet": "not written yet",
+    "not checked yet": "not checked yet",
+    "not checked": "not checked",
+    "provided": "the course's",
+}
 
 
 def summary(result: LearnerResult) -> str:
@@ -44,11 +51,15 @@ def table_rows(result: LearnerResult) -> list[tuple[str, str, str, str]]:
 
 def markdown(result: LearnerResult) -> str:
     title = ASSIGNMENTS[result.assignment].title if result.assignment else "not recognised"
-    lines = [f"# {Path(result.path).name}: the course's functions checked one by one", "",
-             f"Assignment: {title}. Each function is called on the notebook's own test case and on the inputs "
-             "learners' slips show on (m = 1, an odd m, (1, 1) arrays, zeros at a kink, large |z|), in float64, on "
-             "its own (the functions it calls replaced by the course's) and as written; a function right on its own "
-             "but wrong as written follows from the one it calls.", ""]  # fmt: skip
+    lines = [
+        f"# {Path(result.path).name}: the course's functions checked one by one",
+        "",
+        f"Assignment: {title}. Each function is called on the notebook's own test case and on the inputs "
+        "learners' slips show on (m = 1, an odd m, (1, 1) arrays, zeros at a kink, large |z|), in float64, on "
+        "its own (the functions it calls replaced by the course's) and as written; a function right on its own "
+        "but wrong as written follows from the one it calls.",
+        "",
+    ]
     if result.error:
         return "\n".join([*lines, f"**Not checked**: {result.error}", ""])
     lines += ["| function | where | verdict | what to look at |", "|---|---|---|---|"]
@@ -75,11 +86,14 @@ def write(result: LearnerResult, folder: Path) -> dict[str, Path]:
 
 LEARNERS = ROOT / "tests" / "learners"  # finished notebooks, one per assignment, and the held-out slips
 HALF_DONE = (  # the course's skeleton (its `= None` placeholders) left in two functions of the finished notebook
-    ("    dW = 1 / m * np.dot(dZ, A_prev.T)\n    db = 1 / m * np.sum(dZ, axis=1, keepdims=True)\n"
-     "    dA_prev = np.dot(W.T, dZ)", "    dW = None\n    db = None\n    dA_prev = None"),
+    (
+        "    dW = 1 / m * np.dot(dZ, A_prev.T)\n    db = 1 / m * np.sum(dZ, axis=1, keepdims=True)\n"
+        "    dA_prev = np.dot(W.T, dZ)",
+        "    dW = None\n    db = None\n    dA_prev = None",
+    ),
     ('parameters["W" + str(l + 1)] - learning_rate * grads["dW" + str(l + 1)]', "None"),
     ('parameters["b" + str(l + 1)] - learning_rate * grads["db" + str(l + 1)]', "None"),
-)  # fmt: skip
+)
 FIRST_MEASUREMENT = (
     "First measured at commit 39765ee, before anything was changed for them: 27 of 30. The three misses were then "
     "fixed, so the set no longer measures those three fairly: a wrong default learning rate in optimize (each "
@@ -110,9 +124,15 @@ def measured(slips: list[dict], folder: Path) -> list[dict]:
         sub.mkdir()
         result = check_file(edited(sub, slip["file"], [(slip["old"], slip["new"])]))
         first = result.suspects()[0] if result.suspects() else None
-        out.append({**slip, "exit": result.exit_status, "seconds": result.seconds,
-                    "first": first["function"] if first else "", "detail": first["detail"] if first else
-                    (result.error or "no suspect")})  # fmt: skip
+        out.append(
+            {
+                **slip,
+                "exit": result.exit_status,
+                "seconds": result.seconds,
+                "first": first["function"] if first else "",
+                "detail": first["detail"] if first else (result.error or "no suspect"),
+            }
+        )
     return out
 
 
@@ -131,11 +151,22 @@ def page(folder: Path) -> str:
 
     def run(title: str, result: LearnerResult, said: str) -> list[str]:
         body = markdown(result).split("\n", 3)[3]  # the run's own page, below its title and its paragraph
-        return [f"## {title}", "", said, "", "```", f"$ quartet check {Path(result.path).name}", "```", "",
-                body.replace("\n## ", "\n### "), ""]  # fmt: skip
+        return [
+            f"## {title}",
+            "",
+            said,
+            "",
+            "```",
+            f"$ quartet check {Path(result.path).name}",
+            "```",
+            "",
+            body.replace("\n## ", "\n### "),
+            "",
+        ]
 
     lines = [
-        "# A learner's own notebook, checked function by function", "",
+        "# A learner's own notebook, checked function by function",
+        "",
         "`quartet check my_assignment.ipynb` (or a `.py`) reads a learner's notebook for the course's NumPy "
         "assignments without running its training or plotting cells, recognises the assignment from the functions it "
         "defines (week 2's logistic regression, week 3's planar net, week 4's deep net step by step and its "
@@ -148,24 +179,37 @@ def page(folder: Path) -> str:
         "running. From inside a notebook, a last cell `import quartet; quartet.check_notebook()` checks the cells "
         "the kernel ran. Exit statuses as `quartet check`: 0 right, 1 wrong, 2 not checkable (a syntax error names "
         "its cell and line), 3 not written yet. quartet is not on the package index yet: install it from a checkout "
-        "(`python -m pip install -e .`).", "",
+        "(`python -m pip install -e .`).",
+        "",
         *run("A finished notebook", finished, "tests/learners/deep_step_by_step.py, written as the course asks."),
-        *run("A half-done notebook", half, "The same notebook with the course's skeleton still in linear_backward "
-             "(`dW = None` ...) and update_parameters (`parameters[\"W\" + str(l + 1)] = None`)."),
+        *run(
+            "A half-done notebook",
+            half,
+            "The same notebook with the course's skeleton still in linear_backward "
+            '(`dW = None` ...) and update_parameters (`parameters["W" + str(l + 1)] = None`).',
+        ),
         *run("One slip", slip, f"The same notebook with `{SLIP[1]}` for `{SLIP[0]}` in linear_backward."),
-        "## Measured on slips nobody wrote for the check", "",
+        "## Measured on slips nobody wrote for the check",
+        "",
         f"A helper session wrote {len(held)} single-function slips (tests/learners/heldout_slips.json) reading only "
         "the finished notebooks and the reference, not the check; each slip's notebook checked once, as it was "
         f"written. **{named} of {len(held)} named first ({100 * named / len(held):.0f} %)**; goal: 90 %. "
         f"{FIRST_MEASUREMENT} The suite's own slips (tests/test_learner.py) were written with the check and are not "
-        "counted here; the suite checks these too now (tests/test_learner.py).", "",
-        "| notebook | function | the slip | exit | named first | what it says |", "|---|---|---|---:|---|---|",
-        *(f"| {r['file']} | {r['function']} | {r['kind']} | {r['exit']} | "
-          f"{'yes' if r['first'] == r['function'] else 'no: ' + (r['first'] or 'none')} | "
-          f"{r['detail'].replace('|', '/')[:160]} |" for r in held),
-        "", f"Each check took {times[0]:.1f} to {times[-1]:.1f} s here (median {times[len(times) // 2]:.1f} s; the "
-        "goal: under 5 s), a fresh Python process included.", "",
-    ]  # fmt: skip
+        "counted here; the suite checks these too now (tests/test_learner.py).",
+        "",
+        "| notebook | function | the slip | exit | named first | what it says |",
+        "|---|---|---|---:|---|---|",
+        *(
+            f"| {r['file']} | {r['function']} | {r['kind']} | {r['exit']} | "
+            f"{'yes' if r['first'] == r['function'] else 'no: ' + (r['first'] or 'none')} | "
+            f"{r['detail'].replace('|', '/')[:160]} |"
+            for r in held
+        ),
+        "",
+        f"Each check took {times[0]:.1f} to {times[-1]:.1f} s here (median {times[len(times) // 2]:.1f} s; the "
+        "goal: under 5 s), a fresh Python process included.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -43,8 +43,9 @@ def execute(path: Path, quick: bool = False, data_dir: str | os.PathLike | None 
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     try:
-        client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                         resources={"metadata": {"path": str(ROOT)}})  # fmt: skip
+        client = nbclient.NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+        )
         client.execute()
     finally:
         for key, value in saved.items():
@@ -62,8 +63,11 @@ def quiet(notebook):
         kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                text = "".join(line for line in output["text"].splitlines(keepends=True)
-                               if not FRAMEWORK_NOISE.match(line.rstrip("\n")))  # fmt: skip
+                text = "".join(
+                    line
+                    for line in output["text"].splitlines(keepends=True)
+                    if not FRAMEWORK_NOISE.match(line.rstrip("\n"))
+                )
                 if not text:
                     continue
                 output["text"] = text

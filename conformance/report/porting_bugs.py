@@ -71,8 +71,9 @@ def patched(bug: Bug, folder: Path = FOLDER) -> str:
         target = Path(tmp) / bug.file
         target.parent.mkdir(parents=True)
         shutil.copy(ROOT / bug.file, target)
-        done = subprocess.run(["git", "apply", str((folder / bug.patch).resolve())], cwd=tmp, capture_output=True,
-                              text=True)  # fmt: skip
+        done = subprocess.run(
+            ["git", "apply", str((folder / bug.patch).resolve())], cwd=tmp, capture_output=True, text=True
+        )
         if done.returncode:
             raise RuntimeError(f"{bug.patch} does not apply to {bug.file}: {done.stderr.strip()}")
         return target.read_text()
@@ -95,11 +96,19 @@ def run(bug: Bug, folder: Path = FOLDER, timeout: float = 600.0) -> dict:
             code = -1
         found = sorted(out.glob("check-*/suspects.json"))
         ranked = [s["function"] for s in json.loads(found[-1].read_text())] if found else []
-    return {"patch": bug.patch, "backend": bug.backend, "function": bug.function, "kind": bug.kind,
-            "exit": code, "killed": code != 0, "suspects": " > ".join(ranked[:3]),
-            "first": bool(ranked) and ranked[0] in bug.functions,
-            "first three": any(r in bug.functions for r in ranked[:3]),
-            "named": bool(ranked), "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    return {
+        "patch": bug.patch,
+        "backend": bug.backend,
+        "function": bug.function,
+        "kind": bug.kind,
+        "exit": code,
+        "killed": code != 0,
+        "suspects": " > ".join(ranked[:3]),
+        "first": bool(ranked) and ranked[0] in bug.functions,
+        "first three": any(r in bug.functions for r in ranked[:3]),
+        "named": bool(ranked),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
 
 
 def summary(frame: pd.DataFrame) -> str:
@@ -107,17 +116,24 @@ def summary(frame: pd.DataFrame) -> str:
     failing = frame[frame["killed"]]
     first, three, named = (int(failing[c].sum()) for c in ("first", "first three", "named"))
     share = 100 / max(killed, 1)
-    return (f"{n} porting bugs, {killed} killed by `quartet check --quick`; of the {killed} failing runs, "
-            f"{first} name the bug's function first ({first * share:.0f} %), {three} in the first three "
-            f"({three * share:.0f} %), {named} name a suspect ({named * share:.0f} %)")  # fmt: skip
+    return (
+        f"{n} porting bugs, {killed} killed by `quartet check --quick`; of the {killed} failing runs, "
+        f"{first} name the bug's function first ({first * share:.0f} %), {three} in the first three "
+        f"({three * share:.0f} %), {named} name a suspect ({named * share:.0f} %)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     prog = "python -m conformance.report.porting_bugs"
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split(":")[0])
     parser.add_argument("--bugs", default="", help="only the patches whose names start with one of these (A,B)")
-    parser.add_argument("--folder", type=Path, default=FOLDER, help="the patches and their bugs.toml (default: "
-                        "porting_bugs/; the page is named after the folder: porting-bugs.md)")  # fmt: skip
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=FOLDER,
+        help="the patches and their bugs.toml (default: "
+        "porting_bugs/; the page is named after the folder: porting-bugs.md)",
+    )
     parser.add_argument("--out", type=Path, default=Path("."), help="porting-bugs.csv and .md go here")
     args = parser.parse_args(argv)
     if not (args.folder / "bugs.toml").is_file():
@@ -139,14 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         with done_path.open("a") as f:
             f.write(json.dumps(rows[-1]) + "\n")
         r = rows[-1]
-        print(f"{r['patch']} ({r['backend']}, {r['function']}): exit {r['exit']}, suspects "
-              f"{r['suspects'] or '(none)'}{'' if r['first'] else '  <- not first'}", flush=True)  # fmt: skip
+        print(
+            f"{r['patch']} ({r['backend']}, {r['function']}): exit {r['exit']}, suspects "
+            f"{r['suspects'] or '(none)'}{'' if r['first'] else '  <- not first'}",
+            flush=True,
+        )
     frame = pd.DataFrame(rows)
     done_path.unlink()
     write_atomically(args.out / f"{stem}.csv", frame.to_csv(index=False).encode())
     head = summary(frame)
-    table = frame.drop(columns=["named"]).assign(**{c: frame[c].map({True: "yes", False: "no"})
-                                                    for c in ("killed", "first", "first three")})  # fmt: skip
+    table = frame.drop(columns=["named"]).assign(
+        **{c: frame[c].map({True: "yes", False: "no"}) for c in ("killed", "first", "first three")}
+    )
     intro = " ".join(__doc__.split("\n\n")[0].split())
     title = f"# The check on porting bugs nobody wrote it for ({args.folder.resolve().name}/)"
     page = f"{title}\n\n{intro}\n\n{head}.\n\n{frame_markdown(table)}\n"

@@ -33,19 +33,35 @@ IMPLEMENTATIONS = ("reference_numpy", "impl_torch", "impl_jax", "impl_tf")
 # where each kind of result starts: the implementations whole (the registry loads them by name), and the
 # harness's modules that compute and write it; the code it depends on is these and what they import
 PARTS = {
-    "check": (*IMPLEMENTATIONS, "conformance/check/__init__.py", "conformance/check/judge.py",
-              "conformance/check/suspects.py", "conformance/report/check_results.py"),
+    "check": (
+        *IMPLEMENTATIONS,
+        "conformance/check/__init__.py",
+        "conformance/check/judge.py",
+        "conformance/check/suspects.py",
+        "conformance/report/check_results.py",
+    ),
     "bench": (*IMPLEMENTATIONS, "conformance/bench/run.py", "conformance/bench/results.py"),
     "course": (*IMPLEMENTATIONS, "conformance/check/course.py", "conformance/report/course.py"),
     "parallel": (*IMPLEMENTATIONS, "conformance/parallel"),
-    "mutation": (*IMPLEMENTATIONS, "conformance/check/__init__.py", "conformance/check/judge.py",
-                 "conformance/check/suspects.py", "conformance/cli/mutate.py", "conformance/check/localise.py"),
-    "porting_bugs": (*IMPLEMENTATIONS, "plugins/quartet-mlx/quartet_mlx", "conformance/check/__init__.py",
-                     "conformance/check/judge.py", "conformance/check/suspects.py",
-                     "conformance/report/porting_bugs.py"),
+    "mutation": (
+        *IMPLEMENTATIONS,
+        "conformance/check/__init__.py",
+        "conformance/check/judge.py",
+        "conformance/check/suspects.py",
+        "conformance/cli/mutate.py",
+        "conformance/check/localise.py",
+    ),
+    "porting_bugs": (
+        *IMPLEMENTATIONS,
+        "plugins/quartet-mlx/quartet_mlx",
+        "conformance/check/__init__.py",
+        "conformance/check/judge.py",
+        "conformance/check/suspects.py",
+        "conformance/report/porting_bugs.py",
+    ),
     "report": (*IMPLEMENTATIONS, "conformance/report/html.py"),
     "learner": ("reference_numpy", "conformance/learner", "conformance/report/learner.py"),
-}  # fmt: skip
+}
 # the command line's dispatcher imports every subcommand and computes nothing (a result depends on its own),
 # and this module records results and computes none
 NOT_FOLLOWED = ("conformance/cli/__init__.py", "conformance/report/provenance.py")
@@ -162,8 +178,10 @@ def record(kind: str, command: str, root: Path = ROOT) -> dict:
 def stamp_text(text: str, rec: dict) -> str:
     """The page with its record under its title (an older record replaced)."""
     title, _, rest = _COMMENT.sub("", text).partition("\n")
-    line = (f"_Written by `{rec['command']}` on {rec['date']} at commit {rec['commit']}; code hash {rec['code']} "
-            f"({', '.join(PARTS[rec['kind']])})._")  # fmt: skip
+    line = (
+        f"_Written by `{rec['command']}` on {rec['date']} at commit {rec['commit']}; code hash {rec['code']} "
+        f"({', '.join(PARTS[rec['kind']])})._"
+    )
     return f"{title}\n\n<!-- provenance {json.dumps(rec)} -->\n{line}\n\n{rest.lstrip(chr(10))}"
 
 
@@ -218,8 +236,11 @@ def problems(root: Path = ROOT) -> list[str]:
         said = earlier(page.read_text()) if page.suffix == ".md" and page.is_file() else None
         said = said or (rec or {}).get("earlier")  # a file of no page: the manifest says why it is kept
         if rec is None:
-            found.append("" if said else f"{name}: no provenance record (stamp it where it is written: "
-                                         "conformance/report/provenance.py)")  # fmt: skip
+            found.append(
+                ""
+                if said
+                else f"{name}: no provenance record (stamp it where it is written: conformance/report/provenance.py)"
+            )
             continue
         if path.suffix != ".md" and rec.get("sha256") != _sha256(path):
             found.append(f"{name}: its bytes differ from those recorded in {MANIFEST}; regenerate it: {rec['command']}")
@@ -229,17 +250,24 @@ def problems(root: Path = ROOT) -> list[str]:
         claim = earlier(page.read_text()) if said and page.suffix == ".md" and page.is_file() else None
         at = hash_at(claim.group(1), rec["kind"], root) if claim and page == path else rec["code"]
         if at != rec["code"] and (at is not None or history(root)):  # a shallow clone cannot tell: not a problem
-            found.append(f"{name}: says it describes commit {claim.group(1)}, but "
-                         + ("that commit is not in this repository's history" if at is None else
-                            f"that commit's code hash is {at}, not the {rec['code']} the page recorded (hashed as "
-                            "this tree's provenance.py hashes: a change to PARTS or to the hashing shows here too)")
-                         + f": name the commit it was made at, or regenerate it: {rec['command']}")  # fmt: skip
+            found.append(
+                f"{name}: says it describes commit {claim.group(1)}, but "
+                + (
+                    "that commit is not in this repository's history"
+                    if at is None
+                    else f"that commit's code hash is {at}, not the {rec['code']} the page recorded (hashed as "
+                    "this tree's provenance.py hashes: a change to PARTS or to the hashing shows here too)"
+                )
+                + f": name the commit it was made at, or regenerate it: {rec['command']}"
+            )
             continue
         if rec["code"] != hashes[rec["kind"]] and not said:
-            found.append(f"{name}: the code it measured ({', '.join(PARTS[rec['kind']])}) changed since commit "
-                         f"{rec['commit']}; regenerate it: {rec['command']} (or say at the top of "
-                         f"{page.relative_to(root).as_posix()}: 'This page describes commit {rec['commit'][:7]} "
-                         f"({rec['date'][:10]}): <why it was not rerun>')")  # fmt: skip
+            found.append(
+                f"{name}: the code it measured ({', '.join(PARTS[rec['kind']])}) changed since commit "
+                f"{rec['commit']}; regenerate it: {rec['command']} (or say at the top of "
+                f"{page.relative_to(root).as_posix()}: 'This page describes commit {rec['commit'][:7]} "
+                f"({rec['date'][:10]}): <why it was not rerun>')"
+            )
     return [f for f in found if f]
 
 
@@ -290,19 +318,35 @@ def earlier_pages(root: Path = ROOT) -> list[dict]:
         at = hash_at(commit, rec["kind"], root)
         age = (datetime.date.today() - datetime.date.fromisoformat(date)).days
         now[rec["kind"]] = now.get(rec["kind"]) or code_hash(rec["kind"], root)
-        rows.append({"page": path.relative_to(root).as_posix(), "commit": commit, "date": date, "days": age,
-                     "changed": rec["code"] != now[rec["kind"]], "known": at is not None, "history": history(root),
-                     "holds": at == rec["code"]})  # fmt: skip
+        rows.append(
+            {
+                "page": path.relative_to(root).as_posix(),
+                "commit": commit,
+                "date": date,
+                "days": age,
+                "changed": rec["code"] != now[rec["kind"]],
+                "known": at is not None,
+                "history": history(root),
+                "holds": at == rec["code"],
+            }
+        )
     return rows
 
 
 def earlier_lines(rows: list[dict]) -> list[str]:
     """The pages that describe earlier code, one line each, for the listing and the report."""
-    return [f"{r['page']}: describes commit {r['commit']} of {r['date']} ({r['days']} days old)"
-            + ("; the code it measured has changed since" if r["changed"] else "; its code is unchanged since")
-            + ("" if r["known"] else "; no such commit in this history" if r["history"] else
-               "; the commit cannot be read here (a shallow clone?): the claim is unchecked")
-            for r in rows]  # fmt: skip
+    return [
+        f"{r['page']}: describes commit {r['commit']} of {r['date']} ({r['days']} days old)"
+        + ("; the code it measured has changed since" if r["changed"] else "; its code is unchanged since")
+        + (
+            ""
+            if r["known"]
+            else "; no such commit in this history"
+            if r["history"]
+            else "; the commit cannot be read here (a shallow clone?): the claim is unchecked"
+        )
+        for r in rows
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,9 @@ FILE = "progress.json"
 class Checkpoint:
     """The units of work a run has finished, each with its result rows."""
 
-    def __init__(self, folder: Path, command: str, settings: dict, units: dict | None = None,
-                 extra: dict | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, folder: Path, command: str, settings: dict, units: dict | None = None, extra: dict | None = None
+    ) -> None:
         self.folder, self.command, self.settings = Path(folder), command, settings
         self.units: dict[str, list[dict]] = units or {}
         self.extra: dict = extra or {}
@@ -39,8 +40,9 @@ class Checkpoint:
             raise ValueError(f"--resume {folder}: no {FILE} there (is it a results folder of quartet {command}?)")
         state = json.loads(path.read_text())
         if state.get("command") != command:
-            raise ValueError(f"--resume {folder}: that folder holds a quartet {state.get('command')} run, "
-                             f"not quartet {command}")  # fmt: skip
+            raise ValueError(
+                f"--resume {folder}: that folder holds a quartet {state.get('command')} run, not quartet {command}"
+            )
         if state.get("complete"):
             raise ValueError(f"--resume {folder}: that run is already complete")
         resumed = cls(folder, command, state["settings"], state["units"], state.get("extra"))
@@ -61,8 +63,13 @@ class Checkpoint:
 
     def save(self, complete: bool = False) -> None:
         self.complete = complete
-        state = {"command": self.command, "settings": self.settings, "complete": complete, "extra": self.extra,
-                 "seconds": self.seconds}  # fmt: skip
+        state = {
+            "command": self.command,
+            "settings": self.settings,
+            "complete": complete,
+            "extra": self.extra,
+            "seconds": self.seconds,
+        }
         head = json.dumps(state, indent=1, default=str)
         units = ",\n  ".join(f"{json.dumps(key)}: {self._encode(key, rows)}" for key, rows in self.units.items())
         write_atomically(self.folder / FILE, f'{head[:-2]},\n "units": {{\n  {units}\n }}\n}}'.encode())
@@ -116,8 +123,11 @@ def interruptible():
     signals = Signals()
     try:
         # a signal ignored (nohup, a job in a script's background) stays ignored
-        previous = {signum: signal.signal(signum, signals) for signum in (signal.SIGTERM, signal.SIGINT)
-                    if signal.getsignal(signum) != signal.SIG_IGN}  # fmt: skip
+        previous = {
+            signum: signal.signal(signum, signals)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+            if signal.getsignal(signum) != signal.SIG_IGN
+        }
     except ValueError:  # not the main thread: leave the signals alone
         yield signals
         return

@@ -43,8 +43,16 @@ class Unit:
 
 def progress_bar(console: Console, *fields: TextColumn) -> Progress:
     """The bar every long command shows: what is being done, how far, how long; `fields` add columns."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *fields,
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)  # fmt: skip
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *fields,
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 CLAIMS = "claims"  # run_in_processes: one empty file per unit a child has taken
@@ -112,8 +120,9 @@ class Runner:
                 self.interrupted = err
                 progress.update(task, description=f"{title}: interrupted")
 
-    def run_in_processes(self, title: str, units: list[Unit] | Callable[[], list[Unit]], jobs: int,
-                         process: int | None = None) -> None:  # fmt: skip
+    def run_in_processes(
+        self, title: str, units: list[Unit] | Callable[[], list[Unit]], jobs: int, process: int | None = None
+    ) -> None:
         """The units not finished yet, shared by `jobs` child processes: for work that is independent unit
         by unit and needs no clock (the conformance matrix on a machine of many cores), or, with one job,
         work that must start in a fresh process (a benchmark's share of rounds). Each child is
@@ -134,8 +143,9 @@ class Runner:
                 planned = units() if callable(units) else units
                 self.total += len(planned)
                 todo = [u.key for u in planned if not self.checkpoint.done(u.key)]
-                self.console.print(f"{title}: {len(todo)} units in "
-                                   + (f"{jobs} processes" if jobs > 1 else "a fresh process"))  # fmt: skip
+                self.console.print(
+                    f"{title}: {len(todo)} units in " + (f"{jobs} processes" if jobs > 1 else "a fresh process")
+                )
                 codes = [child.wait() for child in children]
                 signals.check()
             except KeyboardInterrupt as err:
@@ -221,7 +231,9 @@ class Runner:
             return None
         signal = "SIGTERM" if isinstance(self.interrupted, Terminated) else "Ctrl-C"
         command, done = self.checkpoint.command, len(self.checkpoint.units)
-        self.console.print(f"[bold yellow]interrupted[/] ({signal}): {done} of {self.total} finished units kept in "
-                           f"{self.folder}; finish the run with [bold]quartet {command} --resume {self.folder}[/]",
-                           soft_wrap=True)  # fmt: skip
+        self.console.print(
+            f"[bold yellow]interrupted[/] ({signal}): {done} of {self.total} finished units kept in "
+            f"{self.folder}; finish the run with [bold]quartet {command} --resume {self.folder}[/]",
+            soft_wrap=True,
+        )
         return 143 if isinstance(self.interrupted, Terminated) else 130

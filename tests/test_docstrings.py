@@ -47,3 +47,20 @@ def test_every_file_the_code_and_the_docs_name_exists():
             if not (root / path).exists():
                 missing.append(f"{name}: {path}")
     assert not missing, "files named that do not exist:\n" + "\n".join(sorted(missing))
+
+
+def test_the_exit_statuses_are_said_in_the_same_words_everywhere():
+    """--help, the README, docs/commands.md and cli/README.md give every exit status with the meaning
+    cli/common.py's STATUSES gives it: a status added or reworded there fails here until they say it too."""
+    from conformance.cli import common
+
+    root = Path(__file__).resolve().parents[1]
+    places = {"quartet --help": common.EXIT_STATUSES}
+    places.update(
+        {name: (root / name).read_text() for name in ("README.md", "docs/commands.md", "conformance/cli/README.md")}
+    )
+    for place, text in places.items():
+        flat = " ".join(text.split())
+        missing = [f"{code} {meaning}" for code, meaning in common.STATUSES if f"{code} {meaning}" not in flat]
+        assert not missing, f"{place} does not say {missing}"
+    assert common.EXIT_STATUSES in " ".join(cli.build_parser().format_help().split())

@@ -14,15 +14,21 @@ from rich.console import Console
 from ..core.registry import BROKEN, BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
 from ..parallel.engine import NAMES as ENGINES
 
-# exit statuses, the same for every command (--help and docs/plugins.md say them)
+# exit statuses, the same for every command (STATUSES below says them)
 GREEN = 0  # done: every check passed
 FAILED = 1  # a check failed: a number outside its tolerance
 USAGE = 2  # unusable input: a bad option, a missing file
 UNFINISHED = 3  # a backend raised, or a function of it is not written yet (a stub); named, never a traceback
-EXIT_STATUSES = (
-    f"exit status: {GREEN} all green, {FAILED} a check failed, {USAGE} unusable input, {UNFINISHED} a "
-    "backend raised or is not written yet, 130 / 143 interrupted (Ctrl-C / SIGTERM)"
+# what each status means, in the words that --help, the README, docs/commands.md and cli/README.md all use
+# (tests/test_docstrings.py holds them to it)
+STATUSES = (
+    (f"{GREEN}", "all green"),
+    (f"{FAILED}", "a check failed"),
+    (f"{USAGE}", "unusable input"),
+    (f"{UNFINISHED}", "a backend raised or a function is not written yet"),
+    ("130 / 143", "interrupted (Ctrl-C / SIGTERM)"),
 )
+EXIT_STATUSES = "exit status: " + ", ".join(f"{code} {meaning}" for code, meaning in STATUSES)
 
 
 def piped_width() -> int | None:

@@ -3,6 +3,7 @@ costs, and the accuracies."""
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,40 +183,56 @@ def run(args: argparse.Namespace) -> int:
     named = course.RUNS[args.name]
     dataset = args.dataset or named.dataset
     run_ = course.run_for(args.name, dataset)
-    seed = (
-        args.seed if args.seed is not None else (run_.seed if run_ else GENERIC["seed"])
-    )  # the split's, as the weights'
+    seed = args.seed if args.seed is not None else (run_.seed if run_ else GENERIC["seed"])  # the split's too
     data = datasets.load_dataset(dataset, data_dir=args.data_dir, seed=seed)
-    n_x = data.n_x
-    chosen = settings(args, n_x, dataset)
-    layer_dims, init = chosen.layer_dims, chosen.init
-    if layer_dims[0] != n_x:
-        rest = ",".join(map(str, layer_dims[1:]))
-        raise UsageError(
-            f"--layer-dims starts with {layer_dims[0]}, but dataset {dataset!r} has "
-            f"n_x = {n_x} features (X is {data.X_train.shape}); use --layer-dims {n_x},{rest}"
-        )
-    if layer_dims[-1] != 1:
-        raise UsageError(f"--layer-dims must end with 1 (one sigmoid output unit), got {layer_dims}")
-    if chosen.model == "deep" and init == "zeros" and len(layer_dims) > 2:
-        console.print(
-            "[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking); "
-            "with tanh, ReLU or leaky ReLU, which are 0 at 0, every gradient but the output bias's is 0: "
-            "the hidden layers never move"
-        )
-
+    chosen = settings(args, data.n_x, dataset)
+    _check_shapes(chosen, data)
     X, Y = data.X_train, data.Y_train
     if chosen.as_the_course:
         console.print(f"[bold]the course's run {args.name!r}[/]: {chosen.run.title}, as its notebook ran it")
     elif chosen.run is not None:
         console.print(f"[bold]from the course's run {chosen.run.name!r}[/], with the options given")
     console.print(
-        f"[bold]train[/] {chosen.model} on {dataset}: X {X.shape}, Y {Y.shape}; layer_dims {layer_dims}, "
-        f"hidden {chosen.hidden_activation}, init {init} (seed {chosen.seed}), "
+        f"[bold]train[/] {chosen.model} on {dataset}: X {X.shape}, Y {Y.shape}; layer_dims {chosen.layer_dims}, "
+        f"hidden {chosen.hidden_activation}, init {chosen.init} (seed {chosen.seed}), "
         f"learning rate {chosen.learning_rate}, {chosen.num_iterations} iterations"
     )
+    curve, predict, wall = _train(chosen, X, Y, course_lines=chosen.as_the_course and args.print_every is None)
+    train_accuracy = _accuracy(predict(X), Y)
+    test_accuracy = None if data.X_test is None else _accuracy(predict(data.X_test), data.Y_test)
+    summary = _summary(chosen, curve, wall, (train_accuracy, Y.shape[1]), (test_accuracy, data.Y_test))
+    if args.plot:
+        title = f"{chosen.model} {chosen.layer_dims} on {dataset}"
+        path = plot_cost_curves({"NumPy reference": curve}, Path(args.plot), title)
+        summary.add_row("cost curve", str(path), *([""] if chosen.as_the_course else []))
+    console.print(summary)
+    return 0
+
+
+def _check_shapes(chosen: Settings, data: datasets.Dataset) -> None:
+    """The layer sizes against the data (a UsageError naming both), and a note on zero initialisation."""
+    layer_dims, n_x = chosen.layer_dims, data.n_x
+    if layer_dims[0] != n_x:
+        rest = ",".join(map(str, layer_dims[1:]))
+        raise UsageError(
+            f"--layer-dims starts with {layer_dims[0]}, but dataset {chosen.dataset!r} has "
+            f"n_x = {n_x} features (X is {data.X_train.shape}); use --layer-dims {n_x},{rest}"
+        )
+    if layer_dims[-1] != 1:
+        raise UsageError(f"--layer-dims must end with 1 (one sigmoid output unit), got {layer_dims}")
+    if chosen.model == "deep" and chosen.init == "zeros" and len(layer_dims) > 2:
+        console.print(
+            "[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking); "
+            "with tanh, ReLU or leaky ReLU, which are 0 at 0, every gradient but the output bias's is 0: "
+            "the hidden layers never move"
+        )
+
+
+def _train(chosen: Settings, X: np.ndarray, Y: np.ndarray, course_lines: bool) -> tuple[list[float], Callable, float]:
+    """The reference trained with a progress bar: (every iteration's cost, predict, seconds). `course_lines`: the
+    notebook's printed lines in its format, else every print_every-th cost and the last."""
     curve: list[float] = []
-    if chosen.as_the_course and args.print_every is None:  # the notebook's lines, in its format
+    if course_lines:
         as_printed, printed = chosen.run.prints, chosen.run.printed
     else:
 
@@ -236,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
             progress.update(task, advance=1, cost=cost)
 
         start = time.perf_counter()
-        parameters = initializers.initialize(layer_dims, scheme=init, seed=chosen.seed)
+        parameters = initializers.initialize(chosen.layer_dims, scheme=chosen.init, seed=chosen.seed)
         if chosen.model == "logistic":
             w, b = parameters["W1"].T, parameters["b1"]  # (n_x, 1), (1, 1)
             params, _, _ = logistic.optimize(w, b, X, Y, chosen.num_iterations, chosen.learning_rate, callback=callback)
@@ -247,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
             parameters, _ = deep.L_layer_model(
                 X,
                 Y,
-                layer_dims,
+                chosen.layer_dims,
                 chosen.learning_rate,
                 chosen.num_iterations,
                 hidden_activation=chosen.hidden_activation,
@@ -259,9 +276,12 @@ def run(args: argparse.Namespace) -> int:
                 return deep.predict(X_, parameters, chosen.hidden_activation)
 
         wall = time.perf_counter() - start
+    return curve, predict, wall
 
-    train_accuracy = _accuracy(predict(X), Y)
-    test_accuracy = None if data.X_test is None else _accuracy(predict(data.X_test), data.Y_test)
+
+def _summary(chosen: Settings, curve: list[float], wall: float, train: tuple, test: tuple) -> Table:
+    """The summary table: the final cost, the accuracies (train: (accuracy, m); test: (accuracy or None, Y_test)),
+    the wall time, and beside them what the course printed when the run is the course's."""
     course_run = chosen.run if chosen.as_the_course else None
     summary = Table(title="summary", title_justify="left")
     summary.add_column("", style="bold")
@@ -272,22 +292,15 @@ def run(args: argparse.Namespace) -> int:
     def row(label: str, ours: str, theirs: float | None = None) -> None:
         summary.add_row(label, ours, *([] if course_run is None else ["" if theirs is None else f"{100 * theirs:g} %"]))
 
+    (train_accuracy, m), (test_accuracy, Y_test) = train, test
     row("final cost", f"{curve[-1]:.6f}")
     row(
-        "train accuracy",
-        f"{100 * train_accuracy:.2f} %  (m = {Y.shape[1]})",
-        course_run and course_run.published_train_accuracy,
+        "train accuracy", f"{100 * train_accuracy:.2f} %  (m = {m})", course_run and course_run.published_train_accuracy
     )
     row(
         "test accuracy",
-        "n/a (no test set)" if test_accuracy is None else f"{100 * test_accuracy:.2f} %  (m = {data.Y_test.shape[1]})",
+        "n/a (no test set)" if test_accuracy is None else f"{100 * test_accuracy:.2f} %  (m = {Y_test.shape[1]})",
         course_run and course_run.published_test_accuracy,
     )
     row("wall time", f"{wall:.2f} s ({1e3 * wall / chosen.num_iterations:.3f} ms per iteration)")
-    if args.plot:
-        path = plot_cost_curves(
-            {"NumPy reference": curve}, Path(args.plot), f"{chosen.model} {layer_dims} on {dataset}"
-        )
-        row("cost curve", str(path))
-    console.print(summary)
-    return 0
+    return summary

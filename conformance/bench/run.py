@@ -128,19 +128,9 @@ def units(
     return found, unavailable
 
 
-def _workload_rows(
-    settings: BenchSettings,
-    workload: Workload,
-    targets: list,
-    peer_rows: list,
-    imports: dict,
-    limits: dict,
-    process: int = 0,
-) -> list[dict]:
-    """Every row of one workload in this process: each prepared (compiled, checked) once, then timed in
-    interleaved rounds beside the machine's GEMM probe, so every ratio between them can be taken round by
-    round; each round labelled with its process (round_process)."""
-    min_time, min_repeats = settings.repeats
+def _prepared(settings: BenchSettings, workload: Workload, targets: list, peer_rows: list, imports: dict) -> dict:
+    """Each row of the workload ready to time (a Prepared by its key, "name mode dtype"): ours, each library's
+    own products as its bound, and the peers; a row that failed to prepare holds its error as its status."""
     prepared: dict[str, Prepared] = {}
     for name, mode, dtype in targets:
         key = f"{name} {mode} {dtype}"
@@ -170,7 +160,23 @@ def _workload_rows(
         except Exception as err:
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared(_row(workload, name, mode, dtype, settings.device, status))
-    prepared |= _peer_rows(settings, workload, peer_rows)
+    return prepared | _peer_rows(settings, workload, peer_rows)
+
+
+def _workload_rows(
+    settings: BenchSettings,
+    workload: Workload,
+    targets: list,
+    peer_rows: list,
+    imports: dict,
+    limits: dict,
+    process: int = 0,
+) -> list[dict]:
+    """Every row of one workload in this process: each prepared (compiled, checked) once, then timed in
+    interleaved rounds beside the machine's GEMM probe, so every ratio between them can be taken round by
+    round; each round labelled with its process (round_process)."""
+    min_time, min_repeats = settings.repeats
+    prepared = _prepared(settings, workload, targets, peer_rows, imports)
     gemm: dict[str, list[float]] = {"float32": [], "float64": []}
 
     def time_one(key: str) -> float:

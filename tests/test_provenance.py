@@ -129,6 +129,8 @@ README_NOT_RESULTS = {
     "1": "an exit status",
     "2": "an exit status",
     "3": "an exit status",
+    "130": "an exit status (Ctrl-C)",
+    "143": "an exit status (SIGTERM)",
     "3.11": "the Python the project requires (pyproject.toml)",
     "3.4": "the size of the pinned environment: guidance for the install, not a result",
     "5": "'5 of 5 green': the course's five logistic functions, in the new-backend example",

@@ -571,3 +571,20 @@ def test_a_forward_that_raises_is_named_before_the_activations_read_through_it(t
     monkeypatch.setattr(torch_deep, "L_model_forward", halved)
     found = suspects.suspects(list(verdicts().values()))
     assert found[0]["function"] == "L_model_forward" and not found[0]["follows_from"], found[:2]
+
+
+def test_a_predict_whose_numbers_are_coarser_than_its_dtype_fails(torch_deep, monkeypatch):
+    """Weights rounded to bfloat16 inside predict (mixed precision for inference): the logits move by a few
+    thousandths of their terms, which flips no label of a random case, and some of the thousands that sit
+    that close to the boundary when b[L] is the median logit. float32's own rounding flips none there."""
+    import torch
+
+    real = torch_deep.predict
+
+    def coarse(X, parameters, hidden_activation="relu"):
+        return real(X, {k: v.to(torch.bfloat16).to(v.dtype) for k, v in parameters.items()}, hidden_activation)
+
+    assert verdicts("float32")["predict"]["status"] == "green"
+    monkeypatch.setattr(torch_deep, "predict", coarse)
+    found = verdicts("float32")["predict"]
+    assert found["status"] == "wrong" and "the median logit" in found["detail"] and "labels differ" in found["detail"]

@@ -651,11 +651,14 @@ class Checker:
         return self.judge(function, case, {"params@1": self.flat(new, case.params), "cost": cost}, f"{act} net: ")
 
     def check_deep_predict(self, function: Function, case: Case) -> Verdict:
-        """On the case, and with the last layer zero, where AL = 1/2 exactly and the course predicts 0."""
+        """On the case; with the last layer zero, where AL = 1/2 exactly and the course predicts 0; and on 4001
+        samples with b[L] moved to the middle of their logits, where dozens of labels sit within a few
+        thousandths of the boundary: products rounded coarser than the dtype (mixed precision, bfloat16) flip
+        some of them, where the dtype's own rounding reaches none."""
         act, L = case.spec.hidden_activation, case.spec.L
         half = {**case.params, f"W{L}": np.zeros_like(case.params[f"W{L}"]), f"b{L}": np.zeros((1, 1))}
         verdict = Verdict(function.key, "green")
-        for c in (case, Case(case.spec, case.X, case.Y, half, case.learning_rate, name="AL = 1/2")):
+        for c in (case, Case(case.spec, case.X, case.Y, half, case.learning_rate, name="AL = 1/2"), middle(case)):
             got = self.backend.deep.predict(self.put(c.X), self.put(c.params), act)
             verdict = verdict.worse(self.judge(function, c, {"predictions": got}, f"{act} net, {c.name}: "))
         return verdict
@@ -821,6 +824,17 @@ class Checker:
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))
         return verdict
+
+
+def middle(case: Case, m: int = 4001) -> Case:
+    """The case's net on m samples with b[L] at minus the median of W[L] A[L-1]: the logits spread around 0, one
+    of them exactly 0 (AL = 1/2: the course predicts 0), the nearest others a few thousandths of their terms away."""
+    wide = with_biases(make_case(case.spec, m=m, seed=10, kink=False))
+    L = case.spec.L
+    params = {**wide.params, f"b{L}": np.zeros((1, 1))}
+    _, caches = ref_deep.L_model_forward(wide.X, params, case.spec.hidden_activation)
+    params[f"b{L}"] = -np.median(caches[-1][1], keepdims=True).reshape(1, 1)  # caches[L-1] = (.., Z[L])
+    return Case(case.spec, wide.X, wide.Y, params, case.learning_rate, name=f"b[L] at the median logit, m = {m}")
 
 
 def another_m(case: Case) -> Case:

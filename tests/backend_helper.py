@@ -26,8 +26,10 @@ from conformance.check.cases import Case
 from conformance.check.judge import COLUMNS, compare
 from conformance.check.measure import flatten, measure
 from conformance.core.backends import BackendUnavailable, load_backend
+from conformance.core.datasets import make_random_dataset
 from conformance.core.registry import MODES, NAMES, PACKAGES, framework_status
 from conformance.core.spec import ModelSpec
+from reference_numpy import initializers
 
 FRAMEWORKS = ("torch", "jax", "tf")
 DTYPES = ("float32", "float64")
@@ -174,3 +176,15 @@ def forward_quantities(AL, caches, get: Callable) -> dict[str, np.ndarray]:
             out[f"A{l}"] = get(caches[l][0][0])  # A[l] is the next layer's A_prev
     out["AL"] = get(AL)
     return out
+
+
+def make_problem(depth: int, seed: int, n_x: int = 5, width: int = 4, m: int = 16):
+    """(layer_dims, X (n_x, m), Y (1, m), parameters): data from a linear teacher and He-initialised float64
+    weights with nonzero biases (so db is tested too); the one problem builder of the tests."""
+    X, Y = make_random_dataset(n_x, m, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    layer_dims = [n_x] + [width] * (depth - 1) + [1]
+    parameters = initializers.initialize(layer_dims, scheme="he", rng=rng)
+    for l in range(1, depth + 1):
+        parameters[f"b{l}"] = 0.1 * rng.standard_normal(parameters[f"b{l}"].shape)  # (n[l], 1)
+    return layer_dims, X, Y, parameters

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backend_helper import FRAMEWORKS, framework
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
@@ -73,6 +74,12 @@ def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
             assert cli.main(argv) == 0
     (folder,) = shared.glob("check-*")
     return folder
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def fw(request: pytest.FixtureRequest):
+    """Each of torch, jax and tf as a Framework (tests/backend_helper.py): the one fixture of the frameworks."""
+    return framework(request.param)
 
 
 @pytest.fixture

@@ -13,33 +13,15 @@ import numpy as np
 import pytest
 from backend_helper import (
     DTYPES,
-    FRAMEWORKS,
     GPU_NAMES,
     assert_conforms,
     forward_quantities,
-    framework,
     make_case,
+    make_problem,
 )
 
-from conformance.core.datasets import make_random_dataset
 from reference_numpy import deep, initializers
 from reference_numpy.activations import HIDDEN_ACTIVATIONS, sigmoid
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def fw(request):
-    return framework(request.param)
-
-
-def make_problem(depth: int, seed: int, n_x: int = 5, width: int = 4, m: int = 16):
-    """X (n_x, m), Y (1, m) and He-initialised float64 weights with nonzero biases (so db is tested too)."""
-    X, Y = make_random_dataset(n_x, m, seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    layer_dims = [n_x] + [width] * (depth - 1) + [1]
-    parameters = initializers.initialize(layer_dims, scheme="he", rng=rng)
-    for l in range(1, depth + 1):
-        parameters[f"b{l}"] = 0.1 * rng.standard_normal(parameters[f"b{l}"].shape)  # (n[l], 1)
-    return X, Y, parameters
 
 
 def assert_forward_and_grads_conform(fw, X, Y, parameters, hidden_activation: str, dtype: str) -> None:
@@ -65,7 +47,7 @@ def assert_forward_and_grads_conform(fw, X, Y, parameters, hidden_activation: st
 @pytest.mark.parametrize("hidden_activation", HIDDEN_ACTIVATIONS)
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_forward_cost_and_grads_match_the_reference(fw, depth, hidden_activation, dtype):
-    X, Y, parameters = make_problem(depth, seed=depth)
+    _, X, Y, parameters = make_problem(depth, seed=depth)
     assert_forward_and_grads_conform(fw, X, Y, parameters, hidden_activation, dtype)
 
 
@@ -105,7 +87,7 @@ def kink_problems() -> list[tuple[np.ndarray, np.ndarray, dict, list[int], int]]
         "b2": np.array([[0.25]]),
     }
     X_hand = np.array([[1.0, -1.0, 2.0, 0.0, 1.0], [0.5, 2.0, -1.0, 0.0, 1.0]])  # (2, 5)
-    X, Y, parameters = make_problem(3, seed=7)
+    _, X, Y, parameters = make_problem(3, seed=7)
     X[:, :5] = 0.0
     zero_biases = {name: (0 * value if name.startswith("b") else value) for name, value in parameters.items()}
     return [
@@ -155,7 +137,7 @@ def test_stable_cost_is_finite_where_the_courses_formula_is_not(fw):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_predict_matches_the_reference_and_thresholds_at_one_half(fw, dtype):
-    X, _, parameters = make_problem(3, seed=8, m=64)
+    _, X, _, parameters = make_problem(3, seed=8, m=64)
     X_, P_ = fw.put(dtype, X, parameters)
     prediction = fw.deep.predict(X_, P_)
     assert fw.dtype_of(prediction) == dtype and tuple(prediction.shape) == (1, 64)
@@ -168,7 +150,7 @@ def test_predict_matches_the_reference_and_thresholds_at_one_half(fw, dtype):
 
 
 def test_update_parameters_returns_a_new_dict_and_leaves_the_old_one(fw):
-    X, Y, parameters = make_problem(2, seed=5)
+    _, X, Y, parameters = make_problem(2, seed=5)
     X_, Y_, P_ = fw.put("float64", X, Y, parameters)
     before, tensors = fw.get(P_), dict(P_)
     grads, _ = fw.deep.L_model_grads(P_, X_, Y_)
@@ -233,7 +215,7 @@ BAD_NAMES = {  # what is called with a bad name, and the message that names the 
 def test_bad_names_raise_a_clear_value_error(fw, what):
     call, message = BAD_NAMES[what]
     modes = f"unknown mode 'jit' for {fw.name}; choose one of {re.escape(str(fw.deep.MODES))}"
-    X, _, parameters = make_problem(2, seed=0)
+    _, X, _, parameters = make_problem(2, seed=0)
     X_, P_ = fw.put("float64", X, parameters)
     with pytest.raises(ValueError, match=message.format(modes=modes)):
         call(fw, X_, P_)

@@ -10,7 +10,6 @@ from backend_helper import (
     COMPILED_MODES,
     DTYPES,
     FRAMEWORK_MODES,
-    FRAMEWORKS,
     assert_backend_conforms,
     assert_conforms,
     framework,
@@ -23,11 +22,6 @@ from conformance.check.measure import flatten
 from conformance.core.datasets import make_random_dataset
 from conformance.core.spec import ModelSpec
 from reference_numpy import logistic
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def fw(request):
-    return framework(request.param)
 
 
 def trajectory_case() -> cases.Case:

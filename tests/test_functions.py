@@ -588,3 +588,20 @@ def test_a_predict_whose_numbers_are_coarser_than_its_dtype_fails(torch_deep, mo
     monkeypatch.setattr(torch_deep, "predict", coarse)
     found = verdicts("float32")["predict"]
     assert found["status"] == "wrong" and "the median logit" in found["detail"] and "labels differ" in found["detail"]
+
+
+def test_a_forward_that_autodiff_cannot_see_through_is_named_not_the_gradients(torch_deep, monkeypatch):
+    """linear_forward's product taken in NumPy and brought back as a new tensor: every value is right, and no
+    gradient reaches W or b through it. L_model_grads is what fails; run again with linear_forward rebuilt from
+    the framework's own operators it is right, so linear_forward is the function to look at first."""
+    import torch
+
+    def through_numpy(A_prev, W, b):
+        Z = W.detach().numpy() @ A_prev.detach().numpy() + b.detach().numpy()
+        return torch.from_numpy(Z).requires_grad_()  # a leaf of its own: the graph to W and b is cut
+
+    monkeypatch.setattr(torch_deep, "linear_forward", through_numpy)
+    rows = functions.check_functions("torch", "eager", "float64", "cpu")
+    found = {v["function"]: v for v in rows}["linear_forward"]
+    assert found["status"] == "wrong" and "gradients do not flow through it" in found["detail"], found
+    assert suspects.suspects(rows)[0]["function"] == "linear_forward"

@@ -465,13 +465,19 @@ class Checker:
         value = self.judge(function, probe, {"A1": g(self.put(probe.params["W1"]))}, "value ")
         if value.status != "green":
             return value
-        grads, _ = self.needs(
-            "L_model_grads",
-            lambda: self.backend.deep.L_model_grads(
-                self.put(probe.params), *self.put([probe.X, probe.Y]), function.name
-            ),
-        )
-        dW1, want = self.get(grads["dW1"], "dW1"), self.reference(probe)["dW1"]
+        try:
+            grads, _ = self.needs(
+                "L_model_grads",
+                lambda: self.backend.deep.L_model_grads(
+                    self.put(probe.params), *self.put([probe.X, probe.Y]), function.name
+                ),
+            )
+            dW1, want = self.get(grads["dW1"], "dW1"), self.reference(probe)["dW1"]
+        except (NotWritten, NotImplementedError, WrongResult):
+            raise
+        except Exception as err:  # read through L_model_grads: its raise (a gradient that never came) is seen here
+            line = exception_line(err, self.package)
+            return Verdict(function.key, "raised", f"derivative: {line}", float("inf"), via=("L_model_grads",))
         verdict = self.judge(function, probe, {"dW1": dW1}, "derivative ")
         verdict.via = THROUGH_GRADS
         if verdict.status == "wrong" and dW1.shape == want.shape:
@@ -494,7 +500,7 @@ class Checker:
         for l, ((A_prev, W, b), _) in enumerate(caches, start=1):
             got = self.backend.deep.linear_forward(*self.put([A_prev, W, b]))
             verdict = verdict.worse(self.judge(function, case, {f"Z{l}": got}, f"layer {l}: "))
-        return verdict
+        return verdict if verdict.status != "green" else self.gradients_through(function, case, rebuilt_linear_forward)
 
     def check_deep_linear_activation_forward(self, function: Function, case: Case) -> Verdict:
         act = case.spec.hidden_activation
@@ -508,7 +514,9 @@ class Checker:
             if found.status == "wrong" and f": Z{l}" in found.detail:
                 found.detail += " (the cache's second entry is Z, the pre-activation)"
             verdict = verdict.worse(found)
-        return verdict
+        if verdict.status != "green":
+            return verdict
+        return self.gradients_through(function, case, rebuilt_linear_activation_forward(self.backend.deep))
 
     def check_deep_L_model_forward(self, function: Function, case: Case) -> Verdict:
         """On the case, and (on the ReLU net) on one of 11 layers: a loop over sorted keys takes W10 before W2."""
@@ -522,7 +530,49 @@ class Checker:
                 if l < len(caches):
                     got[f"A{l}"] = caches[l][0][0]  # A[l] is the next layer's A_prev
             verdict = verdict.worse(self.judge(function, c, got, f"{act} net of {c.spec.L} layers: "))
-        return verdict
+        if verdict.status != "green":
+            return verdict
+        return self.gradients_through(function, case, rebuilt_L_model_forward(self.backend.deep))
+
+    def gradients_through(self, function: Function, case: Case, rebuilt: Callable) -> Verdict:
+        """A forward function whose values are right can still stop the gradients through it (its cache detached
+        or under stop_gradient, an operation autodiff does not see through). When L_model_grads is wrong as
+        written, it runs again with this function rebuilt from the port's other parts (`rebuilt`, put in the
+        port's module for the call): right then, this function is the one that breaks its gradients."""
+        act, module = case.spec.hidden_activation, self.backend.deep
+        keys = list(self.ref_grads(case))
+
+        def grads() -> Verdict:
+            found, cost = module.L_model_grads(self.put(case.params), *self.put([case.X, case.Y]), act)
+            if any(k not in found for k in keys):
+                return Verdict(function.key, "not checked")
+            return self.judge(BY_KEY["L_model_grads"], case, {**{k: found[k] for k in keys}, "cost": cost})
+
+        def attempt() -> Verdict:
+            try:
+                return grads()
+            except Exception as err:  # a gradient autodiff never produced (None) fails on its way out
+                return Verdict(function.key, "raised", exception_line(err), float("inf"))
+
+        written = attempt()
+        if written.status not in ("wrong", "raised"):
+            return Verdict(function.key, "green")
+        real = getattr(module, function.name)
+        setattr(module, function.name, rebuilt)
+        try:
+            again = attempt()
+        finally:
+            setattr(module, function.name, real)
+        if again.status != "green":  # L_model_grads's own failure, or not this function's: their checks name them
+            return Verdict(function.key, "green")
+        return Verdict(
+            function.key,
+            "wrong",
+            f"{act} net: its values are right, but gradients do not flow through it: L_model_grads fails "
+            f"through it ({written.detail}) and right with {function.name} rebuilt from {rebuilt.__doc__}",
+            written.max_rel_err,
+            written.tolerance,
+        )
 
     def check_deep_compute_cost(self, function: Function, case: Case) -> Verdict:
         """On the case, and (on the ReLU net) on a second m: a cost that kept the first m it saw divides by it. Not
@@ -824,6 +874,33 @@ class Checker:
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))
         return verdict
+
+
+def rebuilt_linear_forward(A_prev, W, b):
+    """W @ A_prev + b"""
+    return W @ A_prev + b
+
+
+def rebuilt_linear_activation_forward(deep) -> Callable:
+    def linear_activation_forward(A_prev, W, b, activation):
+        """the port's linear_forward and ACTIVATIONS"""
+        Z = deep.linear_forward(A_prev, W, b)
+        return deep.ACTIVATIONS[activation](Z), ((A_prev, W, b), Z)
+
+    return linear_activation_forward
+
+
+def rebuilt_L_model_forward(deep) -> Callable:
+    def L_model_forward(X, parameters, hidden_activation="relu"):
+        """the port's linear_activation_forward, layer by layer"""
+        A, caches, L = X, [], len(parameters) // 2
+        for l in range(1, L + 1):
+            activation = hidden_activation if l < L else "sigmoid"
+            A, cache = deep.linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+            caches.append(cache)
+        return A, caches
+
+    return L_model_forward
 
 
 def middle(case: Case, m: int = 4001) -> Case:

@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.registry import COURSE
 from .between import Spread, widen
 from .merge import BOUNDS, bound_mode
 from .peer_rows import PEERS
 from .roofline import round_fractions
 from .timing import ratio_interval, verdict
 
-OURS = ("numpy", "torch", "jax", "tf")
+OURS = COURSE
 FILE = Path(__file__).with_name("goals.toml")
 BESIDE = "Earlier definitions and retired goals, computed beside the goals (they judge nothing)"
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..core import environment
 from ..core.backends import FRAMEWORKS, MODES, device_status, framework_status
-from ..core.registry import DTYPES, MODE_NAMES
+from ..core.registry import COURSE, DTYPES, MODE_NAMES
 from ..run.runner import Runner, Unit
 from . import goals, machine, vectorisation
 from .between import fingerprint
@@ -34,7 +34,7 @@ from .workloads import Workload, gpu_workloads, main_workloads, sweep_workloads
 
 @dataclass(frozen=True)
 class BenchSettings:
-    backends: list[str] = field(default_factory=lambda: ["numpy", "torch", "jax", "tf"])
+    backends: list[str] = field(default_factory=lambda: list(COURSE))
     modes: list[str] = field(default_factory=lambda: list(MODE_NAMES))
     dtypes: list[str] = field(default_factory=lambda: list(DTYPES))
     workloads: list[str] = field(default_factory=list)  # by name; empty: all of them

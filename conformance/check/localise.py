@@ -19,13 +19,13 @@ import sys
 from pathlib import Path
 
 from .. import ROOT
-from ..core.registry import MODES
+from ..core.registry import AUTODIFF, MODES
 from .functions import BY_KEY, HELPERS, check_functions, helper_homes
 from .mutation import PLUGINS, Mutant, mutants, package_of, with_changes, witness
 from .suspects import suspects
 
 FILES = (
-    *(f"impl_{n}/{m}.py" for n in ("torch", "jax", "tf") for m in ("deep", "logistic")),
+    *(f"impl_{n}/{m}.py" for n in AUTODIFF for m in ("deep", "logistic")),
     *(f"{folder}/{m}.py" for folder in PLUGINS.values() for m in ("deep", "logistic")),
 )
 

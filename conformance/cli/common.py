@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..core.registry import BROKEN, BUILT_IN, DEVICES, MODE_NAMES, NAMES, supports
+from ..core.registry import BROKEN, COURSE, DEVICES, MODE_NAMES, NAMES, supports
 from ..parallel.engine import NAMES as ENGINES
 
 # exit statuses, the same for every command (STATUSES below says them)
@@ -169,7 +169,7 @@ def add_selection(
     --no-cache where a run may load what an earlier one compiled (cache=False: the benchmark, whose
     compile times must be compile times); the default backends are all of them, or (plugins=False) the
     built-in four, a plugin then taken by name."""
-    default = NAMES if plugins else tuple(info.name for info in BUILT_IN)
+    default = NAMES if plugins else COURSE
     which = "all" if plugins else "the built-in four; a plugin by name"
     parser.add_argument(
         "--backends", default=",".join(default), metavar="A,B", help=f"any of {', '.join(NAMES)} (default: {which})"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..check import course
 from ..core import backends, environment
-from ..core.registry import MODE_NAMES
+from ..core.registry import AUTODIFF, MODE_NAMES
 from ..report.course import write_replication
 from ..run.runner import progress_bar
 from .common import UsageError, add_cache_option, choices, console
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in course.RUNS]
     if unknown:
         raise UsageError(f"unknown course run(s) {unknown}; choose from {list(course.RUNS)}")
-    frameworks = choices(args.frameworks, ("torch", "jax", "tf"), "framework(s)") if args.frameworks else []
+    frameworks = choices(args.frameworks, AUTODIFF, "framework(s)") if args.frameworks else []
     results, others = [], {}
     with progress_bar(console, COST) as progress:
         for name in names:

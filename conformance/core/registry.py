@@ -52,6 +52,8 @@ BUILT_IN = (
     # "compiled" is tf.function(jit_compile=True); "function" is tf.function without XLA
     BackendInfo("tf", "impl_tf", "tensorflow", MODE_NAMES, devices=DEVICES, title="TensorFlow"),
 )
+COURSE = tuple(info.name for info in BUILT_IN)  # the course written four times: numpy, torch, jax, tf
+AUTODIFF = COURSE[1:]  # the three whose backward is autodiff
 BROKEN: dict[str, str] = {}  # plugins that could not be loaded, with the reason (quartet doctor says it)
 
 

@@ -31,9 +31,10 @@ from ..bench.machine import THREAD_VARIABLES
 from ..check.cases import Case
 from ..check.measure import flatten
 from ..core.backends import PACKAGES, InputError, framework_status
+from ..core.registry import COURSE
 from . import launch as launcher
 
-NAMES = ("numpy", "torch", "jax", "tf")  # numpy: the split-and-sum oracle, in-process
+NAMES = COURSE  # numpy: the split-and-sum oracle, in-process
 WORKERS = (1, 2, 4)
 STEPS = 10
 LAUNCHES = ("processes", "devices")

@@ -10,6 +10,7 @@ import pandas as pd
 from ..bench.workloads import Workload, check_first_step, problem
 from ..check.cases import Case
 from ..core.backends import framework_status
+from ..core.registry import AUTODIFF
 from ..core.spec import ModelSpec
 from ..run.files import frame_markdown, write_atomically
 from ..run.runner import Unit
@@ -27,7 +28,7 @@ def bench_workloads(quick: bool = False):
 
 
 def bench(
-    names=("torch", "jax", "tf"),
+    names=AUTODIFF,
     workers=(1, 2),
     dtypes=("float32",),
     time_steps: int = 10,

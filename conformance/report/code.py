@@ -8,7 +8,7 @@ import difflib
 import importlib.util
 from dataclasses import dataclass, field
 
-from ..core.registry import PACKAGES
+from ..core.registry import COURSE, PACKAGES
 from ..core.registry import TITLES as NAMES
 
 FRAMEWORKS = PACKAGES  # framework -> its implementation package
@@ -24,7 +24,7 @@ class Concept:
 
 
 def _same(*names: str, numpy: tuple[str, ...] | None = None) -> dict[str, tuple[str, ...]]:
-    parts = dict.fromkeys(("numpy", "torch", "jax", "tf"), names)
+    parts = dict.fromkeys(COURSE, names)
     if numpy is not None:
         parts["numpy"] = numpy
     return parts
@@ -148,7 +148,6 @@ INSTEAD = {
     "L_model_backward": ("deep.L_model_grads", "autodiff writes the backward"),
     "gradient_check": ("deep.L_model_grads", "autodiff's gradients are checked against the reference instead"),
 }
-COURSE = ("numpy", "torch", "jax", "tf")
 
 
 class UnknownConcept(ValueError):

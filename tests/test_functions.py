@@ -605,3 +605,20 @@ def test_a_forward_that_autodiff_cannot_see_through_is_named_not_the_gradients(t
     found = {v["function"]: v for v in rows}["linear_forward"]
     assert found["status"] == "wrong" and "gradients do not flow through it" in found["detail"], found
     assert suspects.suspects(rows)[0]["function"] == "linear_forward"
+
+
+def test_a_model_that_invents_a_test_accuracy_without_a_test_set_fails(monkeypatch):
+    """The course's model takes X_test = Y_test = None and then has no test predictions and no test accuracy: a
+    port that reports 0.0 there (a number where the course has none) is wrong."""
+    import impl_torch.logistic
+
+    real = impl_torch.logistic.model
+
+    def zero_for_none(X_train, Y_train, X_test, Y_test, *args, **kwargs):
+        out = real(X_train, Y_train, X_test, Y_test, *args, **kwargs)
+        return {**out, "test_accuracy": 0.0} if X_test is None else out
+
+    assert verdicts()["logistic.model"]["status"] == "green"
+    monkeypatch.setattr(impl_torch.logistic, "model", zero_for_none)
+    found = verdicts()["logistic.model"]
+    assert found["status"] == "wrong" and "without a test set" in found["detail"], found

@@ -873,6 +873,18 @@ class Checker:
             accuracy = np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))
+        if verdict.status != "green":
+            return verdict
+        # the course's model takes a test set that may be None: then there is no test prediction and no accuracy
+        out = self.backend.logistic.model(
+            *self.put([case.X, case.Y]), None, None, STEPS, case.learning_rate, mode=self.mode
+        )
+        stood_in = {
+            k: type(out.get(k)).__name__ for k in ("Y_prediction_test", "test_accuracy") if out.get(k) is not None
+        }
+        if stood_in:
+            what = ", ".join(f"{k} a {t}" for k, t in stood_in.items())
+            return Verdict(function.key, "wrong", f"without a test set (None, None): {what}, where the course has None")
         return verdict
 
 

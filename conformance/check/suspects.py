@@ -21,24 +21,7 @@ def suspects(verdicts: list[dict]) -> list[dict]:
     eager = {(t[0], t[2], t[3]): rows for t, rows in by_target.items() if t[1] == "eager" and not t[4]}
     found: dict[str, dict] = {}
     for target, rows in by_target.items():
-        for key, v in list(rows.items()):  # raised inside another course function: whose raise is it?
-            inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
-            if not inner or inner not in BY_KEY or rows.get(inner, {}).get("status") in FAILED:
-                continue
-            own = eager.get((target[0], target[2], target[3]), {})
-            if inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
-                # unchecked in this mode while the caller raises eagerly too): what the caller passes it is to blame
-                rows[key] = {
-                    **v,
-                    "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what {key} passes it)",
-                }
-            else:  # only in this mode (compiled), and not checked in it on its own: the function that raised
-                rows[inner] = {
-                    **v,
-                    "function": inner,
-                    "via": (),
-                    "detail": f"{v['detail']} (in {target[1]} mode, called from {key})",
-                }
+        _own_raises(rows, target, eager.get((target[0], target[2], target[3]), {}))
         failed = {k for k, v in rows.items() if v["status"] in FAILED}
         # several activations' derivatives wrong at once (all but the one a lost activation became, say): they are
         # read through L_model_grads, which is the one to blame when it fails too; one activation's bug is its own
@@ -81,6 +64,29 @@ def suspects(verdicts: list[dict]) -> list[dict]:
             }
         )
     return sorted(out, key=lambda s: (bool(s["follows_from"]), order[s["function"]]))
+
+
+def _own_raises(rows: dict[str, dict], target: tuple, own: dict[str, dict]) -> None:
+    """A function that raised inside another course function (its verdict's via): whose raise is it? Where that
+    one passes on its own, the caller's (what it passes it); where that one is not checked in this mode (compiled)
+    and the caller raises only here, the inner one's. `own`: the eager verdicts of the same backend and dtype."""
+    for key, v in list(rows.items()):
+        inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
+        if not inner or inner not in BY_KEY or rows.get(inner, {}).get("status") in FAILED:
+            continue
+        if inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
+            # unchecked in this mode while the caller raises eagerly too): what the caller passes it is to blame
+            rows[key] = {
+                **v,
+                "detail": f"{v['detail']} (inside {inner}, which passes on its own: look at what {key} passes it)",
+            }
+        else:  # only in this mode (compiled), and not checked in it on its own: the function that raised
+            rows[inner] = {
+                **v,
+                "function": inner,
+                "via": (),
+                "detail": f"{v['detail']} (in {target[1]} mode, called from {key})",
+            }
 
 
 def callees(key: str) -> tuple[str, ...]:

@@ -622,3 +622,22 @@ def test_a_model_that_invents_a_test_accuracy_without_a_test_set_fails(monkeypat
     monkeypatch.setattr(impl_torch.logistic, "model", zero_for_none)
     found = verdicts()["logistic.model"]
     assert found["status"] == "wrong" and "without a test set" in found["detail"], found
+
+
+def test_an_accuracy_over_the_other_sets_m_fails(monkeypatch):
+    """The test accuracy counted right but divided by the training set's m: invisible while both sets have the
+    same m, so model is also given a test set of another size, and each accuracy must be its own predictions'
+    count over its own m."""
+    import impl_torch.logistic
+
+    real = impl_torch.logistic.model
+
+    def over_train_m(X_train, Y_train, X_test, Y_test, *args, **kwargs):
+        out = real(X_train, Y_train, X_test, Y_test, *args, **kwargs)
+        if X_test is None:
+            return out
+        return {**out, "test_accuracy": out["test_accuracy"] * Y_test.shape[1] / Y_train.shape[1]}
+
+    monkeypatch.setattr(impl_torch.logistic, "model", over_train_m)
+    found = verdicts()["logistic.model"]
+    assert found["status"] == "wrong" and "the test set 17" in found["detail"], found

@@ -862,6 +862,31 @@ class Checker:
             verdict = verdict.worse(self.judge(function, c, {"predictions": got}, f"{c.name or 'the case'}: "))
         return verdict
 
+    def accuracies_counted(self, function: Function, case: Case) -> Verdict:
+        """With a test set of another size than the training set (its first m // 2 + 1 columns, labels flipped):
+        each accuracy is the count of the port's own right predictions over that set's m, exactly (an accuracy
+        over the other set's m, or a floor division, is not)."""
+        X_test, Y_test = case.X[:, : case.m // 2 + 1], 1 - case.Y[:, : case.m // 2 + 1]
+        out = self.backend.logistic.model(
+            *self.put([case.X, case.Y, X_test, Y_test]), STEPS, case.learning_rate, mode=self.mode
+        )
+        for split, Y_ in (("train", case.Y), ("test", Y_test)):
+            predictions = np.asarray(self.get(out[f"Y_prediction_{split}"], "predictions"), dtype=np.float64)
+            if predictions.shape != Y_.shape:
+                return Verdict(
+                    function.key, "wrong", f"Y_prediction_{split} has shape {predictions.shape}, not {Y_.shape}"
+                )
+            right, m = int(np.sum(predictions == Y_)), Y_.shape[1]
+            if float(out[f"{split}_accuracy"]) != right / m:
+                return Verdict(
+                    function.key,
+                    "wrong",
+                    f"{split}_accuracy is {float(out[f'{split}_accuracy'])!r} where its own predictions are right on "
+                    f"{right} of {m} ({right / m!r}); the training set has m = {case.m}, the test set {m}",
+                    float("inf"),
+                )
+        return Verdict(function.key, "green")
+
     def check_logistic_model(self, function: Function, case: Case) -> Verdict:
         """On the case and on a second m whose accuracies (k / m) no float32 holds exactly: an accuracy taken as a
         float32 mean is then off by float32's rounding, in a float64 run too."""
@@ -873,6 +898,9 @@ class Checker:
             accuracy = np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])
             got = {f"model@{STEPS}": self.flat({"w": out["w"], "b": out["b"]}, c.params), f"accuracy@{STEPS}": accuracy}
             verdict = verdict.worse(self.judge(function, c, got, f"m = {c.m}, {self.mode}: "))
+        if verdict.status != "green":
+            return verdict
+        verdict = self.accuracies_counted(function, case)
         if verdict.status != "green":
             return verdict
         # the course's model takes a test set that may be None: then there is no test prediction and no accuracy

@@ -100,42 +100,32 @@ def compare(
             max_abs, max_rel, rtol = _labels(got[quantity], ref_value, sigma[quantity], dtype)
         else:
             max_abs, max_rel, rtol = _worst(quantity, got[quantity], ref_value, sigma[quantity], dtype, floor)
-        rows.append(
-            {
-                "model": case.label,
-                **labels,
-                "quantity": quantity,
-                "group": group(quantity),
-                "against": against,
-                "max_abs_err": max_abs,
-                "max_rel_err": max_rel,
-                "tolerance": rtol,
-                "margin": rtol / max_rel if max_rel > 0 else float("inf"),
-                "in_dtype": in_dtype,
-                "passed": bool(max_rel <= rtol and in_dtype),
-                "f32_drift": (drift or {}).get(quantity, float("nan")),
-                "tf32_drift": (tf32 or {}).get(quantity, float("nan")),
-            }
-        )
+        drifts = ((drift or {}).get(quantity, float("nan")), (tf32 or {}).get(quantity, float("nan")))
+        rows.append(_row(case, labels, quantity, against, (max_abs, max_rel, rtol), in_dtype, drifts))
     for quantity in [q for q in got if q not in ref and (only is None or q in only)]:  # the reference lacks it
-        rows.append(
-            {
-                "model": case.label,
-                **labels,
-                "quantity": quantity,
-                "group": group(quantity),
-                "against": against,
-                "max_abs_err": float("inf"),
-                "max_rel_err": float("inf"),
-                "tolerance": 0.0,
-                "margin": 0.0,
-                "in_dtype": True,
-                "passed": False,
-                "f32_drift": float("nan"),
-                "tf32_drift": float("nan"),
-            }
-        )
+        rows.append(_row(case, labels, quantity, against, (float("inf"), float("inf"), 0.0), True))
     return rows
+
+
+def _row(case: Case, labels: dict, quantity: str, against: str, errors: tuple, in_dtype: bool, drifts=None) -> dict:
+    """One row of compare: errors is (max_abs_err, max_rel_err, tolerance); drifts (f32_drift, tf32_drift)."""
+    max_abs, max_rel, rtol = errors
+    f32, tf32 = drifts or (float("nan"), float("nan"))
+    return {
+        "model": case.label,
+        **labels,
+        "quantity": quantity,
+        "group": group(quantity),
+        "against": against,
+        "max_abs_err": max_abs,
+        "max_rel_err": max_rel,
+        "tolerance": rtol,
+        "margin": rtol / max_rel if max_rel > 0 else float("inf"),
+        "in_dtype": in_dtype,
+        "passed": bool(max_rel <= rtol and in_dtype),
+        "f32_drift": f32,
+        "tf32_drift": tf32,
+    }
 
 
 def _in_dtype(quantity: str, x: np.ndarray, dtype: str) -> bool:

@@ -5,6 +5,7 @@ is its step time over its bound's."""
 
 import importlib
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -126,6 +127,21 @@ def prepare_products_loop(
         return new_W, new_dA
 
     dAs = list(As)  # the carried dA_prev (the first layer's stays as it is)
+    loop = _compiled_loop(name, iterations, iteration)
+
+    def run():
+        return loop(Ws, dAs, As, eps)
+
+    sync = sync_for(name, device)
+    start = time.perf_counter()
+    sync(run())
+    row["first_call_s"] = time.perf_counter() - start
+    return Prepared(row, run, sync, per_call=iterations)
+
+
+def _compiled_loop(name: str, iterations: int, iteration: Callable) -> Callable:
+    """loop(Ws, dAs, As, eps): `iterations` of iteration(Ws, dAs, As, eps, mm) in one compiled program of the
+    library (lax.fori_loop under jax.jit, tf.while_loop under XLA), each on what the one before returned."""
     if name == "jax":
         import jax
 
@@ -152,11 +168,4 @@ def prepare_products_loop(
     else:
         raise ValueError(f"{name} has no compiled training loop, so no products loop")
 
-    def run():
-        return loop(Ws, dAs, As, eps)
-
-    sync = sync_for(name, device)
-    start = time.perf_counter()
-    sync(run())
-    row["first_call_s"] = time.perf_counter() - start
-    return Prepared(row, run, sync, per_call=iterations)
+    return loop

@@ -8,6 +8,7 @@ from backend_helper import framework
 
 from conformance.check import functions, matrix, probes, suspects
 from conformance.check.cases import make_case
+from conformance.core.registry import framework_status
 from conformance.core.spec import ModelSpec
 
 
@@ -641,3 +642,37 @@ def test_an_accuracy_over_the_other_sets_m_fails(monkeypatch):
     monkeypatch.setattr(impl_torch.logistic, "model", over_train_m)
     found = verdicts()["logistic.model"]
     assert found["status"] == "wrong" and "the test set 17" in found["detail"], found
+
+
+def test_a_raise_only_tf_function_sees_is_named_by_the_frame_its_message_quotes(tmp_path):
+    """b held in a tf.Variable made on every call of propagate (the fourth held-out set's bug 17, written here as
+    it was there): fine eagerly; under tf.function it raises from optimize's line, quoting the traced code's
+    frames in its message ("in user code:"). The frame there, propagate's, names the function, and the detail
+    is the error, not "in user code:". AutoGraph reads the source file, so the bug goes into a copy of impl_tf
+    that a `quartet check` of its own imports first."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not framework_status("tf")[0]:
+        pytest.skip(framework_status("tf")[1])
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "impl_tf", tmp_path / "impl_tf", ignore=shutil.ignore_patterns("__pycache__"))
+    path = tmp_path / "impl_tf" / "logistic.py"
+    source = path.read_text()
+    buggy = source.replace("    b = tf.convert_to_tensor(b, dtype=X.dtype)", "    b = tf.Variable(b, dtype=X.dtype)", 1)
+    assert buggy != source
+    path.write_text(buggy)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    argv = ["check", "--backends", "numpy,tf", "--modes", "eager,function", "--dtypes", "float64"]
+    argv += ["--function", "logistic.propagate,logistic.optimize", "--out", str(tmp_path / "out")]
+    run = [sys.executable, "-m", "conformance", *argv]
+    done = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True)  # cwd: first on the path
+    assert done.returncode == 3, done.stdout + done.stderr
+    (found,) = (tmp_path / "out").glob("check-*/suspects.json")
+    first = json.loads(found.read_text())[0]
+    assert first["function"] == "logistic.propagate" and "in propagate (logistic.py:" in first["detail"], first
+    assert "user code" not in first["detail"] and "ValueError: ValueError" not in first["detail"], first["detail"]

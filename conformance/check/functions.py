@@ -37,7 +37,7 @@ from ..core.spec import ModelSpec
 from . import printed
 from .cases import Case, make_case
 from .judge import compare, label_difference
-from .measure import exception_line, flatten, measure
+from .measure import exception_line, flatten, measure, port_frames
 from .probes import cost_probe, derivative_probe, with_biases
 
 STEPS = 10  # the training functions run this many steps (record_every 1, then RECORD_EVERY)
@@ -257,12 +257,11 @@ class Checker:
                 return Verdict(function.key, "not written yet")
             return Verdict(function.key, "not checked", f"needs {culprit}, not written yet")
         except Exception as err:  # the backend's function failing, whatever it raised
-            frames = [f for f in traceback.extract_tb(err.__traceback__) if f"/{self.package}/" in f.filename]
-            owners = [
-                course_function(f.filename, f.name, f.lineno or 0)
-                for f in reversed(frames)
-                if not f.filename.endswith("arrays.py")
-            ]  # the check's own conversion of what was returned
+            owners = [  # the innermost first, a compiler's quoted frames included; arrays.py: the check's conversion
+                course_function(path, name, line)
+                for path, name, line in reversed(port_frames(err, self.package))
+                if not path.endswith("arrays.py")
+            ]
             where = next((k for k in owners if k), None)  # the innermost course function it raised in
             return Verdict(
                 function.key,

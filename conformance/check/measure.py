@@ -1,6 +1,7 @@
 """Where a row of the check is computed: every compared quantity of one backend on one case, as float64
 NumPy arrays (judge.py then holds each against the reference)."""
 
+import re
 import traceback
 from collections.abc import Callable, Iterable
 
@@ -49,24 +50,39 @@ def exception_line(err: BaseException, package: str = "") -> str:
     frames = port_frames(err, package)
     where = f" in {frames[-1][1]} ({frames[-1][0].rsplit('/', 1)[-1]}:{frames[-1][2]})" if frames else ""
     first = message_line(err)
+    first = first.removeprefix(f"{type(err).__name__}: ")  # a compiler that quotes the error names its type again
     return f"{type(err).__name__}{where}" + (f": {first}" if first else "")
 
 
+# a frame a framework quotes in its message: tf.function's "in user code:", torch.compile's "from user code:"
+QUOTED_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\w+)', re.MULTILINE)
+
+
 def port_frames(err: BaseException, package: str) -> list[tuple[str, str, int]]:
-    """(file, function, line) of each frame of the traceback in `package`'s own files, outermost first."""
-    return [
-        (f.filename, f.name, f.lineno or 0)
-        for f in traceback.extract_tb(err.__traceback__)
-        if package and f"/{package}/" in f.filename
-    ]
+    """(file, function, line) of each frame of the traceback in `package`'s own files, outermost first; then
+    those a compiler quotes in its message, the code it traced (they ran inside the last frame)."""
+    if not package:
+        return []
+    frames = [(f.filename, f.name, f.lineno or 0) for f in traceback.extract_tb(err.__traceback__)]
+    frames += [(path, name, int(line)) for path, line, name in QUOTED_FRAME.findall(str(err))]
+    return [frame for frame in frames if f"/{package}/" in frame[0]]
 
 
 def message_line(err: BaseException, limit: int = 240) -> str:
     """The message's first meaningful line: not a blank, not a link to a framework's documentation, not a
-    traceback quoted inside the message (JAX ends with a URL, torch.compile appends the user's code)."""
+    traceback quoted inside the message nor the code line under each of its frames (JAX ends with a URL,
+    tf.function starts with "in user code:", torch.compile appends the user's code)."""
+    quoted = False
     for line in str(err).splitlines():
         line = line.strip()
-        if line and not line.startswith(("See http", "http://", "https://", "Traceback", 'File "', "from user code")):
+        if quoted:  # the code line a quoted frame shows
+            quoted = False
+            continue
+        if line.startswith('File "'):
+            quoted = True
+            continue
+        skip = ("See http", "http://", "https://", "Traceback", "from user code", "in user code")
+        if line and not line.startswith(skip):
             return line if len(line) <= limit else line[: limit - 3] + "..."
     return ""
 

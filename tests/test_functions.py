@@ -676,3 +676,17 @@ def test_a_raise_only_tf_function_sees_is_named_by_the_frame_its_message_quotes(
     first = json.loads(found.read_text())[0]
     assert first["function"] == "logistic.propagate" and "in propagate (logistic.py:" in first["detail"], first
     assert "user code" not in first["detail"] and "ValueError: ValueError" not in first["detail"], first["detail"]
+
+
+def test_a_sigmoid_that_loses_its_tiny_values_is_named(torch_deep, monkeypatch):
+    """sigmoid(z) as (1 + tanh(z / 2)) / 2, an identity true in algebra: tanh(-25) rounds to -1, so sigmoid(-50)
+    is 0 where the reference has 2e-22. Beside values near 1 a normwise comparison cannot see it: each z of the
+    grid is judged against its own size."""
+    import torch
+
+    def through_tanh(Z):
+        return (1 + torch.tanh(Z / 2)) / 2
+
+    monkeypatch.setitem(torch_deep.ACTIVATIONS, "sigmoid", through_tanh)
+    found = verdicts()["sigmoid"]
+    assert found["status"] == "wrong" and "value at z = -" in found["detail"], found

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reference_numpy import activations as ref_activations
 from reference_numpy import deep as ref_deep
 from reference_numpy import logistic as ref_logistic
 from reference_numpy.activations import HIDDEN_ACTIVATIONS
@@ -464,6 +465,9 @@ class Checker:
         value = self.judge(function, probe, {"A1": g(self.put(probe.params["W1"]))}, "value ")
         if value.status != "green":
             return value
+        value = self.entrywise(function, probe.params["W1"], self.get(g(self.put(probe.params["W1"])), "A1"))
+        if value.status != "green":
+            return value
         try:
             grads, _ = self.needs(
                 "L_model_grads",
@@ -492,6 +496,24 @@ class Checker:
                     f"where the reference has {want[i, j] / factor[i, j]:.6g}"
                 )
         return verdict
+
+    def entrywise(self, function: Function, z: np.ndarray, got: np.ndarray) -> Verdict:
+        """An activation's value at each z of the grid against its own size: tiny ones too (sigmoid(-50) is 2e-22,
+        which a normwise comparison beside values of 1 cannot see: 1 - 1 / (1 + e^z) gives 0 there). Allowed: the
+        rounding of z through the slope, |g'(z) z| u, and of the value, |g(z)| u, 16 times over; below the dtype's
+        smallest normal number, that number (a subnormal result is exact to it only)."""
+        dtype = np.dtype(self.dtype)
+        z_in = z.astype(dtype).astype(np.float64)  # what the port was given
+        ref, slope = ref_activations.FORWARD[function.name](z_in)[0], _slope(function.name, z_in)
+        u, tiny = float(np.finfo(dtype).eps) / 2, float(np.finfo(dtype).tiny)
+        allowed = 16 * u * (np.abs(ref) + np.abs(slope * z_in)) + 16 * tiny
+        bad = np.abs(np.asarray(got, dtype=np.float64) - ref) > allowed
+        if not bad.any():
+            return Verdict(function.key, "green")
+        i = np.unravel_index(np.argmax(np.abs(got - ref) / allowed), ref.shape)
+        detail = f"value at z = {z_in[i]:g}: {got[i]:.6g} where the reference has {ref[i]:.6g}"
+        detail += f" (wrong at {int(bad.sum())} of the {bad.size} z of the grid)"
+        return Verdict(function.key, "wrong", detail, float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), tiny))))
 
     def check_deep_linear_forward(self, function: Function, case: Case) -> Verdict:
         _, caches = ref_deep.L_model_forward(case.X, case.params, case.spec.hidden_activation)
@@ -913,6 +935,11 @@ class Checker:
             what = ", ".join(f"{k} a {t}" for k, t in stood_in.items())
             return Verdict(function.key, "wrong", f"without a test set (None, None): {what}, where the course has None")
         return verdict
+
+
+def _slope(name: str, z: np.ndarray) -> np.ndarray:
+    """g'(z) of an activation, from the reference's backward with dA = 1."""
+    return ref_activations.BACKWARD[name](np.ones_like(z), z)
 
 
 def rebuilt_linear_forward(A_prev, W, b):

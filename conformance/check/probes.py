@@ -7,7 +7,7 @@ import numpy as np
 from reference_numpy import deep as ref_deep
 
 from ..core.spec import ModelSpec
-from .cases import Case
+from .cases import Case, make_case
 
 
 def z_grid(dtype: str) -> np.ndarray:
@@ -54,3 +54,26 @@ def cost_probe(dtype: str) -> Case:
     z, y = np.array([zs * 2]), np.repeat([[0.0, 1.0]], len(zs), axis=1)
     params = {"W1": z, "b1": np.zeros((1, 1))}
     return Case(ModelSpec("deep", (z.shape[1], 1), "relu"), np.eye(z.shape[1]), y, params, name="cost probe")
+
+
+def middle(case: Case, m: int = 4001) -> Case:
+    """The case's net on m samples with b[L] at minus the median of W[L] A[L-1]: the logits spread around 0, one
+    of them exactly 0 (AL = 1/2: the course predicts 0), the nearest others a few thousandths of their terms away."""
+    wide = with_biases(make_case(case.spec, m=m, seed=10, kink=False))
+    L = case.spec.L
+    params = {**wide.params, f"b{L}": np.zeros((1, 1))}
+    _, caches = ref_deep.L_model_forward(wide.X, params, case.spec.hidden_activation)
+    params[f"b{L}"] = -np.median(caches[-1][1], keepdims=True).reshape(1, 1)  # caches[L-1] = (.., Z[L])
+    return Case(case.spec, wide.X, wide.Y, params, case.learning_rate, name=f"b[L] at the median logit, m = {m}")
+
+
+def many_layers(case: Case) -> Case:
+    """A net of 11 layers, as narrow as the case's first hidden layer allows: the layer numbers reach 10 and 11."""
+    spec = ModelSpec("deep", (case.spec.layer_dims[0], *([3] * 10), 1), case.spec.hidden_activation)
+    return with_biases(make_case(spec, m=case.m, seed=9))
+
+
+def another_m(case: Case) -> Case:
+    """The case's model at a second m, m + 5 (not a power of two): what kept the first m it saw (a compiled
+    program, a cost's 1/m) or counts over m as float32 holds only powers of two exactly shows there."""
+    return make_case(case.spec, m=case.m + 5, seed=8)

@@ -1,0 +1,117 @@
+"""The checks of a port's array boundary: from_numpy, to_numpy, resolve_device, sync. The Checker of functions.py has
+them."""
+
+import copy
+
+import numpy as np
+
+from .cases import Case
+from .catalogue import (
+    Function,
+    Verdict,
+)
+
+
+class ArrayChecks:
+    """The checks of a port's array boundary: from_numpy, to_numpy, resolve_device, sync."""
+
+    def arrays_cases(self, case: Case) -> list[tuple[str, object]]:
+        """What the boundary is given: a matrix, m = 1, a (1, 1) and a (1, m) array, and a dict of them."""
+        X = case.X
+        shapes = {"an array": X[:, :5], "m = 1": X[:, :1], "a (1, 1) array": X[:1, :1], "a (1, m) array": X[:1, :]}
+        return [*shapes.items(), ("a dict", {"W1": X[:, :3].T.copy(), "b1": X[:3, :1].copy()})]
+
+    def check_arrays_from_numpy(self, function: Function, case: Case) -> Verdict:
+        """Each input as the framework's arrays of exactly the run's dtype, the same shape and the same values
+        (read with np.asarray, not through to_numpy, which has its own check)."""
+        other = "float64" if self.dtype == "float32" else "float32"
+        for what, given in self.arrays_cases(case):
+            made = self.backend.arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device)
+            pairs = (
+                [(None, given, made)]
+                if not isinstance(given, dict)
+                else [(k, v, made.get(k) if isinstance(made, dict) else None) for k, v in given.items()]
+            )
+            for key, want, got in pairs:
+                name = f"{what} ({key})" if key else what
+                if got is None:
+                    return Verdict(function.key, "wrong", f"from_numpy of {what} gives no {key!r}", float("inf"))
+                text = str(getattr(got, "dtype", ""))
+                if other in text or (self.dtype not in text and text):
+                    return Verdict(
+                        function.key, "wrong", f"from_numpy of {name} in {self.dtype} makes {text} arrays", float("inf")
+                    )
+                shape = tuple(int(n) for n in getattr(got, "shape", np.shape(want)))
+                if shape != want.shape:
+                    return Verdict(
+                        function.key, "wrong", f"from_numpy of {name} {want.shape} makes shape {shape}", float("inf")
+                    )
+                try:
+                    values = np.asarray(got, dtype=np.float64)
+                except Exception:  # a framework whose arrays NumPy cannot read: its dtype and shape are checked
+                    continue
+                if not np.array_equal(values, want.astype(self.dtype).astype(np.float64)):
+                    return Verdict(function.key, "wrong", f"from_numpy of {name} changes its values", float("inf"))
+        x = np.array(self.arrays_cases(case)[0][1], dtype=self.dtype)  # a copy of the caller's, not a view of it
+        made = self.backend.arrays.from_numpy(x, self.dtype, self.device)
+        x[...] = np.nan
+        try:
+            shared = bool(np.isnan(np.asarray(made, dtype=np.float64)).any())  # read by NumPy, not by to_numpy
+        except Exception:  # a framework whose arrays NumPy cannot read
+            shared = False
+        if shared:
+            return Verdict(
+                function.key,
+                "wrong",
+                "from_numpy shares memory with the caller's NumPy array: changing "
+                "the array afterwards changes the framework's (it must copy)",
+                float("inf"),
+            )
+        return Verdict(function.key, "green")
+
+    def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:
+        """to_numpy(from_numpy(x)) is x: a NumPy array of the run's dtype, its shape and values (a dict a dict)."""
+        arrays = self.backend.arrays
+        for what, given in self.arrays_cases(case):
+            back = arrays.to_numpy(arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device))
+            pairs = (
+                [(None, given, back)]
+                if not isinstance(given, dict)
+                else [(k, v, back.get(k) if isinstance(back, dict) else None) for k, v in given.items()]
+            )
+            for key, want, got in pairs:
+                name = f"{what} ({key})" if key else what
+                if not isinstance(got, np.ndarray):
+                    return Verdict(
+                        function.key,
+                        "wrong",
+                        f"to_numpy of {name} gives {type(got).__name__}, not a NumPy array",
+                        float("inf"),
+                    )
+                if got.dtype != self.dtype:
+                    return Verdict(
+                        function.key, "wrong", f"to_numpy of {name} in {self.dtype} gives {got.dtype}", float("inf")
+                    )
+                if got.shape != want.shape or not np.array_equal(got, want.astype(self.dtype)):
+                    return Verdict(
+                        function.key,
+                        "wrong",
+                        f"to_numpy(from_numpy(x)) is not x for {name} of {want.shape} in {self.dtype}",
+                        float("inf"),
+                    )
+        return Verdict(function.key, "green")
+
+    def check_arrays_resolve_device(self, function: Function, case: Case) -> Verdict:
+        """A device for "cpu"; for "gpu" a device or RuntimeError with the reason (never another exception)."""
+        self.backend.arrays.resolve_device("cpu")
+        try:
+            self.backend.arrays.resolve_device("gpu")
+        except RuntimeError:
+            pass
+        return Verdict(function.key, "green")
+
+    def check_arrays_sync(self, function: Function, case: Case) -> Verdict:
+        """Returns (having waited) for an array and for a dict of them."""
+        for _, given in self.arrays_cases(case)[::4]:
+            self.backend.arrays.sync(self.backend.arrays.from_numpy(copy.deepcopy(given), self.dtype, self.device))
+        return Verdict(function.key, "green")

@@ -645,7 +645,7 @@ def test_an_accuracy_over_the_other_sets_m_fails(monkeypatch):
 
 
 def test_a_raise_only_tf_function_sees_is_named_by_the_frame_its_message_quotes(tmp_path):
-    """b held in a tf.Variable made on every call of propagate (the fourth held-out set's bug 17, written here as
+    """b held in a tf.Variable made on every call of propagate (porting_bugs_4's bug 17, written here as
     it was there): fine eagerly; under tf.function it raises from optimize's line, quoting the traced code's
     frames in its message ("in user code:"). The frame there, propagate's, names the function, and the detail
     is the error, not "in user code:". AutoGraph reads the source file, so the bug goes into a copy of impl_tf

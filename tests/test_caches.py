@@ -44,7 +44,8 @@ def test_the_root_follows_the_xdg_convention(monkeypatch, tmp_path):
 
 
 def test_a_changed_implementation_gets_a_folder_of_its_own(tmp_path, monkeypatch):
-    """The folder's name holds a hash of the source of every package on the framework: one edit, a new folder."""
+    """The folder's name holds a hash of the code of every package on the framework: one edit of the code, a new
+    folder; an edit of a comment or of the layout, the same one."""
     package = tmp_path / "port_on_jax"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -53,6 +54,8 @@ def test_a_changed_implementation_gets_a_folder_of_its_own(tmp_path, monkeypatch
     monkeypatch.setattr(caches, "BACKENDS", {**caches.BACKENDS, "port": BackendInfo("port", "port_on_jax", "jax")})
     before = caches.code("jax")
     assert caches.code("jax") == before  # stable
+    (package / "deep.py").write_text("def relu(Z):  # max(Z, 0)\n\n    return Z * (Z > 0)\n")
+    assert caches.code("jax") == before  # a comment and a blank line: the same code, the same folder
     (package / "deep.py").write_text("def relu(Z):\n    return Z * (Z >= 0)\n")
     assert caches.code("jax") != before
     assert caches.code("torch") == caches.code("torch")  # another framework's key is its own packages'

@@ -9,7 +9,7 @@
 They live in the user's cache folder ($QUARTET_CACHE_DIR, else $XDG_CACHE_HOME/quartet, else
 ~/.cache/quartet), one folder per framework, version, machine and implementation:
 `jax-0.10.2-m3f2a-c81b0d4e`. The frameworks key each entry by the compiled program itself (JAX by its HLO
-and compile options, inductor by its FX graph), and the folder adds the source of the packages that run
+and compile options, inductor by its FX graph), and the folder adds the code (the syntax trees) of the packages that run
 on the framework: a changed implementation starts a folder of its own and never loads an artifact of the
 code before it. The machine is in the key because XLA:CPU and inductor compile for the CPU's features: a
 home folder shared by two hosts must not run one's programs on the other. Each framework keeps its
@@ -19,6 +19,7 @@ TensorFlow's XLA has a persistent cache too (--tf_xla_persistent_cache_directory
 warns, even on the machine that wrote an entry, that the entry's CPU features differ from the host's
 (a tuning flag, +prefer-no-gather) "which could lead to SIGILL", on every load."""
 
+import ast
 import hashlib
 import importlib.util
 import os
@@ -73,13 +74,20 @@ def machine() -> str:
 
 
 def code(framework: str) -> str:
-    """A short hash of the source of every package that runs on `framework` (impl_jax and any plugin on JAX)."""
+    """A short hash of the code of every package that runs on `framework` (impl_jax and any plugin on JAX): of
+    each module's syntax tree, so an edit of a comment or of the layout keeps the folder (and what was compiled in
+    it), and any edit of the code starts a new one. A file that does not parse is hashed as its bytes."""
     digest = hashlib.sha256()
     for package in sorted({info.package for info in BACKENDS.values() if info.framework == framework}):
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
             for path in sorted(Path(location).rglob("*.py")):
-                digest.update(f"{package}/{path.relative_to(location)}\0".encode() + path.read_bytes())
+                source = path.read_bytes()
+                try:
+                    source = ast.dump(ast.parse(source)).encode()
+                except (SyntaxError, ValueError):
+                    pass
+                digest.update(f"{package}/{path.relative_to(location)}\0".encode() + source)
     return digest.hexdigest()[:8]
 
 

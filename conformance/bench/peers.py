@@ -8,10 +8,7 @@ update) and updated weights, within the conformance tolerance; no row is fast by
 else. Keras binds its backend at import, so each Keras backend runs in its own child process
 (bench/keras.py)."""
 
-import functools
 import importlib.util
-
-from reference_numpy.activations import LEAKY_RELU_SLOPE
 
 from ..check import peers
 from .keras import keras_rows
@@ -106,25 +103,13 @@ def _sklearn_runner(prob: Problem, dtype: str):
 
 
 def _torch_runner(prob: Problem, dtype: str):
-    """nn.Sequential(Linear, act, ..., Linear) + BCEWithLogitsLoss + optim.SGD, as peers.py builds it."""
+    """check/peers.torch_nn_model (nn.Sequential of Linear and the activation) + BCEWithLogitsLoss + optim.SGD."""
     import torch
     from torch import nn
 
     spec, lr = prob.workload.spec, prob.workload.learning_rate
-    activation = {
-        "relu": nn.ReLU,
-        "tanh": nn.Tanh,
-        "sigmoid": nn.Sigmoid,
-        "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE),
-    }[spec.hidden_activation]
+    model, linears = peers.torch_nn_model(spec, prob.params, dtype)
     torch_dtype = getattr(torch, dtype)
-    linears = []
-    for W, b in peers._layers(spec, prob.params):
-        linears.append(nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype))  # weight (out, in) is our W[l]
-        with torch.no_grad():
-            linears[-1].weight.copy_(torch.from_numpy(W))
-            linears[-1].bias.copy_(torch.from_numpy(b))
-    model = nn.Sequential(*[module for lin in linears[:-1] for module in (lin, activation())], linears[-1])
     X = torch.tensor(prob.X.T, dtype=torch_dtype)  # (m, n_x)
     Y = torch.tensor(prob.Y.T, dtype=torch_dtype)  # (m, 1)
     loss_fn, optimizer = nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)

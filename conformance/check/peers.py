@@ -61,14 +61,13 @@ def _ours(spec: ModelSpec, layer_grads: list[tuple[np.ndarray, np.ndarray]]) -> 
 # --- torch.nn ------------------------------------------------------------------------------------
 
 
-def torch_nn_cost_and_grads(
-    spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray, dtype: str = "float64"
-) -> tuple[float, Grads]:
-    """Cost and gradients from nn.Sequential(Linear, act, ..., Linear) + BCEWithLogitsLoss, samples as rows."""
+def torch_nn_model(spec: ModelSpec, params: dict, dtype: str = "float64") -> tuple:
+    """(nn.Sequential(Linear, act, ..., Linear), its Linear layers) holding our weights: each Linear's weight
+    (out, in) is our W[l], its bias our b[l] flattened. The check's cost and gradients and the benchmark's
+    torch.nn row both build it here."""
     import torch
     from torch import nn
 
-    validate_inputs(spec, params, X, Y)
     activation = {
         "relu": nn.ReLU,
         "tanh": nn.Tanh,
@@ -83,6 +82,19 @@ def torch_nn_cost_and_grads(
             linears[-1].weight.copy_(torch.from_numpy(W))
             linears[-1].bias.copy_(torch.from_numpy(b))
     model = nn.Sequential(*[module for lin in linears[:-1] for module in (lin, activation())], linears[-1])
+    return model, linears
+
+
+def torch_nn_cost_and_grads(
+    spec: ModelSpec, params: dict, X: np.ndarray, Y: np.ndarray, dtype: str = "float64"
+) -> tuple[float, Grads]:
+    """Cost and gradients from nn.Sequential(Linear, act, ..., Linear) + BCEWithLogitsLoss, samples as rows."""
+    import torch
+    from torch import nn
+
+    validate_inputs(spec, params, X, Y)
+    model, linears = torch_nn_model(spec, params, dtype)
+    torch_dtype = getattr(torch, dtype)
     logits = model(torch.tensor(X.T, dtype=torch_dtype))  # (m, 1): samples as rows, one logit each
     loss = nn.BCEWithLogitsLoss()(logits, torch.tensor(Y.T, dtype=torch_dtype))  # mean over the m samples
     loss.backward()

@@ -4,7 +4,10 @@ Floating-point warnings are errors (pyproject: filterwarnings = error::RuntimeWa
 overflow or a 0 * inf anywhere in the reference fails the test that caused it."""
 
 import os
+import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -23,6 +26,8 @@ from conformance.core.environment import usable_cores
 # another folder, QUARTET_NO_CACHE=1 to compile everything afresh.
 caches.enable()
 
+T = TypeVar("T")
+
 
 # One worker per core (make test: pytest -n auto): each worker's math libraries get their share of the cores,
 # not every core each. Without it two workers run four BLAS / OpenMP / TensorFlow pools on two cores, and the
@@ -37,6 +42,13 @@ def pytest_configure(config: pytest.Config) -> None:
         share = str(max(1, usable_cores() // workers))
         for var in THREAD_VARIABLES:
             os.environ.setdefault(var, share)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (marked slow: the ones of half a minute or more in the 20 slowest CI prints), the
+    rest in their order: under pytest-xdist a worker that meets a minute-long test at the end keeps the run
+    waiting while the other has nothing left to do; met first, the short ones fill in around it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,21 +71,36 @@ def cat_data_dir(request: pytest.FixtureRequest) -> Path:
     return data_dir
 
 
+def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """make(folder)'s result, made once per run of the suite: under pytest-xdist the first worker to need it
+    makes it in a folder every worker sees (its basetemp's parent, keyed by the run's id) and the others wait
+    for it (a file lock) and read it (pickled), instead of each worker making its own copy of a module's or the
+    session's fixture. A make() that raises or skips leaves nothing, and the next worker tries again."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # one id per `pytest -n` run, shared by its workers
+    base = factory.getbasetemp()
+    shared = base.parent / f"{name}-{run}" if run else base / name
+    done = shared / "made.pickle"
+    with FileLock(f"{shared}.lock"):
+        if not done.exists():
+            shared.mkdir(exist_ok=True)
+            made = make(shared)
+            done.write_bytes(pickle.dumps(made))
+    return pickle.loads(done.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The results folder of one `quartet check --quick --backends numpy,jax --dtypes float32` for the whole
-    session: tests that read a check's results read this one (float32 only: JAX's eager float64 units, half a
-    second each, are checked by tests/test_conformance.py). Under pytest-xdist the first worker to need it runs
-    it and the others wait for it and read it (a lock in the folder every worker's temporary folder is in)."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # one id per `pytest -n` run, shared by its workers
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent / f"quick-check-{run}" if run else base / "quick-check"
-    with FileLock(f"{shared}.lock"):
-        if not list(shared.glob("check-*")):
-            argv = ["check", "--quick", "--backends", "numpy,jax", "--dtypes", "float32", "--out", str(shared)]
-            assert cli.main(argv) == 0
-    (folder,) = shared.glob("check-*")
-    return folder
+    run (once_per_run): tests that read a check's results read this one (float32 only: JAX's eager float64
+    units, half a second each, are checked by tests/test_conformance.py)."""
+
+    def check(folder: Path) -> Path:
+        argv = ["check", "--quick", "--backends", "numpy,jax", "--dtypes", "float32", "--out", str(folder)]
+        assert cli.main(argv) == 0
+        (results,) = folder.glob("check-*")
+        return results
+
+    return once_per_run(tmp_path_factory, "quick-check", check)
 
 
 @pytest.fixture(params=FRAMEWORKS)

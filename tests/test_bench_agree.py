@@ -39,6 +39,7 @@ def test_a_row_twice_as_slow_in_every_round_does_not_overlap():
     assert all(what.startswith("wide, float32: ") for what in apart), apart  # only goals that may have picked it
 
 
+@pytest.mark.slow
 def test_the_committed_runs_agree_as_the_page_says(capsys):
     """docs/benchmarks/run-5.md: runs 4 and 5, an hour apart, with the spread runs 1 to 3 measured:
     every ratio interval overlapping, and every goal of their time (retired since, or an earlier definition

@@ -11,6 +11,8 @@ from conformance.bench import peers as bench_peers
 from conformance.bench.workloads import Problem, Workload
 from conformance.core.spec import ModelSpec
 
+from conftest import once_per_run
+
 # names of their own: workloads.problem caches by workload name
 WORKLOADS = [
     Workload("peers_tiny_deep", ModelSpec("deep", (8, 6, 1), "tanh"), 32, 0.1),
@@ -38,8 +40,13 @@ KEYS = {
 
 
 @pytest.fixture(scope="module")
-def rows() -> list[dict]:
-    """All peers on both workloads in both dtypes, briefly timed: one Keras child per backend."""
+def rows(tmp_path_factory) -> list[dict]:
+    """All peers on both workloads in both dtypes, briefly timed: one Keras child per backend; once for the
+    run's workers."""
+    return once_per_run(tmp_path_factory, "bench-peers", lambda _: time_every_peer())
+
+
+def time_every_peer() -> list[dict]:
     return bench_peers.bench_peers(
         list(peer_rows.PEERS),
         WORKLOADS,

@@ -5,11 +5,13 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from conformance import cli
 from conformance.bench import steps as ours
 
 
+@pytest.mark.slow
 def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(ours, "check_first_step", lambda *args: (False, 1.0, 1e-6))
     code = cli.main(
@@ -33,6 +35,7 @@ def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
     assert code == 1 and "check failed" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_quick_bench_writes_its_results(capsys, tmp_path):
     code = cli.main(
         [
@@ -84,6 +87,7 @@ def test_quick_bench_writes_its_results(capsys, tmp_path):
     assert "Speed goals" in (folder / "bench.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_bench_in_processes_times_each_share_in_a_fresh_process(capsys, tmp_path):
     """--processes 2: two child processes, one after the other, each timing its share
     of the rounds; one row per backend, mode and dtype with the rounds of both. A Keras peer is timed by its

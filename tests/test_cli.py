@@ -206,6 +206,7 @@ def test_determinism_numpy_gives_the_same_bits_in_fresh_processes(capsys, tmp_pa
     assert "DIFFERS" not in table
 
 
+@pytest.mark.slow
 def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
     """A Python where `import tensorflow` fails, as on a machine without it: doctor, check, the data-parallel
     check and bench run the rest and name the reason on the missing rows."""

@@ -32,6 +32,7 @@ def failures(frame) -> str:
 
 
 @pytest.mark.parametrize(("name", "mode", "dtype"), TARGETS, ids=["-".join(t) for t in TARGETS])
+@pytest.mark.slow
 def test_backend_matches_the_float64_reference(name, mode, dtype):
     require(name)
     cases = EAGER_CASES if mode == "eager" else COMPILED_CASES

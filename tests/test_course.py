@@ -38,6 +38,7 @@ def test_published_tolerance_is_half_the_last_printed_place():
 
 
 @pytest.mark.parametrize("framework", ["torch", "jax", "tf"])
+@pytest.mark.slow
 def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
     from conformance.core.backends import framework_status
 
@@ -53,6 +54,7 @@ def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
 
 
 @pytest.mark.parametrize("name", list(course.RUNS))
+@pytest.mark.slow
 def test_a_course_run_by_name_prints_the_notebooks_numbers(name, capsys, request):
     """`quartet train NAME` with no setting given: the lines the notebook printed (which iterations, their format,
     their values) and its accuracies."""

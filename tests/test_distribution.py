@@ -15,12 +15,18 @@ import quartet
 from conformance.cli import new_backend
 from conformance.core.registry import DISTRIBUTION
 
+from conftest import once_per_run
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """The checkout built as a wheel, once for the run's workers."""
+    return once_per_run(tmp_path_factory, "wheel", build_wheel)
+
+
+def build_wheel(out: Path) -> Path:
     subprocess.run(
         [
             sys.executable,

@@ -28,6 +28,7 @@ def _available(name: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "mode"), TARGETS, ids=[f"{n}-{m}" for n, m in TARGETS])
+@pytest.mark.slow
 def test_edges_agree_with_the_reference(name, mode):
     _available(name)
     edges = [e for e in EDGES if mode == "eager" or e in COMPILED_EDGES]

@@ -1,12 +1,16 @@
 """`quartet gpu`: on a machine with a GPU it writes docs/conformance-gpu.md and docs/benchmarks-gpu.md; here,
 without one, it stops with one line, and `--device cpu` proves the same path end to end."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from conformance import cli
 from conformance.core.backends import device_status
 from tests.backend_helper import QUICK_SECOND as SECOND  # beside NumPy on the command's CPU path
+
+from conftest import once_per_run
 
 
 def _any_gpu() -> bool:
@@ -23,8 +27,12 @@ def test_without_a_gpu_it_stops_with_one_line(capsys, tmp_path):
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
-    """One run of the command's CPU path (numpy and SECOND, quick), shared: (its pages' folder, its results)."""
-    tmp_path = tmp_path_factory.mktemp("gpu-command")
+    """One run of the command's CPU path (numpy and SECOND, quick), shared by the run's workers: (its pages'
+    folder, its results)."""
+    return once_per_run(tmp_path_factory, "gpu-command", run_on_the_cpu)
+
+
+def run_on_the_cpu(tmp_path: Path) -> tuple[Path, Path]:
     code = cli.main(
         [
             "gpu",

@@ -36,6 +36,7 @@ def units(folder: Path) -> dict:
     return json.loads(path.read_text())["units"] if path.is_file() else {}
 
 
+@pytest.mark.slow
 def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     ok, reason = backends.framework_status("jax")
     if not ok:

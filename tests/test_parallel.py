@@ -82,6 +82,7 @@ def test_time_calls_warms_up_untimed_then_times_each_part_and_the_whole():
     assert all(0 < p <= timed.seconds for p in timed.parts)
 
 
+@pytest.mark.slow
 def test_every_framework_with_two_devices_equals_the_full_batch():
     """Logistic regression and a deep net, m = 12 (even) and 13 (uneven), float32 and float64: the
     gradients, the cost and 10 steps of training, each framework's single-process launch (PyTorch:

@@ -36,6 +36,7 @@ def small_job(workers: int = 2, dtype: str = "float64", steps: int = 2, seed: in
 
 
 @pytest.mark.parametrize("name", ENGINES)
+@pytest.mark.slow
 def test_two_processes_equal_the_full_batch(name):
     """Logistic regression and a deep net, m = 12 (even) and 13 (uneven), float32 and float64: the
     gradients, the cost and 10 steps, through the same engine and tolerances as every check."""

@@ -16,6 +16,8 @@ from conformance.core.spec import ModelSpec
 from reference_numpy import activations
 from reference_numpy.activations import HIDDEN_ACTIVATIONS, LEAKY_RELU_SLOPE
 
+from conftest import once_per_run
+
 CASES = [make_case(ModelSpec("logistic", (8, 1)), kink=False)] + [
     make_case(ModelSpec("deep", (8, 7, 6, 1), activation), kink=False) for activation in HIDDEN_ACTIVATIONS
 ]
@@ -75,9 +77,13 @@ def test_torch_nn_gives_the_reference_cost_and_gradients(case, dtype):
 
 
 @pytest.fixture(scope="module")
-def keras_runs() -> dict:
+def keras_runs(tmp_path_factory) -> dict:
     """{backend: {(case, dtype, keras_x64): (cost, grads, dtypes)}} or {backend: skip reason}; a case is an
-    index into CASES or a key of KINKS."""
+    index into CASES or a key of KINKS. Once for the run's workers."""
+    return once_per_run(tmp_path_factory, "keras-runs", lambda _: solve_in_keras())
+
+
+def solve_in_keras() -> dict:
     available = peers.keras_backends_available()
     names = [name for name, (ok, _) in available.items() if ok]
     keys = [(i, dtype, True) for dtype in DTYPES for i in range(len(CASES))]

@@ -91,6 +91,7 @@ def save_regression(example: dict) -> None:
 
 
 @pytest.mark.parametrize(("name", "mode"), TARGETS, ids=[f"{n}-{m}" for n, m in TARGETS])
+@pytest.mark.slow
 def test_random_networks_conform(name, mode):
     ok, reason = backends.framework_status(name)
     if not ok:

@@ -5,11 +5,14 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conformance.report import provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_every_generated_page_describes_the_code_beside_it():
     found = provenance.problems(ROOT)
     assert not found, "\n".join(found)

@@ -4,11 +4,14 @@ fetched from outside the file, and a screenshot that is not blank."""
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conformance import cli
+
+from conftest import once_per_run
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -26,7 +29,11 @@ FLAGS = [
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    results = tmp_path_factory.mktemp("results")
+    """A report of a quick check and a quick bench, made once for the run's workers."""
+    return once_per_run(tmp_path_factory, "report", make_report)
+
+
+def make_report(results: Path) -> Path:
     assert cli.main(["check", "--quick", "--backends", "numpy", "--dtypes", "float32", "--out", str(results)]) == 0
     assert (
         cli.main(

@@ -14,12 +14,16 @@ from ..check.suspects import judge_lines, progress_lines, suspect_lines
 from ..run.files import INCOMPLETE, frame_markdown, write_atomically
 from . import provenance
 
+# Every float read back as the bits it was written from: pandas 3's parser does so by default (and warns when
+# asked); pandas 2's default rounds the last place, so it is asked for the round trip.
+EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
 
 def read_check(folder: Path):
     """A finished run's result, summary, settings and suspects from its conformance.csv, .json and
     suspects.json, to draw its page again."""
     payload = json.loads((folder / "conformance.json").read_text())
-    frame = pd.read_csv(folder / "conformance.csv", float_precision="round_trip")
+    frame = pd.read_csv(folder / "conformance.csv", **EXACT_FLOATS)
     result = MatrixResult(frame, payload["skipped"], payload["raised"], payload["functions"], payload.get("judge", []))
     suspects = json.loads((folder / "suspects.json").read_text()) if (folder / "suspects.json").is_file() else []
     return result, judge.summary(frame), payload, suspects

@@ -25,8 +25,6 @@ import numpy as np
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from reference_numpy.job import DataParallelJob, time_calls
-
 from .arrays import from_numpy
 from .deep import L_model_forward, L_model_grads, make_train_step, update_parameters
 
@@ -138,42 +136,42 @@ def data_parallel_L_layer_model(
 # In one process: N devices in one mesh.
 
 
-def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
-    """Every job on jobs[0].workers devices of this process: grads and cost at the start, parameters
-    and costs after num_iterations steps (as NumPy); with time_steps, the median seconds per step."""
+def run_data_parallel(jobs: list, train: Callable) -> list:
+    """Every job (conformance/parallel/job.py's DataParallelJob) on jobs[0].workers devices of this
+    process, each trained by `train` (its train: the loop, the timing and the result) from this file's
+    grads, step and step parts."""
     mesh = make_mesh(jobs[0].workers)
-    return [_run(job, mesh) for job in jobs]
+    return [_run(job, mesh, train) for job in jobs]
 
 
-def _run(job: DataParallelJob, mesh: jax.sharding.Mesh) -> dict:
+def _run(job, mesh: jax.sharding.Mesh, train: Callable):
     """One job of the whole batch: its columns split over the mesh, trained."""
     X, Y = from_numpy(job.X, job.dtype, "cpu"), from_numpy(job.Y, job.dtype, "cpu")  # (n_x, m), (1, m)
     weights = column_weights(job.m, mesh, X.dtype)  # (1, m') or None
     X, Y = shard(X, Y, mesh)  # (n_x, m'), (1, m'): device k holds X_k, Y_k
-    return _train(X, Y, replicate(from_numpy(job.parameters, job.dtype, "cpu"), mesh), job, weights)
+    return _train(X, Y, replicate(from_numpy(job.parameters, job.dtype, "cpu"), mesh), job, weights, train)
 
 
-def _train(X: jax.Array, Y: jax.Array, parameters: Parameters, job: DataParallelJob, weights: jax.Array | None) -> dict:
-    """One job on sharded columns: grads and cost at the start, parameters and costs after
-    num_iterations steps, and with time_steps the median seconds per step. Results are read from this
-    process's copy (addressable_data): across processes no array is wholly in one of them."""
+def _train(X: jax.Array, Y: jax.Array, parameters: Parameters, job, weights: jax.Array | None, train: Callable):
+    """One job on sharded columns: JAX's grads, step and timed part, handed to `train`. One part: XLA's
+    all-reduce is inside the compiled step, not timed on its own. Results are read from this process's copy
+    (addressable_data): across processes no array is wholly in one of them."""
     act, lr, weighted = job.hidden_activation, job.learning_rate, weights is not None
     extra = () if weights is None else (weights,)
-    grads, cost = data_parallel_grads(act, weighted)(parameters, X, Y, *extra)
-    step, final, costs = data_parallel_train_step(act, weighted), parameters, []
-    for _ in range(job.num_iterations):
-        final, c = step(final, X, Y, lr, *extra)
-        costs.append(float(_local(c)))
-    result = {"grads": _local(grads), "cost": float(_local(cost)), "parameters": _local(final), "costs": costs}
-    if job.time_steps:  # one part: XLA's all-reduce is inside the compiled step, not timed on its own
-        timed = time_calls(_step_parts(step, X, Y, lr, extra), job.time_steps, state=final)
-        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
-    return result
+    step = data_parallel_train_step(act, weighted)
+    return train(
+        job,
+        parameters,
+        grads=lambda p: data_parallel_grads(act, weighted)(p, X, Y, *extra),
+        step=lambda p: step(p, X, Y, lr, *extra),
+        parts=_step_parts(step, X, Y, lr, extra),
+        numpy=_local,
+    )
 
 
 def _step_parts(step: Callable, X: jax.Array, Y: jax.Array, learning_rate: float, extra: tuple) -> list[Callable]:
-    """One training step (the jitted `step`) as time_calls' one part, parameters in, parameters out,
-    waiting for its cost."""
+    """One training step (the jitted `step`) as one timed part, parameters in, parameters out, waiting
+    for its cost."""
 
     def train_step(parameters):
         parameters, cost = step(parameters, X, Y, learning_rate, *extra)
@@ -213,7 +211,7 @@ def all_gather_settings(mesh: jax.sharding.Mesh, settings: np.ndarray) -> np.nda
     return np.asarray(multihost_utils.process_allgather(np.asarray(settings, dtype=np.int32)))
 
 
-def run_process(mesh: jax.sharding.Mesh, job: DataParallelJob) -> dict:
+def run_process(mesh: jax.sharding.Mesh, job, train: Callable):
     """This process's part of one job, from its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in
     all. Each process's block is padded to ceil(m / N) columns with zero-weight samples when N does
     not divide m, so that the global array has equal blocks."""
@@ -235,12 +233,12 @@ def run_process(mesh: jax.sharding.Mesh, job: DataParallelJob) -> dict:
         k: jax.make_array_from_process_local_data(everywhere, np.asarray(v, job.dtype))
         for k, v in job.parameters.items()
     }
-    return _train(global_array(X_k), global_array(Y_k), parameters, job, weights)
+    return _train(global_array(X_k), global_array(Y_k), parameters, job, weights, train)
 
 
-def time_all_reduce(mesh: jax.sharding.Mesh, n: int, dtype: str, repeats: int) -> float:
-    """Median seconds of one all-reduce (sum) of n numbers: a (N, n) array, one row per process, summed
-    over its rows into a copy on every process, which XLA compiles to one all-reduce."""
+def all_reduce_parts(mesh: jax.sharding.Mesh, n: int, dtype: str) -> list[Callable]:
+    """One all-reduce (sum) of n numbers as a timed part: a (N, n) array, one row per process, summed over
+    its rows into a copy on every process, which XLA compiles to one all-reduce."""
     rows = NamedSharding(mesh, P("batch", None))
     buffer = jax.make_array_from_process_local_data(rows, np.ones((1, n), dtype), (mesh.devices.size, n))  # (N, n)
     reduce = jax.jit(lambda x: jnp.sum(x, axis=0), out_shardings=NamedSharding(mesh, P()))  # (N, n) -> (n,)
@@ -248,7 +246,7 @@ def time_all_reduce(mesh: jax.sharding.Mesh, n: int, dtype: str, repeats: int) -
     def all_reduce(_):
         jax.block_until_ready(reduce(buffer))
 
-    return time_calls([all_reduce], repeats).parts[-1]
+    return [all_reduce]
 
 
 def leave(mesh: jax.sharding.Mesh) -> None:

@@ -19,8 +19,6 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from reference_numpy.job import DataParallelJob, time_calls
-
 from .arrays import TF_DTYPES, to_numpy
 from .deep import L_model_grads, update_parameters
 
@@ -116,24 +114,24 @@ def data_parallel_L_layer_model(
 # In one process: N replicas on N logical devices.
 
 
-def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
-    """Every job on jobs[0].workers replicas: grads and cost at the start, parameters and costs
-    after num_iterations steps (as NumPy); with time_steps, the median seconds per step."""
+def run_data_parallel(jobs: list, train: Callable) -> list:
+    """Every job (conformance/parallel/job.py's DataParallelJob) on jobs[0].workers replicas, each trained
+    by `train` (its train: the loop, the timing and the result) from this file's grads, step and step parts."""
     strategy = make_strategy(jobs[0].workers)
-    return [_run(job, strategy) for job in jobs]
+    return [_run(job, strategy, train) for job in jobs]
 
 
-def _run(job: DataParallelJob, strategy: tf.distribute.Strategy) -> dict:
+def _run(job, strategy: tf.distribute.Strategy, train: Callable):
     """One job of the whole batch: its columns split over the replicas, trained."""
     dtype = TF_DTYPES[job.dtype]
     X, Y = tf.constant(job.X, dtype), tf.constant(job.Y, dtype)  # (n_x, m), (1, m)
     X_k, Y_k = shard(X, Y, strategy)  # replica k: (n_x, m_k), (1, m_k)
-    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy)
+    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy, train)
 
 
-def _train(X_k, Y_k, parameters: dict[str, tf.Tensor], job: DataParallelJob, strategy: tf.distribute.Strategy) -> dict:
-    """One job on the replicas' columns: grads and cost at the start, parameters and costs after
-    num_iterations steps, and with time_steps the median seconds per step."""
+def _train(X_k, Y_k, parameters: dict[str, tf.Tensor], job, strategy: tf.distribute.Strategy, train: Callable):
+    """One job on the replicas' columns: TensorFlow's grads, step and timed part, handed to `train`. One
+    part: the replicas' all_reduce is inside the traced step, not timed on its own."""
     dtype, act = TF_DTYPES[job.dtype], job.hidden_activation
     m, rate = tf.constant(job.m, dtype), tf.constant(job.learning_rate, dtype)
 
@@ -142,22 +140,20 @@ def _train(X_k, Y_k, parameters: dict[str, tf.Tensor], job: DataParallelJob, str
         out = strategy.run(data_parallel_grads, args=(parameters, X_k, Y_k, m, act))
         return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], out)
 
-    grads, cost = grads_at(parameters)
-    step, final, costs = data_parallel_train_step(strategy, act), parameters, []
-    for _ in range(job.num_iterations):
-        final, c = step(final, X_k, Y_k, m, rate)
-        costs.append(float(c))
-    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
-    if job.time_steps:  # one part: the replicas' all_reduce is inside the traced step, not timed on its own
-        timed = time_calls(_step_parts(step, X_k, Y_k, m, rate), job.time_steps, state=final)
-        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
-    result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
-    return result
+    step = data_parallel_train_step(strategy, act)
+    return train(
+        job,
+        parameters,
+        grads=grads_at,
+        step=lambda p: step(p, X_k, Y_k, m, rate),
+        parts=_step_parts(step, X_k, Y_k, m, rate),
+        numpy=to_numpy,
+    )
 
 
 def _step_parts(step: Callable, X_k, Y_k, m: tf.Tensor, learning_rate: tf.Tensor) -> list[Callable]:
-    """One training step (the traced `step`) as time_calls' one part, parameters in, parameters out,
-    waiting for its cost."""
+    """One training step (the traced `step`) as one timed part, parameters in, parameters out, waiting
+    for its cost."""
 
     def train_step(parameters):
         parameters, cost = step(parameters, X_k, Y_k, m, learning_rate)
@@ -195,15 +191,15 @@ def all_gather_settings(strategy: tf.distribute.Strategy, settings: np.ndarray) 
     return gather().numpy()
 
 
-def run_process(strategy: tf.distribute.Strategy, job: DataParallelJob) -> dict:
+def run_process(strategy: tf.distribute.Strategy, job, train: Callable):
     """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
     dtype = TF_DTYPES[job.dtype]
     X_k, Y_k = tf.constant(job.X, dtype), tf.constant(job.Y, dtype)  # (n_x, m_k), (1, m_k)
-    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy)
+    return _train(X_k, Y_k, {k: tf.constant(v, dtype) for k, v in job.parameters.items()}, job, strategy, train)
 
 
-def time_all_reduce(strategy: tf.distribute.Strategy, n: int, dtype: str, repeats: int) -> float:
-    """Median seconds of one all_reduce(SUM) of n numbers in the replica context, as in every step."""
+def all_reduce_parts(strategy: tf.distribute.Strategy, n: int, dtype: str) -> list[Callable]:
+    """One all_reduce(SUM) of n numbers in the replica context, as in every step, as a timed part."""
     buffer = tf.ones([n], TF_DTYPES[dtype])  # (n,)
 
     def replica():  # tf.identity gives the value the replica's device, which a collective needs
@@ -216,7 +212,7 @@ def time_all_reduce(strategy: tf.distribute.Strategy, n: int, dtype: str, repeat
     def all_reduce(_):
         reduce().numpy()  # wait for it
 
-    return time_calls([all_reduce], repeats).parts[-1]
+    return [all_reduce]
 
 
 def leave(strategy: tf.distribute.Strategy) -> None:

@@ -27,8 +27,6 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import Tensor
 
-from reference_numpy.job import DataParallelJob, time_calls
-
 from .arrays import TORCH_DTYPES, from_numpy, to_numpy
 from .deep import L_model_grads, update_parameters
 
@@ -99,62 +97,58 @@ def data_parallel_L_layer_model(
 # In one process's children: torch.multiprocessing, joined over gloo.
 
 
-def run_data_parallel(jobs: list[DataParallelJob]) -> list[dict]:
-    """Every job on jobs[0].workers processes (torch.multiprocessing): rank 0's results, grads and cost
-    at the start, parameters and costs after num_iterations steps (as NumPy); with time_steps, the
-    median seconds per step and in all_reduce."""
+def run_data_parallel(jobs: list, train: Callable) -> list:
+    """Every job (conformance/parallel/job.py's DataParallelJob) on jobs[0].workers processes
+    (torch.multiprocessing), each trained by `train` (its train: the loop, the timing and the result) from
+    this file's grads, step and step parts; rank 0's results."""
     world_size = jobs[0].workers
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "results.pt")
-        mp.spawn(_worker, args=(world_size, _free_port(), jobs, out), nprocs=world_size, join=True)
-        results = torch.load(out, weights_only=False)
-    for result in results:
-        result["grads"] = {k: np.asarray(v) for k, v in result["grads"].items()}
-    return results
+        mp.spawn(_worker, args=(world_size, _free_port(), jobs, train, out), nprocs=world_size, join=True)
+        return torch.load(out, weights_only=False)
 
 
-def _worker(rank: int, world_size: int, port: int, jobs: list[DataParallelJob], out: str) -> None:
+def _worker(rank: int, world_size: int, port: int, jobs: list, train: Callable, out: str) -> None:
     """What each spawned process runs: join the group, run every job; rank 0 saves the results."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(jobs[0].threads)
     backend = "nccl" if jobs[0].device == "gpu" else "gloo"
     dist.init_process_group(backend, rank=rank, world_size=world_size)
     try:
-        results = [_run(job, None) for job in jobs]
+        results = [_run(job, None, train) for job in jobs]
         if rank == 0:
             torch.save(results, out)
     finally:
         dist.destroy_process_group()
 
 
-def _run(job: DataParallelJob, group: None) -> dict:
+def _run(job, group: None, train: Callable):
     """One job of the whole batch: this process's shard of it, trained."""
     device = f"cuda:{dist.get_rank(group)}" if job.device == "gpu" else "cpu"
     X, Y = from_numpy(job.X, job.dtype, device), from_numpy(job.Y, job.dtype, device)  # (n_x, m), (1, m)
     X_k, Y_k = shard(X, Y, group)  # (n_x, m_k), (1, m_k)
-    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, device), job)
+    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, device), job, train)
 
 
-def _train(X_k: Tensor, Y_k: Tensor, parameters: dict[str, Tensor], job: DataParallelJob) -> dict:
-    """This worker's part of one job: grads and cost at the start, parameters and costs after
-    num_iterations steps, and with time_steps the median seconds per step and in all_reduce."""
-    act, lr = job.hidden_activation, job.learning_rate
-    grads, cost = data_parallel_grads(parameters, X_k, Y_k, job.m, act)
-    final, costs = parameters, []
-    for _ in range(job.num_iterations):
-        final, c = data_parallel_train_step(final, X_k, Y_k, job.m, lr, act)
-        costs.append(float(c))
-    result = {"grads": to_numpy(grads), "cost": float(cost), "parameters": to_numpy(final), "costs": costs}
-    if job.time_steps:  # three parts: the all_reduce, the second, is also timed on its own
-        timed = time_calls(_step_parts(X_k, Y_k, job.m, lr, act), job.time_steps, state=final)
-        result.update(step_s=timed.seconds, comm_s=timed.parts[1], steps=timed.calls)
-    return result
+def _train(X_k: Tensor, Y_k: Tensor, parameters: dict[str, Tensor], job, train: Callable):
+    """This worker's part of one job: PyTorch's grads, step and timed parts, handed to `train`. Three
+    parts, the all_reduce, the second, also timed on its own."""
+    act, lr, m = job.hidden_activation, job.learning_rate, job.m
+    return train(
+        job,
+        parameters,
+        grads=lambda p: data_parallel_grads(p, X_k, Y_k, m, act),
+        step=lambda p: data_parallel_train_step(p, X_k, Y_k, m, lr, act),
+        parts=_step_parts(X_k, Y_k, m, lr, act),
+        numpy=to_numpy,
+        communicate=1,
+    )
 
 
 def _step_parts(X_k: Tensor, Y_k: Tensor, m: int, learning_rate: float, hidden_activation: str) -> list[Callable]:
-    """One training step as time_calls' three parts, parameters in, parameters out: this shard's
-    gradients, their weighted sum over the workers (gloo's all_reduce returns when every worker has the
-    sum), the update."""
+    """One training step as three timed parts, parameters in, parameters out: this shard's gradients,
+    their weighted sum over the workers (gloo's all_reduce returns when every worker has the sum), the
+    update."""
     share = X_k.shape[1] / m  # m_k / m
 
     def compute(parameters):
@@ -196,15 +190,15 @@ def all_gather_settings(group: None, settings: np.ndarray) -> np.ndarray:
     return torch.stack(everyone).numpy()
 
 
-def run_process(group: None, job: DataParallelJob) -> dict:
+def run_process(group: None, job, train: Callable):
     """This process's part of one job, on its own columns X_k (n_x, m_k), Y_k (1, m_k) of the m in all."""
     X_k, Y_k = from_numpy(job.X, job.dtype, "cpu"), from_numpy(job.Y, job.dtype, "cpu")  # (n_x, m_k), (1, m_k)
-    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, "cpu"), job)
+    return _train(X_k, Y_k, from_numpy(job.parameters, job.dtype, "cpu"), job, train)
 
 
-def time_all_reduce(group: None, n: int, dtype: str, repeats: int) -> float:
-    """Median seconds of one all_reduce(SUM) of n numbers, the collective of every training step, each
-    after a barrier (untimed) so that every rank starts it together."""
+def all_reduce_parts(group: None, n: int, dtype: str) -> list[Callable]:
+    """One all_reduce(SUM) of n numbers, the collective of every training step, as timed parts: a barrier
+    first (untimed by the caller), so that every rank starts it together."""
     buffer = torch.ones(n, dtype=TORCH_DTYPES[dtype])  # (n,)
 
     def barrier(_):
@@ -213,7 +207,7 @@ def time_all_reduce(group: None, n: int, dtype: str, repeats: int) -> float:
     def all_reduce(_):
         dist.all_reduce(buffer, op=dist.ReduceOp.SUM, group=group)  # returns when every rank has the sum
 
-    return time_calls([barrier, all_reduce], repeats).parts[-1]
+    return [barrier, all_reduce]
 
 
 def leave(group: None) -> None:

@@ -2,6 +2,7 @@
 JAX (a Mesh of CPU devices) and TensorFlow (MirroredStrategy over logical CPUs) with 2 workers, even
 and uneven splits, float32 and float64, through the conformance engine."""
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -13,9 +14,9 @@ from conformance.core.spec import ModelSpec
 from conformance.parallel import engine
 from conformance.parallel import full_batch as parallel
 from conformance.parallel import speedup as parallel_bench
+from conformance.parallel.job import DataParallelJob, DataParallelResult, time_calls, train
 from reference_numpy import deep
 from reference_numpy import parallel as oracle
-from reference_numpy.job import DataParallelJob, time_calls
 
 
 def full_batch(case: Case) -> tuple[dict, float]:
@@ -80,6 +81,32 @@ def test_time_calls_warms_up_untimed_then_times_each_part_and_the_whole():
     timed = time_calls([part, part, part], 4, warmup=2, state=0)
     assert seen == list(range(18)) and timed.calls == 4 and len(timed.parts) == 3
     assert all(0 < p <= timed.seconds for p in timed.parts)
+
+
+def test_train_is_the_one_loop_every_framework_hands_its_pieces():
+    """The harness's train, on the oracle's pieces: the grads and cost at the start, one cost per step taken
+    before it, the parameters after the last, and with time_steps the median step and the part named as the
+    all-reduce; without, no times at all."""
+    job = parallel.job(make_case(ModelSpec("deep", (6, 5, 1), "relu"), m=13), 2, "float64", num_iterations=3)
+    X, Y, p0 = job.X, job.Y, job.parameters
+    steps = []
+
+    def step(p):
+        steps.append(p)
+        return oracle.data_parallel_train_step(p, X, Y, job.learning_rate, 2, "relu")
+
+    pieces = dict(grads=lambda p: oracle.data_parallel_grads(p, X, Y, 2, "relu"), step=step, numpy=lambda x: x)
+    result = train(job, p0, parts=[lambda p: step(p)[0]], **pieces)
+    expected, costs = oracle.data_parallel_L_layer_model(X, Y, p0, job.learning_rate, 3, 2, "relu", 1)
+    assert isinstance(result, DataParallelResult) and len(steps) == 3 and result.costs == costs
+    assert result.cost == costs[0] and result.grads.keys() == {"dW1", "db1", "dW2", "db2"}
+    for k, v in expected.items():
+        np.testing.assert_array_equal(result.parameters[k], v)
+    assert (result.step_s, result.comm_s, result.steps) == (None, None, None)
+    timed = dataclasses.replace(job, time_steps=2)
+    noop = [lambda p: p, lambda p: p]
+    result = train(timed, p0, parts=noop, communicate=1, warmup=0, **pieces)
+    assert result.steps == 2 and 0 < result.comm_s <= result.step_s
 
 
 @pytest.mark.slow

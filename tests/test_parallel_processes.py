@@ -19,7 +19,7 @@ from conformance.core.spec import ModelSpec
 from conformance.parallel import full_batch as parallel
 from conformance.parallel import launch
 from conformance.parallel.engine import job
-from reference_numpy.job import DataParallelJob
+from conformance.parallel.job import DataParallelJob
 
 ENGINES = list(launch.ENGINES)
 

@@ -1,6 +1,6 @@
 """How data parallel runs: the job every framework's data-parallel training (impl_*/parallel.py) is given
-(a reference_numpy.job.DataParallelJob, built here), the engine that runs it, and its results under the
-conformance engine's names.
+(a DataParallelJob of job.py, built here), the engine that runs it, and its results under the conformance
+engine's names.
 
 Two launches. "processes" (launch.py): N operating-system processes that meet over TCP as across
 machines, each with only its own columns: torchrun, jax.distributed, MultiWorkerMirroredStrategy.
@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from reference_numpy import parallel
-from reference_numpy.job import DataParallelJob, time_calls
 
 from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
@@ -33,6 +32,7 @@ from ..check.measure import flatten
 from ..core.backends import PACKAGES, InputError, framework_status
 from ..core.registry import COURSE
 from . import launch as launcher
+from .job import DataParallelJob, DataParallelResult, train
 
 NAMES = COURSE  # numpy: the split-and-sum oracle, in-process
 WORKERS = (1, 2, 4)
@@ -100,9 +100,9 @@ def child_environment(name: str, workers: int) -> dict[str, str]:
     return env
 
 
-def run(name: str, tasks: list[DataParallelJob], launch: str = "devices") -> list[dict]:
+def run(name: str, tasks: list[DataParallelJob], launch: str = "devices") -> list[DataParallelResult]:
     """The jobs (all with the same number of workers) on `name`'s data-parallel engine, as separate
-    processes or in one child process: [{"grads", "cost", "parameters", "costs"[, "step_s", "comm_s"]}]."""
+    processes or in one child process: one result each."""
     if name == "numpy":
         return [_run_numpy(task) for task in tasks]
     ok, reason = framework_status(name)
@@ -126,33 +126,35 @@ def run(name: str, tasks: list[DataParallelJob], launch: str = "devices") -> lis
         return pickle.loads(result.read_bytes())
 
 
-def _run_numpy(task: DataParallelJob) -> dict:
+def _run_numpy(task: DataParallelJob) -> DataParallelResult:
     """The oracle in this process: the split-and-sum in the job's dtype; timed steps without a warm-up."""
     X, Y = task.X.astype(task.dtype), task.Y.astype(task.dtype)  # (n_x, m), (1, m)
     params = {k: v.astype(task.dtype) for k, v in task.parameters.items()}
     act, workers, lr = task.hidden_activation, task.workers, np.dtype(task.dtype).type(task.learning_rate)
-    grads, cost = parallel.data_parallel_grads(params, X, Y, workers, act)
-    final, costs = parallel.data_parallel_L_layer_model(X, Y, params, lr, task.num_iterations, workers, act, 1)
-    result = {"grads": grads, "cost": float(cost), "parameters": final, "costs": [float(c) for c in costs]}
-    if task.time_steps:
 
-        def step(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            return parallel.data_parallel_train_step(parameters, X, Y, lr, workers, act)[0]
+    def step(parameters: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
+        return parallel.data_parallel_train_step(parameters, X, Y, lr, workers, act)
 
-        timed = time_calls([step], task.time_steps, warmup=0, state=final)
-        result.update(step_s=timed.seconds, comm_s=None, steps=timed.calls)
-    return result
+    return train(
+        task,
+        params,
+        grads=lambda p: parallel.data_parallel_grads(p, X, Y, workers, act),
+        step=step,
+        parts=[lambda p: step(p)[0]],
+        numpy=lambda x: x,
+        warmup=0,
+    )
 
 
-def quantities(result: dict, case: Case, steps: int) -> dict[str, np.ndarray]:
+def quantities(result: DataParallelResult, case: Case, steps: int) -> dict[str, np.ndarray]:
     """The result under the engine's names: cost, dW[l] / db[l] (dw / db), params@N, cost@N."""
-    grads, params = result["grads"], result["parameters"]
+    grads, params = result.grads, result.parameters
     if case.spec.kind == "logistic":
         grads = {"dw": grads["dW1"].T, "db": grads["db1"]}
         params = {"w": params["W1"].T, "b": params["b1"]}
-    out = {"cost": np.array(result["cost"]), **grads}
+    out = {"cost": np.array(result.cost), **grads}
     out[f"params@{steps}"] = flatten(params)
-    out[f"cost@{steps}"] = np.array(result["costs"])
+    out[f"cost@{steps}"] = np.array(result.costs)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
@@ -160,5 +162,5 @@ def child(folder: str) -> None:
     name, tasks = pickle.loads((Path(folder) / "job.pkl").read_bytes())
 
     module = importlib.import_module(f"{PACKAGES[name]}.parallel")
-    results = module.run_data_parallel(tasks)
+    results = module.run_data_parallel(tasks, train)
     (Path(folder) / "result.pkl").write_bytes(pickle.dumps(results))

@@ -30,11 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from reference_numpy.job import DataParallelJob
-
 from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
 from ..core.backends import InputError
+from .job import DataParallelJob
 
 ENGINES = {
     "torch": "torch.distributed gloo via torchrun",

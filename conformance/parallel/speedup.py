@@ -67,16 +67,16 @@ def bench(
             for (w, dtype), result in zip(plan, results, strict=True):
                 # the gate of every benchmark row (bench/workloads.py): the first cost and update against the
                 # float64 full batch's, beyond what a ReLU kink flip explains (m = 16384 has such flips)
-                passed, error, tol = check_first_step(problem(w), dtype, result["cost"], result["parameters"])
+                passed, error, tol = check_first_step(problem(w), dtype, result.cost, result.parameters)
                 rows.append(
                     dict(
                         base,
                         workload=w.name,
                         m=w.m,
                         dtype=dtype,
-                        step_s=result["step_s"],
-                        comm_s=result.get("comm_s"),
-                        steps=result["steps"],
+                        step_s=result.step_s,
+                        comm_s=result.comm_s,
+                        steps=result.steps,
                         check_err=error,
                         check_tol=tol,
                         status="ok" if passed else "check failed",

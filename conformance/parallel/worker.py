@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from reference_numpy.activations import HIDDEN_ACTIVATIONS as ACTIVATIONS
-from reference_numpy.job import DataParallelJob
 
 from ..core.registry import DTYPES as DTYPE_CODES  # a rank's dtype travels in the all-gather as its index
+from .job import DataParallelJob, time_all_reduce, train
 
 FIELDS = (
     "jobs",
@@ -129,10 +129,11 @@ class Worker:
         for i, job in enumerate(jobs):
             self.note(f"job {i}")
             if isinstance(job, dict):  # seconds of one all-reduce of each size
-                times = [module.time_all_reduce(group, n, job["dtype"], job["repeats"]) for n in job["sizes"]]
+                parts = [module.all_reduce_parts(group, n, job["dtype"]) for n in job["sizes"]]
+                times = [time_all_reduce(each, job["repeats"]) for each in parts]
                 results.append({"all_reduce_s": times})
             else:
-                results.append(module.run_process(group, job))
+                results.append(module.run_process(group, job, train))
         if self.rank == 0:
             (self.folder / "result.pkl").write_bytes(pickle.dumps(results))
         self.note("done")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conformance import check, cli
-from conformance.cli.check import PAIRWISE, default_jobs, in_order_of, unit_backend
+from conformance.cli.check_jobs import PAIRWISE, default_jobs, in_order_of, unit_backend
 from conformance.core import backends
 from conformance.core.environment import usable_cores
 from conformance.run import checkpoint

@@ -26,6 +26,7 @@ from ..report import check_results, provenance
 from ..run import checkpoint
 from ..run.runner import Runner
 from . import check as check_cli
+from . import check_jobs
 from .common import UsageError, choices, console, seconds_or_none
 
 PAGES = {"check": "conformance-{device}.md", "bench": "benchmarks-{device}.md"}
@@ -121,7 +122,7 @@ def _check(names: list[str], device: str, args: argparse.Namespace, out: Path) -
     )
     plan = check.plan(settings)
     runner = Runner.start(args.results, "check", settings.record(len(plan.eager_cases)), console)
-    check_cli.run_units(runner, plan.units, GPU_JOBS if device == "gpu" else 1)
+    check_jobs.run_units(runner, plan.units, GPU_JOBS if device == "gpu" else 1)
     checked = check_cli.finish(runner, plan.skipped, device)
     publish(runner.folder, out, f"quartet gpu --device {device}{' --quick' if args.quick else ''} --only check")
     return checked

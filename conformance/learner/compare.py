@@ -4,6 +4,8 @@ first entry that differs with both values and its index."""
 
 import numpy as np
 
+from .assignment import Function
+
 RTOL = 1e-9  # of the largest entry of the course's value: float64 rounding of any correct formula is ~1e-15
 RETURNS_NONE = "is None: a `return` left out, or a placeholder left as None?"
 
@@ -153,4 +155,61 @@ def _hint(c: float, inputs: dict) -> str:
             return f": a factor of the learning rate ({lr:g})"
     if np.isclose(c, 2.0, rtol=1e-7) or np.isclose(c, 0.5, rtol=1e-7):
         return ": a factor of 2"
+    return ""
+
+
+def threshold(got: np.ndarray, want: np.ndarray, scores: np.ndarray) -> str:
+    """What the probabilities where the labels differ say: a threshold at 0.5 taken as >=, or another one."""
+    p = scores[got != want]
+    if p.size and np.all(p == 0.5):
+        return ": each where the probability is exactly 0.5; the course predicts 1 only where it is > 0.5"
+    if p.size:
+        return f" (the probability there: {p.min():.3g} to {p.max():.3g}; the course's threshold is 0.5)"
+    return ""
+
+
+def compared(f: Function, got, want, inputs: dict) -> str:
+    """What differs, each returned value under the course's name for it (Z, cache; dA_prev, dW, db; ...)."""
+    if len(f.returns) == 1:
+        return difference(got, want, f.returns[0], f.labels, inputs)
+    if got is None:
+        return f"{f.name} {RETURNS_NONE}"
+    if not isinstance(got, tuple | list) or len(got) != len(want):
+        count = len(got) if isinstance(got, tuple | list) else 1
+        return (
+            f"{f.name} returns {count} value{'s' if count != 1 else ''}; the course's returns {len(want)}: "
+            f"{', '.join(f.returns)}"
+        )
+    return next(
+        (d for g, w, name in zip(got, want, f.returns, strict=True) if (d := difference(g, w, name, f.labels, inputs))),
+        "",
+    )
+
+
+def initialiser(got, want: dict, name: str) -> str:
+    """Its keys and shapes the course's, biases zero, weights not all alike, at one of the course's scales."""
+    if not isinstance(got, dict):
+        return f"{name} returns a {type(got).__name__}; the course's returns a dict of {', '.join(want)}"
+    for key, w in want.items():
+        if key not in got:
+            return f"parameters has no {key!r} (it has {', '.join(map(repr, got)) or 'no keys'})"
+        g = np.asarray(got[key])
+        if g.shape != w.shape:
+            return f"parameters[{key!r}] has shape {g.shape}; the course's {w.shape}"
+        if key.startswith("b") and np.any(g != 0):
+            return f"parameters[{key!r}] is not all zeros; the course starts every bias at 0"
+        if key.startswith("W"):
+            if np.all(g == g.flat[0]):
+                return f"every entry of parameters[{key!r}] is {g.flat[0]:g}: nothing breaks the symmetry (randn)"
+            if g.size >= 100:
+                rms, n_prev = float(np.sqrt(np.mean(g**2))), w.shape[1]
+                scales = {
+                    "randn * 0.01": 0.01,
+                    "randn / sqrt(n[l-1])": 1 / np.sqrt(n_prev),
+                    "randn * sqrt(2 / n[l-1])": np.sqrt(2 / n_prev),
+                }
+                if not any(0.6 < rms / s < 1.6 for s in scales.values()):
+                    return f"parameters[{key!r}] has RMS {rms:.3g}; the course draws it as " + " or ".join(
+                        f"{k} (RMS {v:.3g})" for k, v in scales.items()
+                    )
     return ""

@@ -8,13 +8,9 @@ A row per function: green, wrong, raised, not written yet (not defined, the cour
 the course returns something), not checked yet (it calls one not written yet), or provided (imported from the
 course's helper modules, which are not here: the reference's stands in)."""
 
-import ast
-import builtins
 import contextlib
 import copy
 import inspect
-import io
-import linecache
 import signal
 import sys
 import traceback
@@ -23,125 +19,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .assignments import COURSE_MODULES, Assignment, Function
-from .compare import RETURNS_NONE, difference
-from .source import Learner, cell_name
+from .assignments import Assignment, Function
+from .compare import compared, initialiser, threshold
+from .namespace import assignment_reference, calls, first_line, load, quiet, replaceable, skeleton, with_globals
+from .source import Learner
 
 PER_CALL_S = 5.0  # a course function on these inputs returns in milliseconds: more is a loop that never ends
 
 
 class TooLong(Exception):
     pass
-
-
-def load(learner: Learner, assignment: Assignment) -> tuple[dict, list[str], set[str]]:
-    """The learner's namespace (imports, functions, constants run cell by cell), what could not be run,
-    and the names the course's helper modules would have given (the reference's stand in for them)."""
-    namespace: dict = {"__name__": "__learner__", "__builtins__": builtins}
-    notes, provided, missing = [], set(), []
-    for cell in learner.cells:
-        linecache.cache[cell_name(cell.number)] = (
-            len(cell.source),
-            None,
-            cell.source.splitlines(True),
-            cell_name(cell.number),
-        )
-    for number, body in learner.kept.items():
-        for node in body:
-            code = compile(ast.Module(body=[node], type_ignores=[]), cell_name(number), "exec")
-            try:
-                with quiet():
-                    exec(code, namespace)
-            except Exception as e:
-                if isinstance(node, ast.Import | ast.ImportFrom):
-                    names = stand_ins(node, assignment, learner)
-                    namespace.update({n: assignment_reference(assignment, n) for n in names})
-                    provided |= set(names)
-                    module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
-                    if names:
-                        notes.append(f"{module} is not here: the reference's {', '.join(names)} stand in")
-                    else:
-                        missing.append(f"{module} ({type(e).__name__})")
-                else:
-                    notes.append(f"cell {number}, line {node.lineno}: {type(e).__name__}: {first_line(e)}")
-    if missing:
-        notes.append(f"not here, so not imported: {', '.join(dict.fromkeys(missing))}")
-    return namespace, notes, provided
-
-
-def stand_ins(node: ast.Import | ast.ImportFrom, assignment: Assignment, learner: Learner) -> list[str]:
-    """The names a failed `from <one of the course's modules> import ...` would have bound, which the
-    reference gives instead (a star import: those the file does not define itself)."""
-    if not isinstance(node, ast.ImportFrom) or node.module not in COURSE_MODULES:
-        return []
-    known = COURSE_MODULES[node.module]
-    if any(alias.name == "*" for alias in node.names):
-        return sorted(n for n in known if n not in learner.defined)
-    return [alias.asname or alias.name for alias in node.names if alias.name in known]
-
-
-def assignment_reference(assignment: Assignment, name: str) -> Callable:
-    """The reference's version of one of the assignment's functions, or of a helper the course provides."""
-    if name in assignment.provided:
-        return assignment.provided[name]
-    return assignment.function(name).reference
-
-
-def replaceable(assignment: Assignment) -> set[str]:
-    """The names a function is checked without (on its own): the assignment's and the course's helpers."""
-    return {f.name for f in assignment.functions} | set(assignment.provided)
-
-
-def skeleton(learner: Learner, name: str) -> str:
-    """Why the definition of `name` is still the course's skeleton, or ""."""
-    node = next(
-        (n for body in learner.kept.values() for n in body if isinstance(n, ast.FunctionDef) and n.name == name), None
-    )
-    if node is None:
-        return ""
-    # what is left without the docstring, `pass` and `...`
-    body = [
-        n
-        for n in node.body
-        if not isinstance(n, ast.Pass) and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
-    ]
-    if not body:
-        return "its body is empty (`pass`)"
-    for n in ast.walk(node):
-        if isinstance(n, ast.Raise) and n.exc is not None and "NotImplementedError" in ast.unparse(n.exc):
-            return "it raises NotImplementedError"
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and n.value.value is None:
-            target = ast.unparse(n.targets[0])
-            return f"`{target} = None` (line {n.lineno}) is still the course's placeholder"
-    return ""
-
-
-def calls(fn: Callable, namespace: dict) -> set[str]:
-    """The names of the learner's functions `fn` calls, directly or through another of theirs."""
-    found, todo = set(), [fn]
-    while todo:
-        f = todo.pop()
-        codes, names = [f.__code__], set()
-        while codes:
-            code = codes.pop()
-            names |= set(code.co_names)
-            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-        for n in names:
-            g = namespace.get(n)
-            if n not in found and isinstance(g, types.FunctionType) and g.__module__ == "__learner__":
-                found.add(n)
-                todo.append(g)
-    return found
-
-
-def with_globals(fn: types.FunctionType, namespace: dict, replaced: dict) -> types.FunctionType:
-    """`fn` reading `replaced` instead of the learner's functions of those names, and so do the learner's other
-    functions it calls (a helper of their own between it and linear_forward, say)."""
-    scope = {**namespace, **replaced}
-    for name in calls(fn, namespace) - set(replaced):
-        g = namespace[name]
-        scope[name] = types.FunctionType(g.__code__, scope, g.__name__, g.__defaults__, g.__closure__)
-    return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def check(learner: Learner, assignment: Assignment, progress: Callable[[str], None] = print) -> dict:
@@ -265,63 +152,6 @@ def arrays(value, where: str = ""):
             yield from arrays(v, f"{where}[{i}]")
 
 
-def threshold(got: np.ndarray, want: np.ndarray, scores: np.ndarray) -> str:
-    """What the probabilities where the labels differ say: a threshold at 0.5 taken as >=, or another one."""
-    p = scores[got != want]
-    if p.size and np.all(p == 0.5):
-        return ": each where the probability is exactly 0.5; the course predicts 1 only where it is > 0.5"
-    if p.size:
-        return f" (the probability there: {p.min():.3g} to {p.max():.3g}; the course's threshold is 0.5)"
-    return ""
-
-
-def compared(f: Function, got, want, inputs: dict) -> str:
-    """What differs, each returned value under the course's name for it (Z, cache; dA_prev, dW, db; ...)."""
-    if len(f.returns) == 1:
-        return difference(got, want, f.returns[0], f.labels, inputs)
-    if got is None:
-        return f"{f.name} {RETURNS_NONE}"
-    if not isinstance(got, tuple | list) or len(got) != len(want):
-        count = len(got) if isinstance(got, tuple | list) else 1
-        return (
-            f"{f.name} returns {count} value{'s' if count != 1 else ''}; the course's returns {len(want)}: "
-            f"{', '.join(f.returns)}"
-        )
-    return next(
-        (d for g, w, name in zip(got, want, f.returns, strict=True) if (d := difference(g, w, name, f.labels, inputs))),
-        "",
-    )
-
-
-def initialiser(got, want: dict, name: str) -> str:
-    """Its keys and shapes the course's, biases zero, weights not all alike, at one of the course's scales."""
-    if not isinstance(got, dict):
-        return f"{name} returns a {type(got).__name__}; the course's returns a dict of {', '.join(want)}"
-    for key, w in want.items():
-        if key not in got:
-            return f"parameters has no {key!r} (it has {', '.join(map(repr, got)) or 'no keys'})"
-        g = np.asarray(got[key])
-        if g.shape != w.shape:
-            return f"parameters[{key!r}] has shape {g.shape}; the course's {w.shape}"
-        if key.startswith("b") and np.any(g != 0):
-            return f"parameters[{key!r}] is not all zeros; the course starts every bias at 0"
-        if key.startswith("W"):
-            if np.all(g == g.flat[0]):
-                return f"every entry of parameters[{key!r}] is {g.flat[0]:g}: nothing breaks the symmetry (randn)"
-            if g.size >= 100:
-                rms, n_prev = float(np.sqrt(np.mean(g**2))), w.shape[1]
-                scales = {
-                    "randn * 0.01": 0.01,
-                    "randn / sqrt(n[l-1])": 1 / np.sqrt(n_prev),
-                    "randn * sqrt(2 / n[l-1])": np.sqrt(2 / n_prev),
-                }
-                if not any(0.6 < rms / s < 1.6 for s in scales.values()):
-                    return f"parameters[{key!r}] has RMS {rms:.3g}; the course draws it as " + " or ".join(
-                        f"{k} (RMS {v:.3g})" for k, v in scales.items()
-                    )
-    return ""
-
-
 def parameter_names(fn) -> list[str]:
     try:
         return list(inspect.signature(fn).parameters)
@@ -362,19 +192,6 @@ def where_raised() -> str:
         return ""
     f = frames[-1]
     return f" ({f.filename}, line {f.lineno}, in {f.name}: `{(f.line or '').strip()}`)"
-
-
-def first_line(e: BaseException) -> str:
-    """The message's first line that says something (not a link to documentation)."""
-    lines = [line.strip() for line in str(e).splitlines() if line.strip() and "://" not in line]
-    return lines[0] if lines else type(e).__name__
-
-
-@contextlib.contextmanager
-def quiet():
-    """The learner's prints (print_cost=True, debugging) kept off the screen."""
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        yield
 
 
 @contextlib.contextmanager

@@ -101,7 +101,23 @@ def predicted(
     of u. `params` are the initial weights (logistic: {"w", "b"})."""
     logistic = spec.kind == "logistic"
     p = {"W1": params["w"].T, "b1": params["b"]} if logistic else params
-    L, m = spec.L, X.shape[1]
+    out, A, sZ = _forward(spec, p, X, ref)
+    out.update(_cost(spec, Y, ref, sZ[spec.L], X.shape[1]))
+    for l, (dW, db) in _backward(spec, p, X, Y, ref, A, sZ, out).items():
+        if logistic:
+            out["dw"], out["db"] = dW.T, db
+        else:
+            out[f"dW{l}"], out[f"db{l}"] = dW, db
+    out.update(_trajectories(params, X, ref, learning_rate, out))
+    out.update(_course_model(spec, X, Y, ref, learning_rate))
+    if "losses" in ref:
+        out.update(_per_sample(spec, params, X, Y, ref, learning_rate))
+    return out
+
+
+def _forward(spec: ModelSpec, p: dict[str, np.ndarray], X: np.ndarray, ref: dict[str, np.ndarray]) -> tuple:
+    """Z[l] and A[l]'s predicted errors, layer by layer: (those under their names, A[l] (the reference's), sZ[l])."""
+    L = spec.L
     A = {0: X}
     out: dict[str, np.ndarray] = {}
     sA = X  # (n[0], m): the rounding of the inputs, |X|; it only enters _rss_matmul, where signs do not count
@@ -116,22 +132,34 @@ def predicted(
         A[l] = ref["AL"] if l == L else ref[f"A{l}"]
         sA = _rss(_derivatives(act, Z)[0] * sZ[l], A[l])  # (n[l], m)
         out[f"Z{l}"], out["AL" if l == L else f"A{l}"] = sZ[l], sA
-    ZL, AL = ref[f"Z{L}"], ref["AL"]
+    return out, A, sZ
+
+
+def _cost(spec: ModelSpec, Y: np.ndarray, ref: dict[str, np.ndarray], sZL: np.ndarray, m: int) -> dict[str, np.ndarray]:
+    """The cost's predicted error (from the logits and through the course's log(AL)), and the predictions'."""
+    out = {}
+    ZL, AL = ref[f"Z{spec.L}"], ref["AL"]
     slope = _sigmoid(np.where(Y == 1, -ZL, ZL))  # |dloss/dz| = |sigmoid(z) - y|, without the cancellation
     loss = np.logaddexp(0, np.where(Y == 1, -ZL, ZL))  # (1, m)
     J = float(ref["cost"])
-    out["cost"] = np.array(_norm(slope * sZ[L], loss) / m + np.sqrt(m / 3) * abs(J))
+    out["cost"] = np.array(_norm(slope * sZL, loss) / m + np.sqrt(m / 3) * abs(J))
     # the course's formula takes log(AL) and log(1 - AL): AL's rounding is u in log(AL); 1 - AL is rounded at
     # the scale of 1, which is u / (1 - AL) in log(1 - AL)
     one_minus = _sigmoid(-ZL)  # (1, m): 1 - AL without the cancellation
     through_AL = np.where(Y == 1, 1.0, (1 + AL) / np.maximum(one_minus, np.finfo(float).tiny))
-    out["course_cost"] = np.array(_norm(slope * sZ[L], through_AL, loss) / m + np.sqrt(m / 3) * abs(J))
+    out["course_cost"] = np.array(_norm(slope * sZL, through_AL, loss) / m + np.sqrt(m / 3) * abs(J))
     # a prediction (AL > 0.5) may flip where rounding can move Z[L] across 0, or AL = 0.5 + Z[L] / 4 onto 0.5
     # (AL's own rounding, u / 2, is 2 u in Z[L]): its scale there is the whole label. A Z[L] computed exactly
     # 0 (every term 0: the kink column) gives AL = 0.5 exactly everywhere, and the prediction 0
-    near = np.divide(sZ[L] + 2, np.abs(ZL), out=np.where(sZ[L] > 0, 1e300, 0.0), where=ZL != 0)
+    near = np.divide(sZL + 2, np.abs(ZL), out=np.where(sZL > 0, 1e300, 0.0), where=ZL != 0)
     out["predictions"] = np.minimum(near, 1e300)
-    # backward, from dZ[L] = AL - Y
+    return out
+
+
+def _backward(spec: ModelSpec, p: dict, X: np.ndarray, Y: np.ndarray, ref: dict, A: dict, sZ: dict, out: dict) -> dict:
+    """{l: (dW[l], db[l])'s predicted errors}, from dZ[L] = AL - Y down."""
+    L, m = spec.L, X.shape[1]
+    ZL, AL = ref[f"Z{L}"], ref["AL"]
     dZ = AL - Y  # (1, m)
     # AL - Y carries AL's rounding (the reference's, at the scale of 1); autodiff through log_sigmoid or
     # softplus reaches sigmoid(z) - y through exp of a number of size |z|, which is rounded at that scale
@@ -154,32 +182,30 @@ def predicted(
             gp, gpp, gmag = _derivatives(spec.hidden_activation, ref[f"Z{l - 1}"])
             sdZ = _rss(gp * sdA, dA * gpp * sZ[l - 1], dA * gmag)
             dZ = dA * gp
-    for l, (dW, db) in grads.items():
-        if logistic:
-            out["dw"], out["db"] = dW.T, db
-        else:
-            out[f"dW{l}"], out[f"db{l}"] = dW, db
-    # trajectories: every step rounds the parameters and moves them by the gradient's error
+    return grads
+
+
+def _trajectories(params: dict, X: np.ndarray, ref: dict, learning_rate: float, out: dict) -> dict[str, np.ndarray]:
+    """The trajectories' predicted errors: every step rounds the parameters and moves them by the gradient's
+    error."""
     names = sorted(params)
     sgrad = {k: out[f"d{k}"] for k in names}
     sp = np.concatenate([np.ravel(_rss(params[k], learning_rate * sgrad[k])) for k in names])
     gflat = np.concatenate([np.ravel(ref[f"d{k}"]) for k in names])
     through_params = float(np.abs(gflat) @ sp)  # how far the cost moves with the parameters' errors
+    traced = {}
     for quantity in ref:
         steps = int(quantity.split("@")[1]) if "@" in quantity else 0
         if quantity.startswith("params@"):
-            out[quantity] = np.sqrt(steps + 1) * sp
+            traced[quantity] = np.sqrt(steps + 1) * sp
         elif quantity.startswith("cost@"):
             k = np.arange(len(ref[quantity]))
-            out[quantity] = np.sqrt(k + 1) * (out["cost"] + through_params)
+            traced[quantity] = np.sqrt(k + 1) * (out["cost"] + through_params)
         elif quantity.startswith("grads@"):  # at the weights of step N - 1: its own rounding, and the weights'
             own = np.concatenate([np.ravel(sgrad[k]) for k in names])
             through = _rss_matmul(_hessian(X, ref["Z1"]), np.sqrt(steps) * sp.reshape(-1, 1)).ravel()
-            out[quantity] = _rss(np.sqrt(steps) * own, through)
-    out.update(_course_model(spec, X, Y, ref, learning_rate))
-    if "losses" in ref:
-        out.update(_per_sample(spec, params, X, Y, ref, learning_rate))
-    return out
+            traced[quantity] = _rss(np.sqrt(steps) * own, through)
+    return traced
 
 
 def _hessian(X: np.ndarray, Z: np.ndarray) -> np.ndarray:

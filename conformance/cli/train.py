@@ -77,6 +77,14 @@ def add_parser(sub) -> None:
         metavar="NAME",
         help=f"one of {list(course.RUNS)}: a course run (logistic and deep are also the models)",
     )
+    _add_settings(train)
+    _add_output(train)
+    add_cache_option(train)
+    train.set_defaults(func=run)
+
+
+def _add_settings(train: argparse.ArgumentParser) -> None:
+    """The options that each change one setting of the run: data, layers, activation, rate, steps, init, seed."""
     train.add_argument(
         "--dataset", choices=datasets.DATASETS, default=None, help="default: the run's (cat, or planar for planar)"
     )
@@ -119,6 +127,10 @@ def add_parser(sub) -> None:
         default=None,
         help=f"seed of the initialisation and of a split (default: the run's ({_each('seed')}); 1 otherwise)",
     )
+
+
+def _add_output(train: argparse.ArgumentParser) -> None:
+    """Where the data is read from, and what the run prints and plots."""
     train.add_argument(
         "--data-dir",
         type=Path,
@@ -136,8 +148,6 @@ def add_parser(sub) -> None:
     train.add_argument(
         "--plot", type=Path, default=None, metavar="PNG", help="save the cost curve here (default: none)"
     )
-    add_cache_option(train)
-    train.set_defaults(func=run)
 
 
 def _accuracy(predictions: np.ndarray, Y: np.ndarray | None) -> float | None:

@@ -59,6 +59,25 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--peers", default=",".join(PEERS), metavar="A,B", help="peers to time beside ours (empty: none)"
     )
+    _add_timing(parser)
+    parser.add_argument(
+        "--workers",
+        default=None,
+        metavar="N,M",
+        help="instead: data-parallel training on N and M workers, one thread each (default: none, the step benchmark)",
+    )
+    parser.add_argument(
+        "--launch",
+        choices=LAUNCHES,
+        default=None,
+        help="with --workers: separate processes that meet over TCP (default) or devices in one process",
+    )
+    add_child_options(parser, process=True)  # --resume DIR; a child of a run in processes: --shard, --process
+    parser.set_defaults(func=run)
+
+
+def _add_timing(parser: argparse.ArgumentParser) -> None:
+    """How the rows are timed: threads, seconds per row, rounds, processes, and rounds to decide a goal."""
     parser.add_argument("--threads", type=positive_int, default=2, help="threads for every framework")
     parser.add_argument("--min-time", type=positive_float, default=0.4, help="seconds of repeats per row and round")
     parser.add_argument(
@@ -83,20 +102,6 @@ def add_parser(sub) -> None:
         help="seconds of extra rounds, shared by the workloads, for goals their rounds left within "
         "noise (default: 15 with --quick, 120 for a full run; 0: none)",
     )
-    parser.add_argument(
-        "--workers",
-        default=None,
-        metavar="N,M",
-        help="instead: data-parallel training on N and M workers, one thread each (default: none, the step benchmark)",
-    )
-    parser.add_argument(
-        "--launch",
-        choices=LAUNCHES,
-        default=None,
-        help="with --workers: separate processes that meet over TCP (default) or devices in one process",
-    )
-    add_child_options(parser, process=True)  # --resume DIR; a child of a run in processes: --shard, --process
-    parser.set_defaults(func=run)
 
 
 def settings_from(args: argparse.Namespace) -> BenchSettings:
@@ -230,6 +235,17 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
         console.print(f"  {name}: {engine_label(name, settings.launch)}")
     runner.run("data parallel", parallel.units(settings))
     frame = parallel.table(runner.rows())
+    print_parallel_table(frame)
+    page = parallel.write(frame, settings, environment.environment(), runner.folder, runner.incomplete_note())
+    interrupted = runner.finish()
+    if interrupted:
+        return interrupted
+    console.print(f"wrote {page} (and parallel.csv, parallel.json)")
+    return exit_status(frame)
+
+
+def print_parallel_table(frame) -> None:
+    """One row per workload, backend, dtype and worker count: ms per step, speed-up, efficiency, all-reduce share."""
     table = Table(
         title="data-parallel step: ms (median), speed-up over 1 worker, efficiency, all-reduce share",
         title_justify="left",
@@ -258,12 +274,6 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
             fmt(r.comm_share, "{:.0%}") or "not exposed",
         )
     console.print(table)
-    page = parallel.write(frame, settings, environment.environment(), runner.folder, runner.incomplete_note())
-    interrupted = runner.finish()
-    if interrupted:
-        return interrupted
-    console.print(f"wrote {page} (and parallel.csv, parallel.json)")
-    return exit_status(frame)
 
 
 def exit_status(frame) -> int:

@@ -136,6 +136,47 @@ def measured(slips: list[dict], folder: Path) -> list[dict]:
     return out
 
 
+def _shown(title: str, result: LearnerResult, said: str) -> list[str]:
+    """A run as the page shows it: its title, what was changed, the command and what it printed."""
+    body = markdown(result).split("\n", 3)[3]  # the run's own page, below its title and its paragraph
+    return [
+        f"## {title}",
+        "",
+        said,
+        "",
+        "```",
+        f"$ quartet check {Path(result.path).name}",
+        "```",
+        "",
+        body.replace("\n## ", "\n### "),
+        "",
+    ]
+
+
+def _heldout(held: list[dict]) -> list[str]:
+    """The section on the slips a helper wrote without reading the check: how many named first, and each."""
+    named = sum(r["first"] == r["function"] for r in held)
+    return [
+        "## Measured on slips nobody wrote for the check",
+        "",
+        f"A helper session wrote {len(held)} single-function slips (tests/learners/heldout_slips.json) reading only "
+        "the finished notebooks and the reference, not the check; each slip's notebook checked once, as it was "
+        f"written. **{named} of {len(held)} named first ({100 * named / len(held):.0f} %)**; goal: 90 %. "
+        f"{FIRST_MEASUREMENT} The suite's own slips (tests/test_learner.py) were written with the check and are not "
+        "counted here; the suite checks these too now (tests/test_learner.py).",
+        "",
+        "| notebook | function | the slip | exit | named first | what it says |",
+        "|---|---|---|---:|---|---|",
+        *(
+            f"| {r['file']} | {r['function']} | {r['kind']} | {r['exit']} | "
+            f"{'yes' if r['first'] == r['function'] else 'no: ' + (r['first'] or 'none')} | "
+            f"{r['detail'].replace('|', '/')[:160]} |"
+            for r in held
+        ),
+        "",
+    ]
+
+
 def page(folder: Path) -> str:
     """docs/learners.md, from runs made now in `folder`."""
     finished = check_file(LEARNERS / "deep_step_by_step.py")
@@ -146,23 +187,7 @@ def page(folder: Path) -> str:
     heldout = json.loads((LEARNERS / "heldout_slips.json").read_text())
     (folder / "heldout").mkdir()
     held = measured(heldout, folder / "heldout")
-    named = sum(r["first"] == r["function"] for r in held)
     times = sorted([r["seconds"] for r in held] + [finished.seconds, half.seconds, slip.seconds])
-
-    def run(title: str, result: LearnerResult, said: str) -> list[str]:
-        body = markdown(result).split("\n", 3)[3]  # the run's own page, below its title and its paragraph
-        return [
-            f"## {title}",
-            "",
-            said,
-            "",
-            "```",
-            f"$ quartet check {Path(result.path).name}",
-            "```",
-            "",
-            body.replace("\n## ", "\n### "),
-            "",
-        ]
 
     lines = [
         "# A learner's own notebook, checked function by function",
@@ -181,31 +206,15 @@ def page(folder: Path) -> str:
         "its cell and line), 3 not written yet. quartet is not on the package index yet: install it from a checkout "
         "(`python -m pip install -e .`).",
         "",
-        *run("A finished notebook", finished, "tests/learners/deep_step_by_step.py, written as the course asks."),
-        *run(
+        *_shown("A finished notebook", finished, "tests/learners/deep_step_by_step.py, written as the course asks."),
+        *_shown(
             "A half-done notebook",
             half,
             "The same notebook with the course's skeleton still in linear_backward "
             '(`dW = None` ...) and update_parameters (`parameters["W" + str(l + 1)] = None`).',
         ),
-        *run("One slip", slip, f"The same notebook with `{SLIP[1]}` for `{SLIP[0]}` in linear_backward."),
-        "## Measured on slips nobody wrote for the check",
-        "",
-        f"A helper session wrote {len(held)} single-function slips (tests/learners/heldout_slips.json) reading only "
-        "the finished notebooks and the reference, not the check; each slip's notebook checked once, as it was "
-        f"written. **{named} of {len(held)} named first ({100 * named / len(held):.0f} %)**; goal: 90 %. "
-        f"{FIRST_MEASUREMENT} The suite's own slips (tests/test_learner.py) were written with the check and are not "
-        "counted here; the suite checks these too now (tests/test_learner.py).",
-        "",
-        "| notebook | function | the slip | exit | named first | what it says |",
-        "|---|---|---|---:|---|---|",
-        *(
-            f"| {r['file']} | {r['function']} | {r['kind']} | {r['exit']} | "
-            f"{'yes' if r['first'] == r['function'] else 'no: ' + (r['first'] or 'none')} | "
-            f"{r['detail'].replace('|', '/')[:160]} |"
-            for r in held
-        ),
-        "",
+        *_shown("One slip", slip, f"The same notebook with `{SLIP[1]}` for `{SLIP[0]}` in linear_backward."),
+        *_heldout(held),
         f"Each check took {times[0]:.1f} to {times[-1]:.1f} s here (median {times[len(times) // 2]:.1f} s; the "
         "goal: under 5 s), a fresh Python process included.",
         "",

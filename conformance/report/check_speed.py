@@ -127,6 +127,39 @@ def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: di
         "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
         "conformance/report/check_speed.py measures and writes this page.",
         "",
+        *_runs_table(runs, suite),
+    ]
+    if suite and suite[2]:
+        lines += [
+            "",
+            f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), each worker's BLAS, "
+            "OpenMP and TensorFlow pools sized to its share of the cores (tests/conftest.py), "
+            f"{suite[2]:.0f} s for the whole `.ci/run` of a fresh clone, install included, with the "
+            "compilation caches of the user's folder as earlier runs on this machine left them (the suite "
+            "uses them as quartet does).",
+        ]
+    quick = by["quick, warm"].comparisons
+    lines += [
+        "",
+        f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
+        f'{"none lost" if quick >= QUICK_COMPARISONS else "FEWER"}). "before": the times of the issue that '
+        "set these goals (the quick check in one process, the full one with `--jobs 1`, the suite 16 minutes "
+        "of pytest from a fresh clone).",
+        "",
+        f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
+        f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
+        f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry). Without them PyTorch "
+        "recompiles a graph it compiled minutes before in the same run (each compiled backend starts afresh, "
+        "conformance/core/frameworks.py), which the cold run loads from the entry it has just written.",
+        "",
+        *_where_the_time_goes(by, env),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _runs_table(runs: list[Run], suite: tuple[float, str, float | None] | None) -> list[str]:
+    """Each run's seconds against its goal and the time before, its comparisons, units and exit status."""
+    lines = [
         "| run | command | seconds | goal | before | comparisons | units | exit |",
         "|---|---|---:|---|---:|---:|---:|---:|",
     ]
@@ -153,29 +186,12 @@ def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: di
             f"| suite (pytest) | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
             f"{BEFORE['suite (pytest)']} | {counts} | | |"
         )
-    if suite and suite[2]:
-        lines += [
-            "",
-            f"The suite: {suite[0]:.0f} s of pytest on two workers (pytest-xdist), each worker's BLAS, "
-            "OpenMP and TensorFlow pools sized to its share of the cores (tests/conftest.py), "
-            f"{suite[2]:.0f} s for the whole `.ci/run` of a fresh clone, install included, with the "
-            "compilation caches of the user's folder as earlier runs on this machine left them (the suite "
-            "uses them as quartet does).",
-        ]
-    quick = by["quick, warm"].comparisons
-    lines += [
-        "",
-        f"The quick check makes {quick:,} comparisons ({QUICK_COMPARISONS:,} before: "
-        f'{"none lost" if quick >= QUICK_COMPARISONS else "FEWER"}). "before": the times of the issue that '
-        "set these goals (the quick check in one process, the full one with `--jobs 1`, the suite 16 minutes "
-        "of pytest from a fresh clone).",
-        "",
-        f"What the caches save: the quick check warm {by['quick, warm'].seconds:.0f} s against "
-        f"{by['quick, no cache'].seconds:.0f} s without them (`--no-cache`, every program compiled again) and "
-        f"{by['quick, cold'].seconds:.0f} s cold (compiling and writing every entry). Without them PyTorch "
-        "recompiles a graph it compiled minutes before in the same run (each compiled backend starts afresh, "
-        "conformance/core/frameworks.py), which the cold run loads from the entry it has just written.",
-        "",
+    return lines
+
+
+def _where_the_time_goes(by: dict[str, Run], env: dict) -> list[str]:
+    """Seconds per backend, mode and part, cold and warm, and each framework's import."""
+    lines = [
         "## Where the quick check's time goes",
         "",
         "Seconds per backend, mode and part, summed over the units (two processes run at once, so the sums "
@@ -194,7 +210,7 @@ def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: di
         "|---|---:|",
     ]
     lines += [f"| {fw['name']} | {fw['import_s']:.1f} |" for fw in env["frameworks"] if fw["import_s"] is not None]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -304,22 +304,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
         f"[bold]bench[/] {len(settings.workload_list())} workloads, backends {settings.backends}, "
         f"{settings.threads} threads{spread}{then}"
     )
-    if "limits" not in runner.extra:
-        limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
-        runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
-        runner.save()
-    limits = runner.extra["limits"]
-    console.print(
-        f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
-        f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s"
-    )
-    if "imports" not in runner.extra:
-        runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
-    if "vectorisation" not in runner.extra:  # the course's lesson: the loop the notes write, against propagate
-        runner.extra["vectorisation"] = [
-            vectorisation.measure(n) for n in settings.backends if n in vectorisation.MATH and framework_status(n)[0]
-        ]
-        runner.save()
+    limits = _probed(settings, runner)
     todo, unavailable = units(settings, runner.extra["imports"], limits)
     if count == 1:
         runner.run("bench", todo)
@@ -346,6 +331,28 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     }
     meta["fingerprint"] = fingerprint(meta)  # the machine by what it measures: which spread between runs applies
     return frame.reindex(columns=COLUMNS), meta
+
+
+def _probed(settings: BenchSettings, runner: Runner) -> dict:
+    """The machine's limits (GEMM rate, bandwidth), each framework's import time and the vectorisation lesson,
+    measured once per run and kept in its checkpoint (a resumed run reads the first run's); the limits."""
+    if "limits" not in runner.extra:
+        limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
+        runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
+        runner.save()
+    limits = runner.extra["limits"]
+    runner.console.print(
+        f"GEMM {limits['gemm_gflops']['float32']:.1f} / {limits['gemm_gflops']['float64']:.1f} GFLOP/s "
+        f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s"
+    )
+    if "imports" not in runner.extra:
+        runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
+    if "vectorisation" not in runner.extra:  # the course's lesson: the loop the notes write, against propagate
+        runner.extra["vectorisation"] = [
+            vectorisation.measure(n) for n in settings.backends if n in vectorisation.MATH and framework_status(n)[0]
+        ]
+        runner.save()
+    return limits
 
 
 def run_process(settings: BenchSettings, runner: Runner, process: int) -> None:

@@ -5,7 +5,9 @@ torch.compile costs seconds here, so one planar row serves every test that needs
 import pandas as pd
 import pytest
 
-from conformance.bench import captured, gpu_page, profile, run, steps, workloads
+from conformance.bench import captured, gpu_page, profile, steps, workloads
+from conformance.bench import units as bench_units
+from conformance.bench.settings import BenchSettings
 from conformance.core.backends import framework_status
 from conformance.core.spec import ModelSpec
 
@@ -68,10 +70,10 @@ def test_a_profile_says_where_the_time_goes(planar, monkeypatch, tmp_path):
 
 
 def test_a_gpu_run_times_the_captured_step_on_the_tiny_nets_and_a_cpu_run_when_asked(monkeypatch):
-    monkeypatch.setattr(run, "device_status", lambda name, device: (True, ""))
+    monkeypatch.setattr(bench_units, "device_status", lambda name, device: (True, ""))
 
     def captured_rows(**settings) -> set[str]:
-        units, _ = run.units(run.BenchSettings(backends=["torch"], quick=True, **settings), {})
+        units, _ = bench_units.units(BenchSettings(backends=["torch"], quick=True, **settings), {})
         return {
             u.key
             for u in units

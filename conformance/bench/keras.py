@@ -2,7 +2,7 @@
 loop (fit with steps_per_execution) beside our compiled loops. Keras binds its backend at import, so each
 backend runs in a process of its own, `python -m conformance.bench.keras BACKEND`: a worker that lives as
 long as the run and times a row when asked, one round at a time. The benchmark asks it in its own rounds
-(bench/run.py), so a Keras row is timed in the same rounds as ours and a ratio to it is paired round by
+(bench/units.py), so a Keras row is timed in the same rounds as ours and a ratio to it is paired round by
 round like any other; the worker and this process never time at once."""
 
 import atexit

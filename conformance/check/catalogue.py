@@ -63,6 +63,7 @@ BY_KEY = {f.key: f for f in FUNCTIONS}
 HELPERS = {
     "make_train_step": ("train_step", "L_layer_model"),
     "make_train_loop": ("L_layer_model",),
+    "_check_hidden_activation": ("L_model_forward",),
     "autograd_leaves": ("L_model_grads", "logistic.propagate"),
     "_loss": ("compute_cost_from_logits",),
     "LEAKY_RELU_SLOPE": ("leaky_relu",),

@@ -21,6 +21,8 @@ from .catalogue import (
 from .measure import exception_line
 from .probes import derivative_probe, many_layers, middle
 
+UNKNOWN_ACTIVATION = "softmax"  # a hidden activation the course does not have
+
 
 class ForwardChecks:
     """The checks of the forward functions: the activations (value, z by z, derivative), linear_forward,
@@ -121,7 +123,28 @@ class ForwardChecks:
             verdict = verdict.worse(self.judge(function, c, got, f"{act} net of {c.spec.L} layers: "))
         if verdict.status != "green":
             return verdict
+        verdict = self.refuses_unknown_activation(function, case)
+        if verdict.status != "green":
+            return verdict
         return self.gradients_through(function, case, rebuilt_L_model_forward(self.backend.deep))
+
+    def refuses_unknown_activation(self, function: Function, case: Case) -> Verdict:
+        """Bad input gets a clear error: a hidden activation the course does not have is a ValueError that names
+        it, as the reference's, the type a caller catches for a bad value (not an assert, which `python -O`
+        drops, nor a KeyError from a dict lookup, nor a fallback to an activation it has)."""
+        try:
+            self.backend.deep.L_model_forward(self.put(case.X), self.put(case.params), UNKNOWN_ACTIVATION)
+        except ValueError as e:
+            if UNKNOWN_ACTIVATION in str(e):
+                return Verdict(function.key, "green")
+            said = f"raised a ValueError that does not name it: {exception_line(e, self.package)}"
+        except Exception as e:  # any other type is the finding
+            said = f"raised {exception_line(e, self.package)}"
+        else:
+            said = "was accepted"
+        detail = f"hidden_activation={UNKNOWN_ACTIVATION!r}, which the course does not have, {said}; the "
+        detail += "reference raises ValueError naming it"
+        return Verdict(function.key, "wrong", detail, float("inf"))
 
     def gradients_through(self, function: Function, case: Case, rebuilt: Callable) -> Verdict:
         """A forward function whose values are right can still stop the gradients through it (its cache detached

@@ -11,7 +11,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
-from .probes import another_m
+from .probes import another_m, many_samples
 
 
 class LogisticChecks:
@@ -48,9 +48,10 @@ class LogisticChecks:
 
     def check_logistic_optimize(self, function: Function, case: Case) -> Verdict:
         """On the case, then on a second m in the same process, as L_layer_model: a compiled step kept for the
-        first m it saw (a shapeless compile with m baked in) divides by the old m."""
+        first m it saw (a shapeless compile with m baked in) divides by the old m; and eagerly on 300 samples
+        (probes.many_samples), where a loop that steps on mini-batches fails."""
         verdict = Verdict(function.key, "green")
-        for c in (case, another_m(case)):
+        for c in (case, another_m(case), *([many_samples(case)] if self.mode == "eager" else [])):
 
             def train(every: int, c: Case = c) -> tuple:
                 params, grads, costs = self.backend.logistic.optimize(

@@ -17,7 +17,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
-from .probes import another_m, cost_probe, derivative_probe
+from .probes import another_m, cost_probe, derivative_probe, many_samples, middle
 
 
 class TrainingChecks:
@@ -25,11 +25,12 @@ class TrainingChecks:
     L_model_grads, update_parameters, train_step, L_layer_model and the costs it records."""
 
     def check_deep_compute_cost(self, function: Function, case: Case) -> Verdict:
-        """On the case, and (on the ReLU net) on a second m: a cost that kept the first m it saw divides by it. Not
-        on a case whose AL rounds to 0 or 1 in the run's dtype (a replay of a saturated case), where the course's
-        formula is log(0) by design."""
+        """On the case, and (on the ReLU net) on a second m, where a cost that kept the first m it saw divides by
+        it, and on 4001 samples with AL near 1/2 (probes.middle), where a cost that multiplies the likelihoods
+        before the log reaches 0 in float64 too. Not on a case whose AL rounds to 0 or 1 in the run's dtype (a
+        replay of a saturated case), where the course's formula is log(0) by design."""
         verdict = Verdict(function.key, "green")
-        others = [another_m(case)] if case.spec.hidden_activation == "relu" else []
+        others = [another_m(case), middle(case)] if case.spec.hidden_activation == "relu" else []
         for c in (case, *others):
             AL = self.reference(c)["AL"]
             if np.isin(AL.astype(self.dtype), (0.0, 1.0)).any():  # a saturated case's replay: the course's formula
@@ -201,10 +202,13 @@ class TrainingChecks:
 
     def check_deep_L_layer_model(self, function: Function, case: Case) -> Verdict:
         """Each hidden activation (a compiled loop that lost it fails), and on the ReLU net a second m with
-        the same layers and rate (a compiled program kept for the first m it saw fails)."""
+        the same layers and rate (a compiled program kept for the first m it saw fails) and, eagerly, 300
+        samples (probes.many_samples: a loop that steps on mini-batches fails; the compiled modes run the same
+        Python loop, or compile it whole, and are spared the shape)."""
         act = case.spec.hidden_activation
         verdict = Verdict(function.key, "green")
-        for c in [case, *([another_m(case)] if act == "relu" else [])]:
+        wider = [another_m(case), *([many_samples(case)] if self.mode == "eager" else [])] if act == "relu" else []
+        for c in [case, *wider]:
 
             def train(every: int, c: Case = c) -> tuple:
                 params, costs = self.backend.deep.L_layer_model(

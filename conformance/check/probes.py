@@ -73,6 +73,13 @@ def many_layers(case: Case) -> Case:
     return with_biases(make_case(spec, m=case.m, seed=9))
 
 
+def many_samples(case: Case, m: int = 300) -> Case:
+    """The case's model on more samples than a mini-batch holds (300: above the usual 32, 64, 128 and 256, a
+    multiple of none): full-batch training that steps on part of the columns, or a cost that multiplies the
+    samples' likelihoods, is right on a small m and wrong here."""
+    return make_case(case.spec, m=m, seed=11)
+
+
 def another_m(case: Case) -> Case:
     """The case's model at a second m, m + 5 (not a power of two): what kept the first m it saw (a compiled
     program, a cost's 1/m) or counts over m as float32 holds only powers of two exactly shows there."""

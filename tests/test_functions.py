@@ -690,3 +690,45 @@ def test_a_sigmoid_that_loses_its_tiny_values_is_named(torch_deep, monkeypatch):
     monkeypatch.setitem(torch_deep.ACTIVATIONS, "sigmoid", through_tanh)
     found = verdicts()["sigmoid"]
     assert found["status"] == "wrong" and "value at z = -" in found["detail"], found
+
+
+def test_a_cost_over_the_first_batch_only_fails_on_many_samples(torch_deep, monkeypatch):
+    """The cost of the first 256 samples (a batch kept from a data loader): the same number for every m the
+    function cases had, wrong on the 4001 samples compute_cost is also judged on."""
+    real = torch_deep.compute_cost
+
+    def first_batch(AL, Y):
+        return real(AL[:, :256], Y[:, :256])
+
+    assert verdicts()["compute_cost"]["status"] == "green"
+    monkeypatch.setattr(torch_deep, "compute_cost", first_batch)
+    found = verdicts()["compute_cost"]
+    assert found["status"] == "wrong" and "m = 4001" in found["detail"], found
+
+
+def test_full_batch_training_on_a_subsample_fails_on_many_samples(torch_deep, monkeypatch):
+    """L_layer_model trained on at most 256 columns (a cap for speed): right while m <= 256, wrong on the 300
+    samples it is also trained on eagerly."""
+    real = torch_deep.L_layer_model
+
+    def capped(X, Y, *args, **kwargs):
+        return real(X[:, :256], Y[:, :256], *args, **kwargs)
+
+    assert verdicts()["L_layer_model"]["status"] == "green"
+    monkeypatch.setattr(torch_deep, "L_layer_model", capped)
+    found = verdicts()["L_layer_model"]
+    assert found["status"] == "wrong" and "m = 300" in found["detail"], found
+
+
+def test_a_forward_that_accepts_an_activation_the_course_lacks_fails(torch_deep, monkeypatch):
+    """An unknown hidden activation falling back to ReLU (ACTIVATIONS.get(name, relu)): every case the course
+    has is right, and a typo trains the wrong network silently. The reference raises ValueError naming it."""
+    real = torch_deep.L_model_forward
+
+    def fallback(X, parameters, hidden_activation="relu"):
+        return real(X, parameters, hidden_activation if hidden_activation in torch_deep.ACTIVATIONS else "relu")
+
+    assert verdicts()["L_model_forward"]["status"] == "green"
+    monkeypatch.setattr(torch_deep, "L_model_forward", fallback)
+    found = verdicts()["L_model_forward"]
+    assert found["status"] == "wrong" and "'softmax'" in found["detail"] and "was accepted" in found["detail"], found

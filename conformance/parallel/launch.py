@@ -18,7 +18,6 @@ import dataclasses
 import json
 import os
 import pickle
-import re
 import signal
 import socket
 import subprocess
@@ -33,6 +32,7 @@ import numpy as np
 from .. import ROOT
 from ..bench.machine import THREAD_VARIABLES
 from ..core.backends import InputError
+from .failures import progress, started_pid, wait_for_others, what_failed
 from .job import DataParallelJob
 
 ENGINES = {
@@ -42,6 +42,9 @@ ENGINES = {
 }
 TIMEOUT_S = 60.0  # every engine's timeout: to meet, and for any collective to finish
 GRACE_S = 30.0  # after a loss, how long the others get to stop on their own
+
+
+__all__ = ["WorkerLost", "run", "started_pid"]
 
 
 class WorkerLost(RuntimeError):
@@ -212,8 +215,8 @@ def _supervise(
         failed = {key: code for key, code in codes.items() if code not in (None, 0)}
         if failed:
             key, code = next(iter(failed.items()))
-            lost = _what_failed(name, folder, key, code, address)
-            survivors = _wait_for_others(started, key, grace_s)
+            lost = what_failed(name, folder, key, code, address)
+            survivors = wait_for_others(started, key, grace_s)
             if sorted(folder.glob("error-*")):  # a worker said what went wrong: the others' ends add nothing
                 survivors = ""
             ending = "" if "nothing was trained" in lost else "; nothing is reported as complete"
@@ -226,82 +229,13 @@ def _supervise(
                 )
             return
         for rank in range(world_size):  # a rank that has not joined timeout_s (and 15 s to start) after it began
-            path, lines = folder / f"progress-{rank}", _progress(folder, rank)
+            path, lines = folder / f"progress-{rank}", progress(folder, rank)
             if lines and "joined" not in lines and time.time() - path.stat().st_mtime > timeout_s + 15:
                 raise WorkerLost(
                     f"{ENGINES[name]}: rank {rank} could not join the {world_size} processes at {address} "
                     f"within {timeout_s + 15:g} s, and the engine did not give up by itself"
                 )
         time.sleep(0.1)
-
-
-def _progress(folder: Path, rank: int) -> list[str]:
-    path = folder / f"progress-{rank}"
-    return path.read_text().splitlines() if path.is_file() else []
-
-
-def _what_failed(name: str, folder: Path, key, code: int, address: str) -> str:
-    """The failure in one line: a worker's own message, or which rank died of what."""
-    errors = sorted(folder.glob("error-*"))
-    if errors:
-        return errors[0].read_text().strip()
-    log_path = folder / (f"log-{key}" if name == "torch" else f"log-rank{key}")
-    log = log_path.read_text(errors="replace") if log_path.is_file() else ""
-    if name == "torch":  # torchrun's summary: "rank: 1 (local_rank: 1) exitcode: -9 (pid: 1234)"
-        pattern = r"rank\s*:\s*(\d+)\s*\(local_rank: \d+\)\s+exitcode\s*:\s*(-?\d+)\s*\(pid: (\d+)\)"
-        root = log[log.find("Root Cause") :] if "Root Cause" in log else log  # the first failure, not the others'
-        # a rank killed by a signal is the cause even when torchrun saw its peer's exit first (the peer's
-        # collective failed because it had gone: under load, a race); SIGTERM is torchrun's own, to the rest
-        killed = [f for f in re.finditer(pattern, log) if int(f.group(2)) < 0 and int(f.group(2)) != -15]
-        found = killed[0] if killed else re.search(pattern, root)
-        if found:
-            rank, code, pid = (int(g) for g in found.groups())
-            return f"rank {rank} (pid {pid}) {_how(code)}, reported by torchrun"
-        if "RendezvousTimeoutError" in log or ("rendezvous" in log.lower() and "timed out" in log.lower()):
-            return f"torchrun's c10d rendezvous at {address} timed out: not every node joined"
-        return f"torchrun {key} {_how(code)}: {_last_line(log)}"
-    pid = started_pid(folder, key)
-    who = f"rank {key}{f' (pid {pid})' if pid else ''}"
-    if "joined" not in _progress(folder, key):  # the engine gave up meeting the others (JAX aborts)
-        return f"{who} could not join the processes at {address}: it {_how(code)} ({_last_line(log)})"
-    return f"{who} {_how(code)}" + (f": {_last_line(log)}" if code > 0 else "")
-
-
-def started_pid(folder: Path, rank: int) -> int | None:
-    """The pid a worker noted when it started (None before that)."""
-    lines = _progress(folder, rank)
-    return int(lines[0].split()[1]) if lines and lines[0].startswith("pid ") else None
-
-
-def _how(code: int) -> str:
-    return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
-
-
-def _last_line(log: str) -> str:
-    """The line of a log that says most: an error or status line if there is one (without glog's prefix
-    or a stack trace), else the last line."""
-    lines = [line.strip() for line in log.strip().splitlines() if line.strip() and line.strip()[0] not in "@*"]
-    said = [line for line in lines if re.search(r"Error|error|Status|status", line)] or lines
-    if not said:
-        return "no output"
-    status = re.search(r"Status: (.*)$", said[-1])  # absl's "Status: DEADLINE_EXCEEDED: ..." says it all
-    return (status.group(1) if status else re.sub(r"^[FEW]\d{4} [\d:.]+\s+\d+ \S+\] ", "", said[-1]))[:300]
-
-
-def _wait_for_others(started: dict, lost, grace_s: float) -> str:
-    """Give the other processes grace_s to stop on their own; say how each ended."""
-    deadline = time.monotonic() + grace_s
-    others = {key: p for key, p in started.items() if key != lost}
-    while time.monotonic() < deadline and any(p.poll() is None for p in others.values()):
-        time.sleep(0.1)
-    stopped = [
-        f"{_label(key)} {'stopped by itself' if p.poll() is not None else 'was stopped'}" for key, p in others.items()
-    ]
-    return ", ".join(stopped)
-
-
-def _label(key) -> str:
-    return f"rank {key}" if isinstance(key, int) else f"torchrun {key}"
 
 
 def _stop(process: subprocess.Popen) -> None:

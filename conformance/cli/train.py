@@ -4,7 +4,6 @@ costs, and the accuracies."""
 import argparse
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,46 +19,14 @@ from ..core import datasets
 from ..core.backends import check_divergence
 from ..report.course import plot_cost_curves
 from ..run.runner import progress_bar
-from .common import UsageError, add_cache_option, console, parse_layer_dims, positive_float, positive_int
+from .common import add_cache_option, console, parse_layer_dims, positive_float, positive_int
+from .train_settings import GENERIC, Settings, check_shapes, settings
 
 COST = TextColumn("cost {task.fields[cost]:.6f}")  # training shows its cost beside the bar
-# where the course has no run for a model on a dataset
-GENERIC = {"learning_rate": 0.0075, "num_iterations": 2500, "seed": 1, "hidden_activation": "relu"}
-SETTINGS = ("layer_dims", "hidden_activation", "learning_rate", "num_iterations", "init", "seed")
 
 
 def _each(setting: str) -> str:
     return ", ".join(f"{name} {getattr(run, setting)}" for name, run in course.RUNS.items())
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What one `quartet train` trains: the course run it starts from (None: the generic defaults) and its settings."""
-
-    model: str
-    dataset: str
-    run: course.CourseRun | None
-    layer_dims: list[int]
-    hidden_activation: str
-    learning_rate: float
-    num_iterations: int
-    init: str
-    seed: int
-    print_every: int
-
-    @property
-    def as_the_course(self) -> bool:
-        """Every setting the course run's own (its printed numbers apply)."""
-        run = self.run
-        return (
-            run is not None
-            and self.dataset == run.dataset
-            and all(
-                getattr(self, s) == (list(run.layer_dims) if s == "layer_dims" else getattr(run, s))
-                for s in SETTINGS
-                if not (s == "hidden_activation" and self.model == "logistic")
-            )
-        )
 
 
 def add_parser(sub) -> None:
@@ -154,41 +121,6 @@ def _accuracy(predictions: np.ndarray, Y: np.ndarray | None) -> float | None:
     return None if Y is None else float(np.mean(predictions == Y))
 
 
-def settings(args: argparse.Namespace, n_x: int, dataset: str) -> Settings:
-    """The run's settings: each option given, else the course run's, else the generic default."""
-    run = course.run_for(args.name, dataset)
-    model = run.model if run else args.name
-
-    def pick(setting: str, generic):
-        given = getattr(args, setting)
-        if given is not None:
-            return given
-        return getattr(run, setting) if run is not None else generic
-
-    if model == "logistic":
-        layer_dims = [n_x, 1]
-        if args.layer_dims not in (None, layer_dims):
-            raise UsageError(
-                f"logistic regression has layer_dims [n_x, 1] = {layer_dims}; got --layer-dims {args.layer_dims}"
-            )
-    else:
-        layer_dims = args.layer_dims or ([n_x, *run.layer_dims[1:]] if run else [n_x, 4, 1])
-    hidden = "none" if model == "logistic" else pick("hidden_activation", GENERIC["hidden_activation"])
-    print_every = args.print_every or (run.print_every if run else 100)
-    return Settings(
-        model,
-        dataset,
-        run,
-        layer_dims,
-        hidden,
-        pick("learning_rate", GENERIC["learning_rate"]),
-        pick("num_iterations", GENERIC["num_iterations"]),
-        pick("init", "zeros" if model == "logistic" else "xavier"),
-        pick("seed", GENERIC["seed"]),
-        print_every,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     named = course.RUNS[args.name]
     dataset = args.dataset or named.dataset
@@ -196,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else (run_.seed if run_ else GENERIC["seed"])  # the split's too
     data = datasets.load_dataset(dataset, data_dir=args.data_dir, seed=seed)
     chosen = settings(args, data.n_x, dataset)
-    _check_shapes(chosen, data)
+    check_shapes(chosen, data)
     X, Y = data.X_train, data.Y_train
     if chosen.as_the_course:
         console.print(f"[bold]the course's run {args.name!r}[/]: {chosen.run.title}, as its notebook ran it")
@@ -217,25 +149,6 @@ def run(args: argparse.Namespace) -> int:
         summary.add_row("cost curve", str(path), *([""] if chosen.as_the_course else []))
     console.print(summary)
     return 0
-
-
-def _check_shapes(chosen: Settings, data: datasets.Dataset) -> None:
-    """The layer sizes against the data (a UsageError naming both), and a note on zero initialisation."""
-    layer_dims, n_x = chosen.layer_dims, data.n_x
-    if layer_dims[0] != n_x:
-        rest = ",".join(map(str, layer_dims[1:]))
-        raise UsageError(
-            f"--layer-dims starts with {layer_dims[0]}, but dataset {chosen.dataset!r} has "
-            f"n_x = {n_x} features (X is {data.X_train.shape}); use --layer-dims {n_x},{rest}"
-        )
-    if layer_dims[-1] != 1:
-        raise UsageError(f"--layer-dims must end with 1 (one sigmoid output unit), got {layer_dims}")
-    if chosen.model == "deep" and chosen.init == "zeros" and len(layer_dims) > 2:
-        console.print(
-            "[yellow]note:[/] zero initialisation leaves every hidden unit identical (no symmetry breaking); "
-            "with tanh, ReLU or leaky ReLU, which are 0 at 0, every gradient but the output bias's is 0: "
-            "the hidden layers never move"
-        )
 
 
 def _train(chosen: Settings, X: np.ndarray, Y: np.ndarray, course_lines: bool) -> tuple[list[float], Callable, float]:

@@ -187,3 +187,18 @@ def test_child_commands_are_built_in_one_place():
     spelled = [name for name, path in MODULES.items() if _spells_a_quartet_command(ast.parse(path.read_text()))]
     assert spelled == ["conformance.run.child"]
     assert _spells_a_quartet_command(ast.parse('argv = [sys.executable, "-m", "conformance", "check"]'))
+
+
+def test_every_module_reads_whole_and_every_function_on_one_screen():
+    """No module over 300 lines and no function over 60, in the package, the implementations and the plugin: a
+    reader takes a module in whole and a function at a glance (the structure's third step)."""
+    long_modules, long_functions = [], []
+    plugin = {p.relative_to(ROOT).as_posix(): p for p in sorted((ROOT / "plugins").glob("*/*/*.py"))}
+    for name, path in {**MODULES, **plugin}.items():
+        source = path.read_text()
+        if len(source.splitlines()) > 300:
+            long_modules.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+                long_functions.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not long_modules and not long_functions, long_modules + long_functions

@@ -22,14 +22,7 @@ def _keras_runner(prob: Problem, dtype: str):
     import keras
 
     spec = prob.workload.spec
-    # floatx: Keras keeps the optimizer's learning rate and the loss tracker in floatx, so under the float32
-    # default a float64 row's update uses lr rounded to float32 and its reported loss is rounded
-    keras.config.set_floatx(dtype)
-    model = peers.keras_model(spec, prob.params, dtype)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
-        loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
-    )
+    model = _compiled(prob, dtype)
     x = keras.ops.convert_to_tensor(prob.X.T, dtype=dtype)  # (m, n_x): in the backend's tensors, as ours are
     y = keras.ops.convert_to_tensor(prob.Y.T, dtype=dtype)  # (m, 1)
     state = {}
@@ -45,6 +38,23 @@ def _keras_runner(prob: Problem, dtype: str):
     return step, lambda _: None, read
 
 
+def _compiled(prob: Problem, dtype: str, **options):
+    """peers.py's Sequential of the workload, compiled with plain SGD at its learning rate and the cross-entropy
+    from the logits, in `dtype`; `options` go to compile."""
+    import keras
+
+    # floatx: Keras keeps the optimizer's learning rate and the loss tracker in floatx, so under the float32
+    # default a float64 row's update uses lr rounded to float32 and its reported loss is rounded
+    keras.config.set_floatx(dtype)
+    model = peers.keras_model(prob.workload.spec, prob.params, dtype)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
+        **options,
+    )
+    return model
+
+
 KERAS_LOOP = 20  # steps in one fit() call, the Keras row that compares with our whole compiled loops
 
 
@@ -57,14 +67,8 @@ def _keras_loop_runner(prob: Problem, dtype: str):
     import keras
 
     spec = prob.workload.spec
-    keras.config.set_floatx(dtype)
-    model = peers.keras_model(spec, prob.params, dtype)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=prob.workload.learning_rate, momentum=0.0),
-        loss=keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype),
-        steps_per_execution=1 if keras.backend.backend() == "torch" else KERAS_LOOP,
-        jit_compile="auto",
-    )  # Keras on PyTorch runs one step per execution only
+    steps = 1 if keras.backend.backend() == "torch" else KERAS_LOOP  # Keras on PyTorch: one step per execution
+    model = _compiled(prob, dtype, steps_per_execution=steps, jit_compile="auto")
     x = np.tile(prob.X.T.astype(dtype), (KERAS_LOOP, 1))  # (KERAS_LOOP m, n_x): the batch, once per step
     y = np.tile(prob.Y.T.astype(dtype), (KERAS_LOOP, 1))
     start = model.get_weights()

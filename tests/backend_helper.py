@@ -188,3 +188,27 @@ def make_problem(depth: int, seed: int, n_x: int = 5, width: int = 4, m: int = 1
     for l in range(1, depth + 1):
         parameters[f"b{l}"] = 0.1 * rng.standard_normal(parameters[f"b{l}"].shape)  # (n[l], 1)
     return layer_dims, X, Y, parameters
+
+
+def small_bench(
+    out, backends: str = "numpy", dtypes: str = "float32", workloads: str = "planar", *more: str
+) -> list[str]:
+    """`quartet bench` at its smallest, as the tests run it: quick, no extra rounds to decide goals, no peers; the
+    backends, dtypes and workloads named, and any `more` options; results in `out`."""
+    return [
+        "bench",
+        "--quick",
+        "--decide",
+        "0",
+        "--workloads",
+        workloads,
+        "--backends",
+        backends,
+        "--dtypes",
+        dtypes,
+        "--peers",
+        "",
+        *more,
+        "--out",
+        str(out),
+    ]

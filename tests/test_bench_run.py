@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from backend_helper import small_bench
 
 from conformance import cli
 from conformance.bench import steps as ours
@@ -14,47 +15,13 @@ from conformance.bench import steps as ours
 @pytest.mark.slow
 def test_a_failed_check_fails_the_run(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(ours, "check_first_step", lambda *args: (False, 1.0, 1e-6))
-    code = cli.main(
-        [
-            "bench",
-            "--quick",
-            "--decide",
-            "0",
-            "--workloads",
-            "planar",
-            "--backends",
-            "numpy",
-            "--peers",
-            "",
-            "--dtypes",
-            "float32",
-            "--out",
-            str(tmp_path),
-        ]
-    )
+    code = cli.main(small_bench(tmp_path))
     assert code == 1 and "check failed" in capsys.readouterr().out
 
 
 @pytest.mark.slow
 def test_quick_bench_writes_its_results(capsys, tmp_path):
-    code = cli.main(
-        [
-            "bench",
-            "--quick",
-            "--decide",
-            "0",
-            "--workloads",
-            "planar",
-            "--backends",
-            "numpy,jax",
-            "--peers",
-            "",
-            "--dtypes",
-            "float32",
-            "--out",
-            str(tmp_path),
-        ]
-    )
+    code = cli.main(small_bench(tmp_path, "numpy,jax"))
     out = capsys.readouterr().out
     assert code == 0, out
     (folder,) = tmp_path.iterdir()

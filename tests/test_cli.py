@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 import pytest
+from backend_helper import small_bench
 
 from conformance import cli
 
@@ -236,22 +237,7 @@ def test_without_a_framework_everything_else_runs_and_says_why(tmp_path):
     assert "unavailable: tf (eager float32, compiled float32, function float32):" in out
     assert "tensorflow not installed" in out
     assert "| numpy | eager | float32 |" in next(tmp_path.glob("check-*/conformance.md")).read_text()
-    code, out = quartet(
-        "bench",
-        "--quick",
-        "--decide",
-        "0",
-        "--backends",
-        "numpy,tf",
-        "--workloads",
-        "planar",
-        "--dtypes",
-        "float64",
-        "--peers",
-        "",
-        "--out",
-        str(tmp_path),
-    )
+    code, out = quartet(*small_bench(tmp_path, "numpy,tf", "float64"))
     assert code == 0, out
     assert "tensorflow not installed" in (next(tmp_path.glob("bench-*/bench.csv")).read_text())
 

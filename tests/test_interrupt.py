@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from backend_helper import small_bench
 
 from conformance.core import backends
 from conformance.run import checkpoint
@@ -41,24 +42,7 @@ def test_interrupted_bench_keeps_its_rows_and_resumes(tmp_path):
     ok, reason = backends.framework_status("jax")
     if not ok:
         pytest.skip(reason)
-    run = quartet(
-        "bench",
-        "--quick",
-        "--decide",
-        "0",
-        "--backends",
-        "numpy,jax",
-        "--modes",
-        "eager,compiled",
-        "--dtypes",
-        "float64",
-        "--workloads",
-        "planar,course_logistic",
-        "--peers",
-        "",
-        "--out",
-        str(tmp_path),
-    )
+    run = quartet(*small_bench(tmp_path, "numpy,jax", "float64", "planar,course_logistic", "--modes", "eager,compiled"))
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and run.poll() is None:
         folders = list(tmp_path.glob("bench-*"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backend_helper import small_bench
 
 from conformance import cli
 
@@ -35,27 +36,7 @@ def report(tmp_path_factory):
 
 def make_report(results: Path) -> Path:
     assert cli.main(["check", "--quick", "--backends", "numpy", "--dtypes", "float32", "--out", str(results)]) == 0
-    assert (
-        cli.main(
-            [
-                "bench",
-                "--quick",
-                "--decide",
-                "0",
-                "--workloads",
-                "planar",
-                "--backends",
-                "numpy",
-                "--peers",
-                "",
-                "--dtypes",
-                "float32",
-                "--out",
-                str(results),
-            ]
-        )
-        == 0
-    )
+    assert cli.main(small_bench(results)) == 0
     assert cli.main(["report", "--from", str(results), "--out", str(results)]) == 0
     return results / "report.html"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from conformance.bench import machine
+from conformance.bench import threads
 from conformance.bench.run import BenchSettings
 from conformance.bench.run import run as run_bench
 from conformance.check import CheckSettings
@@ -101,11 +101,13 @@ def suspects(result: MatrixResult) -> list[dict]:
 
 def bench(settings: BenchSettings, out: str | Path = "results") -> tuple:
     """`quartet bench` with these settings: (the frame of every row, the run's metadata), its files in
-    OUT/bench-<time>/. Threads are limited first, which holds only for frameworks not yet imported."""
-    machine.limit_threads(settings.threads)
-    runner = Runner.start(Path(out), "bench", asdict(settings), Console())
-    frame, meta = run_bench(settings, runner)
-    runner.finish()
+    OUT/bench-<time>/. Threads are limited first, which holds only for frameworks not yet imported; the caller's
+    process gets its own threads and cores back when the run ends."""
+    with threads.threads_kept():
+        threads.limit_threads(settings.threads)
+        runner = Runner.start(Path(out), "bench", asdict(settings), Console())
+        frame, meta = run_bench(settings, runner)
+        runner.finish()
     return frame, meta
 
 

@@ -5,6 +5,7 @@ overflow or a 0 * inf anywhere in the reference fails the test that caused it.""
 
 import os
 import pickle
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -42,6 +43,32 @@ def pytest_configure(config: pytest.Config) -> None:
         share = str(max(1, usable_cores() // workers))
         for var in THREAD_VARIABLES:
             os.environ.setdefault(var, share)
+
+
+def _thread_settings() -> dict:
+    """What a test leaves as it found it: the thread variables, the cores the worker is bound to, the size of each
+    BLAS / OpenMP pool already loaded, PyTorch's threads once it is imported."""
+    from threadpoolctl import threadpool_info
+
+    torch = sys.modules.get("torch")
+    return {
+        **{var: os.environ.get(var) for var in THREAD_VARIABLES},
+        "cores": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        **{pool["filepath"]: pool["num_threads"] for pool in threadpool_info()},
+        "torch threads": torch.get_num_threads() if torch else None,
+    }
+
+
+@pytest.fixture(autouse=True)
+def thread_settings_kept():
+    """A test that leaves its worker with more threads or other cores fails: every later test in that worker would
+    run oversubscribed (a bench run in-process once left two BLAS threads per worker on two cores, and the
+    suite's CPU time grew by a third)."""
+    before = _thread_settings()
+    yield
+    after = _thread_settings()
+    changed = {k: (before[k], after[k]) for k in before.keys() & after.keys() if before[k] not in (None, after[k])}
+    assert not changed, f"the test changed the worker's thread settings (before, after): {changed}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,8 +17,8 @@ from typing import ClassVar
 from unittest import mock
 
 from .. import ROOT
-from .machine import limit_threads
 from .peer_rows import KERAS, peer_row
+from .threads import limit_threads
 from .workloads import Workload
 
 FIT_LOOP = "fit loop"  # the mode of Keras's whole-loop row

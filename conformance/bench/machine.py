@@ -1,5 +1,5 @@
-"""The machine under the benchmark: the same threads for every framework, the peak GEMM rate and memory
-bandwidth measured in the same run (the roofline's two limits), import times, and peak memory."""
+"""The machine under the benchmark: the peak GEMM rate and memory bandwidth measured in the same run (the
+roofline's two limits), import times, and peak memory (the same threads for every framework: threads.py)."""
 
 import os
 import resource
@@ -12,61 +12,6 @@ import numpy as np
 from ..core.backends import device_status, framework_status
 from ..core.registry import DTYPES
 from .timing import seconds
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def limit_threads(threads: int, pin: bool = True) -> None:
-    """Give every framework the same `threads` cores. Call before importing any of them: BLAS, OpenMP and
-    XLA size their pools at load time. With `pin` (Linux), the process is bound to `threads` of its cores
-    (os.sched_setaffinity): XLA's pools take their size from that, and nothing else limits JAX (XLA
-    aborts on flags it does not know and ignores words without the leading dashes). Children inherit
-    both the variables and the binding."""
-    for var in THREAD_VARIABLES:
-        os.environ[var] = str(threads)
-    if pin and hasattr(os, "sched_setaffinity"):
-        cores = sorted(os.sched_getaffinity(0))[: max(threads, 1)]
-        # every thread: the binding is per thread, and NumPy's BLAS started its pool when it was imported
-        tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ["0"]
-        for task in tasks:
-            try:
-                os.sched_setaffinity(int(task), cores)
-            except OSError:  # a thread that ended meanwhile
-                pass
-
-
-def pinned_cores() -> list[int] | None:
-    """The cores this process may run on (None where the OS does not say), for the metadata."""
-    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-
-
-def apply_thread_limits(threads: int, frameworks: Collection[str] = ("torch", "tf", "jax")) -> dict[str, str]:
-    """The runtime half of limit_threads, for `frameworks` (backend names; NumPy's BLAS always) that take it at
-    run time; returns what each one reports, for the metadata. A process that times only some of them leaves
-    the others unimported (TensorFlow alone takes seconds)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-    report = {"numpy": str(threads)}
-
-    if "torch" in frameworks and framework_status("torch")[0]:
-        import torch
-
-        torch.set_num_threads(threads)
-        report["torch"] = str(torch.get_num_threads())
-    if "tf" in frameworks and framework_status("tf")[0]:
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:  # TensorFlow already started its thread pools
-            pass
-        report["tf"] = str(tf.config.threading.get_intra_op_parallelism_threads())
-    if "jax" in frameworks and framework_status("jax")[0]:
-        report["jax"] = f"bound to cores {pinned_cores()}"
-    return report
-
 
 # --- the machine's limits -----------------------------------------------------------------------
 

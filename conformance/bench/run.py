@@ -3,7 +3,7 @@ per timed row (our backends, the compiled loops, the peers) for the runner, and 
 with its roofline.
 
     settings = BenchSettings(backends=["numpy", "jax"], workloads=["planar"], quick=True)
-    limit_threads(settings.threads)            # machine.py: before any framework is imported
+    limit_threads(settings.threads)            # threads.py: before any framework is imported
     frame, meta = run(settings, runner)        # runner: conformance/run/runner.py
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 from ..core import environment
 from ..core.backends import FRAMEWORKS, framework_status
 from ..run.runner import Runner
-from . import machine, vectorisation
+from . import machine, threads, vectorisation
 from .between import fingerprint
 from .merge import merge_processes
 from .roofline import COLUMNS, add_roofline
@@ -28,9 +28,9 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     """Every row of the benchmark through the runner, with the machine probed once per run (a resumed run
     keeps the first run's probe: one roofline per table); (the rows with their roofline, the metadata).
     With more than one process, each is a fresh `quartet bench --resume FOLDER --process i` started in
-    turn, timing its share of every workload's rounds. Call machine.limit_threads(settings.threads) before
+    turn, timing its share of every workload's rounds. Call threads.limit_threads(settings.threads) before
     anything imports a framework."""
-    threads = _prepare_frameworks(settings, probing="limits" not in runner.extra)
+    applied = _prepare_frameworks(settings, probing="limits" not in runner.extra)
     console = runner.console
     count = settings.process_count
     then = (
@@ -60,7 +60,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
         "environment": environment.environment(),
         "limits": limits,
         "threads": settings.threads,
-        "thread_settings": threads,
+        "thread_settings": applied,
         "device": settings.device,
         "quick": settings.quick,
         "complete": runner.complete,
@@ -109,6 +109,6 @@ def _prepare_frameworks(settings: BenchSettings, probing: bool = False) -> dict[
     for name in settings.backends:
         framework_status(name)
     if probing:
-        return machine.apply_thread_limits(settings.threads)
+        return threads.apply_thread_limits(settings.threads)
     used = {*settings.backends, *(["torch"] if "torch.nn" in settings.peers else [])}
-    return machine.apply_thread_limits(settings.threads, used)
+    return threads.apply_thread_limits(settings.threads, used)

@@ -11,6 +11,7 @@ from importlib.metadata import version as installed
 from rich.markup import escape
 
 from .. import ROOT
+from ..bench import threads
 from ..core import caches
 from ..core.registry import DISTRIBUTION
 from . import bench, check, code, determinism, doctor, gpu, mutate, new_backend, replicate, report, train
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "no_cache"):  # a command that compiles: JAX's and PyTorch's persistent caches, or none
         caches.enable(not args.no_cache)
     try:
-        return args.func(args)
+        with threads.threads_kept():  # bench binds threads and cores: a caller's process gets its own back
+            return args.func(args)
     except ValueError as err:  # our own checks: UsageError, DatasetError and the models' ValueErrors
         error_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         return USAGE

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from rich.markup import escape
 from rich.table import Table
 
-from ..bench import between, goals, machine, results
+from ..bench import between, goals, results, threads
 from ..bench.captured import MODE as CAPTURED
 from ..bench.peer_rows import PEERS
 from ..bench.run import BenchSettings, run_process
@@ -128,10 +128,10 @@ def run(args: argparse.Namespace) -> int:
     if args.launch and not args.workers and not runner:
         raise UsageError("--launch chooses how data-parallel workers start: use it with --workers N,M")
     if (runner and "workers" in runner.settings) or (not runner and args.workers):
-        machine.limit_threads(1, pin=False)  # the parent only prepares data; each worker has its own single thread
+        threads.limit_threads(1, pin=False)  # the parent only prepares data; each worker has its own single thread
         return run_parallel(args, runner)
     settings = BenchSettings(**runner.settings) if runner else settings_from(args)
-    machine.limit_threads(settings.threads)  # before any framework is imported
+    threads.limit_threads(settings.threads)  # before any framework is imported
     if args.shard:  # a child of a run in processes: its process's rounds of every workload
         if runner is None:
             raise UsageError("--shard is for the children of a bench run in processes, with --resume DIR")

@@ -26,7 +26,7 @@ import numpy as np
 from reference_numpy import parallel
 
 from .. import ROOT
-from ..bench.machine import THREAD_VARIABLES
+from ..bench.threads import THREAD_VARIABLES
 from ..check.cases import Case
 from ..check.measure import flatten
 from ..core.backends import PACKAGES, InputError, framework_status

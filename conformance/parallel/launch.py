@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import ROOT
-from ..bench.machine import THREAD_VARIABLES
+from ..bench.threads import THREAD_VARIABLES
 from ..core.backends import InputError
 from .failures import progress, started_pid, wait_for_others, what_failed
 from .job import DataParallelJob

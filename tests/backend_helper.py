@@ -191,12 +191,20 @@ def make_problem(depth: int, seed: int, n_x: int = 5, width: int = 4, m: int = 1
 
 
 def small_bench(
-    out, backends: str = "numpy", dtypes: str = "float32", workloads: str = "planar", *more: str
+    out,
+    backends: str = "numpy",
+    dtypes: str = "float32",
+    workloads: str = "planar",
+    *more: str,
+    threads: int | None = 1,
 ) -> list[str]:
-    """`quartet bench` at its smallest, as the tests run it: quick, no extra rounds to decide goals, no peers; the
-    backends, dtypes and workloads named, and any `more` options; results in `out`."""
+    """`quartet bench` at its smallest, as the tests run it: quick, no extra rounds to decide goals, no peers, one
+    thread (a test worker's share of the cores: its bench times for as long with one as with two, and leaves the
+    other core to the other worker; threads=None, the default); the backends, dtypes and workloads named, and any
+    `more` options; results in `out`."""
     return [
         "bench",
+        *(["--threads", str(threads)] if threads else []),
         "--quick",
         "--decide",
         "0",

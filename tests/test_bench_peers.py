@@ -58,6 +58,7 @@ def time_every_peer() -> list[dict]:
     )
 
 
+@pytest.mark.slow  # makes `rows` (about 45 s) among the first tests: the module's others, met later, find it made
 def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict]) -> None:
     """A per-call row for every peer, workload and dtype; and for each available Keras backend its whole
     loop too (fit with steps_per_execution), the row our compiled loops compare with."""

@@ -39,12 +39,12 @@ def _bind(cores: Collection[int]) -> None:
 
 @contextmanager
 def threads_kept() -> Iterator[None]:
-    """The process's thread settings as they were once the block ends: the variables limit_threads sets, the
-    cores the process is bound to, the BLAS and OpenMP pools (threadpoolctl; a library loaded inside the block
-    gets the size the variables give) and PyTorch's threads. A command run inside another program (cli.main from
-    a test or a notebook) leaves it as it found it: two test workers on two cores, each left with a benchmark's
-    two BLAS threads, spent up to three times the CPU time on the same work (OpenBLAS's idle threads spin).
-    TensorFlow's pools cannot be resized once it has started them, and are left as they are."""
+    """The process's thread settings as they were once the block ends: the variables limit_threads sets, the cores
+    the process is bound to, the BLAS and OpenMP pools (threadpoolctl; a library loaded inside the block gets the
+    size the variables give, else one thread per core) and PyTorch's threads. A command run inside another program
+    (cli.main from a test or a notebook) leaves it as it found it: two test workers on two cores, each left with a
+    benchmark's two BLAS threads, spent up to three times the CPU time on the same work (OpenBLAS's idle threads
+    spin). TensorFlow's pools cannot be resized once it has started them, and are left as they are."""
     from threadpoolctl import ThreadpoolController
 
     variables = {var: os.environ.get(var) for var in THREAD_VARIABLES}
@@ -61,7 +61,8 @@ def threads_kept() -> Iterator[None]:
                 os.environ[var] = value
         if cores is not None:
             _bind(cores)
-        default = int(variables["OMP_NUM_THREADS"]) if (variables["OMP_NUM_THREADS"] or "").isdigit() else None
+        omp = variables["OMP_NUM_THREADS"] or ""  # a pool loaded inside the block: the size it would have had
+        default = int(omp) if omp.isdigit() else len(cores) if cores else os.cpu_count()
         for lib in ThreadpoolController().lib_controllers:
             if size := pools.get(lib.filepath, default):
                 lib.set_num_threads(size)

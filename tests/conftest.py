@@ -5,7 +5,6 @@ overflow or a 0 * inf anywhere in the reference fails the test that caused it.""
 
 import os
 import pickle
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +16,7 @@ from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from conformance import cli
+from conformance.bench import threads
 from conformance.core import caches
 from conformance.core.datasets import CAT_FILES, default_data_dir
 from conformance.core.environment import usable_cores
@@ -46,17 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _thread_settings() -> dict:
-    """What a test leaves as it found it: the thread variables, the cores the worker is bound to, the size of each
-    BLAS / OpenMP pool already loaded, PyTorch's threads once it is imported."""
-    from threadpoolctl import threadpool_info
-
-    torch = sys.modules.get("torch")
-    return {
-        **{var: os.environ.get(var) for var in THREAD_VARIABLES},
-        "cores": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        **{pool["filepath"]: pool["num_threads"] for pool in threadpool_info()},
-        "torch threads": torch.get_num_threads() if torch else None,
-    }
+    """What a test leaves as it found it (conformance/bench/threads.settings(), one entry per variable, pool and
+    the rest), with TensorFlow's variable, which this file sets too."""
+    now = threads.settings()
+    pools = now.pop("pools")
+    return {**now.pop("variables"), **now, **pools, "TF_NUM_INTRAOP_THREADS": os.environ.get("TF_NUM_INTRAOP_THREADS")}
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +61,8 @@ def thread_settings_kept():
     before = _thread_settings()
     yield
     after = _thread_settings()
-    changed = {k: (before[k], after[k]) for k in before.keys() & after.keys() if before[k] not in (None, after[k])}
+    unset = {k for k, v in before.items() if k == "torch" and v is None}  # PyTorch imported by the test: its own
+    changed = {k: (before[k], after[k]) for k in before.keys() & after.keys() - unset if before[k] != after[k]}
     assert not changed, f"the test changed the worker's thread settings (before, after): {changed}"
 
 

@@ -37,36 +37,49 @@ def _bind(cores: Collection[int]) -> None:
             pass
 
 
-@contextmanager
-def threads_kept() -> Iterator[None]:
-    """The process's thread settings as they were once the block ends: the variables limit_threads sets, the cores
-    the process is bound to, the BLAS and OpenMP pools (threadpoolctl; a library loaded inside the block gets the
-    size the variables give, else one thread per core) and PyTorch's threads. A command run inside another program
-    (cli.main from a test or a notebook) leaves it as it found it: two test workers on two cores, each left with a
-    benchmark's two BLAS threads, spent up to three times the CPU time on the same work (OpenBLAS's idle threads
-    spin). TensorFlow's pools cannot be resized once it has started them, and are left as they are."""
+def settings() -> dict:
+    """The process's thread settings now: the variables limit_threads sets, the cores it is bound to (None where
+    the OS does not say), each loaded BLAS / OpenMP pool's size by library file, PyTorch's threads (None before it
+    is imported). What threads_kept restores, and what the test suite checks each test leaves as it found it."""
     from threadpoolctl import ThreadpoolController
 
-    variables = {var: os.environ.get(var) for var in THREAD_VARIABLES}
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    pools = {lib.filepath: lib.num_threads for lib in ThreadpoolController().lib_controllers}
-    torch_threads = sys.modules["torch"].get_num_threads() if "torch" in sys.modules else None
+    torch = sys.modules.get("torch")
+    return {
+        "variables": {var: os.environ.get(var) for var in THREAD_VARIABLES},
+        "cores": pinned_cores(),
+        "pools": {lib.filepath: lib.num_threads for lib in ThreadpoolController().lib_controllers},
+        "torch": torch.get_num_threads() if torch else None,
+    }
+
+
+@contextmanager
+def threads_kept() -> Iterator[None]:
+    """The process's thread settings (settings()) as they were once the block ends; a BLAS / OpenMP pool or PyTorch
+    first loaded inside the block gets the size the variables give, else one thread per core. A command run inside
+    another program (cli.main from a test or a notebook) leaves it as it found it: two test workers on two cores,
+    each left with a benchmark's two BLAS threads, spent up to three times the CPU time on the same work
+    (OpenBLAS's idle threads spin). TensorFlow's pools cannot be resized once it has started them, and are left
+    as they are."""
+    from threadpoolctl import ThreadpoolController
+
+    before = settings()
     try:
         yield
     finally:
-        for var, value in variables.items():
+        for var, value in before["variables"].items():
             if value is None:
                 os.environ.pop(var, None)
             else:
                 os.environ[var] = value
+        cores = before["cores"]
         if cores is not None:
             _bind(cores)
-        omp = variables["OMP_NUM_THREADS"] or ""  # a pool loaded inside the block: the size it would have had
+        omp = before["variables"]["OMP_NUM_THREADS"] or ""  # a pool loaded inside the block: the size it would have had
         default = int(omp) if omp.isdigit() else len(cores) if cores else os.cpu_count()
         for lib in ThreadpoolController().lib_controllers:
-            if size := pools.get(lib.filepath, default):
+            if size := before["pools"].get(lib.filepath, default):
                 lib.set_num_threads(size)
-        if "torch" in sys.modules and (size := torch_threads or default):
+        if "torch" in sys.modules and (size := before["torch"] or default):
             sys.modules["torch"].set_num_threads(size)
 
 

@@ -522,7 +522,7 @@ def test_gradients_that_accumulate_between_calls_are_named(torch_deep, monkeypat
 def test_a_raise_inside_a_function_that_passes_on_its_own_is_the_callers():
     """optimize passes train_step a float32 learning rate in a float64 run: train_step raises, eagerly and compiled,
     but on its own it is green, so the caller is the one to look at; a raise only under compilation, inside a
-    function that no check ran in that mode, stays the inner function's (the test above)."""
+    function that raises compiled on its own too, stays the inner function's (the test above)."""
 
     def row(function, mode, status, via=()):
         return {
@@ -546,6 +546,27 @@ def test_a_raise_inside_a_function_that_passes_on_its_own_is_the_callers():
     found = suspects.suspects(rows)
     assert [s["function"] for s in found] == ["logistic.optimize"], found
     assert "inside logistic.train_step, which passes on its own" in found[0]["detail"]
+
+
+def test_a_step_compiled_too_strictly_is_the_steps_not_the_gradients(torch_deep, monkeypatch):
+    """torch.compile(step, fullgraph=True): Dynamo cannot trace backward() without a graph break, so the compiled step
+    raises inside L_model_grads. That was named first (porting_bugs_5, 02), no check having compiled L_model_grads; it
+    is now compiled on its own, runs (with its graph break), and the training function is named."""
+    import torch
+
+    def strict(hidden_activation="relu", mode="eager"):
+        def step(parameters, X, Y, learning_rate):
+            return torch_deep.train_step(parameters, X, Y, learning_rate, hidden_activation)
+
+        return step if mode == "eager" else torch.compile(step, dynamic=False, fullgraph=True)
+
+    monkeypatch.setattr(torch_deep, "make_train_step", strict)
+    rows = functions.check_functions("torch", "compiled", "float32", "cpu", ("L_layer_model",))
+    found = {v["function"]: v for v in rows}
+    assert found["L_layer_model"]["status"] == "raised" and found["L_layer_model"]["via"] == ("L_model_grads",)
+    assert found["L_model_grads"]["status"] == "green", found["L_model_grads"]
+    first = first_suspect(found)
+    assert first["function"] == "L_layer_model" and "passes compiled on its own" in first["detail"], first
 
 
 def test_a_replay_of_a_saturated_case_does_not_blame_the_courses_cost():

@@ -18,6 +18,7 @@ printed test cases in tests/test_course_calls.py; here the reference is the judg
 """
 
 import copy
+import functools
 import traceback
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from reference_numpy.activations import HIDDEN_ACTIVATIONS
 from ..core.backends import load_backend
 from ..core.registry import PACKAGES
 from ..core.spec import ModelSpec
+from .alone import CompiledAlone
 from .cases import Case, make_case
 from .catalogue import (
     ACTIVATIONS,
@@ -79,7 +81,7 @@ __all__ = [
 ]
 
 
-class Checker(ArrayChecks, ForwardChecks, TrainingChecks, LogisticChecks):
+class Checker(ArrayChecks, ForwardChecks, TrainingChecks, LogisticChecks, CompiledAlone):
     """The checks of one target (backend, mode, dtype, device)."""
 
     def __init__(self, name: str, mode: str, dtype: str, device: str) -> None:
@@ -119,6 +121,7 @@ class Checker(ArrayChecks, ForwardChecks, TrainingChecks, LogisticChecks):
     def check_each(
         self, deep_cases: dict[str, Case], logistic_case: Case, keys: set[str] | None = None, every_mode: bool = False
     ) -> None:
+        checks = functools.partial(self.check_and_cases, deep_cases=deep_cases, logistic_case=logistic_case)
         for function in FUNCTIONS:
             if (
                 (self.mode != "eager" and not function.moded and not every_mode)
@@ -126,25 +129,27 @@ class Checker(ArrayChecks, ForwardChecks, TrainingChecks, LogisticChecks):
                 or (keys is not None and function.key not in keys)
             ):
                 continue
-            if function.module == "arrays":
-                if not hasattr(getattr(self.backend, "arrays", None), function.name):
-                    continue  # the reference has no boundary; the built-in three's clocks wait in core/frameworks.py
-                check, cases = getattr(self, f"check_arrays_{function.name}"), [logistic_case]
-            elif function.name in ACTIVATIONS:
-                check, cases = self.check_activation, [deep_cases[function.name]]  # on its own probe
-            else:
-                check = getattr(self, f"check_{function.module}_{function.name}")
-                cases = (
-                    [logistic_case]
-                    if function.module == "logistic"
-                    else list({id(c): c for c in deep_cases.values()}.values())
-                )
+            if function.module == "arrays" and not hasattr(getattr(self.backend, "arrays", None), function.name):
+                continue  # the reference has no boundary; the built-in three's clocks wait in core/frameworks.py
             verdict = Verdict(function.key, "green")
-            for case in cases:
-                verdict = verdict.worse(self.attempt(function, check, case))
+            for case in checks(function)[1]:
+                verdict = verdict.worse(self.attempt(function, checks(function)[0], case))
                 if verdict.status in ("not written yet", "raised"):
                     break
             self.verdicts[function.key] = verdict
+        if not every_mode:  # a replay checks every function in this target already
+            self.check_inner_compiled(checks)
+
+    def check_and_cases(self, function: Function, deep_cases: dict[str, Case], logistic_case: Case) -> tuple:
+        """(check, cases): the Checker's method that checks `function`, and the cases it runs on."""
+        if function.module == "arrays":
+            return getattr(self, f"check_arrays_{function.name}"), [logistic_case]
+        if function.name in ACTIVATIONS:
+            return self.check_activation, [deep_cases[function.name]]  # on its own probe
+        check = getattr(self, f"check_{function.module}_{function.name}")
+        if function.module == "logistic":
+            return check, [logistic_case]
+        return check, list({id(c): c for c in deep_cases.values()}.values())
 
     def attempt(self, function: Function, check: Callable[[Function, Case], Verdict], case: Case) -> Verdict:
         self._given = []  # what put() gave the port, with its values then: changed() compares

@@ -3,6 +3,7 @@ failure does not follow from another's first, then the rest, each naming what it
 backend's progress per module of the course's API. The terminal, conformance.md and suspects.json show
 them in the same order."""
 
+from .alone import ALONE
 from .functions import ACTIVATIONS, ARRAYS, BY_KEY, FUNCTIONS, MODULES, course_function
 from .measure import OWNERS, section
 
@@ -74,7 +75,9 @@ def _own_raises(rows: dict[str, dict], target: tuple, own: dict[str, dict]) -> N
         inner = next(iter(v.get("via") or ()), None) if v["status"] == "raised" else None
         if not inner or inner not in BY_KEY or rows.get(inner, {}).get("status") in FAILED:
             continue
-        if inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
+        if rows.get(inner, {}).get("detail") == ALONE:  # compiled by itself it runs: how the caller compiles it
+            rows[key] = {**v, "detail": f"{v['detail']} (inside {inner}, which {ALONE}: look at how {key} compiles it)"}
+        elif inner in rows or own.get(key, {}).get("status") == "raised":  # it passes on its own (here, or
             # unchecked in this mode while the caller raises eagerly too): what the caller passes it is to blame
             rows[key] = {
                 **v,

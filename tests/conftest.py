@@ -114,7 +114,7 @@ def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pat
 def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The results folder of one `quartet check --quick --backends numpy,jax --dtypes float32` for the whole
     run (once_per_run): tests that read a check's results read this one (float32 only: JAX's eager float64
-    units, half a second each, are checked by tests/test_conformance.py)."""
+    units, half a second each, are checked by tests/test_check_matrix.py)."""
 
     def check(folder: Path) -> Path:
         argv = ["check", "--quick", "--backends", "numpy,jax", "--dtypes", "float32", "--out", str(folder)]
@@ -142,7 +142,7 @@ def assert_rank2(name: str, array: np.ndarray, shape: tuple[int, int]) -> None:
     assert array.shape == shape, f"{name} has shape {array.shape}, expected {shape}"
 
 
-# property-based conformance (tests/test_properties.py): "ci" is the default, derandomised so that
+# property-based conformance (tests/test_check_properties.py): "ci" is the default, derandomised so that
 # `make test` is repeatable and fast; "thorough" is for a long hunt: --hypothesis-profile thorough
 settings.register_profile(
     "ci",

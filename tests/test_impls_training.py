@@ -73,7 +73,7 @@ def test_the_loop_in_one_call_matches_the_eager_step_by_step_loop(name, mode, dt
 
 # --- logistic regression ---
 
-# the course's own test case (course 1, week 2), as in tests/test_logistic.py
+# the course's own test case (course 1, week 2), as in tests/test_reference_logistic.py
 W, B = np.array([[1.0], [2.0]]), np.array([[2.0]])
 X_COURSE = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, -3.2]])
 Y_COURSE = np.array([[1.0, 0.0, 1.0]])

@@ -14,7 +14,7 @@ An activation is checked for its value on a grid of z (0, the kinks, large |z|: 
 overflow at 88.7 and, in float64, past 709.8) and for the derivative the backend's backward uses there,
 read from L_model_grads on a probe net where dW1 is g'(Z1) times a known factor (derivative_probe).
 suspects.py ranks what to look at first. The reference's own functions are checked against the course's
-printed test cases in tests/test_course_calls.py; here the reference is the judge, so it has no rows.
+printed test cases in tests/test_reference_course_calls.py; here the reference is the judge, so it has no rows.
 """
 
 import copy

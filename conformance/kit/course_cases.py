@@ -1,5 +1,5 @@
 """The course's public test cases, as data: the inputs its notebooks build (their seeds and arrays) and the
-values they print, for each function of the port's API. One source for two readers: tests/test_course_calls.py
+values they print, for each function of the port's API. One source for two readers: tests/test_reference_course_calls.py
 checks the NumPy reference against them, and the test `quartet new-backend` writes into a port
 (template_course_test.py.txt) checks the port's own functions, one test per function, so a port's `pytest`
 says `test_linear_forward FAILED` as the notebooks' checks do.

@@ -35,7 +35,7 @@ NOT_GENERATED = {
     "docs/plugins.md": "a guide to the plugin contract, written by hand",
     "docs/robustness.md": "each row names the test that keeps it",
     "docs/results.md": "a summary of the pages below, written by hand",
-    "docs/notebooks": "tests/test_notebooks.py checks the executed copies against the notebooks",
+    "docs/notebooks": "tests/test_report_notebooks.py checks the executed copies against the notebooks",
     MANIFEST: "the manifest itself",
 }
 _COMMENT = re.compile(r"^<!-- provenance (\{.*\}) -->\n(?:_Written by .*_\n)?\n?", re.MULTILINE)

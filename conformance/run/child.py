@@ -3,7 +3,7 @@
 The parent (the runner's --jobs and --processes, the mutation pass) describes the child as a `Child`
 and takes its command line from `argv()`; the child's parser takes the options it reads from
 `add_child_options`. Both sides name each flag here, so a renamed flag fails a test
-(tests/test_runner.py parses every `Child` back with the real parser) instead of a run.
+(tests/test_run_runner.py parses every `Child` back with the real parser) instead of a run.
 """
 
 import argparse

@@ -8,7 +8,7 @@ tests/regressions/properties.json, whose every entry is replayed by test_saved_r
 bug once found stays tested after the fix.
 
 Profiles (tests/conftest.py): "ci", the default, derandomised and within a minute for `make test`;
-"thorough" for thousands of examples: `pytest tests/test_properties.py --hypothesis-profile thorough`.
+"thorough" for thousands of examples: `pytest tests/test_check_properties.py --hypothesis-profile thorough`.
 """
 
 import json

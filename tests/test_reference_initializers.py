@@ -61,7 +61,7 @@ def test_planar_matches_course_seeding():
 
 
 def test_logistic_zeros_are_the_courses():
-    """w is rank 2; b is the course's Python float 0.0 (tests/test_course_calls.py: the notebook's calls)."""
+    """w is rank 2; b is the course's Python float 0.0 (tests/test_reference_course_calls.py: the notebook's calls)."""
     w, b = initialize_with_zeros(5)
     assert w.shape == (5, 1) and type(b) is float
     assert not w.any() and b == 0.0

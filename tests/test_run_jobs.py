@@ -16,7 +16,7 @@ from conformance.core.environment import usable_cores
 from conformance.run import checkpoint
 from conformance.run.runner import CLAIMS
 from tests.backend_helper import QUICK_SECOND as SECOND
-from tests.test_interrupt import quartet, units
+from tests.test_run_interrupt import quartet, units
 
 # float64 eager in two frameworks: every case against the reference, and the per-case pairwise units (the
 # second: MLX or JAX, backend_helper.QUICK_SECOND; either gives the same plan of 105 units)

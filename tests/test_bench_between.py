@@ -91,7 +91,7 @@ def test_a_spread_applies_on_its_own_machine_only(tmp_path):
     path = tmp_path / "between-runs.json"
     path.write_text(json.dumps({"machine": MACHINE, "runs": ["a", "b"], "by_workload": {}, "by_row": {}}))
     spread, note = between.for_run(META, path)
-    assert spread is not None and "measured by 2 runs" in note
+    assert spread is not None and "measured by 2 runs an hour or more apart" in note
     spread, note = between.for_run({**META, "device": "gpu"}, path)
     assert spread is None and "not this one (cpu Test CPU; flags avx2 fma; cores 2; threads 2; device gpu" in note
     slower = {**META, "limits": {"gemm_gflops": {"float64": 207.0}}}
@@ -108,6 +108,27 @@ def test_a_spread_applies_on_its_own_machine_only(tmp_path):
     assert between.for_run(other_kernel, path)[0] is None
     spread, note = between.for_run(META, tmp_path / "none.json")
     assert spread is None and "no spread between runs is measured" in note
+
+
+def test_each_machine_keeps_its_own_spread(tmp_path):
+    """One entry per fingerprint: a second machine's calibration goes beside the first's (a file of one machine, as
+    the first calibration wrote it, is read as one entry), a machine calibrated again replaces its own entry, and
+    each run takes its own machine's."""
+    import json
+
+    path = tmp_path / "between-runs.json"
+    first = {"machine": MACHINE, "runs": ["a", "b"], "by_workload": {"wide | fraction of roofline": 0.1}, "by_row": {}}
+    path.write_text(json.dumps(first))
+    slower = {**META, "limits": {"gemm_gflops": {"float64": 40.0}}}
+    second = {**first, "machine": between.machine(slower), "by_workload": {"wide | fraction of roofline": 0.3}}
+    between.store(second, path)
+    assert between.for_run(META, path)[0].of("wide", "fraction of roofline") == 0.1
+    assert between.for_run(slower, path)[0].of("wide", "fraction of roofline") == 0.3
+    between.store({**second, "runs": ["c", "d"]}, path)
+    assert len(between.spreads(path)) == 2 and between.for_run(slower, path)[0].runs == ["c", "d"]
+    assert between.load(path).machine == MACHINE  # the first stays first: the committed runs' machine
+    spread, note = between.for_run({**META, "device": "gpu"}, path)
+    assert spread is None and "measured on other machines" in note and "gemm float64 32-64 GFLOP/s" in note
 
 
 def test_agree_carries_the_spread_into_both_runs():

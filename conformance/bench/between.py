@@ -3,10 +3,10 @@
 Runs of `quartet bench` an hour apart disagree by more than each run's own interval: the machine's state
 moves over the hour for every process of a run alike (three runs here put the wide net's compiled JAX
 step at 75, 78 and 85 % of the roofline, each interval a few per cent wide). Only whole runs repeated
-hours apart measure that part, so it is measured once per machine and kept per workload and kind of
-ratio, then carried by every later run's intervals:
+hours apart measure that part, so it is measured once per machine (its fingerprint, below) and kept per
+workload and kind of ratio, one entry per machine, then carried by every later run's intervals on that machine:
 
-    python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
+    python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... --into docs/benchmarks/between-runs.json
 
 sigma of a group is the root mean square, over the group's ratios, of each ratio's standard deviation
 in log scale across the runs; it holds each run's own noise too, so it errs wide. A ratio belongs to two
@@ -90,8 +90,8 @@ class Spread:
 
     def note(self) -> str:
         return (
-            f"every interval also carries the spread between runs on this machine ({self.machine}), measured "
-            f"by {len(self.runs)} runs hours apart ({', '.join(self.runs)}; docs/benchmarks/between-runs.json)"
+            f"every interval also carries the spread between runs on this machine ({self.machine}), measured by "
+            f"{len(self.runs)} runs an hour or more apart ({', '.join(self.runs)}; docs/benchmarks/between-runs.json)"
         )
 
 
@@ -110,27 +110,47 @@ def widen(interval: tuple[float, float, float] | None, sigma: float):
     )
 
 
-def load(path: Path = FILE) -> Spread | None:
+def spreads(path: Path = FILE) -> list[Spread]:
+    """Every machine's spread the file holds, one per fingerprint ({"machines": [...]}; a file of one machine's,
+    as the first calibration wrote it, holds that one)."""
     if not Path(path).is_file():
-        return None
+        return []
     data = json.loads(Path(path).read_text())
-    return Spread(data["machine"], data["runs"], data["by_workload"], data["by_row"], data.get("by_goal", {}))
+    return [
+        Spread(d["machine"], d["runs"], d["by_workload"], d["by_row"], d.get("by_goal", {}))
+        for d in data.get("machines", [data])
+    ]
+
+
+def load(path: Path = FILE) -> Spread | None:
+    """The first machine's spread (the one the committed runs of docs/benchmarks/ were made on), or None."""
+    found = spreads(path)
+    return found[0] if found else None
+
+
+def store(entry: dict, path: Path = FILE) -> None:
+    """calibrate()'s entry into the file, in place of an earlier one of the same machine, beside the others'."""
+    others = [vars(s) for s in spreads(path) if s.machine != entry["machine"]]
+    Path(path).write_text(json.dumps({"machines": [*others, entry]}, indent=1) + "\n")
 
 
 def for_run(meta: dict, path: Path = FILE) -> tuple[Spread | None, str]:
-    """This machine's spread for a run, or None; and a sentence for its page."""
-    spread = load(path)
-    if spread is None:
+    """This machine's spread for a run (the entry whose fingerprint is the run's), or None; and a sentence for its
+    page."""
+    found, here = spreads(path), machine(meta)
+    if not found:
         return None, (
             "the intervals hold this run's rounds and processes only: no spread between runs is "
             "measured for this machine (python -m conformance.bench.calibrate, from runs hours apart)"
         )
-    if spread.machine != machine(meta):
+    mine = next((s for s in found if s.machine == here), None)
+    if mine is None:
+        others = "; ".join(f"({s.machine})" for s in found)
         return None, (
             f"the intervals hold this run's rounds and processes only: the spread between runs was "
-            f"measured on another machine ({spread.machine}), not this one ({machine(meta)})"
+            f"measured on {'another machine' if len(found) == 1 else 'other machines'} {others}, not this one ({here})"
         )
-    return spread, spread.note()
+    return mine, mine.note()
 
 
 def calibrate(

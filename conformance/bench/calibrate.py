@@ -1,7 +1,9 @@
 """The spread between runs, measured (between.py holds what it is and how it widens an interval): from two or
-more runs' bench.json on one machine, hours apart, the sigma of each group of ratios and of each goal.
+more runs' bench.json on one machine, an hour or more apart, the sigma of each group of ratios and of each goal,
+kept per machine (its fingerprint): --into adds it to the file beside the other machines', in place of an earlier
+one of the same machine; without it, it is printed.
 
-    python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... > between-runs.json
+    python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... [--into FILE]
 """
 
 import json
@@ -10,12 +12,15 @@ from pathlib import Path
 
 from .agree import load as load_run
 from .agree import row_ratios
-from .between import calibrate
+from .between import calibrate, store
 from .goals import goals
 
 
 def main(argv: list[str]) -> int:
-
+    into = None
+    if "--into" in argv:
+        at = argv.index("--into")
+        into, argv = Path(argv[at + 1]), argv[:at] + argv[at + 2 :]
     metas = []
     for path in argv:
         meta = json.loads(Path(path).read_text())
@@ -26,14 +31,28 @@ def main(argv: list[str]) -> int:
         metas.append(meta)
     frames = [load_run(Path(p)) for p in argv]
     measured = [{g["goal"]: g["value"] for g in goals(f) if g.get("value")} for f in frames]
-    print(json.dumps(calibrate([row_ratios(f) for f in frames], metas, measured), indent=1))
+    entry = calibrate([row_ratios(f) for f in frames], metas, measured)
+    if into is None:
+        print(json.dumps(entry, indent=1))
+    else:
+        store(entry, into)
+        print(f"{into}: the spread of {entry['machine']}, from {len(frames)} runs ({', '.join(entry['runs'])})")
     return 0
 
 
+def _usage_ok(argv: list[str]) -> bool:
+    if "--into" in argv:
+        at = argv.index("--into")
+        if at + 1 >= len(argv):
+            return False
+        argv = argv[:at] + argv[at + 2 :]
+    return len(argv) >= 2 and all(Path(p).is_file() and p.endswith(".json") for p in argv)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or not all(Path(p).is_file() and p.endswith(".json") for p in sys.argv[1:]):
+    if not _usage_ok(sys.argv[1:]):
         sys.exit(
-            "usage: python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ...: two or more "
-            "runs' bench.json, hours apart, on one machine"
+            "usage: python -m conformance.bench.calibrate RUN_A/bench.json RUN_B/bench.json ... [--into FILE]: two or "
+            "more runs' bench.json, an hour or more apart, on one machine"
         )
     sys.exit(main(sys.argv[1:]))

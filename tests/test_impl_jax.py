@@ -5,25 +5,23 @@ test_impls_training.py."""
 
 import numpy as np
 import pytest
-from backend_helper import framework
+from backend_helper import framework, make_problem
 
 fw = framework("jax")  # skips this file, saying why, where jax is not installed
 import jax  # noqa: E402
 
 from conformance.core.datasets import make_random_dataset  # noqa: E402
-from reference_numpy import initializers  # noqa: E402
 
 
-def make_problem(dtype: str):
-    """X (5, 16), Y (1, 16) and a depth-3 net's weights, as JAX arrays of `dtype`."""
-    X, Y = make_random_dataset(5, 16, seed=0)
-    parameters = initializers.initialize([5, 4, 4, 1], scheme="he", seed=1)
+def problem(dtype: str):
+    """X (5, 16), Y (1, 16) and a depth-3 net's weights (backend_helper.make_problem), as JAX arrays of `dtype`."""
+    _, X, Y, parameters = make_problem(3, seed=0)
     return fw.put(dtype, X, Y, parameters)
 
 
 @pytest.mark.parametrize("mode", fw.deep.MODES)
 def test_float32_stays_float32_even_with_a_float64_learning_rate(mode):
-    X_, Y_, P_ = make_problem("float32")
+    X_, Y_, P_ = problem("float32")
     step = fw.deep.make_train_step("tanh", mode)
     for learning_rate in (0.1, np.float64(0.1), jax.numpy.asarray(0.1, dtype="float64")):
         new, cost = step(P_, X_, Y_, learning_rate)
@@ -37,7 +35,7 @@ def test_a_new_learning_rate_reuses_the_compiled_loop_and_a_new_count_compiles_a
     """learning_rate is traced, num_iterations static (the scan's length): a new rate lowers to the same
     program, a new count to another. (Comparing the lowered programs, not jit's cache size: that cache
     is shared by the whole test session and evicts.) The loops are the ones L_layer_model and optimize use."""
-    X_, Y_, P_ = make_problem("float64")
+    X_, Y_, P_ = problem("float64")
     loop = fw.deep.make_train_loop("tanh", "compiled")  # functools.cache: the same object every time
 
     def program(rate, count):

@@ -4,19 +4,17 @@ once in test_impls.py and test_impls_training.py."""
 
 import numpy as np
 import pytest
-from backend_helper import framework
+from backend_helper import framework, make_problem
 
 fw = framework("tf")  # skips this file, saying why, where tensorflow is not installed
 import tensorflow as tf  # noqa: E402
 
 from conformance.core.datasets import make_random_dataset  # noqa: E402
-from reference_numpy import initializers  # noqa: E402
 
 
-def make_problem():
-    """X (6, 64), Y (1, 64) and a depth-3 net's weights, as float32 tensors."""
-    X, Y = make_random_dataset(6, 64, seed=7)
-    parameters = initializers.initialize([6, 5, 5, 1], scheme="he", seed=7)
+def problem():
+    """X (6, 64), Y (1, 64) and a depth-3 net's weights (backend_helper.make_problem), as float32 tensors."""
+    _, X, Y, parameters = make_problem(3, seed=7, n_x=6, width=5, m=64)
     return fw.put("float32", X, Y, parameters)
 
 
@@ -31,7 +29,7 @@ def test_tf_nn_leaky_relu_has_a_float32_slope_which_is_why_deep_writes_its_own()
 def test_20_steps_trace_once(mode):
     """The parameters, X, Y and the learning rate are tensors and the activation is closed over, so
     new values (a new learning rate included) reuse the one trace."""
-    X_, Y_, P_ = make_problem()
+    X_, Y_, P_ = problem()
     step = fw.deep.make_train_step("relu", mode)  # shared with other tests: count the traces it adds
     traced_before = step.experimental_get_tracing_count()
     for i in range(20):
@@ -44,7 +42,7 @@ def test_20_steps_trace_once(mode):
 def test_the_loop_traces_once_for_a_new_learning_rate_or_count(mode):
     """learning_rate and num_iterations are tensors, so new values reuse the trace (XLA still compiles
     once per count: its TensorArray needs the size). The loops are the ones L_layer_model uses."""
-    X_, Y_, P_ = make_problem()
+    X_, Y_, P_ = problem()
     loop = fw.deep.make_train_loop("relu", mode)  # functools.cache: the same object every time
     _, costs = loop(P_, X_, Y_, tf.constant(0.1, tf.float32), tf.constant(20))
     traced = loop.experimental_get_tracing_count()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..core.backends import BackendUnavailable, load_backend
 from ..core.frameworks import full_float32_matmuls
+from ..core.registry import Target
 from ..core.spec import ModelSpec
 from .cases import STEPS, Case
 from .judge import COLUMNS, compare, errors
@@ -38,7 +39,7 @@ class MatrixResult:
         )
 
 
-def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | None:
+def unavailable(target: Target, spec: ModelSpec) -> dict | None:
     """The skipped entry of a (backend, mode, dtype, device) target that cannot run here, with the reason;
     None when it can."""
     name, mode, dtype, device = target
@@ -51,14 +52,14 @@ def unavailable(target: tuple[str, str, str, str], spec: ModelSpec) -> dict | No
 
 def run_matrix(
     cases: list[Case],
-    targets: Iterable[tuple[str, str, str, str]],
+    targets: Iterable[Target | tuple[str, str, str, str]],
     steps: Iterable[int] = STEPS,
     pairwise: bool = True,
     on_progress: Callable[[str], None] | None = None,
 ) -> MatrixResult:
     """Each (backend, mode, dtype, device) target on each case, against the float64 reference; float64
     targets also against each other. Unavailable targets are listed in `skipped`, with the reason."""
-    targets, steps = list(targets), tuple(steps)
+    targets, steps = [Target(*t) for t in targets], tuple(steps)
     rows, skipped, raised, backends = [], [], [], {}
     for target in targets:
         skip = unavailable(target, cases[0].spec)
@@ -112,7 +113,7 @@ MEMO_BYTES = 512 * 2**20
 
 
 def _measured(
-    target: tuple[str, str, str, str], case: Case, steps: tuple[int, ...], problems: list[dict] | None = None
+    target: Target, case: Case, steps: tuple[int, ...], problems: list[dict] | None = None
 ) -> dict:
     """measure() of `target` on `case`, or what this process measured of it before (its problems too)."""
     key = (target, id(case), steps)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from ..core.backends import MODES, device_status
+from ..core.registry import Target
 from ..core.spec import ModelSpec
 from ..run.runner import Unit
 from . import matrix, reference, regimes
@@ -63,7 +64,7 @@ def cases(quick: bool) -> tuple[list[Case], list[Case]]:
 @dataclass
 class Plan:
     settings: CheckSettings
-    targets: list[tuple[str, str, str, str]]  # (backend, mode, dtype, device) against the reference
+    targets: list[Target]  # against the reference
     eager_cases: list[Case]
     compiled_cases: list[Case]
     units: list[Unit] = field(default_factory=list)
@@ -84,7 +85,7 @@ class Plan:
         eager_cases, compiled_cases = cases(settings.quick)
         units = [Unit(key, label, functools.partial(_elsewhere, key)) for key, label in record["units"]]
         return cls(
-            settings, [tuple(t) for t in record["targets"]], eager_cases, compiled_cases, units, record["skipped"]
+            settings, [Target(*t) for t in record["targets"]], eager_cases, compiled_cases, units, record["skipped"]
         )
 
 
@@ -93,7 +94,7 @@ def plan(settings: CheckSettings) -> Plan:
     device, steps = settings.device, settings.steps
     eager_cases, compiled_cases = cases(settings.quick)
     targets = [
-        (n, m, d, device)
+        Target(n, m, d, device)
         for n in settings.backends
         for m in MODES[n]
         if m in settings.modes
@@ -106,14 +107,14 @@ def plan(settings: CheckSettings) -> Plan:
             Unit("reference/course", "the reference against the course's printed numbers", reference.check_reference)
         )
     for target in targets:
-        target_cases = eager_cases if target[1] == "eager" else compiled_cases
+        target_cases = eager_cases if target.mode == "eager" else compiled_cases
         skip = matrix.unavailable(target, target_cases[0].spec)
         if skip:
             result.skipped.append(skip)
             continue
-        if settings.functions and target[1] != "eager" and not any(BY_KEY[f].moded for f in settings.functions):
+        if settings.functions and target.mode != "eager" and not any(BY_KEY[f].moded for f in settings.functions):
             continue  # a function without a mode is checked eagerly only
-        if target[0] != "numpy":  # each course function on its own first (the reference is the judge)
+        if target.backend != "numpy":  # each course function on its own first (the reference is the judge)
             only = settings.functions or None
             key, label = "functions/" + "/".join(target), f"{' '.join(target[:3])} {_which(settings.functions)}"
             result.units.append(Unit(key, label, functools.partial(check_functions, *target, only=only)))

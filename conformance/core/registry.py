@@ -14,6 +14,7 @@ import importlib
 import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .environment import captured_stderr
 
@@ -22,6 +23,16 @@ DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "gpu")
 GROUP = "quartet.backends"
 DISTRIBUTION = "quartet-nndl"  # quartet's name on the package index, which a port depends on
+
+
+class Target(NamedTuple):
+    """What the check runs and judges against the reference: one backend in one mode, dtype and device. A tuple
+    still (unpacked, compared, a dict key, a JSON list), with names."""
+
+    backend: str
+    mode: str
+    dtype: str
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)

@@ -25,24 +25,23 @@ class Unavailable(Exception):
 
 
 def peer_row(peer: str, workload: Workload, dtype: str, **values) -> dict:
-    return {
-        "workload": workload.name,
-        "family": workload.family,
-        "backend": peer,
-        "mode": MODES[peer],
-        "dtype": dtype,
-        "device": "cpu",
-        "m": workload.m,
-        "first_call_s": None,
-        "median_s": None,
-        "iqr_s": None,
-        "repeats": 0,
-        "import_s": None,
-        "peak_mem_mb": None,
-        "verified": False,
-        "check_err": None,
-        "check_tol": None,
-    } | values
+    return (
+        workload.row(
+            peer,
+            MODES[peer],
+            dtype,
+            first_call_s=None,
+            median_s=None,
+            iqr_s=None,
+            repeats=0,
+            import_s=None,
+            peak_mem_mb=None,
+            verified=False,
+            check_err=None,
+            check_tol=None,
+        )
+        | values
+    )
 
 
 def prepare_peer(peer: str, workload: Workload, dtype: str, runner: PeerSetup, per_call: int = 1) -> Prepared:

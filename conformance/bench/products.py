@@ -35,17 +35,7 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
     rng = np.random.default_rng(0)
     shapes = step_products(workload.spec, workload.m)
     pairs = [(rng.standard_normal(a).astype(dtype), rng.standard_normal(b).astype(dtype), t) for a, b, t in shapes]
-    row = {
-        "workload": workload.name,
-        "backend": name,
-        "mode": "products alone",
-        "dtype": dtype,
-        "device": device,
-        "m": workload.m,
-        "family": workload.family,
-        "status": "ok",
-        "matmul": matmul_precision(name, dtype, device),
-    }
+    row = workload.row(name, "products alone", dtype, device, status="ok", matmul=matmul_precision(name, dtype, device))
     if name == "numpy":
 
         def run():
@@ -102,17 +92,7 @@ def prepare_products_loop(
     dims, m = workload.spec.layer_dims, workload.m
     Ws = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype) for l in range(1, len(dims))]
     As = [rng.standard_normal((dims[l - 1], m)).astype(dtype) for l in range(1, len(dims))]
-    row = {
-        "workload": workload.name,
-        "backend": name,
-        "mode": "products loop",
-        "dtype": dtype,
-        "device": device,
-        "m": m,
-        "family": workload.family,
-        "status": "ok",
-        "matmul": matmul_precision(name, dtype, device),
-    }
+    row = workload.row(name, "products loop", dtype, device, status="ok", matmul=matmul_precision(name, dtype, device))
     arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
     Ws, As = [arrays.from_numpy(W, dtype, device) for W in Ws], [arrays.from_numpy(A, dtype, device) for A in As]
     eps = arrays.from_numpy(np.array(eps, dtype), dtype, device)

@@ -154,16 +154,7 @@ class Prepared:
 def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Workload) -> Prepared:
     """One of our rows, warmed up and checked: its first step, its check, its own peak memory."""
     prob = problem(workload)
-    row = {
-        "workload": workload.name,
-        "backend": name,
-        "mode": mode,
-        "dtype": dtype,
-        "device": device,
-        "m": workload.m,
-        "family": workload.family,
-        "matmul": matmul_precision(name, dtype, device),
-    }
+    row = workload.row(name, mode, dtype, device, matmul=matmul_precision(name, dtype, device))
     baseline = reset_peak_rss()
     device_peak_mb(name, device, reset=True)
     step, sync, read = our_runner(name, mode, dtype, device, prob)
@@ -206,16 +197,7 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
             return {"w": w, "b": b}, costs
         return loop(params, X, Y, lr, count)  # (params, costs): the whole state the clock waits for
 
-    row = {
-        "workload": workload.name,
-        "backend": name,
-        "mode": "compiled-loop",
-        "dtype": dtype,
-        "device": device,
-        "m": workload.m,
-        "family": workload.family,
-        "matmul": matmul_precision(name, dtype, device),
-    }
+    row = workload.row(name, "compiled-loop", dtype, device, matmul=matmul_precision(name, dtype, device))
     baseline = reset_peak_rss()
     sync = sync_for(name, device)
     start = time.perf_counter()

@@ -87,7 +87,7 @@ def _prepared(settings: BenchSettings, workload: Workload, targets: list, peer_r
         except Exception as err:  # one broken row must not lose the others
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared(
-                {**_row(workload, name, mode, dtype, settings.device, status), "import_s": imports.get(name)}
+                workload.row(name, mode, dtype, settings.device, status=status, import_s=imports.get(name))
             )
     # each row's bound: its library's own products, one call per step, and for a compiled loop inside one
     # compiled loop of the same length
@@ -103,7 +103,7 @@ def _prepared(settings: BenchSettings, workload: Workload, targets: list, peer_r
             )
         except Exception as err:
             status = f"error: {type(err).__name__}: {err}"[:200]
-            prepared[key] = Prepared(_row(workload, name, mode, dtype, settings.device, status))
+            prepared[key] = Prepared(workload.row(name, mode, dtype, settings.device, status=status))
     return prepared | _peer_rows(settings, workload, peer_rows)
 
 
@@ -200,20 +200,6 @@ def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> 
     return found
 
 
-def _row(workload: Workload, name: str, mode: str, dtype: str, device: str, status: str) -> dict:
-    """A row with no timing, only its status."""
-    return {
-        "workload": workload.name,
-        "family": workload.family,
-        "backend": name,
-        "mode": mode,
-        "dtype": dtype,
-        "device": device,
-        "m": workload.m,
-        "status": status,
-    }
-
-
 def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: list[str], device: str):
     """(workload, backend, mode, dtype) for every available backend; and the unavailable ones' rows."""
     todo, unavailable = [], []
@@ -225,5 +211,5 @@ def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: 
                     if ok:
                         todo.append((w, name, mode, dtype))
                     else:
-                        unavailable.append(_row(w, name, mode, dtype, device, f"unavailable: {reason}"))
+                        unavailable.append(w.row(name, mode, dtype, device, status=f"unavailable: {reason}"))
     return todo, unavailable

@@ -25,6 +25,13 @@ class Workload:
     learning_rate: float
     family: str = ""  # the main workloads have none; sweeps are "m" or "width"
 
+    def row(self, backend: str, mode: str, dtype: str, device: str = "cpu", **values) -> dict:
+        """A benchmark row of this workload, as every row starts: what it is (workload, family, backend, mode,
+        dtype, device, m) and any `values` known already; the measurements are added as they are taken
+        (roofline.COLUMNS names every column a row can have)."""
+        head = {"workload": self.name, "family": self.family, "backend": backend, "mode": mode, "dtype": dtype}
+        return head | {"device": device, "m": self.m} | values
+
 
 def main_workloads() -> list[Workload]:
     """The four of the design: the course's two cat models, the planar net and a wide net."""

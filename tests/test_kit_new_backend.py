@@ -165,13 +165,13 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
             "-v",
             "-p",
             "no:cacheprovider",
-            str(tmp_path / "port" / "tests" / "test_check_course.py"),
+            str(tmp_path / "port" / "tests" / "test_course.py"),
         ],
         cwd=tmp_path,
         **run,
     )
-    assert "test_check_course.py::test_propagate PASSED" in course.stdout, course.stdout[-3000:]
-    assert "test_check_course.py::test_linear_forward FAILED" in course.stdout
+    assert "test_course.py::test_propagate PASSED" in course.stdout, course.stdout[-3000:]
+    assert "test_course.py::test_linear_forward FAILED" in course.stdout
     assert "Failed: linear_forward is not written yet" in course.stdout
 
 
@@ -216,8 +216,8 @@ def test_a_port_with_a_wrong_backward_fails_its_own_tests_readably(tmp_path, mon
         **run,
     )
     out = tests.stdout
-    assert "FAILED" in out and "test_check_course.py::test_L_model_grads" in out, out[-3000:]
+    assert "FAILED" in out and "test_course.py::test_L_model_grads" in out, out[-3000:]
     assert "L_model_grads: dW3 is" in out and "the reference gives" in out, out[-3000:]
-    assert "test_check_course.py::test_linear_forward" not in out  # the forward is right, and passes
+    assert "test_course.py::test_linear_forward" not in out  # the forward is right, and passes
     assert "the functions to look at first (quartet check says the same):" in out, out[-3000:]
     assert "L_model_grads (port eager" in out, out[-3000:]

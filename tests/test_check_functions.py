@@ -753,3 +753,54 @@ def test_a_forward_that_accepts_an_activation_the_course_lacks_fails(torch_deep,
     monkeypatch.setattr(torch_deep, "L_model_forward", fallback)
     found = verdicts()["L_model_forward"]
     assert found["status"] == "wrong" and "'softmax'" in found["detail"] and "was accepted" in found["detail"], found
+
+
+def test_the_linear_cache_holds_the_layers_inputs(torch_deep, monkeypatch):
+    """A cache holding the layer's output A where the course keeps its input A_prev: every value right, so only
+    L_model_forward's caches showed it (porting_bugs_6, 09, named L_model_forward); the cache is now read where
+    it is made."""
+    real = torch_deep.linear_activation_forward
+
+    def output_cached(A_prev, W, b, activation):
+        A, ((_, W_, b_), Z) = real(A_prev, W, b, activation)
+        return A, ((A, W_, b_), Z)
+
+    monkeypatch.setattr(torch_deep, "linear_activation_forward", output_cached)
+    first = first_suspect(verdicts())
+    assert first["function"] == "linear_activation_forward" and "A_prev of shape" in first["detail"], first
+
+
+def test_training_for_no_iterations_gives_back_the_parameters(monkeypatch):
+    """num_iterations = 0, which the course's API allows: a loop whose bookkeeping reads what only an iteration
+    sets raises (porting_bugs_6, 21, passed); the reference returns the parameters it was given and no cost."""
+    logistic = framework("torch").logistic
+    real = logistic.optimize
+
+    def needs_an_iteration(w, b, X, Y, num_iterations, *args, **kwargs):
+        if num_iterations == 0:
+            raise UnboundLocalError("cannot access local variable 'grads' where it is not associated with a value")
+        return real(w, b, X, Y, num_iterations, *args, **kwargs)
+
+    monkeypatch.setattr(logistic, "optimize", needs_an_iteration)
+    found = {
+        v["function"]: v for v in functions.check_functions("torch", "eager", "float64", "cpu", ("logistic.optimize",))
+    }
+    assert found["logistic.optimize"]["status"] == "wrong", found
+    assert "num_iterations = 0: raised UnboundLocalError" in found["logistic.optimize"]["detail"]
+
+
+def test_model_repeats_the_hyperparameters_it_was_given(monkeypatch):
+    """The course's model returns its learning_rate and num_iterations in d; two adjacent fields swapped passed
+    (porting_bugs_6, 24): the weights, costs and accuracies were right."""
+    logistic = framework("torch").logistic
+    real = logistic.model
+
+    def swapped(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return {**out, "learning_rate": out["num_iterations"], "num_iterations": out["learning_rate"]}
+
+    monkeypatch.setattr(logistic, "model", swapped)
+    found = {
+        v["function"]: v for v in functions.check_functions("torch", "eager", "float64", "cpu", ("logistic.model",))
+    }
+    assert found["logistic.model"]["status"] == "wrong" and "where it was given" in found["logistic.model"]["detail"]

@@ -104,10 +104,25 @@ class ForwardChecks:
             found = self.judge(function, case, got, f"layer {l} ({activation}): ")
             if found.status == "wrong" and f": Z{l}" in found.detail:
                 found.detail += " (the cache's second entry is Z, the pre-activation)"
-            verdict = verdict.worse(found)
+            verdict = verdict.worse(found).worse(self.linear_cache(function, cache[0], (A_prev, W, b), l))
         if verdict.status != "green":
             return verdict
         return self.gradients_through(function, case, rebuilt_linear_activation_forward(self.backend.deep))
+
+    def linear_cache(self, function: Function, held: tuple, given: tuple, l: int) -> Verdict:
+        """The cache's first entry is what the layer was given, (A_prev, W, b), as the course's backward reads it."""
+        for k, (name, value) in enumerate(zip(("A_prev", "W", "b"), given, strict=True)):
+            got = self.get(held[k], f"the cache's {name}") if len(held) == 3 else None
+            if got is None or got.shape != value.shape or not np.array_equal(got, value.astype(self.dtype)):
+                what = "not three arrays" if got is None else f"{name} of shape {got.shape} unlike the one it was given"
+                return Verdict(
+                    function.key,
+                    "wrong",
+                    f"layer {l}: the cache's linear part holds {what}, {value.shape} (the course's cache is "
+                    "((A_prev, W, b), Z): the layer's inputs)",
+                    float("inf"),
+                )
+        return Verdict(function.key, "green")
 
     def check_deep_L_model_forward(self, function: Function, case: Case) -> Verdict:
         """On the case, and (on the ReLU net) on one of 11 layers: a loop over sorted keys takes W10 before W2."""

@@ -17,6 +17,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
+from .measure import exception_line, flatten
 from .probes import another_m, cost_probe, derivative_probe, many_samples, middle
 
 
@@ -163,6 +164,25 @@ class TrainingChecks:
             )
         return verdict.worse(self.reference_records(function, case))
 
+    def zero_iterations(self, function: Function, case: Case, train: Callable[[], tuple]) -> Verdict:
+        """Trained for 0 iterations, which the course's API allows (num_iterations >= 0): the parameters it was
+        given and no cost, as the reference."""
+        try:
+            params, costs = train()[:2]
+        except Exception as err:  # a port's loop that reads what only an iteration sets
+            return Verdict(function.key, "wrong", f"num_iterations = 0: raised {exception_line(err)}", float("inf"))
+        got, count = self.flat(params, case.params), 0 if costs is None else len(costs)
+        want = flatten({k: v.astype(self.dtype) for k, v in case.params.items()})
+        if count or not np.array_equal(got, want):
+            what = f"{count} costs" if count else "parameters other than those it was given"
+            return Verdict(
+                function.key,
+                "wrong",
+                f"num_iterations = 0: returns {what}; the reference returns the parameters it was given and no cost",
+                float("inf"),
+            )
+        return Verdict(function.key, "green")
+
     def reference_records(self, function: Function, case: Case) -> Verdict:
         """The judge's own record_every: the reference's L_layer_model or optimize recording every RECORD_EVERY-th
         cost must give the reference's costs at 0, 4, 8 (the matrix trains it one step at a time, so nothing else
@@ -223,4 +243,14 @@ class TrainingChecks:
                 return params, costs, {}
 
             verdict = verdict.worse(self.recorded(function, c, train, f"{act} net, m = {c.m}, {self.mode}: "))
-        return verdict
+        if verdict.status != "green" or act != "relu":
+            return verdict
+        zero = lambda: self.backend.deep.L_layer_model(  # noqa: E731
+            *self.put([case.X, case.Y]),
+            self.put(case.params),
+            case.learning_rate,
+            0,
+            hidden_activation=act,
+            mode=self.mode,
+        )
+        return self.zero_iterations(function, case, zero)

@@ -112,9 +112,7 @@ _MEMO: dict[tuple, tuple[Case, dict, list[dict]]] = {}
 MEMO_BYTES = 512 * 2**20
 
 
-def _measured(
-    target: Target, case: Case, steps: tuple[int, ...], problems: list[dict] | None = None
-) -> dict:
+def _measured(target: Target, case: Case, steps: tuple[int, ...], problems: list[dict] | None = None) -> dict:
     """measure() of `target` on `case`, or what this process measured of it before (its problems too)."""
     key = (target, id(case), steps)
     if key in _MEMO and _MEMO[key][0] is case:  # the case is kept with it, so its id is not reused

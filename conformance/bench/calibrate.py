@@ -16,11 +16,18 @@ from .between import calibrate, store
 from .goals import goals
 
 
+def arguments(argv: list[str]) -> tuple[list[str], Path | None]:
+    """(the runs' bench.json, the file --into names or None); ValueError when --into names none."""
+    if "--into" not in argv:
+        return argv, None
+    at = argv.index("--into")
+    if at + 1 >= len(argv):
+        raise ValueError("--into names no file")
+    return argv[:at] + argv[at + 2 :], Path(argv[at + 1])
+
+
 def main(argv: list[str]) -> int:
-    into = None
-    if "--into" in argv:
-        at = argv.index("--into")
-        into, argv = Path(argv[at + 1]), argv[:at] + argv[at + 2 :]
+    argv, into = arguments(argv)
     metas = []
     for path in argv:
         meta = json.loads(Path(path).read_text())
@@ -41,12 +48,11 @@ def main(argv: list[str]) -> int:
 
 
 def _usage_ok(argv: list[str]) -> bool:
-    if "--into" in argv:
-        at = argv.index("--into")
-        if at + 1 >= len(argv):
-            return False
-        argv = argv[:at] + argv[at + 2 :]
-    return len(argv) >= 2 and all(Path(p).is_file() and p.endswith(".json") for p in argv)
+    try:
+        runs, _ = arguments(argv)
+    except ValueError:
+        return False
+    return len(runs) >= 2 and all(Path(p).is_file() and p.endswith(".json") for p in runs)
 
 
 if __name__ == "__main__":

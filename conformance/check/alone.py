@@ -1,9 +1,10 @@
 """A course function compiled on its own. In a compiled mode only the functions that take a mode (L_layer_model,
 optimize, model) are checked; the ones they call are checked eagerly. When one of the former raises inside one of
 the latter (its traceback's innermost course function), the inner one is checked again here, compiled by itself with
-the framework's compiler of the mode (as the protocol compiles the forward, the cost and the gradients), on its own
-check's cases: if it passes, the raise is the caller's, how it compiles or calls the inner one (a step compiled with
-fullgraph=True around a backward() that torch.compile can only run with a graph break); if it raises too, its own.
+the framework's compiler of the mode (as the protocol compiles the forward, the cost and the gradients), on the
+first of its own check's cases (whether it compiles and runs; its numbers are its eager check's): if it passes, the
+raise is the caller's, how it compiles or calls the inner one (a step compiled with fullgraph=True around a
+backward() that torch.compile can only run with a graph break); if it raises too, its own.
 
 The Checker of functions.py has it (CompiledAlone)."""
 

@@ -131,9 +131,9 @@ class Checker(ArrayChecks, ForwardChecks, TrainingChecks, LogisticChecks, Compil
                 continue
             if function.module == "arrays" and not hasattr(getattr(self.backend, "arrays", None), function.name):
                 continue  # the reference has no boundary; the built-in three's clocks wait in core/frameworks.py
-            verdict = Verdict(function.key, "green")
-            for case in checks(function)[1]:
-                verdict = verdict.worse(self.attempt(function, checks(function)[0], case))
+            verdict, (check, cases) = Verdict(function.key, "green"), checks(function)
+            for case in cases:
+                verdict = verdict.worse(self.attempt(function, check, case))
                 if verdict.status in ("not written yet", "raised"):
                     break
             self.verdicts[function.key] = verdict

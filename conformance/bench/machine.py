@@ -16,18 +16,18 @@ from .timing import seconds
 # --- the machine's limits -----------------------------------------------------------------------
 
 
-def probe(quick: bool = False) -> dict:
+def probe(quick: bool = False, libraries: Collection[str] | None = None) -> dict:
     """Peak GEMM rate (GFLOP/s) in float32 and float64, the best any installed framework reaches on a
     square product (the bound is the machine's, whichever library gets closest to it), and memory
-    read bandwidth (GB/s) past the caches."""
+    read bandwidth (GB/s) past the caches. With `libraries`, only those (and NumPy) are asked: a quick
+    bench probes with its own frameworks, sparing the import of the others (TensorFlow's takes seconds)."""
     n = 2048  # smaller products stay below the peak, which would make the bound too generous
     repeats = 3 if quick else 5
     gemm, gemm_by = {}, {}
-    rng = np.random.default_rng(0)
     for dtype in DTYPES:
-        a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+        a, b = _operands(n, dtype)
         rates = {}
-        for library, product in _gemms(a, b).items():
+        for library, product in _gemms(a, b, libraries).items():
             product()
             rates[library] = 2 * n**3 / min(seconds(product) for _ in range(repeats)) / 1e9
         gemm_by[dtype] = rates
@@ -42,17 +42,21 @@ def probe(quick: bool = False) -> dict:
     }
 
 
-def gemm_rates(quick: bool = True, device: str = "cpu", libraries: dict[str, str] | None = None) -> dict[str, float]:
-    """{dtype: GFLOP/s}: the best rate of any installed framework on a square product now, the probe each
-    round of a benchmark repeats (one product per library and dtype, after one to warm up; with
-    `libraries`, {dtype: library}, only the one that was fastest at the run's start). On a GPU, PyTorch's
-    (or JAX's) rate there, float32 in full float32 (TF32 off)."""
+def gemm_rates(
+    quick: bool = True,
+    device: str = "cpu",
+    libraries: dict[str, str] | None = None,
+    dtypes: Collection[str] = DTYPES,
+) -> dict[str, float]:
+    """{dtype: GFLOP/s} for each of `dtypes`: the best rate of any installed framework on a square product now,
+    the probe each round of a benchmark repeats (one product per library and dtype, after one to warm up; with
+    `libraries`, {dtype: library}, only the one that was fastest at the run's start; a run asks for the dtypes
+    its rows have). On a GPU, PyTorch's (or JAX's) rate there, float32 in full float32 (TF32 off)."""
     if device == "gpu":
         return gpu_limits(quick)["gemm_gflops"]
     n, rates = 2048, {}
-    rng = np.random.default_rng(0)
-    for dtype in DTYPES:
-        a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+    for dtype in dtypes:
+        a, b = _operands(n, dtype)
         best = 0.0
         want = libraries.get(dtype) if libraries else None
         products = _gemms(a, b, None if want is None else {want})  # a child of --processes imports no other
@@ -65,6 +69,18 @@ def gemm_rates(quick: bool = True, device: str = "cpu", libraries: dict[str, str
             best = max(best, 2 * n**3 / min(seconds(product) for _ in range(1 if quick else 3)) / 1e9)
         rates[dtype] = best
     return rates
+
+
+_OPERANDS: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _operands(n: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two seeded n x n matrices of `dtype`, drawn once per process (each round's probe reuses them: drawing
+    2 x 4 M normals took a tenth of a second a round)."""
+    if (n, dtype) not in _OPERANDS:
+        rng = np.random.default_rng(0)
+        _OPERANDS[n, dtype] = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+    return _OPERANDS[n, dtype]
 
 
 def gpu_limits(quick: bool = True) -> dict:

@@ -17,6 +17,7 @@ from ..run.runner import Runner
 from . import machine, threads, vectorisation
 from .between import fingerprint
 from .merge import merge_processes
+from .peer_rows import KERAS
 from .roofline import COLUMNS, add_roofline
 from .settings import BenchSettings
 from .units import plan, units
@@ -57,7 +58,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
     rows = unavailable + merge_processes(runner.rows())
     frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in rows])
     meta = {
-        "environment": environment.environment(),
+        "environment": _environment(settings),
         "limits": limits,
         "threads": settings.threads,
         "thread_settings": applied,
@@ -76,7 +77,10 @@ def _probed(settings: BenchSettings, runner: Runner) -> dict:
     """The machine's limits (GEMM rate, bandwidth), each framework's import time and the vectorisation lesson,
     measured once per run and kept in its checkpoint (a resumed run reads the first run's); the limits."""
     if "limits" not in runner.extra:
-        limits = machine.gpu_limits(settings.quick) if settings.device == "gpu" else machine.probe(settings.quick)
+        if settings.device == "gpu":
+            limits = machine.gpu_limits(settings.quick)
+        else:  # a quick run asks its own frameworks only for the peak (_prepare_frameworks imported no other)
+            limits = machine.probe(settings.quick, _used(settings) if settings.quick else None)
         runner.extra["limits"] = json.loads(json.dumps(limits))  # as a resume reads it
         runner.save()
     limits = runner.extra["limits"]
@@ -87,8 +91,11 @@ def _probed(settings: BenchSettings, runner: Runner) -> dict:
     if "imports" not in runner.extra:
         runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
     if "vectorisation" not in runner.extra:  # the course's lesson: the loop the notes write, against propagate
+        size = vectorisation.QUICK_SIZE if settings.quick else vectorisation.SIZE
         runner.extra["vectorisation"] = [
-            vectorisation.measure(n) for n in settings.backends if n in vectorisation.MATH and framework_status(n)[0]
+            vectorisation.measure(n, *size)
+            for n in settings.backends
+            if n in vectorisation.MATH and framework_status(n)[0]
         ]
         runner.save()
     return limits
@@ -104,11 +111,27 @@ def run_process(settings: BenchSettings, runner: Runner, process: int) -> None:
 
 def _prepare_frameworks(settings: BenchSettings, probing: bool = False) -> dict[str, str]:
     """Every backend imported (quietly) before the thread limits are applied; the limits as applied: to every
-    installed framework in the process that probes the machine (the probe's GEMM runs in each), else to the
-    run's backends and in-process peers only (a resumed run, a child of --processes)."""
+    installed framework in the full run's process that probes the machine (the probe's GEMM runs in each),
+    else to the run's backends and in-process peers only (a quick run, a resumed one, a child of --processes)."""
     for name in settings.backends:
         framework_status(name)
-    if probing:
+    if probing and not settings.quick:
         return threads.apply_thread_limits(settings.threads)
-    used = {*settings.backends, *(["torch"] if "torch.nn" in settings.peers else [])}
-    return threads.apply_thread_limits(settings.threads, used)
+    return threads.apply_thread_limits(settings.threads, _used(settings))
+
+
+def _environment(settings: BenchSettings) -> dict:
+    """The run's environment: every framework this process imported, described in full; those the run used in
+    its child processes (the Keras peers, the backends of --processes), said so; the others by their installed
+    versions alone, not imported for it (TensorFlow, Keras and scikit-learn took seconds in a quick bench of
+    NumPy)."""
+    keras = {KERAS[peer] for peer in settings.peers if peer in KERAS}
+    children = keras | {"keras"} if keras else set()
+    if settings.process_count > 1:
+        children |= {FRAMEWORKS[b].split(".")[0] for b in settings.backends if b in FRAMEWORKS}
+    return environment.environment(used_only=True, elsewhere=dict.fromkeys(children, settings.device))
+
+
+def _used(settings: BenchSettings) -> set[str]:
+    """The frameworks the run's rows run on in this process: its backends, and PyTorch for the torch.nn peer."""
+    return {*settings.backends, *(["torch"] if "torch.nn" in settings.peers else [])}

@@ -122,12 +122,14 @@ def _workload_rows(
     min_time, min_repeats = settings.repeats
     prepared = _prepared(settings, workload, targets, peer_rows, imports)
     gemm: dict[str, list[float]] = {"float32": [], "float64": []}
+    dtypes = sorted({p.row["dtype"] for p in prepared.values()})  # the probe's products: the rows' dtypes only
 
     def time_one(key: str) -> float:
         if key == PROBE:
             start = time.perf_counter()
             fastest = {d: max(rates, key=rates.get) for d, rates in limits.get("gemm_gflops_by_library", {}).items()}
-            for dtype, rate in machine.gemm_rates(quick=True, device=settings.device, libraries=fastest).items():
+            rates = machine.gemm_rates(quick=True, device=settings.device, libraries=fastest, dtypes=dtypes)
+            for dtype, rate in rates.items():
                 gemm[dtype].append(rate)
             return time.perf_counter() - start
         # a quick run warms a row up in its first round only (it was compiled and checked already)

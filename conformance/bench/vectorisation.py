@@ -19,6 +19,7 @@ from ..core.spec import ModelSpec
 from ..run.files import frame_markdown
 
 SIZE = (64, 64)  # n_x, m: 8,192 multiply-adds in the loops; JAX's and TensorFlow's take a second or two eagerly
+QUICK_SIZE = (32, 32)  # `quartet bench --quick`: a quarter of the numbers, the loop a quarter of the time
 # each framework's exp and log, applied to one number at a time
 MATH = {
     "numpy": ("numpy", "exp", "log"),

@@ -118,8 +118,8 @@ def framework_status(name: str) -> tuple[bool, str]:
     """(True, version) or (False, why it cannot be imported)."""
     try:
         with captured_stderr():  # TensorFlow's start-up notices, which no log level silences
+            importlib.import_module(PACKAGES[name])  # first: a package may start its framework its own way (impl_tf)
             module = importlib.import_module(FRAMEWORKS[name])
-            importlib.import_module(PACKAGES[name])
     except ImportError as err:
         return False, f"{FRAMEWORKS[name]} not installed ({err})"
     return True, str(getattr(module, "__version__", ""))

@@ -99,16 +99,32 @@ def load(path: Path = FILE) -> tuple[Goal, ...]:
 GOALS = load()
 
 
-def select(ok: pd.DataFrame, workload: str, dtype: str, rows: Rows) -> pd.DataFrame:
+class Finished:
+    """A run's finished rows, grouped once by workload and dtype: every goal picks its rows from one group
+    (filtering the whole table again for each of a page's thousands of picks took most of its seconds)."""
+
+    def __init__(self, ok: pd.DataFrame):
+        self.places = {key: rows for key, rows in ok.groupby(["workload", "dtype"], sort=False)}
+        self.none = ok.iloc[:0]
+        self.selected: dict[tuple, pd.DataFrame] = {}  # select()'s, by workload, dtype and rows
+
+    def at(self, workload: str, dtype: str) -> pd.DataFrame:
+        return self.places.get((workload, dtype), self.none)
+
+
+def select(ok: Finished, workload: str, dtype: str, rows: Rows) -> pd.DataFrame:
     """The finished rows of `workload` in `dtype` that `rows` names (before picking the fastest)."""
-    sel = ok[(ok["workload"] == workload) & (ok["dtype"] == dtype)]
-    if rows.backends is not None:
-        sel = sel[sel["backend"].isin(rows.backends)]
-    sel = sel[sel["mode"].isin(rows.modes)] if rows.modes is not None else sel[~sel["mode"].isin(BOUNDS)]
-    return sel[~sel["mode"].isin(rows.not_modes)]
+    key = (workload, dtype, rows)
+    if key not in ok.selected:  # many goals name the same rows
+        sel = ok.at(workload, dtype)
+        keep = sel["mode"].isin(rows.modes) if rows.modes is not None else ~sel["mode"].isin(BOUNDS)
+        if rows.backends is not None:
+            keep &= sel["backend"].isin(rows.backends)
+        ok.selected[key] = sel[keep & ~sel["mode"].isin(rows.not_modes)]
+    return ok.selected[key]
 
 
-def pick(ok: pd.DataFrame, goal: Goal, rows: Rows, other: dict | None = None) -> dict | None:
+def pick(ok: Finished, goal: Goal, rows: Rows, other: dict | None = None) -> dict | None:
     """The row `rows` picks from the run's finished rows `ok` for `goal`, or None."""
     if rows.own_bound:
         if other is None or other["backend"] not in OURS:
@@ -121,11 +137,10 @@ def pick(ok: pd.DataFrame, goal: Goal, rows: Rows, other: dict | None = None) ->
     return None if sel.empty else sel.loc[sel["median_s"].astype(float).idxmin()].to_dict()
 
 
-def instances(goal: Goal, ok: pd.DataFrame) -> list[Goal]:
+def instances(goal: Goal, ok: Finished) -> list[Goal]:
     """The goal on each workload and dtype it names ("*": each the run has rows of), and with `each` once
     per row its `rows` pick there (a goal of exactly that row)."""
-    places = ok[["workload", "dtype"]].drop_duplicates().itertuples(index=False)
-    places = [(w, d) for w, d in places if goal.workload in ("*", w) and goal.dtype in ("*", d)]
+    places = [(w, d) for w, d in ok.places if goal.workload in ("*", w) and goal.dtype in ("*", d)]
     if goal.workload != "*" and goal.dtype != "*" and not places:
         places = [(goal.workload, goal.dtype)]  # a named goal the run has no rows for: "not measured"
     found = []
@@ -149,7 +164,7 @@ def goals(frame: pd.DataFrame, spread: Spread | None = None) -> list[dict]:
     before each change (status "earlier definition") and the retired ones (status "retired"). A Keras row is
     timed by its worker in the same rounds as ours: its ratios are paired too (ratio_interval)."""
     spread = spread or Spread("", [], {}, {})
-    ok = frame[(frame["status"] == "ok") & frame["median_s"].notna()]
+    ok = Finished(frame[(frame["status"] == "ok") & frame["median_s"].notna()])
     out = []
     for goal in GOALS:
         status = "retired" if goal.retired else "goal"
@@ -161,7 +176,7 @@ def goals(frame: pd.DataFrame, spread: Spread | None = None) -> list[dict]:
     return out
 
 
-def _measured(goal: Goal, ok: pd.DataFrame, spread: Spread, status: str, date: str) -> list[dict]:
+def _measured(goal: Goal, ok: Finished, spread: Spread, status: str, date: str) -> list[dict]:
     """The goal as this run measured it: a row of the goals' table, or none (an optional goal, or a goal on
     every workload, whose rows this run does not have)."""
     row = pick(ok, goal, goal.rows)

@@ -1,5 +1,6 @@
 """The course's logistic regression and L-layer network in TensorFlow, backward by tf.GradientTape."""
 
+import logging
 import os
 import sys
 
@@ -17,3 +18,17 @@ if "tensorflow" not in sys.modules and "keras.src.optimizers" not in sys.modules
         import tensorflow  # noqa: F401
     finally:
         del sys.modules["keras.src.optimizers"]
+
+import tensorflow as tf  # started above, or earlier by its user
+
+
+class _OneTracePerShape(logging.Filter):
+    """make_train_step and make_train_loop keep one tf.function per activation and mode for every shape and
+    dtype a run meets, one trace each: that is their plan, and TensorFlow's warning that they "triggered
+    tf.function retracing" (printed again and again by a check or a benchmark) says nothing wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_OneTracePerShape())

@@ -59,3 +59,18 @@ def test_the_loop_traces_once_for_a_new_learning_rate_or_count(mode):
     traced = logistic_loop.experimental_get_tracing_count()
     fw.logistic.optimize(*args, 20, 0.05, mode=mode)
     assert logistic_loop.experimental_get_tracing_count() == traced
+
+
+def test_a_step_traced_for_many_shapes_says_nothing_and_other_warnings_still_print(caplog):
+    """One step function serves every shape a run meets (one trace each, by design): TensorFlow's warning
+    that it "triggered tf.function retracing" is dropped by impl_tf; its other warnings are not."""
+    step = fw.deep.make_train_step("tanh", "function")
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for m in range(3, 12):  # nine shapes in a row: TensorFlow warns after five
+            _, X, Y, parameters = make_problem(2, seed=m, n_x=4, width=3, m=m)
+            X_, Y_, P_ = fw.put("float64", X, Y, parameters)
+            step(P_, X_, Y_, tf.constant(0.1, dtype=tf.float64))
+        tf.get_logger().warning("another warning")
+    assert step.experimental_get_tracing_count() >= 9
+    messages = [record.getMessage() for record in caplog.records]
+    assert "another warning" in messages and not any("retracing" in text for text in messages)

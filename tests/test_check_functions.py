@@ -365,6 +365,26 @@ def test_a_boundary_that_ignores_the_dtype_is_named_not_what_it_feeds(monkeypatc
     assert "float32 makes torch.float64 arrays" in first["detail"]
 
 
+def test_a_boundary_that_takes_any_dtype_is_named(monkeypatch):
+    """from_numpy that looks the dtype up with getattr(torch, dtype) and drops the check: float16 is accepted
+    without a word, and an unknown name is an AttributeError (porting_bugs_6, 06, passed); the four built-in ports
+    refuse both with a ValueError that names the dtype."""
+    import numpy as np
+    import torch
+
+    arrays = framework("torch").arrays
+
+    def any_dtype(a, dtype, device):
+        if isinstance(a, dict):
+            return {k: any_dtype(v, dtype, device) for k, v in a.items()}
+        return torch.tensor(np.asarray(a), dtype=getattr(torch, dtype))
+
+    monkeypatch.setattr(arrays, "from_numpy", any_dtype)
+    first = first_suspect(verdicts("float64"))
+    assert (first["function"], first["status"]) == ("from_numpy", "wrong"), first
+    assert "accepts float16" in first["detail"]
+
+
 def test_a_boundary_that_returns_float32_in_a_float64_run_is_to_numpy(monkeypatch):
     arrays = framework("torch").arrays
     real = arrays.to_numpy
@@ -768,6 +788,24 @@ def test_the_linear_cache_holds_the_layers_inputs(torch_deep, monkeypatch):
     monkeypatch.setattr(torch_deep, "linear_activation_forward", output_cached)
     first = first_suspect(verdicts())
     assert first["function"] == "linear_activation_forward" and "A_prev of shape" in first["detail"], first
+
+
+def test_a_model_given_test_inputs_without_labels_returns_no_test_accuracy(monkeypatch):
+    """The course's model tests both halves of its test set: with X_test and no Y_test it returns None for the test
+    prediction and accuracy. A guard on X_test alone reads Y_test's shape and raises (porting_bugs_6, 11, passed)."""
+    logistic = framework("torch").logistic
+    real = logistic.model
+
+    def half_guarded(X_train, Y_train, X_test, Y_test, *args, **kwargs):
+        if X_test is not None and Y_test is None:
+            Y_test.shape  # noqa: B018  the port's accuracy reads it
+        return real(X_train, Y_train, X_test, Y_test, *args, **kwargs)
+
+    monkeypatch.setattr(logistic, "model", half_guarded)
+    found = verdicts()
+    assert found["logistic.model"]["status"] == "wrong", found["logistic.model"]
+    assert "with test inputs but no labels: raised AttributeError" in found["logistic.model"]["detail"]
+    assert first_suspect(found)["function"] == "logistic.model"
 
 
 def test_training_for_no_iterations_gives_back_the_parameters(monkeypatch):

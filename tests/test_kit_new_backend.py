@@ -21,7 +21,9 @@ REF = "from reference_numpy import deep\n\n"
 BODIES = {  # file -> function -> its body, filled in
     "arrays": {
         "resolve_device": 'if device != "cpu":\n    raise RuntimeError("port runs on the CPU only")\nreturn "cpu"',
-        "from_numpy": "import numpy as np\n\nif isinstance(arrays, dict):\n"
+        "from_numpy": "import numpy as np\n\nif dtype not in DTYPES:\n"
+        '    raise ValueError(f"unknown dtype {dtype!r}; choose one of {DTYPES}")\n'
+        "if isinstance(arrays, dict):\n"
         "    return {k: np.array(v, dtype=dtype) for k, v in arrays.items()}\n"
         "return np.array(arrays, dtype=dtype)",
         "to_numpy": "import numpy as np\n\nif isinstance(x, dict):\n    return {k: to_numpy(v) for k, v in x.items()}\n"

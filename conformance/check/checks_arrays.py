@@ -67,7 +67,25 @@ class ArrayChecks:
                 "the array afterwards changes the framework's (it must copy)",
                 float("inf"),
             )
-        return Verdict(function.key, "green")
+        return self._refuses_other_dtypes(function, case) or Verdict(function.key, "green")
+
+    def _refuses_other_dtypes(self, function: Function, case: Case) -> Verdict | None:
+        """None when from_numpy refuses a dtype the course does not run (float16, int32) with a ValueError that
+        names it, as the four built-in ports do; else the wrong verdict (accepting it gives numbers of another
+        precision without a word; an AttributeError or a KeyError is a traceback from inside the port)."""
+        for dtype in ("float16", "int32"):
+            try:
+                self.backend.arrays.from_numpy(case.X[:, :2].copy(), dtype, self.device)
+            except ValueError as err:
+                if dtype in str(err):
+                    continue
+                detail = f"from_numpy refuses {dtype} with a ValueError that does not name it: {err}"
+            except Exception as err:  # the wrong kind of refusal
+                detail = f"from_numpy refuses {dtype} with {type(err).__name__}: {err}, not a ValueError naming it"
+            else:
+                detail = f"from_numpy accepts {dtype}: only float32 and float64 are run; refuse the others (ValueError)"
+            return Verdict(function.key, "wrong", detail[:300], float("inf"))
+        return None
 
     def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:
         """to_numpy(from_numpy(x)) is x: a NumPy array of the run's dtype, its shape and values (a dict a dict)."""

@@ -143,14 +143,25 @@ class LogisticChecks:
         verdict = self.accuracies_counted(function, case)
         if verdict.status != "green":
             return verdict
-        # the course's model takes a test set that may be None: then there is no test prediction and no accuracy
-        out = self.backend.logistic.model(
-            *self.put([case.X, case.Y]), None, None, STEPS, case.learning_rate, mode=self.mode
-        )
-        stood_in = {
-            k: type(out.get(k)).__name__ for k in ("Y_prediction_test", "test_accuracy") if out.get(k) is not None
-        }
-        if stood_in:
-            what = ", ".join(f"{k} a {t}" for k, t in stood_in.items())
-            return Verdict(function.key, "wrong", f"without a test set (None, None): {what}, where the course has None")
+        # the course's model takes a test set that may be None, or labels that may be: then there is no test
+        # prediction and no accuracy (the reference tests both halves)
+        for given, X_test in (("without a test set (None, None)", None), ("with test inputs but no labels", case.X)):
+            try:
+                out = self.backend.logistic.model(
+                    *self.put([case.X, case.Y]),
+                    None if X_test is None else self.put([X_test])[0],
+                    None,
+                    STEPS,
+                    case.learning_rate,
+                    mode=self.mode,
+                )
+            except Exception as err:  # the reference returns; a port that reads Y_test's shape raises
+                detail = f"{given}: raised {type(err).__name__}: {err}"[:300]
+                return Verdict(function.key, "wrong", f"{detail}, where the course returns None for both", float("inf"))
+            stood_in = {
+                k: type(out.get(k)).__name__ for k in ("Y_prediction_test", "test_accuracy") if out.get(k) is not None
+            }
+            if stood_in:
+                what = ", ".join(f"{k} a {t}" for k, t in stood_in.items())
+                return Verdict(function.key, "wrong", f"{given}: {what}, where the course has None")
         return verdict

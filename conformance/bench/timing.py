@@ -2,7 +2,6 @@
 then repeats, each synchronised before the clock is read, until at least `min_repeats` calls and
 `min_time` seconds; the median and the interquartile range."""
 
-import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,10 +95,7 @@ def ratio_interval(
         if a_.shape != b_.shape:
             raise ValueError(f"paired rounds need as many of each: {a_.size} and {b_.size}")
         ratios = a_ / b_
-        if processes is None or len(set(processes)) < 2:  # the draws of a fresh generator: the same for every row
-            estimates = np.median(ratios[_first_draws(seed, ratios.size, resamples)], axis=1)
-        else:
-            estimates = np.median(resample_rounds(ratios, processes, resamples, rng), axis=1)
+        estimates = np.median(resample_rounds(ratios, processes, resamples, rng), axis=1)
         centre = float(np.median(ratios))
     else:
         estimates = np.median(resample_rounds(a_, processes, resamples, rng), axis=1) / np.median(
@@ -108,15 +104,6 @@ def ratio_interval(
         centre = float(np.median(a_) / np.median(b_))
     low, high = np.percentile(estimates, [2.5, 97.5])
     return centre, float(low), float(high)
-
-
-@functools.lru_cache(maxsize=64)
-def _first_draws(seed: int, n: int, resamples: int) -> np.ndarray:
-    """The round indices resample_rounds draws first from a generator seeded `seed` (a page's thousands of
-    intervals with the same seed and number of rounds drew the same ones again each time); read-only."""
-    drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    drawn.flags.writeable = False
-    return drawn
 
 
 def resample_rounds(

@@ -2,6 +2,7 @@
 them."""
 
 import copy
+import functools
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
+from .measure import refusal
 
 
 class ArrayChecks:
@@ -74,17 +76,12 @@ class ArrayChecks:
         names it, as the four built-in ports do; else the wrong verdict (accepting it gives numbers of another
         precision without a word; an AttributeError or a KeyError is a traceback from inside the port)."""
         for dtype in ("float16", "int32"):
-            try:
-                self.backend.arrays.from_numpy(case.X[:, :2].copy(), dtype, self.device)
-            except ValueError as err:
-                if dtype in str(err):
-                    continue
-                detail = f"from_numpy refuses {dtype} with a ValueError that does not name it: {err}"
-            except Exception as err:  # the wrong kind of refusal
-                detail = f"from_numpy refuses {dtype} with {type(err).__name__}: {err}, not a ValueError naming it"
-            else:
-                detail = f"from_numpy accepts {dtype}: only float32 and float64 are run; refuse the others (ValueError)"
-            return Verdict(function.key, "wrong", detail[:300], float("inf"))
+            convert = functools.partial(self.backend.arrays.from_numpy, case.X[:, :2].copy(), dtype, self.device)
+            said = refusal(convert, dtype, self.package)
+            if said is not None:
+                detail = f"from_numpy accepts {dtype}" if said == "was accepted" else f"from_numpy given {dtype} {said}"
+                detail += ": only float32 and float64 are run; the others are refused with a ValueError naming them"
+                return Verdict(function.key, "wrong", detail[:300], float("inf"))
         return None
 
     def check_arrays_to_numpy(self, function: Function, case: Case) -> Verdict:

@@ -18,7 +18,7 @@ from .catalogue import (
     Verdict,
     WrongResult,
 )
-from .measure import exception_line
+from .measure import exception_line, refusal
 from .probes import derivative_probe, many_layers, middle
 
 UNKNOWN_ACTIVATION = "softmax"  # a hidden activation the course does not have
@@ -147,16 +147,10 @@ class ForwardChecks:
         """Bad input gets a clear error: a hidden activation the course does not have is a ValueError that names
         it, as the reference's, the type a caller catches for a bad value (not an assert, which `python -O`
         drops, nor a KeyError from a dict lookup, nor a fallback to an activation it has)."""
-        try:
-            self.backend.deep.L_model_forward(self.put(case.X), self.put(case.params), UNKNOWN_ACTIVATION)
-        except ValueError as e:
-            if UNKNOWN_ACTIVATION in str(e):
-                return Verdict(function.key, "green")
-            said = f"raised a ValueError that does not name it: {exception_line(e, self.package)}"
-        except Exception as e:  # any other type is the finding
-            said = f"raised {exception_line(e, self.package)}"
-        else:
-            said = "was accepted"
+        forward = self.backend.deep.L_model_forward
+        said = refusal(lambda: forward(self.put(case.X), self.put(case.params), UNKNOWN_ACTIVATION), UNKNOWN_ACTIVATION)
+        if said is None:
+            return Verdict(function.key, "green")
         detail = f"hidden_activation={UNKNOWN_ACTIVATION!r}, which the course does not have, {said}; the "
         detail += "reference raises ValueError naming it"
         return Verdict(function.key, "wrong", detail, float("inf"))

@@ -11,6 +11,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
+from .measure import exception_line
 from .probes import another_m, many_samples
 
 
@@ -156,7 +157,7 @@ class LogisticChecks:
                     mode=self.mode,
                 )
             except Exception as err:  # the reference returns; a port that reads Y_test's shape raises
-                detail = f"{given}: raised {type(err).__name__}: {err}"[:300]
+                detail = f"{given}: raised {exception_line(err, self.package)}"[:300]
                 return Verdict(function.key, "wrong", f"{detail}, where the course returns None for both", float("inf"))
             stood_in = {
                 k: type(out.get(k)).__name__ for k in ("Y_prediction_test", "test_accuracy") if out.get(k) is not None

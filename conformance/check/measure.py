@@ -54,6 +54,21 @@ def exception_line(err: BaseException, package: str = "") -> str:
     return f"{type(err).__name__}{where}" + (f": {first}" if first else "")
 
 
+def refusal(call: Callable[[], object], name: str, package: str = "") -> str | None:
+    """None when call() refuses a bad value the way the reference does, with a ValueError that names it (the
+    type a caller catches; not an assert, which `python -O` drops, nor a KeyError from a lookup); else what it
+    did instead: "was accepted", or the exception it raised."""
+    try:
+        call()
+    except ValueError as err:
+        if name in str(err):
+            return None
+        return f"raised a ValueError that does not name it: {exception_line(err, package)}"
+    except Exception as err:  # any other type is the finding
+        return f"raised {exception_line(err, package)}"
+    return "was accepted"
+
+
 # a frame a framework quotes in its message: tf.function's "in user code:", torch.compile's "from user code:"
 QUOTED_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\w+)', re.MULTILINE)
 

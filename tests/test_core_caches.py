@@ -4,21 +4,30 @@ by, that a second process loads what the first compiled, and that --no-cache and
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conformance import cli
-from conformance.core import caches
+from conformance.core import backends, caches
 from conformance.core.registry import BackendInfo
 
 JITTED = """
 import os, sys
-from conformance.core import caches
+from conformance.core import backends, caches
 caches.enable()
 import jax, jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)
 f = jax.jit(lambda x: jnp.tanh(x) {op} 3.0)
 print(float(f(jnp.ones((5, 7))).sum()))
+"""
+
+COMPILED = """
+from conformance.core import backends, caches
+caches.enable()
+import torch
+f = torch.compile(lambda x: torch.tanh(x) * 3.0)
+print(float(f(torch.ones(5, 7)).sum()), torch.__file__)
 """
 
 
@@ -133,3 +142,26 @@ def test_each_framework_keeps_its_most_recently_used_folders(cache_root):
         make(f"jax-0.0-{caches.machine()}-recent{i}", caches.time.time() - 60 - i)
     caches.enable()
     assert {f"jax-0.0-{caches.machine()}-recent{i}" for i in range(caches.KEEP + 1)} <= folders()
+
+
+def test_a_kernel_built_under_one_environment_is_found_from_another(cache_root, tmp_path):
+    """Inductor's C++ kernels are found by a hash without the folder PyTorch is installed in: the same Python
+    reached through a second path (a fresh clone's virtual environment, as inductor sees it) loads the kernel the
+    first built instead of running g++ again."""
+    ok, reason = backends.framework_status("torch")
+    if not ok:
+        pytest.skip(reason)
+    other = tmp_path / "another-environment"
+    other.symlink_to(sys.prefix, target_is_directory=True)
+    pythons = [sys.executable, str(other / Path(sys.executable).relative_to(sys.prefix))]
+    built, printed = [], []
+    # no precompiled header: the header would be compiled again for the second folder, and the kernel is one
+    env = {**os.environ, "TORCHINDUCTOR_CPP_CACHE_PRECOMPILE_HEADERS": "0"}
+    for python in pythons:
+        done = subprocess.run([python, "-c", COMPILED], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout.split())
+        built.append(sorted(p.name for p in cache_root.rglob("*.so")))
+    assert "another-environment" in printed[1][1]  # the second really is another folder to PyTorch
+    assert built[0] and built[1] == built[0], built  # the kernel of the first, and no other
+    assert printed[0][0] == printed[1][0]

@@ -15,13 +15,22 @@ code before it. The machine is in the key because XLA:CPU and inductor compile f
 home folder shared by two hosts must not run one's programs on the other. Each framework keeps its
 KEEP most recently used folders, and those used in the last hour (a mutation pass makes one per mutant).
 
+Inductor names each C++ kernel by a hash of its source and of the compiler's command line, and that line holds
+the include and library folders of the PyTorch it runs from (.../site-packages/torch/include): a second virtual
+environment with the same PyTorch (a fresh clone's, CI's) found none of the kernels the first had built and ran g++
+on each again, though it loaded every graph. enable() has that folder hashed as "<torch>" (what is compiled is
+unchanged): the cache's folder is already one per PyTorch version and machine.
+
 TensorFlow's XLA has a persistent cache too (--tf_xla_persistent_cache_directory) but is left off: it
 warns, even on the machine that wrote an entry, that the entry's CPU features differ from the host's
 (a tuning flag, +prefer-no-gather) "which could lead to SIGILL", on every load."""
 
 import ast
 import hashlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
+import inspect
 import os
 import platform
 import shutil
@@ -125,6 +134,61 @@ def enable(on: bool = True) -> None:
         else:  # inductor's FX-graph and AOT-autograd caches, and its compiled kernels, live under this folder
             os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(path)
             os.environ.pop("TORCHINDUCTOR_FORCE_DISABLE_CACHES", None)
+            after_import(KERNEL_KEYS, portable_kernel_keys)
+
+
+KERNEL_KEYS = "torch._inductor.codecache"  # where inductor hashes what it compiles: write(content, ext, extra)
+
+
+def portable_kernel_keys(codecache) -> None:
+    """Inductor's write() hashes `extra` (the compiler's command line, for a C++ kernel) with the source: the
+    PyTorch folder in it is hashed as "<torch>", so a kernel built under one virtual environment is found from
+    another with the same PyTorch (the module's docstring). Once per process; a write() of another form is left
+    as it is."""
+    write = getattr(codecache, "write", None)
+    if write is None or getattr(write, "portable", False):
+        return
+    if list(inspect.signature(write).parameters)[:3] != ["content", "extension", "extra"]:
+        return
+    torch_folder = os.path.dirname(os.path.dirname(os.path.abspath(codecache.__file__)))  # as inductor names it
+
+    def portable(content, extension, extra="", *args, **kwargs):
+        if isinstance(extra, str):
+            extra = extra.replace(torch_folder, "<torch>")
+        return write(content, extension, extra, *args, **kwargs)
+
+    portable.portable = True
+    codecache.write = portable
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds module `name` as the path finder does, and calls then(module) once the module has run."""
+
+    def __init__(self, name: str, then) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def run_then(module) -> None:
+            run(module)
+            self.then(module)
+
+        spec.loader.exec_module = run_then  # this module's own loader
+        return spec
+
+
+def after_import(name: str, then) -> None:
+    """then(module) now if `name` is imported, else as soon as it is (once per process)."""
+    if name in sys.modules:
+        then(sys.modules[name])
+    elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(name, then))
 
 
 def _tell_jax(path: Path | None) -> None:

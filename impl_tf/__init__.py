@@ -8,16 +8,20 @@ import sys
 # lines (CPU feature notices and the like), which would drown the output of every command.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# TensorFlow's own import loads the whole of Keras (and, through Keras's wrappers, scikit-learn) only to
-# register Keras's optimizers for SavedModel, which nothing here uses, and goes on without them when that
-# import fails. Started so, TensorFlow took 4.3 to 4.6 s to import on a 2-core machine instead of 6.5 to
-# 8.4. Keras stays importable: the entry that stops the load is removed once TensorFlow is in.
-if "tensorflow" not in sys.modules and "keras.src.optimizers" not in sys.modules:
-    sys.modules["keras.src.optimizers"] = None
+# Two loads in TensorFlow's own import serve nothing here, and TensorFlow goes on without each when its import
+# fails: the whole of Keras (and, through Keras's wrappers, scikit-learn), loaded only to register Keras's
+# optimizers for SavedModel, and JAX, loaded by TensorFlow Lite for its JAX converter. Started without them,
+# TensorFlow took 3.2 to 3.6 s to import on a 2-core machine, against 3.7 to 4.6 s with JAX and 6.5 to 8.4 with
+# Keras as well. Both stay importable: the entries that stop them are removed once TensorFlow is in; a module
+# already imported is left as it is.
+if "tensorflow" not in sys.modules:
+    _skipped = [name for name in ("keras.src.optimizers", "jax") if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(_skipped))
     try:
         import tensorflow  # noqa: F401
     finally:
-        del sys.modules["keras.src.optimizers"]
+        for name in _skipped:
+            del sys.modules[name]
 
 import tensorflow as tf  # started above, or earlier by its user
 

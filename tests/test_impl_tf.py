@@ -74,3 +74,20 @@ def test_a_step_traced_for_many_shapes_says_nothing_and_other_warnings_still_pri
     assert step.experimental_get_tracing_count() >= 9
     messages = [record.getMessage() for record in caplog.records]
     assert "another warning" in messages and not any("retracing" in text for text in messages)
+
+
+def test_tensorflow_starts_without_keras_and_jax_and_both_import_afterwards():
+    """impl_tf keeps TensorFlow's import from loading Keras (for SavedModel's optimizers) and JAX (for
+    TensorFlow Lite's converter), seconds in every process that runs TensorFlow; both import as usual after it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; import impl_tf, tensorflow as tf; "
+        "print(sorted(n for n in ('keras', 'jax', 'sklearn') if n in sys.modules)); "
+        "import jax, keras.optimizers; print(float(jax.numpy.ones(2).sum()), keras.optimizers.SGD.__name__, "
+        "float(tf.reduce_sum(tf.ones(3))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "2.0 SGD 3.0"], done.stdout

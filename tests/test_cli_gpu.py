@@ -53,7 +53,7 @@ def run_on_the_cpu(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "docs", tmp_path / "results"
 
 
-@pytest.mark.slow  # makes `made` (about 35 s) among the first tests: the module's other test finds it made
+@pytest.mark.slow  # `made` (about 35 s) among the first tests: the module's other test waits for it or finds it
 def test_the_same_path_on_the_cpu_writes_both_pages(made):
     docs = made[0]
     check, bench = (docs / "conformance-cpu.md").read_text(), (docs / "benchmarks-cpu.md").read_text()

@@ -14,7 +14,7 @@ from conformance.core.registry import BackendInfo
 
 JITTED = """
 import os, sys
-from conformance.core import backends, caches
+from conformance.core import caches
 caches.enable()
 import jax, jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)

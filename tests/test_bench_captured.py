@@ -29,10 +29,10 @@ def planar():
 
 def test_the_whole_step_is_one_graph_checked_like_every_row(planar):
     prepared, graphs = planar
-    assert prepared.row["status"] == "ok" and prepared.row["verified"], prepared.row
+    assert prepared.row.status == "ok" and prepared.row.verified, prepared.row
     assert graphs == 1  # forward, cost, backward and update (fullgraph: a graph break would have raised)
     prepared.time_round(min_time=0.0, min_repeats=3)
-    assert prepared.finish()["median_s"] > 0
+    assert prepared.finish().median_s > 0
 
 
 def test_the_state_is_updated_in_place_as_a_replay_needs(planar):
@@ -51,7 +51,7 @@ def test_logistic_regression_is_captured_too():
         pytest.skip(reason)
     tiny = workloads.Workload("tiny_logistic", ModelSpec("logistic", (6, 1)), 16, 0.1)
     row = steps.prepare_ours("torch", captured.MODE, "float64", "cpu", tiny).row
-    assert row["status"] == "ok" and row["verified"], row
+    assert row.status == "ok" and row.verified, row
 
 
 def test_a_profile_says_where_the_time_goes(planar, monkeypatch, tmp_path):

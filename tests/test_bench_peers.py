@@ -8,6 +8,7 @@ import pytest
 
 from conformance.bench import peer_rows
 from conformance.bench import peers as bench_peers
+from conformance.bench.row import Row
 from conformance.bench.workloads import Problem, Workload
 from conformance.core.spec import ModelSpec
 
@@ -46,7 +47,7 @@ def rows(tmp_path_factory) -> list[dict]:
     return once_per_run(tmp_path_factory, "bench-peers", lambda _: time_every_peer())
 
 
-def time_every_peer() -> list[dict]:
+def time_every_peer() -> list[Row]:
     return bench_peers.bench_peers(
         list(peer_rows.PEERS),
         WORKLOADS,
@@ -59,47 +60,48 @@ def time_every_peer() -> list[dict]:
 
 
 @pytest.mark.slow  # makes `rows` (about 45 s) among the first tests: the module's others, met later, find it made
-def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[dict]) -> None:
+def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[Row]) -> None:
     """A per-call row for every peer, workload and dtype; and for each available Keras backend its whole
     loop too (fit with steps_per_execution), the row our compiled loops compare with."""
-    steps = [r for r in rows if r["mode"] != "fit loop"]
+    steps = [r for r in rows if r.mode != "fit loop"]
     expected = {(p, w.name, d) for p in peer_rows.PEERS for w in WORKLOADS for d in DTYPES}
-    assert {(r["backend"], r["workload"], r["dtype"]) for r in steps} == expected
+    assert {(r.backend, r.workload, r.dtype) for r in steps} == expected
     assert len(steps) == len(expected)
-    loops = {(r["backend"], r["workload"], r["dtype"]) for r in rows if r["mode"] == "fit loop"}
+    loops = {(r.backend, r.workload, r.dtype) for r in rows if r.mode == "fit loop"}
     available = [p for p in peer_rows.KERAS if bench_peers.peer_status(p)[0]]
     assert loops == {(p, w.name, d) for p in available for w in WORKLOADS for d in DTYPES}
     for row in rows:
-        assert KEYS <= set(row), f"{row['backend']} lacks {KEYS - set(row)}"
-        assert row["mode"] in (peer_rows.MODES[row["backend"]], "fit loop") and row["device"] == "cpu"
+        unmeasured = {k for k in KEYS if getattr(row, k) is None}
+        assert row.status != "ok" or not unmeasured, f"{row.backend} lacks {unmeasured}"
+        assert row.mode in (peer_rows.MODES[row.backend], "fit loop") and row.device == "cpu"
 
 
 @pytest.mark.parametrize("peer", peer_rows.PEERS)
-def test_every_available_peer_is_verified_then_timed(rows: list[dict], peer: str) -> None:
+def test_every_available_peer_is_verified_then_timed(rows: list[Row], peer: str) -> None:
     ok, reason = bench_peers.peer_status(peer)
     if not ok:
-        assert all(r["status"] == f"unavailable: {reason}" for r in rows if r["backend"] == peer)
+        assert all(r.status == f"unavailable: {reason}" for r in rows if r.backend == peer)
         pytest.skip(f"{peer}: {reason}")
-    for row in (r for r in rows if r["backend"] == peer):
-        who = f"{peer} {row['workload']} {row['dtype']}"
-        assert row["status"] == "ok", f"{who}: {row['status']} (error {row['check_err']}, tol {row['check_tol']})"
-        assert row["verified"] and row["check_err"] <= row["check_tol"], who
-        assert row["median_s"] > 0 and row["first_call_s"] > 0 and row["repeats"] >= 3, who
-        assert row["import_s"] is not None and row["import_s"] > 0, who
-        assert row["peak_mem_mb"] >= 0, who  # the row's own increase: 0 for a tiny net
+    for row in (r for r in rows if r.backend == peer):
+        who = f"{peer} {row.workload} {row.dtype}"
+        assert row.status == "ok", f"{who}: {row.status} (error {row.check_err}, tol {row.check_tol})"
+        assert row.verified and row.check_err <= row.check_tol, who
+        assert row.median_s > 0 and row.first_call_s > 0 and row.repeats >= 3, who
+        assert row.import_s is not None and row.import_s > 0, who
+        assert row.peak_mem_mb >= 0, who  # the row's own increase: 0 for a tiny net
 
 
-def test_float64_rows_are_held_to_float64_tolerance(rows: list[dict]) -> None:
+def test_float64_rows_are_held_to_float64_tolerance(rows: list[Row]) -> None:
     """A peer rounding through float32 (Keras's floatx learning rate and loss tracker) would miss by 1e-8."""
-    for row in (r for r in rows if r["dtype"] == "float64" and r["status"] == "ok"):
-        assert row["check_tol"] < 1e-12 and row["check_err"] < 1e-14, f"{row['backend']} {row['workload']}"
+    for row in (r for r in rows if r.dtype == "float64" and r.status == "ok"):
+        assert row.check_tol < 1e-12 and row.check_err < 1e-14, f"{row.backend} {row.workload}"
 
 
 def test_an_unavailable_peer_gives_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_peers.importlib.util, "find_spec", lambda name: None)
     assert bench_peers.peer_status("sklearn") == (False, "sklearn not installed")
     (row,) = bench_peers.bench_peers(["sklearn"], WORKLOADS[:1], ["float64"])
-    assert row["status"] == "unavailable: sklearn not installed" and row["median_s"] is None and not row["verified"]
+    assert row.status == "unavailable: sklearn not installed" and row.median_s is None and not row.verified
     with pytest.raises(ValueError, match="unknown peer"):
         bench_peers.peer_status("keras/mxnet")
 
@@ -109,7 +111,7 @@ def test_an_activation_the_peer_lacks_is_unavailable() -> None:
         pytest.skip("scikit-learn not installed")
     leaky = Workload("peers_tiny_leaky", ModelSpec("deep", (8, 6, 1), "leaky_relu"), 32, 0.1)
     (row,) = bench_peers.bench_peers(["sklearn"], [leaky], ["float64"])
-    assert row["status"] == "unavailable: scikit-learn's MLP has no leaky_relu"
+    assert row.status == "unavailable: scikit-learn's MLP has no leaky_relu"
 
 
 def test_a_peer_that_computes_something_else_is_flagged_not_reported() -> None:
@@ -122,5 +124,5 @@ def test_a_peer_that_computes_something_else_is_flagged_not_reported() -> None:
         return bench_peers._torch_runner(dataclasses.replace(prob, workload=wrong), dtype)
 
     row = peer_rows.bench_row("torch.nn", workload, "float64", runner, min_time=0.01, min_repeats=2)
-    assert row["status"] == "check failed" and not row["verified"]
-    assert row["check_err"] > row["check_tol"] and row["median_s"] > 0  # timed, for the caller to withhold
+    assert row.status == "check failed" and not row.verified
+    assert row.check_err > row.check_tol and row.median_s > 0  # timed, for the caller to withhold

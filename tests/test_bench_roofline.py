@@ -4,6 +4,7 @@ a row reaches."""
 import pytest
 
 from conformance.bench import roofline
+from conformance.bench.row import Row
 from conformance.core.spec import ModelSpec
 
 
@@ -29,8 +30,9 @@ def test_roofline_fraction_and_a_failed_row_loses_its_time():
         "cache_bandwidth_gbs": 50.0,
         "cache_bytes": 2**25,
     }
-    row = roofline.add_roofline({"m": 16, "dtype": "float32", "median_s": 1e-3, "status": "ok"}, spec, limits)
-    assert row["roofline_fraction"] == pytest.approx(row["roofline_s"] / 1e-3)
-    failed = {"m": 16, "dtype": "float32", "median_s": 1e-3, "status": "check failed"}
+    timed = Row("w", "", "numpy", "eager", "float32", m=16, median_s=1e-3, status="ok")
+    row = roofline.add_roofline(timed, spec, limits)
+    assert row.roofline_fraction == pytest.approx(row.roofline_s / 1e-3)
+    failed = Row("w", "", "numpy", "eager", "float32", m=16, median_s=1e-3, status="check failed")
     failed = roofline.add_roofline(failed, spec, limits)
-    assert failed["median_s"] is None and failed["roofline_fraction"] is None
+    assert failed.median_s is None and failed.roofline_fraction is None

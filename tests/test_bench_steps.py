@@ -38,9 +38,9 @@ def test_a_compiled_loop_is_checked_on_the_program_it_times(monkeypatch):
     monkeypatch.setattr(impl_jax.deep, "make_train_loop", stalls_after_one)
     workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
     row = one_round(ours.prepare_loop("jax", "float32", "cpu", workload, 20), 2)
-    assert row["status"] == "check failed" and not row["verified"]
+    assert row.status == "check failed" and not row.verified
     monkeypatch.setattr(impl_jax.deep, "make_train_loop", real)
-    assert one_round(ours.prepare_loop("jax", "float32", "cpu", workload, 20), 2)["status"] == "ok"
+    assert one_round(ours.prepare_loop("jax", "float32", "cpu", workload, 20), 2).status == "ok"
 
 
 def test_the_clock_waits_for_the_whole_state():
@@ -69,8 +69,8 @@ def test_our_rows_are_checked_and_timed(name):
     workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
     mode = "eager" if name == "numpy" else "compiled"
     row = one_round(ours.prepare_ours(name, mode, "float32", "cpu", workload), 3)
-    assert row["status"] == "ok" and row["verified"] and row["median_s"] > 0 and row["repeats"] == 3
-    assert row["peak_mem_mb"] >= 0
+    assert row.status == "ok" and row.verified and row.median_s > 0 and row.repeats == 3
+    assert row.peak_mem_mb >= 0
 
 
 def test_a_rows_memory_is_its_own():
@@ -78,7 +78,7 @@ def test_a_rows_memory_is_its_own():
     held = np.ones(50 * 2**20)  # noqa: F841 (400 MB, alive during the row)
     workload = workloads.Workload("tiny", ModelSpec("deep", (6, 4, 1), "relu"), 16, 0.1)
     row = one_round(ours.prepare_ours("numpy", "eager", "float32", "cpu", workload), 3)
-    assert 0 <= row["peak_mem_mb"] < 100, row["peak_mem_mb"]
+    assert 0 <= row.peak_mem_mb < 100, row.peak_mem_mb
 
 
 @pytest.mark.parametrize("name", ["jax", "tf"])
@@ -105,4 +105,4 @@ def test_the_products_loop_runs_every_iteration(name):
         W = [w - 0.01 * (w @ a) @ a.T for w, a in zip(W, A, strict=True)]
     for got, want in zip(Ws, W, strict=True):
         np.testing.assert_allclose(np.asarray(arrays.to_numpy(got)), want, rtol=1e-12)
-    assert prepared.per_call == 3 and prepared.row["mode"] == "products loop"
+    assert prepared.per_call == 3 and prepared.row.mode == "products loop"

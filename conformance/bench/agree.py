@@ -21,7 +21,7 @@ from .between import Spread
 from .between import load as load_spread
 from .goals import goal_key, goals, processes_of, rounds_of
 from .merge import BOUNDS, bound_mode
-from .roofline import round_fractions
+from .roofline import ROUND_INPUTS, round_fractions
 from .timing import ratio_interval
 
 
@@ -41,7 +41,7 @@ def row_ratios(frame: pd.DataFrame, spread: Spread | None = None) -> dict[tuple,
             continue
         key = (r["workload"], r["backend"], r["mode"], r["dtype"])
         r = {**r, "round_s": rounds, "round_gemm_gflops": rounds_of(r, "round_gemm_gflops")}
-        fractions = round_fractions(r)
+        fractions = round_fractions(*(r[k] for k in ROUND_INPUTS))
         processes = processes_of(r, len(rounds))
         kind = "fraction of roofline"
         out[(*key, kind)] = spread.widen(

@@ -18,6 +18,7 @@ from unittest import mock
 
 from .. import ROOT
 from .peer_rows import KERAS, peer_row
+from .row import Row
 from .threads import limit_threads
 from .workloads import Workload
 
@@ -96,8 +97,10 @@ class Worker:
         reply = self.ask(op="prepare", key=key, workload=dataclasses.asdict(workload), dtype=dtype, loop=loop)
         if "error" in reply:
             row = peer_row(self.peer, workload, dtype, status=f"error: {reply['error']}"[:200])
-            return RemoteRow(self, key, row | ({"mode": FIT_LOOP} if loop else {}), ready=False)
-        return RemoteRow(self, key, reply["row"], ready=reply["ready"])
+            if loop:
+                row.mode = FIT_LOOP
+            return RemoteRow(self, key, row, ready=False)
+        return RemoteRow(self, key, Row.from_dict(reply["row"]), ready=reply["ready"])
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -119,7 +122,7 @@ class RemoteRow:
 
     worker: Worker
     key: str
-    row: dict
+    row: Row
     ready: bool = True
     rounds: list[float] = dataclasses.field(default_factory=list)
 
@@ -131,16 +134,16 @@ class RemoteRow:
         start = time.perf_counter()
         reply = self.worker.ask(op="round", key=self.key, min_time=min_time, min_repeats=min_repeats, warm_up=warm_up)
         if "error" in reply:
-            self.ready, self.row = False, {**self.row, "status": f"error: {reply['error']}"[:200]}
+            self.ready, self.row = False, self.row.failed(f"error: {reply['error']}")
         else:
             self.rounds.append(reply["round_s"])
         return time.perf_counter() - start
 
-    def finish(self) -> dict:
+    def finish(self) -> Row:
         if not self.rounds:
             return self.row
         reply = self.worker.ask(op="finish", key=self.key)
-        return reply["row"] if "row" in reply else {**self.row, "status": f"error: {reply['error']}"[:200]}
+        return Row.from_dict(reply["row"]) if "row" in reply else self.row.failed(f"error: {reply['error']}")
 
     def close(self) -> None:
         """The row's model dropped in the worker (its last finish is taken)."""
@@ -157,7 +160,7 @@ def keras_rows(
     min_repeats: int,
     rounds: int = 1,
     loops: list[str] | None = None,
-) -> list[dict]:
+) -> list[Row]:
     """All rows of one Keras backend on their own (not in a benchmark's rounds): each prepared, timed `rounds`
     times in a row, finished; and Keras's whole loop on the workloads named in `loops`."""
     worker, found = Worker.of(peer, threads), []

@@ -130,10 +130,12 @@ def _answer(ask: dict, rows: dict, dtypes: dict, peer: str, import_s: float) -> 
         keras.config.set_floatx(ask["dtype"])
         runner = _keras_loop_runner if loop else _keras_runner
         prepared = prepare_peer(peer, workload, ask["dtype"], runner, per_call=KERAS_LOOP if loop else 1)
-        prepared.row.update(import_s=import_s, **({"mode": FIT_LOOP} if loop else {}))
+        prepared.row.import_s = import_s
+        if loop:
+            prepared.row.mode = FIT_LOOP
         if prepared.step is not None:
             rows[key] = prepared
-        return {"row": prepared.row, "ready": prepared.step is not None}
+        return {"row": prepared.row.as_dict(), "ready": prepared.step is not None}
     keras.config.set_floatx(dtypes[key])  # the row's own: another row may have set it since
     if ask["op"] == "round":
         prepared = rows[key]
@@ -142,7 +144,8 @@ def _answer(ask: dict, rows: dict, dtypes: dict, peer: str, import_s: float) -> 
     if ask["op"] == "close":
         rows.pop(key, None)
         return {}
-    return {"row": rows[key].finish()}  # finish may be asked again after more rounds: the row stays until closed
+    # finish may be asked again after more rounds: the row stays until closed
+    return {"row": rows[key].finish().as_dict()}
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from .between import Spread
-from .roofline import round_fractions
+from .roofline import ROUND_INPUTS, round_fractions
 from .timing import ratio_interval
 
 
@@ -19,9 +19,8 @@ def fraction(row: dict | None, spread: Spread) -> tuple | None:
     """(the interval of a row's fraction of the roofline, round by round, its between-run sigma), or None."""
     if row is None:
         return None
-    values = (
-        round_fractions(row) if rounds_of(row) and rounds_of(row, "round_gemm_gflops") else [row["roofline_fraction"]]
-    )
+    by_round = rounds_of(row) and rounds_of(row, "round_gemm_gflops")
+    values = round_fractions(*(row[k] for k in ROUND_INPUTS)) if by_round else [row["roofline_fraction"]]
     interval = ratio_interval(values, [1.0] * len(values), processes=processes_of(row, len(values)))
     return interval, spread.of(row["workload"], "fraction of roofline", ((row["backend"], row["mode"]),))
 

@@ -11,6 +11,7 @@ import numpy as np
 from ..check import peers
 from ..core.spec import ModelSpec
 from .machine import own_peak_mb, reset_peak_rss
+from .row import Row
 from .steps import Prepared
 from .workloads import Problem, Workload, check_first_step, problem
 
@@ -24,24 +25,9 @@ class Unavailable(Exception):
     """The peer cannot run this row (scikit-learn has no leaky ReLU); the message says why."""
 
 
-def peer_row(peer: str, workload: Workload, dtype: str, **values) -> dict:
-    return (
-        workload.row(
-            peer,
-            MODES[peer],
-            dtype,
-            first_call_s=None,
-            median_s=None,
-            iqr_s=None,
-            repeats=0,
-            import_s=None,
-            peak_mem_mb=None,
-            verified=False,
-            check_err=None,
-            check_tol=None,
-        )
-        | values
-    )
+def peer_row(peer: str, workload: Workload, dtype: str, **values) -> Row:
+    """A peer's row as it starts, in its peer's own mode, not yet timed (repeats 0) nor checked."""
+    return workload.row(peer, MODES[peer], dtype, repeats=0, verified=False, **values)
 
 
 def prepare_peer(peer: str, workload: Workload, dtype: str, runner: PeerSetup, per_call: int = 1) -> Prepared:
@@ -54,16 +40,16 @@ def prepare_peer(peer: str, workload: Workload, dtype: str, runner: PeerSetup, p
         step, sync, read = runner(prob, dtype)
         start = time.perf_counter()
         sync(step())
-        row["first_call_s"] = time.perf_counter() - start
+        row.first_call_s = time.perf_counter() - start
         cost0, params1 = read()
         passed, err, tol = check_first_step(prob, dtype, cost0, params1, per_call)
-        row.update(verified=bool(passed), check_err=float(err), check_tol=float(tol))  # plain types: rows go by JSON
-        row.update(peak_mem_mb=own_peak_mb(baseline), status="ok" if row["verified"] else "check failed")
+        row.verified, row.check_err, row.check_tol = bool(passed), float(err), float(tol)  # plain types: JSON
+        row.peak_mem_mb, row.status = own_peak_mb(baseline), "ok" if row.verified else "check failed"
         return Prepared(row, step, sync, per_call=per_call)
     except Unavailable as err:
-        row["status"] = f"unavailable: {err}"
+        row.status = f"unavailable: {err}"
     except Exception as err:  # one broken row must not lose the others
-        row["status"] = f"error: {type(err).__name__}: {err}"[:200]
+        row.status = f"error: {type(err).__name__}: {err}"[:200]
     return Prepared(row)
 
 
@@ -76,7 +62,7 @@ def bench_row(
     min_repeats: int,
     rounds: int = 1,
     per_call: int = 1,
-) -> dict:
+) -> Row:
     """One peer row on its own: prepared, its rounds one after another, finished."""
     prepared = prepare_peer(peer, workload, dtype, runner, per_call)
     for r in range(rounds if prepared.step is not None else 0):

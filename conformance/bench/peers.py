@@ -14,6 +14,7 @@ from ..check import peers
 from .keras import keras_rows
 from .machine import import_seconds
 from .peer_rows import KERAS, PEERS, PeerSetup, Unavailable, bench_row, params_of, peer_row, peer_threads
+from .row import Row
 from .workloads import Problem, Workload
 
 SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}  # ours -> MLPClassifier's
@@ -43,7 +44,7 @@ def bench_peers(
     min_repeats: int = 7,
     rounds: int = 1,
     loops: list[str] | None = None,
-) -> list[dict]:
+) -> list[Row]:
     """One row per (peer, workload, dtype), in our rows' columns (steps.prepare_ours); mode is the peer's own unit
     (train_on_batch, partial_fit, optim.SGD) and import_s the seconds its framework takes to import. Each
     row is timed `rounds` times in a row (a benchmark run times the in-process peers in its own rounds).
@@ -61,7 +62,8 @@ def bench_peers(
                 for workload in workloads:
                     for dtype in dtypes:
                         row = bench_row(peer, workload, dtype, peer_runner(peer), min_time, min_repeats, rounds)
-                        rows.append(row | {"import_s": import_s})
+                        row.import_s = import_s
+                        rows.append(row)
     return rows
 
 

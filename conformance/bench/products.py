@@ -75,7 +75,7 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
         sync = sync_for(name, device)
     start = time.perf_counter()
     sync(run())
-    row["first_call_s"] = time.perf_counter() - start
+    row.first_call_s = time.perf_counter() - start
     return Prepared(row, run, sync)
 
 
@@ -115,7 +115,7 @@ def prepare_products_loop(
     sync = sync_for(name, device)
     start = time.perf_counter()
     sync(run())
-    row["first_call_s"] = time.perf_counter() - start
+    row.first_call_s = time.perf_counter() - start
     return Prepared(row, run, sync, per_call=iterations)
 
 

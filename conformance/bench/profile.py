@@ -52,7 +52,7 @@ def profile(prepared: Prepared, steps: int = 10, top: int = 8) -> Profile:
     from torch.profiler import ProfilerActivity
 
     r = prepared.row
-    gpu = r["device"] == "gpu"
+    gpu = r.device == "gpu"
     walls = []
     for _ in range(steps):
         start = time.perf_counter()
@@ -97,7 +97,7 @@ def profile(prepared: Prepared, steps: int = 10, top: int = 8) -> Profile:
         else []
     )
     return Profile(
-        row=f"{r['backend']} {r['mode']} {r['dtype']} on {r['workload']} ({r['device']})",
+        row=f"{r.backend} {r.mode} {r.dtype} on {r.workload} ({r.device})",
         steps=steps,
         wall_ms=float(np.median(walls)) * 1e3,
         busy_ms=busy,
@@ -125,7 +125,7 @@ def write_profiles(workloads: list[Workload], device: str, folder: Path) -> list
             continue
         try:
             prepared = prepare_ours("torch", mode, "float32", device, by_name[name])
-            status = prepared.row["status"]
+            status = prepared.row.status
             if status == "ok":
                 found.append(profile(prepared, 20 if device == "gpu" else 3))
         except Exception as err:  # a profile is a diagnosis: it must not lose the run it follows

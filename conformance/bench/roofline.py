@@ -5,6 +5,9 @@ import numpy as np
 
 from ..core.spec import ModelSpec
 from .machine import read_bandwidth
+from .row import COLUMNS, Row
+
+__all__ = ["COLUMNS", "ROUND_INPUTS", "add_roofline", "round_fractions", "step_bytes", "step_flops"]
 
 
 def working_set_bytes(spec: ModelSpec, m: int, itemsize: int) -> int:
@@ -35,72 +38,37 @@ def step_bytes(spec: ModelSpec, m: int, itemsize: int) -> float:
     return itemsize * (2 * dims[0] * m + 4 * weights + 8 * activations)
 
 
-COLUMNS = [
-    "workload",
-    "family",
-    "backend",
-    "mode",
-    "dtype",
-    "matmul",
-    "device",
-    "m",
-    "median_s",
-    "iqr_s",
-    "repeats",
-    "first_call_s",
-    "compile_s",
-    "import_s",
-    "flops",
-    "bytes",
-    "gflops",
-    "roofline_s",
-    "roofline_fraction",
-    "peak_mem_mb",
-    "device_mem_mb",
-    "verified",
-    "check_err",
-    "check_tol",
-    "status",
-    "bandwidth_gbs",
-    "products_s",
-    "over_products",
-    "round_s",
-    "round_gemm_gflops",
-    "round_process",
-    "extra_rounds",
-]
-
-
-def add_roofline(row: dict, spec: ModelSpec, limits: dict) -> dict:
+def add_roofline(row: Row, spec: ModelSpec, limits: dict) -> Row:
     """FLOPs, bytes, achieved GFLOP/s and the fraction of the roofline bound; a row that failed its
     check keeps its status but loses its time (it computed something else)."""
-    itemsize = 4 if row["dtype"] == "float32" else 8
-    row["flops"] = step_flops(spec, row["m"])
-    row["bytes"] = step_bytes(spec, row["m"], itemsize)
-    peak = limits["gemm_gflops"][row["dtype"]] * 1e9
+    itemsize = 4 if row.dtype == "float32" else 8
+    row.flops = step_flops(spec, row.m)
+    row.bytes = step_bytes(spec, row.m, itemsize)
+    peak = limits["gemm_gflops"][row.dtype] * 1e9
     # the rate at which this machine reads a working set of this size: from the caches when it fits (a GPU:
     # its device memory's, from the run's probe)
-    on_gpu = row.get("device") == "gpu"
-    row["bandwidth_gbs"] = (
-        limits["bandwidth_gbs"] if on_gpu else read_bandwidth(working_set_bytes(spec, row["m"], itemsize))
-    )
-    row["roofline_s"] = max(row["flops"] / peak, row["bytes"] / (row["bandwidth_gbs"] * 1e9))
-    median = row.get("median_s")
-    if row.get("status") != "ok" or not median:
-        row["median_s"] = row["gflops"] = row["roofline_fraction"] = None
+    on_gpu = row.device == "gpu"
+    row.bandwidth_gbs = limits["bandwidth_gbs"] if on_gpu else read_bandwidth(working_set_bytes(spec, row.m, itemsize))
+    row.roofline_s = max(row.flops / peak, row.bytes / (row.bandwidth_gbs * 1e9))
+    if row.status != "ok" or not row.median_s:
+        row.median_s = row.gflops = row.roofline_fraction = None
         return row
-    row["gflops"] = row["flops"] / median / 1e9
-    row["roofline_fraction"] = row["roofline_s"] / median
-    if row.get("round_s") and row.get("round_gemm_gflops"):  # round by round, against that round's probe
-        row["roofline_fraction"] = float(np.median(round_fractions(row)))
+    row.gflops = row.flops / row.median_s / 1e9
+    row.roofline_fraction = row.roofline_s / row.median_s
+    if row.round_s and row.round_gemm_gflops:  # round by round, against that round's probe
+        row.roofline_fraction = float(np.median(round_fractions(*(getattr(row, k) for k in ROUND_INPUTS))))
     return row
 
 
-def round_fractions(row: dict) -> list[float]:
+ROUND_INPUTS = ("flops", "bytes", "bandwidth_gbs", "round_gemm_gflops", "round_s")  # round_fractions' arguments
+
+
+def round_fractions(
+    flops: float, bytes: float, bandwidth_gbs: float, round_gemm_gflops: list[float], round_s: list[float]
+) -> list[float]:
     """The fraction of the roofline in each round: the bound with that round's GEMM peak (its memory half
-    from the run's bandwidth probe) over that round's time. Needs the row through add_roofline first."""
-    memory_s = row["bytes"] / (row["bandwidth_gbs"] * 1e9)
+    from the run's bandwidth probe) over that round's time; a row's values (ROUND_INPUTS) after add_roofline."""
+    memory_s = bytes / (bandwidth_gbs * 1e9)
     return [
-        max(row["flops"] / (peak * 1e9), memory_s) / seconds
-        for peak, seconds in zip(row["round_gemm_gflops"], row["round_s"], strict=True)
+        max(flops / (peak * 1e9), memory_s) / seconds for peak, seconds in zip(round_gemm_gflops, round_s, strict=True)
     ]

@@ -18,7 +18,8 @@ from . import machine, threads, vectorisation
 from .between import fingerprint
 from .merge import merge_processes
 from .peer_rows import KERAS
-from .roofline import COLUMNS, add_roofline
+from .roofline import add_roofline
+from .row import Row, frame_of
 from .settings import BenchSettings
 from .units import plan, units
 
@@ -55,8 +56,8 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
             if not runner.complete:
                 break
     specs = {w.name: w.spec for w in settings.workload_list()}
-    rows = unavailable + merge_processes(runner.rows())
-    frame = pd.DataFrame([add_roofline(r, specs[r["workload"]], limits) for r in rows])
+    rows = unavailable + merge_processes([Row.from_dict(r) for r in runner.rows()])
+    frame = frame_of([add_roofline(r, specs[r.workload], limits) for r in rows])
     meta = {
         "environment": _environment(settings),
         "limits": limits,
@@ -70,7 +71,7 @@ def run(settings: BenchSettings, runner: Runner) -> tuple[pd.DataFrame, dict]:
         "vectorisation": runner.extra["vectorisation"],
     }
     meta["fingerprint"] = fingerprint(meta)  # the machine by what it measures: which spread between runs applies
-    return frame.reindex(columns=COLUMNS), meta
+    return frame, meta
 
 
 def _probed(settings: BenchSettings, runner: Runner) -> dict:

@@ -10,6 +10,7 @@ increase over what the process held when it began). Every row is also checked
 the weights must equal the float64 NumPy reference's within the conformance tolerances, or the row is
 flagged and its time not reported (roofline.add_roofline)."""
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from ..core.backends import PACKAGES
 from ..core.frameworks import full_float32_matmuls
 from .captured import MODE, captured_runner
 from .machine import device_peak_mb, own_peak_mb, reset_peak_rss
+from .row import Row
 from .timing import time_steps
 from .workloads import Problem, Workload, check_first_step, problem
 
@@ -120,7 +122,7 @@ class Prepared:
     whole state; sync(state) waits for it. A row that could not be prepared has no step, and its status
     says why."""
 
-    row: dict
+    row: Row
     step: Callable[[], object] | None = None
     sync: Callable[[object], None] = lambda _: None
     per_call: int = 1
@@ -137,17 +139,18 @@ class Prepared:
         self.rounds.append(float(np.median(per_step)))
         return time.perf_counter() - start
 
-    def finish(self) -> dict:
-        """The row with its timing: the median over rounds, the interquartile range of every call, the
+    def finish(self) -> Row:
+        """A copy of the row with its timing: the median over rounds, the interquartile range of every call, the
         per-round medians (round_s) for the ratios taken round by round."""
-        row = dict(self.row)
         if self.step is None or not self.rounds:
-            return row
+            return dataclasses.replace(self.row)
         median = float(np.median(self.rounds))
         q1, q3 = np.percentile(self.times, [25, 75])
-        row.update(median_s=median, iqr_s=float(q3 - q1), repeats=len(self.times), round_s=list(self.rounds))
-        if row.get("mode") != "eager" and row.get("first_call_s") is not None:
-            row["compile_s"] = max(row["first_call_s"] - median * self.per_call, 0.0)
+        row = dataclasses.replace(
+            self.row, median_s=median, iqr_s=float(q3 - q1), repeats=len(self.times), round_s=list(self.rounds)
+        )
+        if row.mode != "eager" and row.first_call_s is not None:
+            row.compile_s = max(row.first_call_s - median * self.per_call, 0.0)
         return row
 
 
@@ -160,13 +163,13 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     step, sync, read = our_runner(name, mode, dtype, device, prob)
     start = time.perf_counter()
     sync(step())
-    row["first_call_s"] = time.perf_counter() - start
+    row.first_call_s = time.perf_counter() - start
     cost0, params1 = read()
-    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, params1)
+    row.verified, row.check_err, row.check_tol = check_first_step(prob, dtype, cost0, params1)
     sync(step())  # the second call: what is left to compile or allocate happens before the memory is read
-    row["peak_mem_mb"] = own_peak_mb(baseline)  # this row's own: what earlier rows left behind is not counted
-    row["device_mem_mb"] = device_peak_mb(name, device)
-    row["status"] = "ok" if row["verified"] else "check failed"
+    row.peak_mem_mb = own_peak_mb(baseline)  # this row's own: what earlier rows left behind is not counted
+    row.device_mem_mb = device_peak_mb(name, device)
+    row.status = "ok" if row.verified else "check failed"
     return Prepared(row, step, sync)
 
 
@@ -203,12 +206,12 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
     start = time.perf_counter()
     first = run()
     sync(first)
-    row["first_call_s"] = time.perf_counter() - start
+    row.first_call_s = time.perf_counter() - start
     # the check: the very program that is timed, its first recorded cost and the weights after `iterations` steps
     paramsN, costs = first
     cost0 = float(np.asarray(arrays.to_numpy(costs))[0])
     paramsN = {k: np.asarray(arrays.to_numpy(v)) for k, v in paramsN.items()}
-    row["verified"], row["check_err"], row["check_tol"] = check_first_step(prob, dtype, cost0, paramsN, iterations)
-    row["peak_mem_mb"] = own_peak_mb(baseline)
-    row["status"] = "ok" if row["verified"] else "check failed"
+    row.verified, row.check_err, row.check_tol = check_first_step(prob, dtype, cost0, paramsN, iterations)
+    row.peak_mem_mb = own_peak_mb(baseline)
+    row.status = "ok" if row.verified else "check failed"
     return Prepared(row, run, sync, per_call=iterations)

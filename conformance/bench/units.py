@@ -5,8 +5,6 @@ for the goals still within noise; plan() is which rows a run has."""
 import functools
 import time
 
-import pandas as pd
-
 from ..core.backends import MODES, device_status
 from ..run.runner import Unit
 from . import goals, machine
@@ -16,7 +14,8 @@ from .merge import BOUNDS, bound_mode, merge_processes
 from .peer_rows import KERAS, peer_row, prepare_peer
 from .peers import peer_runner, peer_status
 from .products import prepare_products, prepare_products_loop
-from .roofline import COLUMNS, add_roofline
+from .roofline import add_roofline
+from .row import Row, frame_of
 from .settings import BenchSettings
 from .steps import Prepared, loop_iterations, prepare_loop, prepare_ours
 from .timing import interleave
@@ -27,7 +26,7 @@ IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # in this process; Keras in its work
 
 def units(
     settings: BenchSettings, imports: dict[str, float | None], limits: dict | None = None, process: int | None = None
-) -> tuple[list[Unit], list[dict]]:
+) -> tuple[list[Unit], list[Row]]:
     """One unit per workload and process (its rows prepared and timed in that process's interleaved rounds
     with the machine probe), one per Keras peer; and the rows of the backends that cannot run here (with
     the reason). `process`: only that process's units, no peer's."""
@@ -83,7 +82,7 @@ def _prepared(settings: BenchSettings, workload: Workload, targets: list, peer_r
                 prepared[key] = prepare_loop(name, dtype, settings.device, workload, loop_iterations(workload))
             else:
                 prepared[key] = prepare_ours(name, mode, dtype, settings.device, workload)
-            prepared[key].row["import_s"] = imports.get(name)
+            prepared[key].row.import_s = imports.get(name)
         except Exception as err:  # one broken row must not lose the others
             status = f"error: {type(err).__name__}: {err}"[:200]
             prepared[key] = Prepared(
@@ -122,7 +121,7 @@ def _workload_rows(
     min_time, min_repeats = settings.repeats
     prepared = _prepared(settings, workload, targets, peer_rows, imports)
     gemm: dict[str, list[float]] = {"float32": [], "float64": []}
-    dtypes = sorted({p.row["dtype"] for p in prepared.values()})  # the probe's products: the rows' dtypes only
+    dtypes = sorted({p.row.dtype for p in prepared.values()})  # the probe's products: the rows' dtypes only
 
     def time_one(key: str) -> float:
         if key == PROBE:
@@ -140,11 +139,11 @@ def _workload_rows(
     seed = len(workload.name) + 1000 * process
     interleave([*ready, PROBE], time_one, settings.rounds_in(process), seed=seed)
 
-    def finished() -> list[dict]:
+    def finished() -> list[Row]:
         rows = [p.finish() for p in prepared.values()]
         for row in rows:
-            if "round_s" in row:
-                row["round_gemm_gflops"], row["round_process"] = gemm[row["dtype"]], [process] * len(row["round_s"])
+            if row.round_s is not None:
+                row.round_gemm_gflops, row.round_process = list(gemm[row.dtype]), [process] * len(row.round_s)
         return rows
 
     # the goals still within noise get more rounds, every row of the workload in each (so every pair stays
@@ -158,22 +157,22 @@ def _workload_rows(
         interleave([*ready, PROBE], time_one, 1, seed=seed + extra)
     rows = finished()
     for row in rows:
-        row["extra_rounds"] = extra
+        row.extra_rounds = extra
     for p in prepared.values():  # a Keras row's model in its worker
         getattr(p, "close", lambda: None)()
-    return rows
+    return [row.as_dict() for row in rows]  # as the run's checkpoint keeps them
 
 
 MAX_EXTRA_ROUNDS = 60  # a goal an hour of rounds cannot decide is not decided by rounds (goals.toml: change it)
 
 
-def undecided(rows: list[dict], workload: Workload, limits: dict) -> bool:
+def undecided(rows: list[Row], workload: Workload, limits: dict) -> bool:
     """Whether a goal of this workload's rows is within noise, on this unit's own rounds (no spread between
     runs: the page applies that where the machine's fingerprint matches)."""
-    timed = [add_roofline(r, workload.spec, limits) for r in merge_processes(rows) if r.get("status") == "ok"]
+    timed = [add_roofline(r, workload.spec, limits) for r in merge_processes(rows) if r.status == "ok"]
     if not timed:
         return False
-    found = goals.goals(pd.DataFrame(timed).reindex(columns=COLUMNS))
+    found = goals.goals(frame_of(timed))
     return any(g["status"] == "goal" and g["verdict"] == "within noise" for g in found)
 
 
@@ -196,7 +195,7 @@ def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> 
                 found[f"{peer} {FIT_LOOP} {dtype}"] = worker.prepare(workload, dtype, loop=True)
         else:
             found[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
-            found[f"{peer} {dtype}"].row["import_s"] = machine.import_seconds(
+            found[f"{peer} {dtype}"].row.import_s = machine.import_seconds(
                 "sklearn.neural_network" if peer == "sklearn" else "torch"
             )
     return found

@@ -15,6 +15,7 @@ from ..check.scales import predicted
 from ..check.tolerances import SCALED_SAFETY, UNIT_ROUNDOFF, tolerance_from_scale, underflow_floor
 from ..core.datasets import make_random_dataset
 from ..core.spec import ModelSpec
+from .row import Row
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,10 @@ class Workload:
     learning_rate: float
     family: str = ""  # the main workloads have none; sweeps are "m" or "width"
 
-    def row(self, backend: str, mode: str, dtype: str, device: str = "cpu", **values) -> dict:
+    def row(self, backend: str, mode: str, dtype: str, device: str = "cpu", **values) -> Row:
         """A benchmark row of this workload, as every row starts: what it is (workload, family, backend, mode,
-        dtype, device, m) and any `values` known already; the measurements are added as they are taken
-        (roofline.COLUMNS names every column a row can have)."""
-        head = {"workload": self.name, "family": self.family, "backend": backend, "mode": mode, "dtype": dtype}
-        return head | {"device": device, "m": self.m} | values
+        dtype, device, m) and any `values` known already; the measurements are added as they are taken."""
+        return Row(self.name, self.family, backend, mode, dtype, device=device, m=self.m, **values)
 
 
 def main_workloads() -> list[Workload]:

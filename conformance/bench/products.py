@@ -41,7 +41,7 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
         def run():
             return [(a.T @ b) if t == "left" else (a @ b.T) if t == "right" else a @ b for a, b, t in pairs]
 
-        sync = sync_for("torch", "cpu")  # NumPy returns when done
+        sync = sync_for(name, device)
     else:
         arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
         put = [(arrays.from_numpy(a, dtype, device), arrays.from_numpy(b, dtype, device), t) for a, b, t in pairs]

@@ -90,7 +90,8 @@ def _probed(settings: BenchSettings, runner: Runner) -> dict:
         f"(float32 / float64), bandwidth {limits['bandwidth_gbs']:.1f} GB/s"
     )
     if "imports" not in runner.extra:
-        runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in settings.backends if n != "numpy"}
+        timed = [n for n in settings.backends if n != "numpy" and framework_status(n)[0]]  # not an unavailable one
+        runner.extra["imports"] = {n: machine.import_seconds(FRAMEWORKS[n]) for n in timed}
     if "vectorisation" not in runner.extra:  # the course's lesson: the loop the notes write, against propagate
         size = vectorisation.QUICK_SIZE if settings.quick else vectorisation.SIZE
         runner.extra["vectorisation"] = [

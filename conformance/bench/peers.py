@@ -11,6 +11,7 @@ else. Keras binds its backend at import, so each Keras backend runs in its own c
 import importlib.util
 
 from ..check import peers
+from ..core.registry import PEER_INFO
 from .keras import keras_rows
 from .machine import import_seconds
 from .peer_rows import KERAS, PEERS, PeerSetup, Unavailable, bench_row, params_of, peer_row, peer_threads
@@ -26,7 +27,7 @@ def peer_status(peer: str) -> tuple[bool, str]:
         raise ValueError(f"unknown peer {peer!r}; choose one of {PEERS}")
     if peer in KERAS:
         return peers.keras_backends_available()[KERAS[peer]]
-    module = {"sklearn": "sklearn", "torch.nn": "torch"}[peer]
+    module = PEER_INFO[peer].module.split(".")[0]
     return (True, "") if importlib.util.find_spec(module) else (False, f"{module} not installed")
 
 
@@ -57,8 +58,8 @@ def bench_peers(
         elif peer in KERAS:
             rows += keras_rows(peer, workloads, dtypes, threads, min_time, min_repeats, rounds, loops or [])
         else:
-            import_s = import_seconds("sklearn.neural_network" if peer == "sklearn" else "torch")
-            with peer_threads(threads, torch=peer == "torch.nn"):
+            import_s = import_seconds(PEER_INFO[peer].module)
+            with peer_threads(threads, torch=PEER_INFO[peer].backend == "torch"):
                 for workload in workloads:
                     for dtype in dtypes:
                         row = bench_row(peer, workload, dtype, peer_runner(peer), min_time, min_repeats, rounds)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..core import environment
 from ..core.backends import FRAMEWORKS, framework_status
+from ..core.registry import PEER_INFO
 from ..run.runner import Runner
 from . import machine, threads, vectorisation
 from .between import fingerprint
@@ -135,5 +136,6 @@ def _environment(settings: BenchSettings) -> dict:
 
 
 def _used(settings: BenchSettings) -> set[str]:
-    """The frameworks the run's rows run on in this process: its backends, and PyTorch for the torch.nn peer."""
-    return {*settings.backends, *(["torch"] if "torch.nn" in settings.peers else [])}
+    """The frameworks the run's rows run on in this process: its backends, and those of its in-process peers
+    (PyTorch for torch.nn)."""
+    return {*settings.backends, *(PEER_INFO[p].backend for p in settings.peers if PEER_INFO[p].backend)}

@@ -6,6 +6,7 @@ import functools
 import time
 
 from ..core.backends import MODES, device_status
+from ..core.registry import PEER_INFO
 from ..run.runner import Unit
 from . import goals, machine
 from .captured import MODE as CAPTURED
@@ -21,7 +22,7 @@ from .steps import Prepared, loop_iterations, prepare_loop, prepare_ours
 from .timing import interleave
 from .workloads import Workload
 
-IN_PROCESS_PEERS = ("sklearn", "torch.nn")  # in this process; Keras in its workers: all in the rounds of our rows
+IN_PROCESS_PEERS = tuple(p for p in PEER_INFO if p not in KERAS)  # Keras in its workers: all in the rounds of ours
 
 
 def units(
@@ -195,9 +196,7 @@ def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> 
                 found[f"{peer} {FIT_LOOP} {dtype}"] = worker.prepare(workload, dtype, loop=True)
         else:
             found[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
-            found[f"{peer} {dtype}"].row.import_s = machine.import_seconds(
-                "sklearn.neural_network" if peer == "sklearn" else "torch"
-            )
+            found[f"{peer} {dtype}"].row.import_s = machine.import_seconds(PEER_INFO[peer].module)
     return found
 
 

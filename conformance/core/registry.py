@@ -1,5 +1,6 @@
 """Which backends there are: the frameworks, their modes, dtypes and devices, the package that implements
-each, and whether each can run here (imported once, quietly; the reason when it cannot).
+each, and whether each can run here (imported once, quietly; the reason when it cannot); and the peers the
+benchmark times beside them (PEERS).
 
 The built-in four and every plugin are declared the same way, as a BackendInfo: a plugin package
 registers one under the entry-point group `quartet.backends` (docs/plugins.md), and from then on
@@ -66,6 +67,30 @@ BUILT_IN = (
 COURSE = tuple(info.name for info in BUILT_IN)  # the course written four times: numpy, torch, jax, tf
 AUTODIFF = COURSE[1:]  # the three whose backward is autodiff
 BROKEN: dict[str, str] = {}  # plugins that could not be loaded, with the reason (quartet doctor says it)
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """A library the benchmark times beside ours, from our weights and checked as ours are (bench/peers.py;
+    Keras in a worker process per Keras backend, bench/keras.py)."""
+
+    name: str
+    unit: str  # what one timed call is, its row's mode
+    module: str  # whose import says whether it can run here, and whose import time its rows show
+    keras_backend: str = ""  # Keras 3 on this backend, in a worker of its own; "" runs in the bench's process
+    backend: str = ""  # the backend of ours whose framework it runs on in the bench's process (threads, imports)
+    title: str = ""
+
+
+PEERS = (
+    PeerInfo("keras/tensorflow", "train_on_batch", "keras", "tensorflow", title="Keras on TensorFlow"),
+    PeerInfo("keras/jax", "train_on_batch", "keras", "jax", title="Keras on JAX"),
+    PeerInfo("keras/torch", "train_on_batch", "keras", "torch", title="Keras on PyTorch"),
+    PeerInfo("sklearn", "partial_fit", "sklearn.neural_network", title="scikit-learn"),
+    PeerInfo("torch.nn", "optim.SGD", "torch", backend="torch", title="torch.nn"),
+)
+PEER_NAMES = tuple(p.name for p in PEERS)
+PEER_INFO = {p.name: p for p in PEERS}
 
 
 def _discover() -> dict[str, BackendInfo]:

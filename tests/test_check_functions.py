@@ -808,6 +808,26 @@ def test_a_model_given_test_inputs_without_labels_returns_no_test_accuracy(monke
     assert first_suspect(found)["function"] == "logistic.model"
 
 
+def test_a_model_result_without_the_keys_of_the_course_is_wrong(monkeypatch):
+    """The course's d keeps every key, None where there is no test set, so a caller reads d["test_accuracy"] either
+    way; a port that sets the test keys only when a test set is given fails model, naming the keys it lacks."""
+    logistic = framework("torch").logistic
+    real = logistic.model
+
+    def keys_when_present(X_train, Y_train, X_test, Y_test, *args, **kwargs):
+        d = real(X_train, Y_train, X_test, Y_test, *args, **kwargs)
+        return {k: v for k, v in d.items() if v is not None}
+
+    monkeypatch.setattr(logistic, "model", keys_when_present)
+    found = verdicts()
+    assert found["logistic.model"]["status"] == "wrong", found["logistic.model"]
+    assert (
+        "without a test set (None, None): the result lacks Y_prediction_test, test_accuracy"
+        in (found["logistic.model"]["detail"])
+    )
+    assert first_suspect(found)["function"] == "logistic.model"
+
+
 def test_training_for_no_iterations_gives_back_the_parameters(monkeypatch):
     """num_iterations = 0, which the course's API allows: a loop whose bookkeeping reads what only an iteration
     sets raises (porting_bugs_6, 21, passed); the reference returns the parameters it was given and no cost."""

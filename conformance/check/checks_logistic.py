@@ -90,6 +90,16 @@ class LogisticChecks:
         return verdict
 
     @staticmethod
+    def keys_differ(out: dict, X: np.ndarray, Y: np.ndarray, X_test, Y_test, learning_rate: float) -> str:
+        """What model's result lacks or adds beside the course's d on the same call ("" if nothing): the course
+        keeps every key, None where there is no test set, and a caller reads d["test_accuracy"] either way."""
+        want = set(ref_logistic.model(X, Y, X_test, Y_test, 1, learning_rate))
+        got = set(out) if isinstance(out, dict) else set()
+        differ = (("lacks", want - got), ("adds", got - want))
+        said = [f"{verb} {', '.join(sorted(keys))}" for verb, keys in differ if keys]
+        return "; ".join(said) + (f" (the course's d has {', '.join(sorted(want))})" if said else "")
+
+    @staticmethod
     def echoed(out: dict, learning_rate: float) -> str:
         """What is wrong with the hyperparameters model's result repeats (the course's d holds them): "" if nothing."""
         given = {"learning_rate": learning_rate, "num_iterations": STEPS}
@@ -133,7 +143,7 @@ class LogisticChecks:
             out = self.backend.logistic.model(
                 *self.put([c.X, c.Y, c.X, 1 - c.Y]), STEPS, c.learning_rate, mode=self.mode
             )
-            echoed = self.echoed(out, c.learning_rate)
+            echoed = self.echoed(out, c.learning_rate) or self.keys_differ(out, c.X, c.Y, c.X, 1 - c.Y, c.learning_rate)
             if echoed:
                 return Verdict(function.key, "wrong", f"m = {c.m}: {echoed}", float("inf"))
             accuracy = np.array([float(out["train_accuracy"]), float(out["test_accuracy"])])
@@ -159,6 +169,9 @@ class LogisticChecks:
             except Exception as err:  # the reference returns; a port that reads Y_test's shape raises
                 detail = f"{given}: raised {exception_line(err, self.package)}"[:300]
                 return Verdict(function.key, "wrong", f"{detail}, where the course returns None for both", float("inf"))
+            keys = self.keys_differ(out, case.X, case.Y, X_test, None, case.learning_rate)
+            if keys:
+                return Verdict(function.key, "wrong", f"{given}: the result {keys}", float("inf"))
             stood_in = {
                 k: type(out.get(k)).__name__ for k in ("Y_prediction_test", "test_accuracy") if out.get(k) is not None
             }

@@ -61,6 +61,23 @@ def test_more_workers_than_samples_is_named():
         oracle.shard(case.X, case.Y, 4)
 
 
+def test_the_uneven_split_survives_into_the_check_results():
+    """`quartet check --workers 2` keeps a row per case: its rows are de-duplicated by case label across a resume, so
+    m = 12 and m = 13 of one spec must differ in label (they did not, and m = 13, the uneven split over 2 workers,
+    was dropped from every --workers run: porting_bugs_7's padded mean in JAX's weighted_grads passed so)."""
+    from conformance.check import planner
+
+    settings = parallel.ParallelCheckSettings(backends=["numpy"], dtypes=["float64"], workers=2)
+    skipped: list[dict] = []
+    (unit,) = parallel.units(settings, skipped)
+    frame = planner.result(unit.work(), skipped).frame
+    assert set(frame["model"]) == {case.label for case in parallel.default_cases()}
+    assert {"logistic[6,1] m = 13", "deep[6,5,3,1]/tanh m = 13"} <= set(frame["model"])
+    twice = [parallel.default_cases()[0]] * 2
+    with pytest.raises(ValueError, match="two cases of one label"):
+        parallel.check(twice, ["numpy"], [2], ["float64"])
+
+
 def test_a_job_pickles_for_the_worker_processes():
     sent = parallel.job(make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13), 2, "float32", time_steps=3)
     got = pickle.loads(pickle.dumps(sent))

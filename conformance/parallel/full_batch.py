@@ -1,6 +1,7 @@
 """Data parallel = full batch: each framework's data-parallel training on N workers against the
 single-process, full-batch float64 reference, through the conformance engine and tolerance table."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -27,6 +28,9 @@ def check(
     """Rows of the engine for every (case, framework, workers, dtype) against the full-batch float64
     reference; and the skipped (framework, reason). launch: "processes" or "devices" (default: processes
     for more than one worker)."""
+    labels = [case.label for case in cases]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"two cases of one label would be one in the results: {labels}")
     rows, skipped = [], []
     available = []
     for name in names:
@@ -57,12 +61,13 @@ def check(
 
 def default_cases() -> list[Case]:
     """Logistic regression and a deep net, each with m = 12 (even over 1, 2 and 4 workers) and m = 13
-    (uneven over 2 and 4)."""
+    (uneven over 2 and 4), each named by its m: a row is known by its case's label, and two cases of one
+    label would be one (a run's rows are de-duplicated by it across a resume: m = 13's rows were lost so)."""
     cases = []
     for m in (12, 13):
         cases.append(make_case(ModelSpec("logistic", (6, 1)), m=m, seed=m))
         cases.append(make_case(ModelSpec("deep", (6, 5, 3, 1), "tanh"), m=m, seed=m + 1))
-    return cases
+    return [dataclasses.replace(case, name=f"m = {case.m}") for case in cases]
 
 
 @dataclass(frozen=True)

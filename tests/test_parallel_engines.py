@@ -78,6 +78,30 @@ def test_the_uneven_split_survives_into_the_check_results():
         parallel.check(twice, ["numpy"], [2], ["float64"])
 
 
+def test_a_data_parallel_failure_is_blamed_on_the_data_parallel_code():
+    """A --workers run checks no single-process function: a gradient its workers sum wrong is the port's
+    parallel.py's to explain, not compute_cost_from_logits's or L_model_grads's (as the matrix's rows would say)."""
+    import pandas as pd
+
+    from conformance.check import suspects
+    from conformance.check.judge import COLUMNS, compare
+    from conformance.check.measure import measure
+    from conformance.core.backends import load_backend
+
+    case = parallel.default_cases()[3]  # the deep net, m = 13
+    (result,) = engine.run("numpy", [engine.job(case, 2, "float64")])
+    got = engine.quantities(result, case, engine.STEPS)
+    ref = measure(load_backend("numpy", case.spec, "eager", "float64"), case, steps=(engine.STEPS,))
+    got["dW1"] = got["dW1"] * (1 + 1e-3)  # a share weighed wrong in one layer
+    got[f"params@{engine.STEPS}"] = got[f"params@{engine.STEPS}"] * (1 + 1e-3)
+    labels = dict(backend="numpy", mode=engine.workers_label(2, "numpy", "devices"), dtype="float64", device="cpu")
+    frame = pd.DataFrame(compare(got, ref, case, labels, "numpy/float64", only=list(got)), columns=COLUMNS)
+    found = suspects.of_run([], frame)
+    assert [s["function"] for s in found] == ["data_parallel_grads", "data_parallel_L_layer_model"], found
+    assert "the data-parallel dW1 on deep[6,5,3,1]/tanh m = 13 (2 workers" in found[0]["detail"]
+    assert "parallel.py" in found[0]["detail"]
+
+
 def test_a_job_pickles_for_the_worker_processes():
     sent = parallel.job(make_case(ModelSpec("deep", (6, 5, 1), "tanh"), m=13), 2, "float32", time_steps=3)
     got = pickle.loads(pickle.dumps(sent))

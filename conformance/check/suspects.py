@@ -106,9 +106,9 @@ def callees(key: str) -> tuple[str, ...]:
 def of_run(functions: list[dict], frame=None, raised: list[dict] = (), judge: list[dict] = ()) -> list[dict]:
     """A run's suspects, never none when it failed: the function checks' and replays' (suspects()); when none
     of them failed, each part of the matrix that failed or raised, as the course function that computes it (a
-    raise: the innermost course function in the port's traceback); else the functions not written yet. Where
-    the reference disagreed with the course's own numbers (reference.py), its function comes first and every
-    other suspect follows from it: the judge was wrong."""
+    raise: the innermost course function in the port's traceback; a row of --workers: the data-parallel
+    function); else the functions not written yet. Where the reference disagreed with the course's own numbers
+    (reference.py), its function comes first and every other suspect follows from it: the judge was wrong."""
     wrong = list({j["function"]: j for j in reversed(judge) if j["status"] == "wrong"}.values())[::-1]  # one each
     if wrong:
         first = [
@@ -176,6 +176,9 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
     def owner(part: str, model: str) -> str:
         return OWNERS[part][model.startswith("logistic")]
 
+    def data_parallel(r: dict) -> bool:  # a row of `quartet check --workers N`: its mode is "N workers, ..."
+        return " worker" in str(r["mode"])
+
     for r in raised:
         inner = [
             k for f in reversed(r.get("frames") or []) if not f[0].endswith("arrays.py") and (k := course_function(*f))
@@ -195,14 +198,28 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
             else:
                 what = f"{r['max_rel_err']:.2e} > {r['tolerance']:.2e}"
             against = "" if r["against"] == "numpy/float64" else f" against {r['against']}"
+            if data_parallel(r):  # the single-process functions are not run by --workers: the split, the sum are
+                add(
+                    PARALLEL[1] if "@" in r["quantity"] else PARALLEL[0],
+                    r,
+                    "wrong",
+                    f"the data-parallel {r['quantity']} on {r['model']} ({r['mode']}): {what}; look first at the "
+                    "port's parallel.py (how it splits the columns, weighs each share, sums the gradients and cost)",
+                )
+                continue
             add(
                 owner(section(r["quantity"]), r["model"]),
                 r,
                 "wrong",
                 f"the matrix's {r['quantity']} on {r['model']}{against}: {what}",
             )
-    order = {f.key: i for i, f in enumerate(FUNCTIONS)}
+    order = {f.key: i for i, f in enumerate(FUNCTIONS)} | {k: len(FUNCTIONS) + i for i, k in enumerate(PARALLEL)}
     return sorted(found.values(), key=lambda s: order[s["function"]])
+
+
+# the data-parallel API of the reference (reference_numpy/parallel.py) a --workers failure is blamed on: the
+# gradients of the shards summed, and the training built on them
+PARALLEL = ("data_parallel_grads", "data_parallel_L_layer_model")
 
 
 def _ratio(v: dict) -> float:

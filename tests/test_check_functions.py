@@ -349,6 +349,19 @@ def first_suspect(found: dict) -> dict:
     return ranked[0]
 
 
+def test_a_gpu_request_served_by_the_cpu_is_wrong(monkeypatch):
+    """resolve_device("gpu") on a machine without a GPU must raise RuntimeError with the reason; a port that falls
+    back to the CPU runs a "gpu" row on the CPU without a word (porting_bugs_7, 23, passed)."""
+    import torch
+
+    arrays = framework("torch").arrays
+    monkeypatch.setattr(arrays, "resolve_device", lambda device: torch.device("cpu"))
+    found = verdicts()
+    assert found["resolve_device"]["status"] == "wrong", found["resolve_device"]
+    assert 'resolve_device("gpu") gives the CPU\'s device' in found["resolve_device"]["detail"]
+    assert first_suspect(found)["function"] == "resolve_device"
+
+
 def test_a_boundary_that_ignores_the_dtype_is_named_not_what_it_feeds(monkeypatch):
     """from_numpy that keeps NumPy's float64 in a float32 run: the round trip cast it back, so the arrays passed
     and an activation or L_model_grads was blamed."""

@@ -117,12 +117,21 @@ class ArrayChecks:
         return Verdict(function.key, "green")
 
     def check_arrays_resolve_device(self, function: Function, case: Case) -> Verdict:
-        """A device for "cpu"; for "gpu" a device or RuntimeError with the reason (never another exception)."""
-        self.backend.arrays.resolve_device("cpu")
+        """A device for "cpu"; for "gpu" a device other than the CPU's, or RuntimeError with the reason (never
+        another exception): a GPU request served by the CPU runs a "gpu" row, and reports it, on the CPU."""
+        cpu = self.backend.arrays.resolve_device("cpu")
         try:
-            self.backend.arrays.resolve_device("gpu")
+            gpu = self.backend.arrays.resolve_device("gpu")
         except RuntimeError:
-            pass
+            return Verdict(function.key, "green")
+        if gpu == cpu or str(gpu) == str(cpu):
+            return Verdict(
+                function.key,
+                "wrong",
+                f'resolve_device("gpu") gives the CPU\'s device ({gpu!r}), where a framework without a GPU raises '
+                "RuntimeError with the reason",
+                float("inf"),
+            )
         return Verdict(function.key, "green")
 
     def check_arrays_sync(self, function: Function, case: Case) -> Verdict:

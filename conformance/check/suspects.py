@@ -176,9 +176,6 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
     def owner(part: str, model: str) -> str:
         return OWNERS[part][model.startswith("logistic")]
 
-    def data_parallel(r: dict) -> bool:  # a row of `quartet check --workers N`: its mode is "N workers, ..."
-        return " worker" in str(r["mode"])
-
     for r in raised:
         inner = [
             k for f in reversed(r.get("frames") or []) if not f[0].endswith("arrays.py") and (k := course_function(*f))
@@ -191,30 +188,29 @@ def from_matrix(frame, raised: list[dict] = ()) -> list[dict]:
         )
     if frame is not None and len(frame):
         for r in frame[~frame["passed"]].to_dict("records"):
-            if r["quantity"] == "predictions":
-                what = f"{int(r['max_abs_err'])} labels differ"
-            elif not r["in_dtype"]:
-                what = f"not {r['dtype']} numbers"
-            else:
-                what = f"{r['max_rel_err']:.2e} > {r['tolerance']:.2e}"
-            against = "" if r["against"] == "numpy/float64" else f" against {r['against']}"
-            if data_parallel(r):  # the single-process functions are not run by --workers: the split, the sum are
-                add(
-                    PARALLEL[1] if "@" in r["quantity"] else PARALLEL[0],
-                    r,
-                    "wrong",
-                    f"the data-parallel {r['quantity']} on {r['model']} ({r['mode']}): {what}; look first at the "
-                    "port's parallel.py (how it splits the columns, weighs each share, sums the gradients and cost)",
-                )
-                continue
-            add(
-                owner(section(r["quantity"]), r["model"]),
-                r,
-                "wrong",
-                f"the matrix's {r['quantity']} on {r['model']}{against}: {what}",
-            )
+            key, detail = _failed_row(r)
+            add(key or owner(section(r["quantity"]), r["model"]), r, "wrong", detail)
     order = {f.key: i for i, f in enumerate(FUNCTIONS)} | {k: len(FUNCTIONS) + i for i, k in enumerate(PARALLEL)}
     return sorted(found.values(), key=lambda s: order[s["function"]])
+
+
+def _failed_row(r: dict) -> tuple[str | None, str]:
+    """(the function a failed row of the matrix is blamed on, None for the course function that computes it; what
+    failed). A row of `quartet check --workers N` (its mode "N workers, ...") is the data-parallel code's: such a
+    run checks none of the single-process functions, and they pass the quick check."""
+    if r["quantity"] == "predictions":
+        what = f"{int(r['max_abs_err'])} labels differ"
+    elif not r["in_dtype"]:
+        what = f"not {r['dtype']} numbers"
+    else:
+        what = f"{r['max_rel_err']:.2e} > {r['tolerance']:.2e}"
+    if " worker" in str(r["mode"]):
+        return PARALLEL[1] if "@" in r["quantity"] else PARALLEL[0], (
+            f"the data-parallel {r['quantity']} on {r['model']} ({r['mode']}): {what}; look first at the port's "
+            "parallel.py (how it splits the columns, weighs each share, sums the gradients and cost)"
+        )
+    against = "" if r["against"] == "numpy/float64" else f" against {r['against']}"
+    return None, f"the matrix's {r['quantity']} on {r['model']}{against}: {what}"
 
 
 # the data-parallel API of the reference (reference_numpy/parallel.py) a --workers failure is blamed on: the

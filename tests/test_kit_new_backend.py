@@ -151,7 +151,7 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     assert "port: arrays: 4 of 4 green; logistic: 5 of 5 green; deep: 0 of 14 written, 0 green" in out, out[-3000:]
     assert "port: not written yet: relu, leaky_relu, tanh, sigmoid, linear_forward" in out
     assert "L_model_forward not written yet; it stopped forward" in out and "the rest of the run went on" in out
-    assert " 0 failed" in out  # what it could compare (logistic regression's own functions) is right
+    assert " 0 failed" in out and "wrong (" not in out  # what it could compare (logistic regression's) is right
     # the cells measured on part of the cases say so, and the run's last lines say what is not written yet
     assert (
         "*: measured on part of the cases only" in out
@@ -159,6 +159,14 @@ def test_a_half_written_port_gets_a_table_and_its_own_exit_status(tmp_path):
     ), out[-3000:]
     suspects = json.loads(next((tmp_path / "results").glob("check-*/suspects.json")).read_text())
     assert suspects and suspects[0]["function"] == "relu" and suspects[0]["status"] == "not written yet", suspects
+    # a wrong function of the written half: the matrix holds no row of it (what needs deep.py stopped), and
+    # the count line says it beside the comparisons, not "0 failed" alone
+    logistic = tmp_path / "site" / "quartet_port" / "logistic.py"  # as installed
+    logistic.write_text(
+        logistic.read_text().replace("return logistic.predict(w, b, X)", "return 1 - logistic.predict(w, b, X)")
+    )
+    again = subprocess.run([*check.args[:-1], str(tmp_path / "again")], cwd=ROOT, **run)
+    assert again.returncode == 3 and "1 function wrong (logistic.predict)" in again.stdout, again.stdout[-3000:]
     course = subprocess.run(
         [
             sys.executable,

@@ -221,9 +221,12 @@ def finish(runner: Runner, skipped: list[dict], device: str) -> int:
     failed = int((~frame["passed"]).sum())
     shown = min(failed, 10)
     wrote = ", ".join([str(paths["csv"]), *(paths[k].name for k in ("json", "md", "suspects"))])
+    # a function check that failed is said here too: a half-written port's matrix may hold no row of it
+    wrong = list(dict.fromkeys(f["function"] for f in result.functions if f["status"] in ("wrong", "raised")))
     console.print(
         f"{len(frame)} comparisons, [{'bold red' if failed else 'green'}]{failed} failed[/]"
         + (f", {shown} shown, all in {paths['csv'].name}" if failed else "")
+        + (f"; [bold red]{len(wrong)} function{'s' * (len(wrong) != 1)} wrong[/] ({', '.join(wrong)})" if wrong else "")
         + f"; wrote {wrote}"
     )
     print_unfinished(result)

@@ -3,9 +3,10 @@ peers, prepared (compiled, each first step checked) and timed in shuffled rounds
 for the goals still within noise; plan() is which rows a run has."""
 
 import functools
+import importlib
 import time
 
-from ..core.backends import MODES, device_status
+from ..core.backends import MODES, PACKAGES, device_status
 from ..core.registry import PEER_INFO
 from ..run.runner import Unit
 from . import goals, machine
@@ -45,7 +46,7 @@ def units(
         for w in primary
         if w.name != "wide"
         for n in names
-        if n in ("jax", "tf") and "compiled" in modes and device_status(n, device)[0]
+        if "compiled" in modes and device_status(n, device)[0] and _has_train_loop(n)
         for d in dtypes
     ]
     # what launching costs the tiny nets: PyTorch's whole step as one captured graph (captured.py); on a GPU
@@ -198,6 +199,12 @@ def _peer_rows(settings: BenchSettings, workload: Workload, peer_rows: list) -> 
             found[f"{peer} {dtype}"] = prepare_peer(peer, workload, dtype, peer_runner(peer))
             found[f"{peer} {dtype}"].row.import_s = machine.import_seconds(PEER_INFO[peer].module)
     return found
+
+
+def _has_train_loop(name: str) -> bool:
+    """Whether the backend's deep.py compiles a whole training loop (make_train_loop: JAX's lax.scan, TensorFlow's
+    tf.while_loop), the row "compiled-loop" times."""
+    return hasattr(importlib.import_module(f"{PACKAGES[name]}.deep"), "make_train_loop")
 
 
 def plan(workloads: list[Workload], names: list[str], modes: list[str], dtypes: list[str], device: str):

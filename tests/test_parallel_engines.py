@@ -194,6 +194,9 @@ def test_bench_times_each_worker_count_and_checks_the_first_step():
         (["check", "--workers", "20"], "the data-parallel cases have m = [12, 13] columns, so at most 12"),
         (["bench", "--launch", "processes"], "--launch chooses how data-parallel workers start: use it with --workers"),
         (["check", "--launch", "devices"], "--launch chooses how data-parallel workers start: use it with --workers N"),
+        (["check", "--data-parallel", "13"], "--data-parallel 13: the data-parallel cases have m = [12, 13] columns"),
+        (["check", "--workers", "2", "--data-parallel", "2"], "--workers N runs it instead: one or the other"),
+        (["check", "--device", "gpu", "--data-parallel", "2"], "--data-parallel runs on the CPU (logical devices)"),
     ],
 )
 def test_bad_worker_counts_are_named_before_any_work(capsys, tmp_path, argv, message):
@@ -202,3 +205,46 @@ def test_bad_worker_counts_are_named_before_any_work(capsys, tmp_path, argv, mes
     assert cli.main([*argv, "--out", str(tmp_path)]) == 2
     assert message in " ".join(capsys.readouterr().err.split())
     assert not list(tmp_path.iterdir())  # no results folder was started
+
+
+@pytest.mark.parametrize(
+    ("argv", "workers"),
+    [
+        ([], 2),
+        (["--quick"], 0),
+        (["--function", "sigmoid"], 0),
+        (["--device", "gpu"], 0),
+        (["--quick", "--data-parallel", "3"], 3),
+        (["--data-parallel", "0"], 0),
+    ],
+)
+def test_a_full_check_ends_with_data_parallel_and_a_quick_one_does_not(argv, workers):
+    """The full check is every part a port has: data parallel on two devices after the matrix (a bug in a port's
+    parallel.py had passed `quartet check`, only `--workers N` saw it); --quick keeps to its minute."""
+    from conformance.cli import build_parser
+    from conformance.cli.check import data_parallel_workers
+
+    assert data_parallel_workers(build_parser().parse_args(["check", *argv])) == workers
+
+
+def test_the_data_parallel_stage_is_judged_and_reported_with_the_matrix(tmp_path, capsys):
+    """--data-parallel 2 after a function's own check: the data-parallel rows in the same results, exit 0, and
+    the run's settings keep the stage (a resumed run finishes it)."""
+    import json
+
+    import pandas as pd
+
+    from conformance import cli
+
+    ok, reason = framework_status("torch")
+    if not ok:
+        pytest.skip(reason)
+    argv = ["check", "--backends", "numpy,torch", "--modes", "eager", "--dtypes", "float64", "--function", "sigmoid"]
+    assert cli.main([*argv, "--data-parallel", "2", "--out", str(tmp_path)]) == 0, capsys.readouterr().out
+    (folder,) = tmp_path.glob("check-*")
+    frame = pd.read_csv(folder / "conformance.csv")
+    modes = set(frame["mode"])
+    assert modes == {"2 workers, torch.distributed gloo via torch.multiprocessing"}, modes
+    assert set(frame["model"]) == {case.label for case in parallel.default_cases()}
+    assert frame["passed"].all()
+    assert json.loads((folder / "conformance.json").read_text())["settings"]["data_parallel"] == 2

@@ -29,6 +29,7 @@ class CheckSettings:
     device: str = "cpu"
     quick: bool = False
     functions: tuple[str, ...] = ()  # only these course functions, each on its own (no matrix); () every part
+    data_parallel: int = 0  # then data parallel on this many devices against the full batch (cli/check.py); 0 none
 
     @property
     def steps(self) -> tuple[int, ...]:
@@ -43,6 +44,7 @@ class CheckSettings:
         return cls(
             **{k: record[k] for k in ("backends", "modes", "dtypes", "device", "quick")},
             functions=tuple(record.get("functions", ())),
+            data_parallel=record.get("data_parallel", 0),
         )
 
 

@@ -17,6 +17,7 @@ from ..core.backends import DTYPES, FRAMEWORKS, NAMES
 from ..core.registry import MODE_NAMES
 from ..parallel import full_batch as parallel
 from ..parallel.engine import LAUNCHES, default_launch, engine_label
+from ..parallel.engine import NAMES as ENGINES
 from ..report.check_results import write_check
 from ..run.child import add_child_options
 from ..run.runner import Runner
@@ -33,6 +34,7 @@ from .common import (
     add_selection,
     choices,
     console,
+    count,
     data_parallel_backends,
     positive_int,
 )
@@ -44,7 +46,8 @@ def add_parser(sub) -> None:
         help="the conformance matrix: every backend against the float64 reference",
         description="First the judge: the float64 NumPy reference against the numbers the "
         "course printed. Then each course function of every backend on its own, with inputs the "
-        "reference built, and the matrix of cases. A case of the matrix that fails is replayed "
+        "reference built, and the matrix of cases; in a full run, last, each framework's data-parallel "
+        "training on two devices against the full batch. A case of the matrix that fails is replayed "
         "through the backend's functions one call at a time; the functions to look at first "
         "(the suspects) are printed and written to suspects.json, and a run that fails always "
         "names one.",
@@ -70,6 +73,15 @@ def add_parser(sub) -> None:
         default=None,
         metavar="N",
         help="instead: data-parallel training on N workers against the full batch (CPU; default: none, the matrix)",
+    )
+    parser.add_argument(
+        "--data-parallel",
+        type=count,
+        default=None,
+        metavar="N",
+        help="after the matrix, each framework's data-parallel training on N devices in one process against "
+        "the full batch, as --workers N --launch devices does (default: 2 in a full run on the CPU; 0, none, "
+        "with --quick, --function or --device gpu)",
     )
     parser.add_argument(
         "--launch",
@@ -106,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
     runner = Runner.resume(args.resume, "check", console) if args.resume else None
     if args.launch and not args.workers and not runner:
         raise UsageError("--launch chooses how data-parallel workers start: use it with --workers N")
+    if args.workers and args.data_parallel is not None:
+        raise UsageError(
+            "--data-parallel N adds data parallel to the matrix; --workers N runs it instead: one or the other"
+        )
     if (runner and "workers" in runner.settings) or (not runner and args.workers):
         return run_parallel(args, runner)
     if runner:
@@ -118,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             quick=args.quick,
             functions=tuple(choices(args.function, tuple(BY_KEY), "course function(s)") if args.function else ()),
+            data_parallel=data_parallel_workers(args),
         )
     if args.shard:  # a child of --jobs: its share of the units, its rows in its own folder
         run_shard(runner, check.plan(settings), args.shard)
@@ -147,7 +164,38 @@ def run(args: argparse.Namespace) -> int:
     run_units(runner, plan, jobs)
     for written in runner.folder.glob(PLANS):
         written.unlink()
-    return finish(runner, planned[0].skipped if planned else [], settings.device)  # [] if stopped while planning
+    skipped = planned[0].skipped if planned else []  # [] if stopped while planning
+    if runner.complete:
+        runner.run("data parallel", data_parallel_units(settings, skipped))
+    return finish(runner, skipped, settings.device)
+
+
+def data_parallel_workers(args: argparse.Namespace) -> int:
+    """--data-parallel N, or its default: 2 in a full run on the CPU, none in a quick one or a function's own."""
+    if args.data_parallel is None:
+        return 0 if args.quick or args.function or args.device != "cpu" else 2
+    if args.data_parallel and args.device != "cpu":
+        raise UsageError("--data-parallel runs on the CPU (logical devices); --device gpu is not supported with it")
+    fits_the_cases("--data-parallel", args.data_parallel)
+    return args.data_parallel
+
+
+def fits_the_cases(option: str, workers: int) -> None:
+    """UsageError unless every data-parallel case has at least `workers` columns to share out."""
+    ms = sorted({case.m for case in parallel.default_cases()})
+    if workers > ms[0]:
+        raise UsageError(f"{option} {workers}: the data-parallel cases have m = {ms} columns, so at most {ms[0]}")
+
+
+def data_parallel_units(settings: check.CheckSettings, skipped: list[dict]) -> list:
+    """The stage after the matrix: each framework with a data-parallel engine (a plugin has none) on
+    settings.data_parallel devices in one process, its rows judged and reported with the matrix's; a
+    framework that cannot run it is added to `skipped` with its reason."""
+    names = [n for n in settings.backends if n in ENGINES and n != "numpy"]
+    if not settings.data_parallel or not names:
+        return []
+    stage = parallel.ParallelCheckSettings(names, settings.dtypes, settings.data_parallel, launch="devices")
+    return parallel.units(stage, skipped)
 
 
 def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
@@ -157,12 +205,7 @@ def run_parallel(args: argparse.Namespace, runner: Runner | None) -> int:
     if runner:
         settings = parallel.ParallelCheckSettings(**runner.settings)
     else:
-        most = min(case.m for case in cases)
-        if args.workers > most:
-            raise UsageError(
-                f"--workers {args.workers}: the data-parallel cases have m = "
-                f"{sorted({c.m for c in cases})} columns, so at most {most} workers"
-            )
+        fits_the_cases("--workers", args.workers)
         if args.device != "cpu":
             raise UsageError(
                 "check --workers runs on the CPU (processes, logical devices); --device gpu is not supported with it"

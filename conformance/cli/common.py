@@ -120,6 +120,7 @@ def _positive(kind: type, what: str, zero: bool = False):
 
 positive_float = _positive(float, "a positive finite number")
 positive_int = _positive(int, "a positive integer")
+count = _positive(int, "a whole number, 0 or more", zero=True)
 seconds_or_none = _positive(float, "a finite number of seconds, 0 or more", zero=True)
 
 

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.registry import COURSE
+from ..core.registry import COURSE, PEER_NAMES
 from .between import Spread, widen
 from .merge import BOUNDS, bound_mode
 from .paired import fastest_per_round, fraction, label, processes_of, ratio, rounds_of
-from .peer_rows import PEERS
 from .timing import verdict
 
 OURS = COURSE
@@ -67,7 +66,7 @@ class Goal:
     earlier: tuple = ()
 
 
-NAMED = {"ours": OURS, "peers": PEERS}  # backends = ["ours"] in goals.toml: every one of ours
+NAMED = {"ours": OURS, "peers": PEER_NAMES}  # backends = ["ours"] in goals.toml: every one of ours
 
 
 def _rows(data: dict | None) -> Rows | None:

@@ -9,14 +9,13 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..check import peers
-from ..core.registry import PEER_INFO, PEER_NAMES
+from ..core.registry import PEER_INFO
 from ..core.spec import ModelSpec
 from .machine import own_peak_mb, reset_peak_rss
 from .row import Row
 from .steps import Prepared
 from .workloads import Problem, Workload, check_first_step, problem
 
-PEERS = PEER_NAMES  # the registry's (conformance/core/registry.py)
 KERAS = {p.name: p.keras_backend for p in PEER_INFO.values() if p.keras_backend}  # peer -> Keras backend
 MODES = {p.name: p.unit for p in PEER_INFO.values()}
 PeerSetup = Callable[[Problem, str], tuple[Callable, Callable, Callable]]  # -> (step, sync, read)

@@ -11,10 +11,10 @@ else. Keras binds its backend at import, so each Keras backend runs in its own c
 import importlib.util
 
 from ..check import peers
-from ..core.registry import PEER_INFO
+from ..core.registry import PEER_INFO, PEER_NAMES
 from .keras import keras_rows
 from .machine import import_seconds
-from .peer_rows import KERAS, PEERS, PeerSetup, Unavailable, bench_row, params_of, peer_row, peer_threads
+from .peer_rows import KERAS, PeerSetup, Unavailable, bench_row, params_of, peer_row, peer_threads
 from .row import Row
 from .workloads import Problem, Workload
 
@@ -23,8 +23,8 @@ SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}  #
 
 def peer_status(peer: str) -> tuple[bool, str]:
     """(True, "") or (False, why), found without importing the frameworks into this process."""
-    if peer not in PEERS:
-        raise ValueError(f"unknown peer {peer!r}; choose one of {PEERS}")
+    if peer not in PEER_NAMES:
+        raise ValueError(f"unknown peer {peer!r}; choose one of {PEER_NAMES}")
     if peer in KERAS:
         return peers.keras_backends_available()[KERAS[peer]]
     module = PEER_INFO[peer].module.split(".")[0]

@@ -10,13 +10,12 @@ from rich.table import Table
 
 from ..bench import between, goals, results, threads
 from ..bench.captured import MODE as CAPTURED
-from ..bench.peer_rows import PEERS
 from ..bench.run import BenchSettings, run_process
 from ..bench.run import run as run_bench
 from ..bench.workloads import gpu_workloads, main_workloads, sweep_workloads
 from ..core import environment
 from ..core.backends import DTYPES, NAMES
-from ..core.registry import MODE_NAMES
+from ..core.registry import MODE_NAMES, PEER_NAMES, PEERS
 from ..parallel import speedup as parallel
 from ..parallel.engine import LAUNCHES, engine_label
 from ..run.child import add_child_options
@@ -57,7 +56,12 @@ def add_parser(sub) -> None:
     # net alone would take six minutes of a three-minute quick run
     add_selection(parser, "bench", plugins=False, cache=False)
     parser.add_argument(
-        "--peers", default=",".join(PEERS), metavar="A,B", help="peers to time beside ours (empty: none)"
+        "--peers",
+        default=",".join(PEER_NAMES),
+        metavar="A,B",
+        help="peers to time beside ours: "
+        + ", ".join(f"{p.name} ({p.title}, {p.unit})" if p.title != p.name else f"{p.name} ({p.unit})" for p in PEERS)
+        + " (empty: none)",
     )
     _add_timing(parser)
     parser.add_argument(
@@ -112,7 +116,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         modes=choices(args.modes, (*MODE_NAMES, CAPTURED), "mode(s)"),  # captured: on the CPU, when named
         dtypes=choices(args.dtypes, DTYPES, "dtype(s)"),
         workloads=choices(args.workloads, tuple(w.name for w in every), "workload(s)") if args.workloads else [],
-        peers=choices(args.peers, PEERS, "peer(s)") if args.peers else [],
+        peers=choices(args.peers, PEER_NAMES, "peer(s)") if args.peers else [],
         quick=args.quick,
         threads=args.threads,
         min_time=args.min_time,

@@ -67,6 +67,31 @@ def add_parser(sub) -> None:
         help="only these course functions, each on its own, no matrix (e.g. L_model_forward, "
         "logistic.propagate; default: every part)",
     )
+    _add_data_parallel(parser)
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="spread the matrix over N processes, each taking the backends in its own order "
+        f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
+        "framework checked)",
+    )
+    add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="instead: a learner's notebook (.ipynb) or script (.py), its course functions checked "
+        "one by one against the reference (docs/learners.md)",
+    )
+    parser.set_defaults(func=run, defaults={a.dest: a.default for a in parser._actions})
+
+
+def _add_data_parallel(parser: argparse.ArgumentParser) -> None:
+    """--workers N (data parallel instead of the matrix), --data-parallel N (after it) and --launch."""
     parser.add_argument(
         "--workers",
         type=positive_int,
@@ -90,26 +115,6 @@ def add_parser(sub) -> None:
         help="with --workers: separate processes that meet over TCP (torchrun, jax.distributed, "
         "MultiWorkerMirroredStrategy; default for N > 1) or devices in one process",
     )
-    parser.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="spread the matrix over N processes, each taking the backends in its own order "
-        f"(default: the usable cores, {environment.usable_cores()} here, at most one per "
-        "framework checked)",
-    )
-    add_child_options(parser)  # --resume DIR, and --shard i/N for a child of --jobs N
-    parser.add_argument(
-        "file",
-        nargs="?",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="instead: a learner's notebook (.ipynb) or script (.py), its course functions checked "
-        "one by one against the reference (docs/learners.md)",
-    )
-    parser.set_defaults(func=run, defaults={a.dest: a.default for a in parser._actions})
 
 
 def run(args: argparse.Namespace) -> int:

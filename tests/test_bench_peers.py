@@ -10,6 +10,7 @@ from conformance.bench import peer_rows
 from conformance.bench import peers as bench_peers
 from conformance.bench.row import Row
 from conformance.bench.workloads import Problem, Workload
+from conformance.core.registry import PEER_NAMES
 from conformance.core.spec import ModelSpec
 
 from conftest import once_per_run
@@ -49,7 +50,7 @@ def rows(tmp_path_factory) -> list[dict]:
 
 def time_every_peer() -> list[Row]:
     return bench_peers.bench_peers(
-        list(peer_rows.PEERS),
+        list(PEER_NAMES),
         WORKLOADS,
         list(DTYPES),
         2,
@@ -64,7 +65,7 @@ def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[Row]) 
     """A per-call row for every peer, workload and dtype; and for each available Keras backend its whole
     loop too (fit with steps_per_execution), the row our compiled loops compare with."""
     steps = [r for r in rows if r.mode != "fit loop"]
-    expected = {(p, w.name, d) for p in peer_rows.PEERS for w in WORKLOADS for d in DTYPES}
+    expected = {(p, w.name, d) for p in PEER_NAMES for w in WORKLOADS for d in DTYPES}
     assert {(r.backend, r.workload, r.dtype) for r in steps} == expected
     assert len(steps) == len(expected)
     loops = {(r.backend, r.workload, r.dtype) for r in rows if r.mode == "fit loop"}
@@ -76,7 +77,7 @@ def test_one_row_per_peer_workload_and_dtype_with_every_column(rows: list[Row]) 
         assert row.mode in (peer_rows.MODES[row.backend], "fit loop") and row.device == "cpu"
 
 
-@pytest.mark.parametrize("peer", peer_rows.PEERS)
+@pytest.mark.parametrize("peer", PEER_NAMES)
 def test_every_available_peer_is_verified_then_timed(rows: list[Row], peer: str) -> None:
     ok, reason = bench_peers.peer_status(peer)
     if not ok:

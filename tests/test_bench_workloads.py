@@ -58,3 +58,25 @@ def test_a_kink_flip_is_excused_but_no_more():
     update = np.concatenate([np.ravel(prob.params1[k] - prob.params[k]) for k in sorted(prob.params)])
     assert workloads.kink_allowance(prob, "float32").max() < 1e-2 * np.abs(update).max()  # a small part of a step
     assert not workloads.check_first_step(prob, "float32", cost0, prob.params)[0]
+
+
+def test_the_rows_of_one_library_and_dtype_share_the_data_they_read():
+    """With a copy of X per row and two per product, a full run's deep_m16384 (X 12288 x 16384) held 20 GB in one
+    process and was killed on a machine of 24: one copy per library and dtype, made before any row's memory is
+    read, the products' operands the step's own (W, A_prev, dZ per layer, each read twice), and a workload's data
+    dropped once its rows are timed."""
+    from conformance.bench.products import step_operands, step_products
+
+    workload = workloads.Workload("shared", ModelSpec("deep", (6, 4, 3, 1), "relu"), 16, 0.01)
+    prob = workloads.problem(workload)
+    X, Y = workloads.inputs(prob, "numpy", "float32", "cpu")
+    assert Y.dtype == np.float32 and Y.shape == (1, 16)
+    assert X.dtype == np.float32 and workloads.inputs(prob, "numpy", "float32", "cpu")[0] is X
+    assert workloads.inputs(prob, "numpy", "float64", "cpu")[0] is prob.X  # float64: the problem's own, no copy
+    workloads.forget(workload)
+    assert workloads.problem(workload) is not prob
+    workloads.forget(workload)
+    pairs = step_operands(workload.spec, workload.m, "float32")
+    assert [(a.shape, b.shape, t) for a, b, t in pairs] == step_products(workload.spec, workload.m)
+    layers = len(workload.spec.layer_dims) - 1
+    assert len({id(x) for a, b, _ in pairs for x in (a, b)}) == 3 * layers  # W[l], A[l-1], dZ[l]

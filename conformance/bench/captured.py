@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .workloads import inputs
+
 MODE = "captured"
 
 
@@ -64,7 +66,7 @@ def captured_runner(prob, dtype: str, device: str, sync: Callable[[object], None
         fullgraph=True,  # forward, cost, backward and update as one graph, or an error
         dynamic=False,
     )
-    X, Y = arrays.from_numpy(prob.X, dtype, device), arrays.from_numpy(prob.Y, dtype, device)
+    X, Y = inputs(prob, "torch", dtype, device)  # shared with PyTorch's other rows of this dtype
     state = {
         "params": arrays.from_numpy(prob.params, dtype, device),
         "cost": torch.zeros((), dtype=X.dtype, device=X.device),

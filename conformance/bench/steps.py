@@ -24,7 +24,7 @@ from .captured import MODE, captured_runner
 from .machine import device_peak_mb, own_peak_mb, reset_peak_rss
 from .row import Row
 from .timing import time_steps
-from .workloads import Problem, Workload, check_first_step, problem
+from .workloads import Problem, Workload, check_first_step, inputs, problem
 
 
 def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
@@ -64,7 +64,7 @@ def our_runner(name: str, mode: str, dtype: str, device: str, prob: Problem):
         logistic_step = logistic.make_train_step(mode) if spec.kind == "logistic" else None
         sync = sync_for(name, device)
     state = {"params": put(prob.params), "cost": None}
-    X, Y = put(prob.X), put(prob.Y)
+    X, Y = inputs(prob, name, dtype, device)  # shared with the backend's other rows of this dtype
 
     if spec.kind == "logistic":
 
@@ -160,6 +160,7 @@ def prepare_ours(name: str, mode: str, dtype: str, device: str, workload: Worklo
     """One of our rows, warmed up and checked: its first step, its check, its own peak memory."""
     prob = problem(workload)
     row = workload.row(name, mode, dtype, device, matmul=matmul_precision(name, dtype, device))
+    inputs(prob, name, dtype, device)  # made before the baseline: no row counts the data it reads
     baseline = reset_peak_rss()
     device_peak_mb(name, device, reset=True)
     step, sync, read = our_runner(name, mode, dtype, device, prob)
@@ -189,7 +190,7 @@ def prepare_loop(name: str, dtype: str, device: str, workload: Workload, iterati
     arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
     module = importlib.import_module(f"{PACKAGES[name]}.{spec.kind if spec.kind == 'logistic' else 'deep'}")
     loop = module.make_train_loop("compiled") if spec.kind == "logistic" else module.make_train_loop(act, "compiled")
-    params, X, Y = (arrays.from_numpy(a, dtype, device) for a in (prob.params, prob.X, prob.Y))
+    params, (X, Y) = arrays.from_numpy(prob.params, dtype, device), inputs(prob, name, dtype, device)
     lr, count = workload.learning_rate, iterations
     if name == "tf":  # tensors, so that a new rate does not trace the loop again
         import tensorflow as tf

@@ -21,7 +21,7 @@ from .row import Row, frame_of
 from .settings import BenchSettings
 from .steps import Prepared, loop_iterations, prepare_loop, prepare_ours
 from .timing import interleave
-from .workloads import Workload
+from .workloads import Workload, forget
 
 IN_PROCESS_PEERS = tuple(p for p in PEER_INFO if p not in KERAS)  # Keras in its workers: all in the rounds of ours
 
@@ -162,6 +162,7 @@ def _workload_rows(
         row.extra_rounds = extra
     for p in prepared.values():  # a Keras row's model in its worker
         getattr(p, "close", lambda: None)()
+    forget(workload)  # its data and each library's copy of it: the next workload starts without them
     return [row.as_dict() for row in rows]  # as the run's checkpoint keeps them
 
 

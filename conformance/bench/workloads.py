@@ -2,7 +2,8 @@
 weights, the float64 reference's first step from them, and the check that holds every timed row to
 that step: no row is fast because it computes something else."""
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from ..check.judge import errors
 from ..check.measure import flatten
 from ..check.scales import predicted
 from ..check.tolerances import SCALED_SAFETY, UNIT_ROUNDOFF, tolerance_from_scale, underflow_floor
+from ..core.backends import PACKAGES
 from ..core.datasets import make_random_dataset
 from ..core.spec import ModelSpec
 from .row import Row
@@ -74,6 +76,7 @@ class Problem:
     Y: np.ndarray  # (1, m)
     cost0: float  # the cost before the first update
     params1: dict[str, np.ndarray]  # the parameters after it
+    inputs: dict = field(default_factory=dict, repr=False)  # (backend, dtype, device) -> (X, Y) there: inputs()
 
 
 _PROBLEMS: dict[Workload, Problem] = {}  # by the whole workload: two of one name are two problems
@@ -93,6 +96,29 @@ def problem(workload: Workload) -> Problem:
             params1, cost0 = deep.train_step(params, X, Y, workload.learning_rate, spec.hidden_activation)
         _PROBLEMS[workload] = Problem(workload, params, X, Y, cost0, params1)
     return _PROBLEMS[workload]
+
+
+def inputs(prob: Problem, name: str, dtype: str, device: str) -> tuple:
+    """The workload's X and Y as `name`'s arrays in `dtype` on `device`, one copy for every row of that backend,
+    dtype and device (a step only reads them). With a copy per row, a full run's deep_m16384 (X 12288 x 16384)
+    held 20 GB in one process and was killed on a machine of 24."""
+    key = (name, dtype, device)
+    if key not in prob.inputs:
+        if name == "numpy":
+            prob.inputs[key] = (prob.X.astype(dtype, copy=False), prob.Y.astype(dtype, copy=False))
+        else:
+            arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
+            prob.inputs[key] = (arrays.from_numpy(prob.X, dtype, device), arrays.from_numpy(prob.Y, dtype, device))
+    return prob.inputs[key]
+
+
+def forget(workload: Workload) -> None:
+    """Drop what problem() and the checks keep of a workload once its rows are timed: its data, each library's
+    copy of it and the reference's steps, which a run's later workloads do not need."""
+    _PROBLEMS.pop(workload, None)
+    for cache in (_AFTER, _PASSES):
+        for key in [k for k in cache if k[0] == workload]:
+            del cache[key]
 
 
 def reference_after(prob: Problem, steps: int) -> tuple[float, dict[str, np.ndarray]]:

@@ -170,8 +170,9 @@ def run(args: argparse.Namespace) -> int:
     for written in runner.folder.glob(PLANS):
         written.unlink()
     skipped = planned[0].skipped if planned else []  # [] if stopped while planning
-    if runner.complete:
-        runner.run("data parallel", data_parallel_units(settings, skipped))
+    stage = data_parallel_units(settings, skipped) if runner.complete else []
+    if stage:
+        runner.run("data parallel", stage)
     return finish(runner, skipped, settings.device)
 
 

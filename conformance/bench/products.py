@@ -57,12 +57,10 @@ def prepare_products(name: str, dtype: str, device: str, workload: Workload) -> 
         sync = sync_for(name, device)
     else:
         arrays = importlib.import_module(f"{PACKAGES[name]}.arrays")
-        there: dict[int, object] = {}  # each operand converted once
-        for operand in (x for a, b, _ in pairs for x in (a, b)):
-            if id(operand) not in there:
-                there[id(operand)] = arrays.from_numpy(operand, dtype, device)
+        operands = {id(x): x for a, b, _ in pairs for x in (a, b)}  # each array once, as the step holds it
+        there = {key: arrays.from_numpy(x, dtype, device) for key, x in operands.items()}
         put = [(there[id(a)], there[id(b)], t) for a, b, t in pairs]
-        del pairs, there
+        del pairs, operands, there  # the NumPy copies: only the library's are timed
         if name == "tf":
             import tensorflow as tf
 

@@ -169,3 +169,20 @@ def test_a_plugins_panel_carries_its_proper_name(monkeypatch):
     assert TITLES["mlx"] == "MLX" and TITLES["torch"] == "PyTorch"
     _, out = run_with_width(monkeypatch, 200, "code", "cost", "--backends", "numpy,mlx")
     assert "─ MLX " in out and "─ mlx " not in out
+
+
+def test_the_report_shows_each_frameworks_activations_table_once_and_each_name_once():
+    """The four activation concepts each show a framework's whole ACTIVATIONS table; the report shows them as one
+    section, so the table comes once, and its headings name a concept once ("backward: gradients ...")."""
+    from conformance.report import html
+
+    for framework in code.FRAMEWORKS:
+        shown = [name for name in code.REPORT if "deep.ACTIVATIONS" in code.find(name).parts.get(framework, ())]
+        assert shown in ([], ["activations"]), (framework, shown)
+    section = html.code_section()
+    for name in code.CONCEPTS:
+        assert not code.heading(name).startswith(f"{name}: {name}"), code.heading(name)
+    for name in code.REPORT:
+        assert section.count(f'<h3 id="code-{name}">') == 1, name
+    assert '<h3 id="code-sigmoid">' not in section and "backward: backward" not in section
+    assert code.heading("L_model_backward") == code.heading("backward") == "backward: gradients by hand and by autodiff"

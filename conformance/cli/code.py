@@ -107,10 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print(code.markdown(args.concept, shown), end="")
         return 0
     formula = f"\n[cyan]{escape(concept.formula)}[/]" if concept.formula else ""
-    name = code.resolve(args.concept)
-    said = concept.title == name or concept.title.startswith(f"{name}:")  # a concept's title names it already
-    title = concept.title if said else f"{name}: {concept.title}"
-    console.print(f"[bold]{escape(title)}[/]{formula}")
+    console.print(f"[bold]{escape(code.heading(args.concept))}[/]{formula}")
     missing = [fw for fw in chosen if fw not in shown]
     if missing:
         console.print(f"not in {', '.join(code.TITLES.get(fw, fw) for fw in missing)}")

@@ -41,11 +41,30 @@ def _activation(name: str, formula: str, jax_tf_own: bool = False) -> Concept:
     return Concept(f"{name} and its derivative", formula, parts)
 
 
-CONCEPTS = {
+ACTIVATIONS = {
     "sigmoid": _activation("sigmoid", "s(z) = 1 / (1 + e^-z),  s'(z) = s(z) (1 - s(z))"),
     "relu": _activation("relu", "relu(z) = max(0, z),  relu'(z) = 1 if z > 0 else 0 (0 at z = 0)"),
     "tanh": _activation("tanh", "tanh'(z) = 1 - tanh(z)^2"),
     "leaky_relu": _activation("leaky_relu", "g(z) = z if z > 0 else 0.01 z,  g'(0) = 0.01", jax_tf_own=True),
+}
+
+
+def _is_table(part: str) -> bool:
+    return part.endswith("ACTIVATIONS")
+
+
+# the four at once, as the report shows them: the frameworks' ACTIVATIONS table once, not once per activation
+ALL_ACTIVATIONS = Concept(
+    "sigmoid, ReLU, tanh, leaky ReLU and their derivatives",
+    ";  ".join(c.formula for c in ACTIVATIONS.values()),
+    {  # each framework's own functions first, then its table of them (the order of its file)
+        fw: tuple(sorted(dict.fromkeys(p for c in ACTIVATIONS.values() for p in c.parts[fw]), key=_is_table))
+        for fw in COURSE
+    },
+)
+CONCEPTS = {
+    "activations": ALL_ACTIVATIONS,  # first: each activation's own concept below gives its functions their alias
+    **ACTIVATIONS,
     "initialization": Concept(
         "initialisation: NumPy makes every framework's weights",
         "W[l] = randn(n[l], n[l-1]) * scale, b[l] = 0",
@@ -246,6 +265,19 @@ def sources(concept: str) -> dict[str, str]:
             continue
         found[fw] = f"# {c.notes[own]}\n{text}" if own in c.notes else text
     return found
+
+
+def heading(concept: str) -> str:
+    """The concept's name and title, the name once: "backward: gradients by hand and by autodiff", not
+    "backward: backward: ...", and a function shown on its own by its title alone."""
+    name, title = resolve(concept), find(concept).title
+    return (
+        title if title == name or title.startswith(f"{name}:") or title.startswith(f"{name} ") else f"{name}: {title}"
+    )
+
+
+# what the report shows, in order: the activations once (their four concepts repeat the frameworks' table)
+REPORT = tuple(name for name in CONCEPTS if name not in ACTIVATIONS)
 
 
 def markdown(concept: str, shown: dict[str, str] | None = None) -> str:

@@ -171,7 +171,7 @@ def code_panes(name: str, frameworks: list[str] | None = None) -> str:
         for fw, text in code.sources(name).items()
         if frameworks is None or fw in frameworks
     )
-    heading = f'<h3 id="code-{name}">{html.escape(name)}: {html.escape(concept.title)}</h3>'
+    heading = f'<h3 id="code-{name}">{html.escape(code.heading(name))}</h3>'
     formula = f'<p class="formula">{html.escape(concept.formula)}</p>' if concept.formula else ""
     return f'{heading}{formula}<div class="columns">{columns}</div>'
 
@@ -199,7 +199,7 @@ def code_section() -> str:
         f'<label><input type="checkbox" checked data-fw="{fw}"> {html.escape(code.TITLES.get(fw, fw))}</label> '
         for fw in code.FRAMEWORKS
     )
-    return f'<div class="chooser">Show: {boxes}</div>' + "".join(code_panes(name) for name in code.CONCEPTS)
+    return f'<div class="chooser">Show: {boxes}</div>' + "".join(code_panes(name) for name in code.REPORT)
 
 
 CSS = """

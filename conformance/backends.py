@@ -1,4 +1,4 @@
-"""The documented import `conformance.backends` (DESIGN.md, docs/plugins.md), kept stable for outside tools: it is
+"""The documented import `conformance.backends` (docs/plugins.md, the README), kept stable for outside tools: it is
 conformance/core/backends.py itself, the same module object, not a copy."""
 
 import sys

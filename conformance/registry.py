@@ -1,4 +1,4 @@
-"""The documented import `conformance.registry` (DESIGN.md, docs/plugins.md), kept stable for outside tools: it is
+"""The documented import `conformance.registry` (docs/plugins.md, the README), kept stable for outside tools: it is
 conformance/core/registry.py itself, the same module object, not a copy."""
 
 import sys

@@ -20,7 +20,7 @@ FAILED = 1  # a check failed: a number outside its tolerance
 USAGE = 2  # unusable input: a bad option, a missing file
 UNFINISHED = 3  # a backend raised, or a function of it is not written yet (a stub); named, never a traceback
 # what each status means, in the words that --help, the README, docs/commands.md and cli/README.md all use
-# (tests/test_docstrings.py holds them to it)
+# (tests/test_docs.py holds them to it)
 STATUSES = (
     (f"{GREEN}", "all green"),
     (f"{FAILED}", "a check failed"),

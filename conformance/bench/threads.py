@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from ..core.backends import framework_status
+from ..core.registry import AUTODIFF
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -88,7 +89,7 @@ def pinned_cores() -> list[int] | None:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 
 
-def apply_thread_limits(threads: int, frameworks: Collection[str] = ("torch", "tf", "jax")) -> dict[str, str]:
+def apply_thread_limits(threads: int, frameworks: Collection[str] = AUTODIFF) -> dict[str, str]:
     """The runtime half of limit_threads, for `frameworks` (backend names; NumPy's BLAS always) that take it at
     run time; returns what each one reports, for the metadata. A process that times only some of them leaves
     the others unimported (TensorFlow alone takes seconds)."""

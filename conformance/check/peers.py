@@ -25,9 +25,9 @@ from reference_numpy.activations import LEAKY_RELU_SLOPE
 
 from .. import ROOT
 from ..core.backends import BackendUnavailable, validate_inputs
+from ..core.registry import KERAS_BACKENDS  # Keras's backend names, each the module it needs
 from ..core.spec import ModelSpec
 
-KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend -> module it needs
 Grads = dict[str, np.ndarray]
 
 
@@ -112,8 +112,8 @@ def keras_backends_available() -> dict[str, tuple[bool, str]]:
     if not version.startswith("3."):
         return {name: (False, f"keras {version} is not Keras 3") for name in KERAS_BACKENDS}
     return {
-        name: (True, "") if importlib.util.find_spec(module) else (False, f"{module} not installed")
-        for name, module in KERAS_BACKENDS.items()
+        name: (True, "") if importlib.util.find_spec(name) else (False, f"{name} not installed")
+        for name in KERAS_BACKENDS
     }
 
 

@@ -43,7 +43,8 @@ class BackendInfo:
     `framework` is the module whose import says whether it can run here. `compiler`, for modes other than
     "eager", names a function "module:attribute" that takes the mode and returns how that mode runs a
     function (torch.compile, jax.jit, mx.compile, ...). `unsupported` names what it does not do, with the
-    reason: "data_parallel", "bench", "gpu"."""
+    reason: "data_parallel", "bench", "gpu". `engines`: the framework's own engine for data parallel, by how
+    its workers are launched ("devices": in one process; "processes": one process each), in words for tables."""
 
     name: str
     package: str
@@ -55,14 +56,42 @@ class BackendInfo:
     unsupported: dict[str, str] = field(default_factory=dict, hash=False)
     plugin: str = ""  # the distribution that registered it; "" for the built-in four
     title: str = ""  # its proper name where people read it ("PyTorch"); "" shows `name`
+    engines: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 BUILT_IN = (
-    BackendInfo("numpy", "reference_numpy", "numpy", title="NumPy"),
-    BackendInfo("torch", "impl_torch", "torch", MODE_NAMES[:2], devices=DEVICES, title="PyTorch"),
-    BackendInfo("jax", "impl_jax", "jax", MODE_NAMES[:2], devices=DEVICES, title="JAX"),
+    BackendInfo("numpy", "reference_numpy", "numpy", title="NumPy", engines={"devices": "split-and-sum oracle"}),
+    BackendInfo(
+        "torch",
+        "impl_torch",
+        "torch",
+        MODE_NAMES[:2],
+        devices=DEVICES,
+        title="PyTorch",
+        engines={
+            "devices": "torch.distributed gloo via torch.multiprocessing",
+            "processes": "torch.distributed gloo via torchrun",
+        },
+    ),
+    BackendInfo(
+        "jax",
+        "impl_jax",
+        "jax",
+        MODE_NAMES[:2],
+        devices=DEVICES,
+        title="JAX",
+        engines={"devices": "jax.sharding over host devices", "processes": "jax.distributed gloo"},
+    ),
     # "compiled" is tf.function(jit_compile=True); "function" is tf.function without XLA
-    BackendInfo("tf", "impl_tf", "tensorflow", MODE_NAMES, devices=DEVICES, title="TensorFlow"),
+    BackendInfo(
+        "tf",
+        "impl_tf",
+        "tensorflow",
+        MODE_NAMES,
+        devices=DEVICES,
+        title="TensorFlow",
+        engines={"devices": "MirroredStrategy over logical CPUs", "processes": "MultiWorkerMirroredStrategy"},
+    ),
 )
 COURSE = tuple(info.name for info in BUILT_IN)  # the course written four times: numpy, torch, jax, tf
 AUTODIFF = COURSE[1:]  # the three whose backward is autodiff
@@ -90,6 +119,7 @@ PEERS = (
     PeerInfo("torch.nn", "optim.SGD", "torch", backend="torch", title="torch.nn"),
 )
 PEER_NAMES = tuple(p.name for p in PEERS)
+KERAS_BACKENDS = tuple(p.keras_backend for p in PEERS if p.keras_backend)  # each also the module it needs
 PEER_INFO = {p.name: p for p in PEERS}
 
 

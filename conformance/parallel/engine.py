@@ -30,7 +30,7 @@ from ..bench.threads import THREAD_VARIABLES
 from ..check.cases import Case
 from ..check.measure import flatten
 from ..core.backends import PACKAGES, InputError, framework_status
-from ..core.registry import COURSE
+from ..core.registry import BACKENDS, COURSE
 from . import launch as launcher
 from .job import DataParallelJob, DataParallelResult, train
 
@@ -38,12 +38,7 @@ NAMES = COURSE  # numpy: the split-and-sum oracle, in-process
 WORKERS = (1, 2, 4)
 STEPS = 10
 LAUNCHES = ("processes", "devices")
-DEVICE_ENGINES = {
-    "numpy": "split-and-sum oracle",
-    "torch": "torch.distributed gloo via torch.multiprocessing",
-    "jax": "jax.sharding over host devices",
-    "tf": "MirroredStrategy over logical CPUs",
-}
+DEVICE_ENGINES = {name: BACKENDS[name].engines["devices"] for name in COURSE}  # the registry's words
 
 
 def default_launch(workers: int) -> str:

@@ -32,14 +32,11 @@ import numpy as np
 from .. import ROOT
 from ..bench.threads import THREAD_VARIABLES
 from ..core.backends import InputError
+from ..core.registry import BACKENDS
 from .failures import progress, started_pid, wait_for_others, what_failed
 from .job import DataParallelJob
 
-ENGINES = {
-    "torch": "torch.distributed gloo via torchrun",
-    "jax": "jax.distributed gloo",
-    "tf": "MultiWorkerMirroredStrategy",
-}
+ENGINES = {name: info.engines["processes"] for name, info in BACKENDS.items() if "processes" in info.engines}
 TIMEOUT_S = 60.0  # every engine's timeout: to meet, and for any collective to finish
 GRACE_S = 30.0  # after a loss, how long the others get to stop on their own
 

@@ -11,12 +11,12 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-LEAKY_RELU_SLOPE = 0.01
-MODES = ("eager", "compiled")
-
 LinearCache = tuple[jax.Array, jax.Array, jax.Array]  # (A_prev, W, b)
 Cache = tuple[LinearCache, jax.Array]  # (linear_cache, Z)
 Parameters = dict[str, jax.Array]
+
+LEAKY_RELU_SLOPE = 0.01
+MODES = ("eager", "compiled")
 
 
 def leaky_relu(Z: jax.Array) -> jax.Array:

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 LinearCache = tuple[tf.Tensor, tf.Tensor, tf.Tensor]  # (A_prev, W, b)
 Cache = tuple[LinearCache, tf.Tensor]  # (linear_cache, Z)
+
 LEAKY_RELU_SLOPE = 0.01
 MODES = ("eager", "compiled", "function")
 

@@ -30,7 +30,8 @@ def initialize_parameters_deep(
 
 
 def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
-    """Z = W A_prev + b."""
+    """Z = W A_prev + b, and the cache the hand-written backward reads (the course's signature; the three
+    frameworks' linear_forward returns Z alone: their autodiff keeps what the backward needs)."""
     Z = W @ A_prev + b  # (n[l], m) = (n[l], n[l-1]) @ (n[l-1], m) + (n[l], 1)
     assert Z.shape == (W.shape[0], A_prev.shape[1])
     return Z, (A_prev, W, b)
@@ -184,6 +185,8 @@ def L_layer_model(
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Full-batch gradient descent; returns the final parameters and the cost at iterations
     0, record_every, 2 record_every, ... (each cost is measured before that iteration's update).
+    The course's signature (layers_dims, print_cost): the three frameworks' L_layer_model takes the
+    `parameters` NumPy made instead (every framework starts from the same weights) and a `mode`.
     Starts from `parameters` when given, else from initialize_parameters_deep(layers_dims, seed, init).
     `callback(i, cost)` is called after every iteration."""
     check_data(X, Y, layers_dims[0])

@@ -71,7 +71,8 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def _module(dotted: str, root: Path) -> list[Path]:
+@functools.cache
+def _module(dotted: str, root: Path) -> tuple[Path, ...]:
     """The files that importing `dotted` runs, when it is this project's: its packages' __init__ and itself."""
     found, parts = [], dotted.split(".")
     for i in range(1, len(parts) + 1):
@@ -82,25 +83,37 @@ def _module(dotted: str, root: Path) -> list[Path]:
             found.append(path.with_suffix(".py"))
         else:
             break
-    return found
+    return tuple(found)
+
+
+@functools.cache
+def _imported(text: str, package: tuple[str, ...]) -> tuple[str, ...]:
+    """The dotted names a module's source imports (at the top or inside a function), read once per source: a
+    page's check meets the same files under every kind and at every commit."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
+            base = base if node.level else (node.module or "")
+            names += [base, *(f"{base}.{a.name}" for a in node.names)]
+    return tuple(names)
 
 
 def _imports(path: Path, root: Path) -> list[Path]:
     """This project's files that a file imports (at the top or inside a function)."""
-    package = path.parent.relative_to(root).parts
-    found: list[Path] = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
-            base = base if node.level else (node.module or "")
-            names = [base, *(f"{base}.{a.name}" for a in node.names)]
-        else:
-            continue
-        for name in names:
-            found += _module(name, root)
-    return found
+    return [
+        found
+        for name in _imported(path.read_text(), path.parent.relative_to(root).parts)
+        for found in _module(name, root)
+    ]
+
+
+@functools.cache
+def _tree(text: str) -> str:
+    """A module's syntax tree as text, docstrings dropped, made once per source."""
+    return _canonical(_without_docstrings(ast.parse(text)))
 
 
 def files(kind: str, root: Path = ROOT) -> list[Path]:
@@ -122,8 +135,7 @@ def code_hash(kind: str, root: Path = ROOT) -> str:
     """sha256 (16 hex digits) over the syntax trees, docstrings dropped, of the files a kind depends on."""
     digest = hashlib.sha256()
     for path in files(kind, root):
-        tree = _without_docstrings(ast.parse(path.read_text(), str(path)))
-        digest.update(f"{path.relative_to(root).as_posix()}\0{_canonical(tree)}\0".encode())
+        digest.update(f"{path.relative_to(root).as_posix()}\0{_tree(path.read_text())}\0".encode())
     return digest.hexdigest()[:16]
 
 

@@ -27,11 +27,11 @@ from conformance.check.judge import COLUMNS, compare
 from conformance.check.measure import flatten, measure
 from conformance.core.backends import BackendUnavailable, load_backend
 from conformance.core.datasets import make_random_dataset
-from conformance.core.registry import MODES, NAMES, PACKAGES, framework_status
+from conformance.core.registry import AUTODIFF, MODES, NAMES, PACKAGES, framework_status
 from conformance.core.spec import ModelSpec
 from reference_numpy import initializers
 
-FRAMEWORKS = ("torch", "jax", "tf")
+FRAMEWORKS = AUTODIFF
 DTYPES = ("float32", "float64")
 # (framework, mode) for every mode a framework declares, and the modes that run the loop in one call
 FRAMEWORK_MODES = [(name, mode) for name in FRAMEWORKS for mode in MODES[name]]

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from conformance import ROOT
+from conformance.core.registry import COURSE
 
 THREAD_PROBE = """
 import os, sys, time
@@ -37,7 +38,7 @@ print(len(tasks), len(cores), (time.process_time() - cpu) / (time.perf_counter()
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="binding to cores needs Linux's sched_setaffinity")
-@pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
+@pytest.mark.parametrize("name", COURSE)
 def test_the_thread_limit_holds_for_every_framework(name):
     """--threads 1: every thread the framework starts runs on one core, and the process never uses more
     than one core's time (JAX ignored the old XLA_FLAGS word and used every core)."""

@@ -6,6 +6,7 @@ import pytest
 
 from conformance.bench import steps as ours
 from conformance.bench import workloads
+from conformance.core.registry import COURSE
 from conformance.core.spec import ModelSpec
 
 
@@ -59,7 +60,7 @@ def test_the_clock_waits_for_the_whole_state():
     assert set(seen) == {"params", "cost"} and set(seen["params"]) == {"W1", "b1", "W2", "b2"}
 
 
-@pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
+@pytest.mark.parametrize("name", COURSE)
 def test_our_rows_are_checked_and_timed(name):
     from conformance.core.backends import framework_status
 

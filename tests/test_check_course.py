@@ -3,6 +3,7 @@
 import pytest
 
 from conformance.check import course
+from conformance.core.registry import AUTODIFF
 
 CAT_PREFIX = 201  # iterations 0, 100 and 200: a few seconds even for the deep net
 
@@ -37,7 +38,7 @@ def test_published_tolerance_is_half_the_last_printed_place():
     assert course.published_tolerance("0.6930497356599888") == 1e-12
 
 
-@pytest.mark.parametrize("framework", ["torch", "jax", "tf"])
+@pytest.mark.parametrize("framework", AUTODIFF)
 @pytest.mark.slow
 def test_the_deep_run_replays_in_every_framework(framework, cat_data_dir):
     from conformance.core.backends import framework_status

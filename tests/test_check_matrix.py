@@ -9,6 +9,7 @@ from conformance.check.cases import default_cases, make_case
 from conformance.check.judge import compare
 from conformance.check.measure import measure
 from conformance.core import backends
+from conformance.core.registry import AUTODIFF
 from conformance.core.spec import ModelSpec
 
 EAGER_CASES = default_cases(depths=(1, 2, 3, 4, 5))
@@ -50,7 +51,7 @@ def test_backend_matches_the_float64_reference(name, mode, dtype):
 
 
 def test_float64_backends_agree_with_each_other():
-    available = [n for n in ("torch", "jax", "tf") if backends.framework_status(n)[0]]
+    available = [n for n in AUTODIFF if backends.framework_status(n)[0]]
     if len(available) < 2:
         pytest.skip(f"pairwise needs two frameworks; installed: {available}")
     targets = [(n, "eager", "float64", "cpu") for n in ["numpy", *available]]
@@ -125,7 +126,7 @@ def test_cpu_rows_have_no_tf32_drift():
 @pytest.mark.gpu
 def test_gpu_float32_rows_measure_their_tf32_drift():
     """On a GPU each float32 framework row carries how far TF32 moves it; its verdict is the TF32-off one."""
-    targets = [(n, "eager", "float32", "gpu") for n in ("torch", "jax", "tf") if backends.device_status(n, "gpu")[0]]
+    targets = [(n, "eager", "float32", "gpu") for n in AUTODIFF if backends.device_status(n, "gpu")[0]]
     if not targets:
         pytest.skip("no framework sees a GPU here")
     result = matrix.run_matrix(COMPILED_CASES[1:], targets, steps=(1,))

@@ -8,13 +8,14 @@ import pytest
 
 from conformance import cli
 from conformance.core.backends import device_status
+from conformance.core.registry import AUTODIFF
 from tests.backend_helper import QUICK_SECOND as SECOND  # beside NumPy on the command's CPU path
 
 from conftest import once_per_run
 
 
 def _any_gpu() -> bool:
-    return any(device_status(name, "gpu")[0] for name in ("torch", "jax", "tf"))
+    return any(device_status(name, "gpu")[0] for name in AUTODIFF)
 
 
 @pytest.mark.skipif(_any_gpu(), reason="a GPU is visible here")

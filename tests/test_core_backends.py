@@ -7,17 +7,19 @@ import numpy as np
 import pytest
 
 from conformance.core import backends, registry
+from conformance.core.registry import COURSE
 from conformance.core.spec import ModelSpec
+from tests.backend_helper import make_problem
 
 SPEC = ModelSpec("deep", (3, 4, 1), "tanh")
 
 
 @pytest.fixture
 def problem():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((3, 5))  # (n_x, m)
-    Y = (rng.random((1, 5)) > 0.5).astype(np.float64)  # (1, m)
-    return SPEC.init_params(seed=1), X, Y
+    """SPEC's parameters, X (3, 5) and Y (1, 5), from the tests' one problem builder."""
+    layer_dims, X, Y, parameters = make_problem(depth=2, seed=0, n_x=3, width=4, m=5)
+    assert tuple(layer_dims) == SPEC.layer_dims
+    return parameters, X, Y
 
 
 def test_available_backends_lists_every_combination_with_a_reason():
@@ -99,7 +101,7 @@ def test_bad_training_arguments_are_named(problem, kwargs, message):
         backends.load_backend("numpy", SPEC).train(params, X, Y, **{"learning_rate": 0.1, **kwargs})
 
 
-@pytest.mark.parametrize("name", ["numpy", "torch", "jax", "tf"])
+@pytest.mark.parametrize("name", COURSE)
 def test_protocol_returns_numpy_and_leaves_inputs_alone(problem, name):
     ok, reason = backends.framework_status(name)
     if not ok:

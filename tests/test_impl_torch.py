@@ -4,19 +4,15 @@ tested once for all three in test_impls.py and test_impls_training.py."""
 
 import numpy as np
 import pytest
-from backend_helper import framework
+from backend_helper import framework, make_problem
 
 fw = framework("torch")  # skips this file, saying why, where torch is not installed
 import torch  # noqa: E402
 
-from conformance.core.datasets import make_random_dataset  # noqa: E402
-from reference_numpy import initializers  # noqa: E402
-
 
 def test_update_parameters_train_step_and_L_layer_model_leave_their_inputs_alone():
     """Unchanged, with no .grad and no requires_grad left on the caller's tensors or the new ones."""
-    X, Y = make_random_dataset(4, 16, seed=5)  # (4, 16), (1, 16)
-    parameters = initializers.initialize([4, 5, 1], scheme="he", seed=5)
+    _, X, Y, parameters = make_problem(depth=2, seed=5, n_x=4, width=5, m=16)  # X (4, 16), Y (1, 16)
     X_, Y_, P_ = fw.put("float64", X, Y, parameters)
     before = {name: P.clone() for name, P in P_.items()}
     grads, _ = fw.deep.L_model_grads(P_, X_, Y_)

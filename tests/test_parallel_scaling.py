@@ -6,6 +6,7 @@ import itertools
 import pytest
 
 from conformance.core.backends import framework_status
+from conformance.core.registry import AUTODIFF
 from conformance.parallel import scaling
 
 
@@ -36,7 +37,7 @@ def test_efficiency_falls_with_workers_and_the_course_net_counts_its_parameters(
     assert strong[-1] < weak[-1]  # at 1024 workers 64 columns each: communication dominates
 
 
-@pytest.mark.parametrize("name", ["torch", "jax", "tf"])
+@pytest.mark.parametrize("name", AUTODIFF)
 def test_each_engine_times_its_all_reduce_in_two_processes(name):
     ok, reason = framework_status(name)
     if not ok:

@@ -86,6 +86,9 @@ def weighted_grads(
     return {f"d{name}": d for name, d in d_parameters.items()}, cost
 
 
+# JAX's form differs from PyTorch's and TensorFlow's (a function of one worker's columns): JAX writes one
+# program over the whole batch, sharded, and XLA splits it across the devices and adds the all-reduce; so this
+# returns that program, jitted once per activation (weighted: an uneven split, padded).
 @functools.cache
 def data_parallel_grads(hidden_activation: str = "relu", weighted: bool = False):
     """grads(parameters, X, Y[, weights]) -> (grads, cost), jitted: on sharded X and Y it runs on

@@ -73,6 +73,8 @@ def data_parallel_grads(
     return context.all_reduce(tf.distribute.ReduceOp.SUM, ({k: share * g for k, g in grads.items()}, share * cost))
 
 
+# Built for a strategy, where PyTorch's is called directly: strategy.run takes the replica's function, traced
+# once as a tf.function for every step (PyTorch's process is its own worker and needs no such wrapper).
 def data_parallel_train_step(strategy: tf.distribute.Strategy, hidden_activation: str = "relu"):
     """step(parameters, X_k, Y_k, m, learning_rate) -> (parameters, cost): one tf.function that runs
     the replica step on every replica (strategy.run) and returns replica 0's copy, which all share."""

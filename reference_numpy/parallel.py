@@ -28,6 +28,8 @@ def shard(X: np.ndarray, Y: np.ndarray, workers: int) -> tuple[list[np.ndarray],
     return np.array_split(X, workers, axis=1), np.array_split(Y, workers, axis=1)  # [(n_x, m_k)], [(1, m_k)]
 
 
+# The oracle's form: every worker in one loop, the all-reduce a plain sum. The frameworks' data_parallel_grads
+# run one worker's columns each (PyTorch, TensorFlow), or return one program over the whole batch (JAX).
 def data_parallel_grads(
     parameters: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, workers: int, hidden_activation: str = "relu"
 ) -> tuple[dict[str, np.ndarray], float]:

@@ -1,6 +1,7 @@
 """The data-parallel benchmark: seconds per step on 1, 2, ... workers, one thread each, the first step
 checked against the float64 full batch; speed-up, efficiency and the all-reduce's share."""
 
+import dataclasses
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +28,41 @@ def bench_workloads(quick: bool = False):
     return [Workload("course_deep", spec, 209, 0.0075)] + [Workload(f"deep_m{m}", spec, m, 0.0075) for m in sizes]
 
 
+@dataclass(kw_only=True)
+class ParallelRow:
+    """One framework on N workers, one workload and dtype: what it is, its step's time and the all-reduce's, its
+    first step checked; the scaling over 1 worker added by add_scaling. A plain dict where it crosses a process
+    (the runner's checkpoint): as_dict and from_dict; parallel.csv's columns are the fields but the last two."""
+
+    workload: str
+    m: int | None = None
+    backend: str
+    engine: str
+    dtype: str
+    workers: int
+    threads: int
+    step_s: float | None = None
+    speedup: float | None = None
+    efficiency: float | None = None
+    comm_s: float | None = None
+    comm_share: float | None = None
+    check_err: float | None = None
+    check_tol: float | None = None
+    status: str = ""  # "ok", "check failed", "unavailable: why", "error: what"
+    device: str = "cpu"
+    steps: int | None = None  # timed steps
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "ParallelRow":
+        unknown = set(row) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"a data-parallel row with fields it does not have: {sorted(unknown)}")
+        return cls(**row)
+
+
 def bench(
     names=AUTODIFF,
     workers=(1, 2),
@@ -46,13 +82,11 @@ def bench(
         for name in names:
             if on_progress:
                 on_progress(f"{name} {n_workers} workers")
-            base = dict(
-                backend=name, engine=engine_label(name, launch), workers=n_workers, threads=n_workers, device="cpu"
-            )
+            base = dict(backend=name, engine=engine_label(name, launch), workers=n_workers, threads=n_workers)
             ok, reason = framework_status(name)
             if not ok:
                 rows += [
-                    dict(base, workload=w.name, dtype=d, status=f"unavailable: {reason}")
+                    ParallelRow(**base, workload=w.name, dtype=d, status=f"unavailable: {reason}")
                     for w, _ in work
                     for d in dtypes
                 ]
@@ -62,15 +96,15 @@ def bench(
             try:
                 results = run(name, tasks, launch)
             except RuntimeError as err:
-                rows += [dict(base, workload=w.name, dtype=d, status=f"error: {err}"[:200]) for w, d in plan]
+                rows += [ParallelRow(**base, workload=w.name, dtype=d, status=f"error: {err}"[:200]) for w, d in plan]
                 continue
             for (w, dtype), result in zip(plan, results, strict=True):
                 # the gate of every benchmark row (bench/workloads.py): the first cost and update against the
                 # float64 full batch's, beyond what a ReLU kink flip explains (m = 16384 has such flips)
                 passed, error, tol = check_first_step(problem(w), dtype, result.cost, result.parameters)
                 rows.append(
-                    dict(
-                        base,
+                    ParallelRow(
+                        **base,
                         workload=w.name,
                         m=w.m,
                         dtype=dtype,
@@ -82,19 +116,19 @@ def bench(
                         status="ok" if passed else "check failed",
                     )
                 )
-    return add_scaling(rows)
+    return [row.as_dict() for row in add_scaling(rows)]  # the runner keeps plain dicts
 
 
-def add_scaling(rows: list[dict]) -> list[dict]:
+def add_scaling(rows: list[ParallelRow]) -> list[ParallelRow]:
     """speedup = t(1 worker) / t(N workers) of the same framework, workload and dtype; efficiency =
     speedup / N; comm_share = the all-reduce's part of the step, where the framework exposes it."""
-    one = {(r["backend"], r["workload"], r["dtype"]): r.get("step_s") for r in rows if r["workers"] == 1}
+    one = {(r.backend, r.workload, r.dtype): r.step_s for r in rows if r.workers == 1}
     for r in rows:
-        t1, t = one.get((r["backend"], r["workload"], r["dtype"])), r.get("step_s")
-        ok = r.get("status") == "ok" and t1 and t
-        r["speedup"] = t1 / t if ok else None
-        r["efficiency"] = t1 / t / r["workers"] if ok else None
-        r["comm_share"] = r["comm_s"] / t if ok and r.get("comm_s") is not None else None
+        t1, t = one.get((r.backend, r.workload, r.dtype)), r.step_s
+        ok = r.status == "ok" and t1 and t
+        r.speedup = t1 / t if ok else None
+        r.efficiency = t1 / t / r.workers if ok else None
+        r.comm_share = r.comm_s / t if ok and r.comm_s is not None else None
     return rows
 
 
@@ -130,28 +164,14 @@ def units(settings: ParallelBenchSettings) -> list[Unit]:
     ]
 
 
-COLUMNS = [
-    "workload",
-    "m",
-    "backend",
-    "engine",
-    "dtype",
-    "workers",
-    "threads",
-    "step_s",
-    "speedup",
-    "efficiency",
-    "comm_s",
-    "comm_share",
-    "check_err",
-    "check_tol",
-    "status",
-]
+# parallel.csv's, in order: every field but the last two (the device, always the CPU; the timed steps)
+COLUMNS = [f.name for f in dataclasses.fields(ParallelRow)][:-2]
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
     """Every finished row with its speed-up and efficiency over the same framework on 1 worker."""
-    return pd.DataFrame(add_scaling(rows)).reindex(columns=COLUMNS)
+    scaled = add_scaling([ParallelRow.from_dict(row) for row in rows])
+    return pd.DataFrame([row.as_dict() for row in scaled]).reindex(columns=COLUMNS)
 
 
 def write(frame: pd.DataFrame, settings: ParallelBenchSettings, env: dict, folder: Path, note: str) -> Path:

@@ -875,3 +875,23 @@ def test_model_repeats_the_hyperparameters_it_was_given(monkeypatch):
         v["function"]: v for v in functions.check_functions("torch", "eager", "float64", "cpu", ("logistic.model",))
     }
     assert found["logistic.model"]["status"] == "wrong" and "where it was given" in found["logistic.model"]["detail"]
+
+
+def test_a_step_whose_output_the_next_step_takes_wrongly_is_named(torch_deep, monkeypatch):
+    """A train_step with momentum carried on the parameters it returns (a habit from torch.optim.SGD): from fresh
+    weights it is plain gradient descent, so one call is right; fed its own output, as every training loop feeds
+    it, it steps with the velocity too. train_step is named, not the training loop that calls it twice."""
+
+    def with_momentum(parameters, X, Y, learning_rate, hidden_activation="relu"):
+        grads, cost = torch_deep.L_model_grads(parameters, X, Y, hidden_activation)
+        new = {}
+        for key, P in parameters.items():
+            velocity = grads[f"d{key}"] + 0.9 * getattr(P, "velocity", 0.0)
+            new[key] = P - learning_rate * velocity
+            new[key].velocity = velocity
+        return new, cost
+
+    monkeypatch.setattr(torch_deep, "train_step", with_momentum)
+    found = verdicts()
+    first = first_suspect(found)
+    assert first["function"] == "train_step" and "a second step from its own output" in first["detail"], first

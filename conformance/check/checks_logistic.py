@@ -11,7 +11,7 @@ from .catalogue import (
     Function,
     Verdict,
 )
-from .measure import exception_line
+from .measure import exception_line, flatten
 from .probes import another_m, many_samples
 
 
@@ -43,9 +43,19 @@ class LogisticChecks:
         )
 
     def check_logistic_train_step(self, function: Function, case: Case) -> Verdict:
-        w, b, cost = self.backend.logistic.train_step(*self.wbXY(case), case.learning_rate)
-        params = self.flat({"w": w, "b": b}, case.params)
-        return self.judge(function, case, {"params@1": params, "cost": cost})
+        """One step from the case's weights, then a second from the step's own w and b, as optimize feeds it."""
+        w0, b0, X, Y = self.wbXY(case)
+        w, b, cost = self.backend.logistic.train_step(w0, b0, X, Y, case.learning_rate)
+        verdict = self.judge(function, case, {"params@1": self.flat({"w": w, "b": b}, case.params), "cost": cost})
+        if verdict.status != "green":
+            return verdict
+        w2, b2, _ = self.backend.logistic.train_step(w, b, X, Y, case.learning_rate)
+        want_w, want_b = case.params["w"].astype(np.float64), case.params["b"].astype(np.float64)
+        for _ in range(2):
+            want_w, want_b, _ = ref_logistic.train_step(want_w, want_b, case.X, case.Y, case.learning_rate)
+        got = {"params@2": self.flat({"w": w2, "b": b2}, case.params)}
+        ref = {"params@2": flatten({"w": want_w, "b": want_b})}
+        return self.judge(function, case, got, "a second step from its own output: ", ref)
 
     def check_logistic_optimize(self, function: Function, case: Case) -> Verdict:
         """On the case, then on a second m in the same process, as L_layer_model: a compiled step kept for the

@@ -132,11 +132,23 @@ class TrainingChecks:
         return self.judge(function, case, {"params@1": self.flat(new, case.params)})
 
     def check_deep_train_step(self, function: Function, case: Case) -> Verdict:
+        """One step from the case's weights; then a second from the step's own output, as a training loop feeds
+        it: parameters right in value that the next step cannot take (PyTorch's inference tensors) or takes
+        wrongly pass a single call."""
         act = case.spec.hidden_activation
-        new, cost = self.backend.deep.train_step(
-            self.put(case.params), *self.put([case.X, case.Y]), case.learning_rate, act
+        X, Y = self.put([case.X, case.Y])
+        new, cost = self.backend.deep.train_step(self.put(case.params), X, Y, case.learning_rate, act)
+        verdict = self.judge(function, case, {"params@1": self.flat(new, case.params), "cost": cost}, f"{act} net: ")
+        if verdict.status != "green":
+            return verdict
+        again, _ = self.backend.deep.train_step(new, X, Y, case.learning_rate, act)
+        want = {k: np.asarray(v, dtype=np.float64) for k, v in case.params.items()}
+        for _ in range(2):
+            want, _ = ref_deep.train_step(want, case.X, case.Y, case.learning_rate, act)
+        got = {"params@2": self.flat(again, case.params)}
+        return self.judge(
+            function, case, got, f"{act} net, a second step from its own output: ", {"params@2": flatten(want)}
         )
-        return self.judge(function, case, {"params@1": self.flat(new, case.params), "cost": cost}, f"{act} net: ")
 
     def recorded(self, function: Function, case: Case, train: Callable[[int], tuple], where: str) -> Verdict:
         """A training function's STEPS steps recording every cost, judged against the reference; then recording

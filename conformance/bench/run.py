@@ -98,7 +98,7 @@ def _probed(settings: BenchSettings, runner: Runner) -> dict:
         runner.extra["vectorisation"] = [
             vectorisation.measure(n, *size)
             for n in settings.backends
-            if n in vectorisation.MATH and framework_status(n)[0]
+            if framework_status(n)[0] and vectorisation.math_of(n)
         ]
         runner.save()
     return limits

@@ -15,19 +15,33 @@ import numpy as np
 import pandas as pd
 
 from ..core.backends import load_backend
+from ..core.registry import FRAMEWORKS
 from ..core.spec import ModelSpec
 from ..run.files import frame_markdown
 
 SIZE = (64, 64)  # n_x, m: 8,192 multiply-adds in the loops; JAX's and TensorFlow's take a second or two eagerly
 QUICK_SIZE = (32, 32)  # `quartet bench --quick`: a quarter of the numbers, the loop a quarter of the time
-# each framework's exp and log, applied to one number at a time
+# each built-in framework's exp and log, applied to one number at a time; a plugin's are its framework module's
+# (registry: mlx.core's exp and log)
 MATH = {
     "numpy": ("numpy", "exp", "log"),
     "torch": ("torch", "exp", "log"),
     "jax": ("jax.numpy", "exp", "log"),
     "tf": ("tensorflow", "math.exp", "math.log"),
-    "mlx": ("mlx.core", "exp", "log"),
 }
+
+
+def math_of(name: str) -> tuple[str, str, str] | None:
+    """(module, exp, log) of a backend, or None where its framework module has no exp and log to time."""
+    if name in MATH:
+        return MATH[name]
+    if name not in FRAMEWORKS:
+        return None
+    try:
+        module = importlib.import_module(FRAMEWORKS[name])
+    except ImportError:
+        return None
+    return (FRAMEWORKS[name], "exp", "log") if hasattr(module, "exp") and hasattr(module, "log") else None
 
 
 def propagate_loop(w, b, X, Y, exp, log):
@@ -48,7 +62,7 @@ def propagate_loop(w, b, X, Y, exp, log):
 
 
 def _math(framework: str):
-    module, exp, log = MATH[framework]
+    module, exp, log = math_of(framework)
     library = importlib.import_module(module)
 
     def attribute(dotted: str):

@@ -13,9 +13,12 @@ Mutants of the reference are left out: the reference is the judge here.
 
 import argparse
 import ast
+import atexit
 import csv
 import importlib
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from .. import ROOT
@@ -50,12 +53,26 @@ def home(mutant: Mutant, source: str) -> tuple[str, ...]:
     return ("(module level)",)
 
 
+_SCRATCH: list[Path] = []  # the folder of the mutants' files, made at the first
+
+
 def _load(package: str, sources: dict[str, str]) -> None:
     """Each module of `package` re-executed in place from `sources` (deep first, so that logistic's
-    `from .deep import ...` takes the mutated functions)."""
+    `from .deep import ...` takes the mutated functions). A source that is not its file's is compiled from a file
+    of its own (PACKAGE/NAME.py in a scratch folder, one per mutant): tf.function's AutoGraph reads a function's
+    source from its file by line number, and a mutant's lines are not the module's file's (TensorFlow's compiled
+    modes converted other lines of the file, and raised what those held)."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="quartet-localise-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
     for name in ("deep", "logistic"):
         module = importlib.import_module(f"{package}.{name}")
-        exec(compile(sources[name], module.__file__, "exec"), module.__dict__)
+        path = Path(module.__file__)
+        if sources[name] != path.read_text():
+            path = _SCRATCH[0] / str(len(list(_SCRATCH[0].iterdir()))) / package / f"{name}.py"
+            path.parent.mkdir(parents=True)
+            path.write_text(sources[name])
+        exec(compile(sources[name], str(path), "exec"), module.__dict__)
 
 
 def localise(mutant: Mutant) -> dict:

@@ -131,3 +131,32 @@ def test_the_compiled_path_mutants_do_what_they_say(tmp_path):
     z = torch.tensor([-100.0, 0.0, 3.0], requires_grad=True)
     sigmoid(z).sum().backward()
     assert torch.isnan(z.grad[0]) and torch.allclose(z.grad[1:], torch.sigmoid(z[1:]) * (1 - torch.sigmoid(z[1:])))
+
+
+def test_localise_puts_a_mutant_in_place_where_its_source_is_read():
+    """tf.function's AutoGraph reads a function's source from its file by line number. A mutant put in place by
+    localise.py (the module unparsed: other lines than its file's) must read as the mutant, and the module as it
+    was once put back: three of TensorFlow's compiled-path mutants were named by what AutoGraph's misreading
+    raised."""
+    import ast
+    import inspect
+
+    from conformance.check import localise
+
+    _available("impl_tf/deep.py")
+    import impl_tf.deep as deep
+
+    original = {name: (mutation.ROOT / "impl_tf" / f"{name}.py").read_text() for name in ("deep", "logistic")}
+    loop = next(n for n in ast.parse(original["deep"]).body if getattr(n, "name", "") == "make_train_loop")
+    mutant = next(
+        m
+        for m in mutation.mutants("impl_tf/deep.py")
+        if m.description == "the hidden activation lost (relu)" and loop.lineno <= m.line <= loop.end_lineno
+    )
+    localise._load("impl_tf", {**original, "deep": mutant.source})
+    try:
+        read = inspect.getsource(deep.make_train_loop)
+    finally:
+        localise._load("impl_tf", original)
+    assert "def make_train_loop(" in read and "learning_rate, 'relu')" in read, read
+    assert inspect.getsource(deep.make_train_loop).endswith(ast.get_source_segment(original["deep"], loop) + "\n")

@@ -11,8 +11,24 @@ from dataclasses import dataclass
 import pandas as pd
 
 
+class PlainRow:
+    """A dataclass row's borders with plain types: as_dict for a checkpoint or a worker's reply (JSON), from_dict
+    back, a key that is not a field refused by name (a checkpoint of another version is not read as this one)."""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        fields = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise ValueError(f"a {cls.__name__} has no field {', '.join(map(repr, unknown))}; fields: {fields}")
+        return cls(**values)
+
+
 @dataclass
-class Row:
+class Row(PlainRow):
     # what it is
     workload: str
     family: str  # "" for the main workloads; the sweeps' "m" or "width"
@@ -52,19 +68,6 @@ class Row:
     round_gemm_gflops: list[float] | None = None  # the machine's GEMM probe in that round
     round_process: list[int] | None = None  # the process that timed it
     extra_rounds: int | None = None  # rounds added for goals within noise
-
-    def as_dict(self) -> dict:
-        """The row in plain types, as a checkpoint or a worker's reply carries it (JSON)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Row":
-        """The row a dict carried; a key that is not a field is refused by name (a checkpoint of another
-        version of the benchmark is not read as this one)."""
-        unknown = sorted(set(values) - set(COLUMNS))
-        if unknown:
-            raise ValueError(f"a benchmark row has no field {', '.join(map(repr, unknown))}; fields: {COLUMNS}")
-        return cls(**values)
 
     def failed(self, status: str) -> "Row":
         """A copy of this row whose status says why it failed (cut to 200 characters)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..bench.row import PlainRow
 from ..bench.workloads import Workload, check_first_step, problem
 from ..check.cases import Case
 from ..core.backends import framework_status
@@ -29,7 +30,7 @@ def bench_workloads(quick: bool = False):
 
 
 @dataclass(kw_only=True)
-class ParallelRow:
+class ParallelRow(PlainRow):
     """One framework on N workers, one workload and dtype: what it is, its step's time and the all-reduce's, its
     first step checked; the scaling over 1 worker added by add_scaling. A plain dict where it crosses a process
     (the runner's checkpoint): as_dict and from_dict; parallel.csv's columns are the fields but the last two."""
@@ -51,16 +52,6 @@ class ParallelRow:
     status: str = ""  # "ok", "check failed", "unavailable: why", "error: what"
     device: str = "cpu"
     steps: int | None = None  # timed steps
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "ParallelRow":
-        unknown = set(row) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"a data-parallel row with fields it does not have: {sorted(unknown)}")
-        return cls(**row)
 
 
 def bench(

@@ -46,7 +46,7 @@ from impl_torch import logistic as torch_logistic
 from reference_numpy import logistic
 
 QUICK = os.environ.get("QUARTET_NOTEBOOK_QUICK") == "1"  # the test suite's run: fewer iterations, same cells
-ITERATIONS = 300 if QUICK else 2000
+ITERATIONS = 101 if QUICK else 2000
 DATA_DIR = os.environ.get("QUARTET_DATA_DIR") or default_data_dir()
 torch.set_num_threads(1)  # in a Jupyter kernel on 2 cores, two threads wait on the kernel's own (100x slower)
 np.set_printoptions(precision=8, suppress=True)

@@ -42,7 +42,7 @@ from reference_numpy import deep
 from reference_numpy.initializers import initialize_parameters
 
 QUICK = os.environ.get("QUARTET_NOTEBOOK_QUICK") == "1"  # the test suite's run: fewer iterations, same cells
-ITERATIONS = 1000 if QUICK else 10000
+ITERATIONS = 300 if QUICK else 10000
 torch.set_num_threads(1)  # tiny arrays; in a Jupyter kernel two threads wait on the kernel's own (100x slower)
 np.set_printoptions(precision=8, suppress=True)
 

@@ -117,12 +117,43 @@ def measure(out: Path, cache: Path) -> list[Run]:
     return runs
 
 
-def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: dict) -> str:
+def gemm_probe(when: str) -> dict:
+    """The machine as it measures, not as it is labelled (one "AMD EPYC, 2 cores" host had more than twice
+    another's rate): NumPy's matrix-product rate in GFLOP/s on one thread and on all, float64 and float32, and
+    its BLAS; `when` says when it was taken (before the runs, or later for runs measured without it)."""
+    from threadpoolctl import threadpool_limits
+
+    from ..bench.machine import gemm_rates
+
+    rates = {}
+    for threads in (1, None):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            found = gemm_rates(quick=False, libraries={"float32": "numpy", "float64": "numpy"})
+        rates["one thread" if threads else "all threads"] = {d: round(r, 1) for d, r in found.items()}
+    return {"gemm_gflops": rates, "blas": environment.blas_info(), "when": when}
+
+
+def _machine_line(env: dict, machine: dict | None) -> str:
+    line = f"Measured on {env['cpu']}, {env['cores_usable']} cores usable, Python {env['python']}"
+    if not machine:
+        return line
+    rates = "; ".join(
+        f"{threads}: {r['float64']:.0f} float64, {r['float32']:.0f} float32"
+        for threads, r in machine["gemm_gflops"].items()
+    )
+    blas = machine["blas"]
+    return (
+        f"{line}; NumPy's matrix product (2048 x 2048, GFLOP/s, {machine['when']}) {rates}; its BLAS "
+        f"{blas['library']} {blas['version']} {blas['architecture']}"
+    )
+
+
+def page(runs: list[Run], suite: tuple[float, str, float | None] | None, env: dict, machine: dict | None = None) -> str:
     by = {r.name: r for r in runs}
     lines = [
         "# How long the check takes",
         "",
-        f"Measured on {env['cpu']}, {env['cores_usable']} cores usable, Python {env['python']}: each run a "
+        f"{_machine_line(env, machine)}: each run a "
         "fresh `quartet check` process with its defaults (as many processes as cores, at most one per framework; "
         "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
         "conformance/report/check_speed.py measures and writes this page.",
@@ -232,14 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     suite = suite_seconds(args.suite_log) if args.suite_log else None
-    saved = args.runs / "runs.json"
+    saved, probed = args.runs / "runs.json", args.runs / "machine.json"
     if args.again:
         runs = [Run(**r) for r in json.loads(saved.read_text())]
+        machine = json.loads(probed.read_text()) if probed.is_file() else gemm_probe("as this page was written")
     else:
+        args.runs.mkdir(parents=True, exist_ok=True)
+        machine = gemm_probe("before the runs")
+        probed.write_text(json.dumps(machine, indent=1))
         with tempfile.TemporaryDirectory(prefix="quartet-check-speed-") as cache:
             runs = measure(args.runs.resolve(), Path(cache))
         saved.write_text(json.dumps([asdict(r) for r in runs], indent=1))
-    args.out.write_text(page(runs, suite, environment.environment()))
+    args.out.write_text(page(runs, suite, environment.environment(), machine))
     provenance.stamp(args.out, provenance.record("check", COMMAND))
     print(f"wrote {args.out}")
     return 0

@@ -57,8 +57,8 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer cases and steps 1 and 10 only (a little over a minute "
-        "on 2 cores with the caches warm, two and a half cold: docs/check-speed.md)",
+        help="fewer cases and steps 1 and 10 only (on 2 cores, from a little over a minute to two and a quarter "
+        "with the caches warm and two and a half to four and a half cold, by host: docs/check-speed.md)",
     )
     parser.add_argument(
         "--function",

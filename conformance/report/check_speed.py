@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..bench.machine import gemm_rates
 from ..core import environment
 from ..run.checkpoint import FILE
 from ..run.child import Child
@@ -122,8 +123,6 @@ def gemm_probe(when: str) -> dict:
     another's rate): NumPy's matrix-product rate in GFLOP/s on one thread and on all, float64 and float32, and
     its BLAS; `when` says when it was taken (before the runs, or later for runs measured without it)."""
     from threadpoolctl import threadpool_limits
-
-    from ..bench.machine import gemm_rates
 
     rates = {}
     for threads in (1, None):

@@ -1,6 +1,6 @@
 """docs/check-speed.md: how long the check takes, measured by running it, against the goals of fast feedback.
 
-    python -m conformance.report.check_speed --suite-log LOG   # about 12 minutes; LOG: a fresh clone's .ci/run
+    python -m conformance.report.check_speed --suite-log LOG   # 12 to 30 minutes by host; LOG: a fresh clone's .ci/run
 
 Each run is `quartet check` in a fresh process with its defaults (the usable cores, the caches in a folder
 of its own): the quick check cold (an empty cache), again warm, and warm without the caches (--no-cache);
@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--again",
         action="store_true",
-        help="run nothing: the page from RUNS/runs.json (and a suite log measured since)",
+        help="run no check: the page from RUNS/runs.json and RUNS/machine.json (the GEMM probe taken now where "
+        "the runs have none), and a suite log measured since",
     )
     args = parser.parse_args(argv)
     suite = suite_seconds(args.suite_log) if args.suite_log else None

@@ -17,6 +17,16 @@ def torch_deep():
     return framework("torch").deep
 
 
+def test_jax_eager_is_green_function_by_function():
+    """JAX's op-by-op functions, each on its own: the run of the quick check's JAX eager unit (the CLI's test reads a
+    check of compiled JAX only, tests/conftest.py's quick_check)."""
+    if not framework_status("jax")[0]:
+        pytest.skip(framework_status("jax")[1])
+    found = functions.check_functions("jax", "eager", "float32", "cpu")
+    assert {v["function"] for v in found} == {f.key for f in functions.FUNCTIONS} - {"sync"}
+    assert all(v["status"] == "green" for v in found), [v for v in found if v["status"] != "green"]
+
+
 def verdicts(dtype: str = "float64") -> dict[str, dict]:
     return {v["function"]: v for v in functions.check_functions("torch", "eager", dtype, "cpu")}
 

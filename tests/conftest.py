@@ -115,8 +115,8 @@ def quick_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The results folder of one `quartet check --quick --backends numpy,jax --modes compiled --dtypes float32` for
     the whole run (once_per_run): tests that read a check's results read this one. The smallest plan that shows a
     check's files (10 s, where JAX's eager units took it to 44 to 68 s): those units' comparisons are made in process
-    by tests/test_check_matrix.py, test_check_regimes.py and test_check_functions.py, and a command's eager NumPy
-    rows by tests/test_cli.py's run without TensorFlow."""
+    by tests/test_check_matrix.py, test_check_regimes.py and test_check_functions.py (JAX eager green function by
+    function), and a command's eager NumPy rows by tests/test_cli.py's run without TensorFlow."""
 
     def check(folder: Path) -> Path:
         argv = ["check", "--quick", "--backends", "numpy,jax", "--modes", "compiled", "--dtypes", "float32"]

@@ -17,28 +17,20 @@ def torch_deep():
     return framework("torch").deep
 
 
-def test_jax_eager_is_green_function_by_function():
-    """JAX's op-by-op functions, each on its own: the run of the quick check's JAX eager unit (the CLI's test reads a
-    check of compiled JAX only, tests/conftest.py's quick_check)."""
-    if not framework_status("jax")[0]:
-        pytest.skip(framework_status("jax")[1])
-    found = functions.check_functions("jax", "eager", "float32", "cpu")
-    assert {v["function"] for v in found} == {f.key for f in functions.FUNCTIONS} - {"sync"}
-    assert all(v["status"] == "green" for v in found), [v for v in found if v["status"] != "green"]
-
-
 def verdicts(dtype: str = "float64") -> dict[str, dict]:
     return {v["function"]: v for v in functions.check_functions("torch", "eager", dtype, "cpu")}
 
 
-def test_a_correct_port_is_green_function_by_function(torch_deep):
-    found = functions.check_functions("torch", "eager", "float32", "cpu")
+@pytest.mark.parametrize("name", ["torch", "jax"])  # JAX eager: op by op (the suite's shared check is compiled JAX)
+def test_a_correct_port_is_green_function_by_function(name):
+    framework(name)  # skips, saying why, without it
+    found = functions.check_functions(name, "eager", "float32", "cpu")
     # every course function; sync is a plugin's (the built-in three's clocks wait in conformance/core/frameworks.py)
     assert {v["function"] for v in found} == {f.key for f in functions.FUNCTIONS} - {"sync"}
     assert all(v["status"] == "green" for v in found), [v for v in found if v["status"] != "green"]
     assert suspects.suspects(found) == []
     assert suspects.progress_lines(found) == [
-        "torch: arrays: 3 of 3 green; logistic: 5 of 5 green; deep: 14 of 14 green"
+        f"{name}: arrays: 3 of 3 green; logistic: 5 of 5 green; deep: 14 of 14 green"
     ]
 
 

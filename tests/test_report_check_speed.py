@@ -47,3 +47,18 @@ def test_the_suite_time_is_pytests_last_line_and_the_whole_run_times(tmp_path):
     log.write_text("no summary here\n")
     with pytest.raises(ValueError, match="no pytest summary line"):
         check_speed.suite_seconds(log)
+
+
+def test_the_suite_is_judged_warm_and_cold_each_saying_what_its_caches_held():
+    """The same suite takes minutes longer on a machine that never compiled its programs (CI's): both runs are
+    on the page, each judged against the goal, each saying how the caches were."""
+    suites = {"warm": (496.2, "1094 passed, 15 skipped", 700.0), "cold": (735.5, "1094 passed, 15 skipped", None)}
+    text = check_speed.page(runs(quick_warm=50), suites, ENV)
+    assert "| suite (pytest), warm | `make test` in a fresh clone (`.ci/run`) | 496 | <= 600 s: met |" in text
+    assert "| suite (pytest), cold | `make test` in a fresh clone (`.ci/run`) | 736 | <= 600 s: missed |" in text
+    assert (
+        f"warm, 496 s of pytest and 700 s for the whole `.ci/run`, install included, with {check_speed.SUITE['warm']}"
+        in text
+    )
+    assert f"cold, 736 s of pytest, with {check_speed.SUITE['cold']}" in text
+    assert "suite (pytest)" not in check_speed.page(runs(quick_warm=50), {}, ENV)

@@ -163,3 +163,30 @@ def test_an_implementation_checks_its_mode_against_the_modes_the_registry_declar
         pytest.skip(reason)
     assert set(info.modes) <= set(registry.MODE_NAMES)
     assert importlib.import_module(f"{info.package}.deep").MODES == info.modes
+
+
+def test_backends_of_one_framework_share_what_they_traced_until_its_code_changes(problem, monkeypatch):
+    """TensorFlow traces a tf.function once per shape: the check's second backend of a framework, mode and
+    activation runs the program the first traced, instead of tracing and compiling it again. A function patched in
+    place is a new implementation, with programs of its own, and patched back it is the first again."""
+    ok, reason = backends.framework_status("tf")
+    if not ok:
+        pytest.skip(reason)
+    import impl_tf.deep
+
+    parameters, X, _ = problem
+    load = lambda: backends.load_backend("tf", SPEC, "function", "float64")  # noqa: E731
+    first, second = load(), load()
+    before = first.forward(parameters, X)["AL"]
+    np.testing.assert_array_equal(second.forward(parameters, X)["AL"], before)
+    traced = first._compiled["forward"]
+    assert second._compiled["forward"] is traced and traced.experimental_get_tracing_count() == 1
+
+    real = impl_tf.deep.linear_forward
+    monkeypatch.setattr(impl_tf.deep, "linear_forward", lambda A_prev, W, b: real(A_prev, W, b) * 2)
+    patched = load()
+    assert not np.allclose(patched.forward(parameters, X)["AL"], before)
+    assert patched._compiled["forward"] is not traced  # the patch's own, not the one traced before
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load().forward(parameters, X)["AL"], before)
+    assert traced.experimental_get_tracing_count() == 1

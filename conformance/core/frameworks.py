@@ -31,7 +31,7 @@ def _compiler(name: str, mode: str) -> Callable[[Callable], Callable]:
         return jax.jit
     import tensorflow as tf
 
-    # every backend instance traces its own functions once per shape: that is the plan, not a leak
+    # a function traces once per shape (the check's cases have many): that is the plan, not a leak
     tf.get_logger().setLevel("ERROR")
     return functools.partial(tf.function, jit_compile=(mode == "compiled"))
 
@@ -101,6 +101,28 @@ class ReferenceBackend(Backend):
         return np.dtype(self.dtype).type(learning_rate)  # a float64 Python scalar would not upcast, but be explicit
 
 
+# FrameworkBackend._function's programs, by framework, mode, device, activation, function and implementation
+_PROGRAMS: dict[tuple, Callable] = {}
+
+
+def _as_it_is(module) -> tuple:
+    """What a traced function finds in `module` when it runs, by identity: each name's object, a dict's entries
+    (ACTIVATIONS). A function patched in place (a test's bug) or an activation swapped in the dict
+    changes it, so a program traced before is never run for code that has changed since."""
+    found = []
+    for name, value in vars(module).items():
+        if name.startswith("__"):
+            continue
+        if isinstance(value, dict):
+            value = tuple(value.items())
+        try:
+            hash(value)
+        except TypeError:  # a list or the like: the module holds it, so its identity stays its own
+            value = ("unhashable", id(value))
+        found.append((name, value))
+    return tuple(found)
+
+
 class FrameworkBackend(Backend):
     """PyTorch, JAX, TensorFlow or a plugin through its package (impl_* for the built-in three); arrays
     cross the boundary in its arrays.py."""
@@ -116,6 +138,22 @@ class FrameworkBackend(Backend):
             torch.compiler.reset()
         if device == "gpu":
             full_float32_matmuls(name)
+
+    def _function(self, key: str, build: Callable[[], Callable]) -> Callable:
+        """The compiled function `key` (forward, cost, gradients), one per process for every backend instance of
+        this framework, mode, device and hidden activation while the implementation is as it was: tf.function, jax.jit
+        and mx.compile keep their traced programs in the function object they return, so a second instance (the
+        check makes one per case and unit) runs what the first traced instead of tracing and compiling it again.
+        PyTorch's instances each start afresh (__init__), so each compiles its own."""
+        if self.mode == "eager" or self.name == "torch" or key in self._compiled:
+            return super()._function(key, build)
+        spec = self.spec
+        shared = (self.name, self.mode, self.device, spec.kind, spec.hidden_activation, key)
+        shared += (_as_it_is(self.deep), _as_it_is(self.logistic))
+        if shared not in _PROGRAMS:
+            _PROGRAMS[shared] = self._compile(build())
+        self._compiled[key] = _PROGRAMS[shared]
+        return self._compiled[key]
 
     def _put(self, arrays):
         return self.arrays.from_numpy(arrays, self.dtype, self.device)

@@ -2,9 +2,6 @@
 
     python -m conformance.report.check_speed --suite-log LOG --cold-suite-log COLD   # 12 to 30 minutes by host
 
-LOG and COLD: the output of `.ci/run` in a fresh clone, LOG with the user's compilation caches as earlier runs on
-the machine left them (a contributor's run), COLD with them empty (a machine that never ran quartet, as CI's is).
-
 Each run is `quartet check` in a fresh process with its defaults (the usable cores, the caches in a folder
 of its own): the quick check cold (an empty cache), again warm, and warm without the caches (--no-cache);
 a porter's one-backend check (the MLX plugin, eagerly, as a NumPy-like port is); one course function of
@@ -45,7 +42,7 @@ GOALS = {
     "port, one function": 5,
     "suite (pytest)": 600,
 }
-SUITE = {  # the suite's runs: how the user's compilation caches were when it started
+SUITE = {  # LOG and COLD, each the output of `.ci/run` in a fresh clone: how the caches were when it started
     "warm": "the user's compilation caches as earlier runs on this machine left them (a contributor's run)",
     "cold": "the user's compilation caches empty, and MLX's and inductor's own folders too (a machine that never "
     "ran quartet, as CI's)",
@@ -222,20 +219,15 @@ def _runs_table(runs: list[Run], suites: Suites) -> list[str]:
         "port, one function": f"quartet check --backends {','.join(PORT)} --modes eager --function {FUNCTION}",
         "full": "quartet check",
     }
-    for r in runs:
-        goal = GOALS.get(r.name)
-        verdict = "" if goal is None else f"<= {goal} s: {'met' if r.seconds <= goal else 'missed'}"
-        before = BEFORE.get(r.name)
+    rows = [(r.name, f"`{commands[r.name]}`", r.seconds, r.name, f"{r.comparisons:,}", r.units, r.status) for r in runs]
+    suite = "`make test` in a fresh clone (`.ci/run`)"  # its runs, each judged against the suite's goal
+    rows += [(f"suite (pytest), {w}", suite, s, "suite (pytest)", n, "", "") for w, (s, n, _) in suites.items()]
+    for name, command, seconds, judged_as, comparisons, units, status in rows:
+        goal, before = GOALS.get(judged_as), BEFORE.get(judged_as)
+        verdict = "" if goal is None else f"<= {goal} s: {'met' if seconds <= goal else 'missed'}"
         lines.append(
-            f"| {r.name} | `{commands[r.name]}` | {r.seconds:.0f} | {verdict} | "
-            f"{'' if before is None else before} | {r.comparisons:,} | {r.units} | {r.status} |"
-        )
-    goal = GOALS["suite (pytest)"]
-    for which, (seconds, counts, _) in suites.items():
-        verdict = f"<= {goal} s: {'met' if seconds <= goal else 'missed'}"
-        lines.append(
-            f"| suite (pytest), {which} | `make test` in a fresh clone (`.ci/run`) | {seconds:.0f} | {verdict} | "
-            f"{BEFORE['suite (pytest)']} | {counts} | | |"
+            f"| {name} | {command} | {seconds:.0f} | {verdict} | {'' if before is None else before} | "
+            f"{comparisons} | {units} | {status} |"
         )
     return lines
 

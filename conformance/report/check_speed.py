@@ -2,12 +2,12 @@
 
     python -m conformance.report.check_speed --suite-log LOG --cold-suite-log COLD   # 12 to 30 minutes by host
 
-Each run is `quartet check` in a fresh process with its defaults (the usable cores, the caches in a folder
-of its own): the quick check cold (an empty cache), again warm, and warm without the caches (--no-cache);
-a porter's one-backend check (the MLX plugin, eagerly, as a NumPy-like port is); one course function of
-it; and the full check. The seconds each unit took (progress.json) give the time per backend, mode and
-part; the frameworks' import times are quartet doctor's; the suite's time is pytest's own last line in
-the logs of `.ci/run` from a fresh clone, warm and cold."""
+Each run is `quartet check` in a fresh process with its defaults (the usable cores, the caches in a folder of its
+own, its temporary folder too: MLX and inductor keep kernels there): the quick check cold (an empty cache), again
+warm, and warm without the caches (--no-cache); a porter's one-backend check (the MLX plugin, eagerly, as a
+NumPy-like port is); one course function of it; and the full check. The seconds each unit took (progress.json)
+give the time per backend, mode and part; the frameworks' import times are quartet doctor's; the suite's time is
+pytest's own last line in the logs of `.ci/run` from a fresh clone, warm and cold."""
 
 import argparse
 import json
@@ -63,7 +63,7 @@ class Run:
 
 def run_check(name: str, child: Child, cache: Path) -> Run:
     """One `quartet check` in a fresh process, its wall time, and what its results folder holds."""
-    env = {**os.environ, "QUARTET_CACHE_DIR": str(cache), "COLUMNS": "120"}
+    env = {**os.environ, "QUARTET_CACHE_DIR": str(cache), "TMPDIR": str(cache), "COLUMNS": "120"}
     began = time.perf_counter()
     done = subprocess.run(child.argv(), env=env, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - began
@@ -162,7 +162,8 @@ def page(runs: list[Run], suites: Suites | None, env: dict, machine: dict | None
         "",
         f"{_machine_line(env, machine)}: each run a "
         "fresh `quartet check` process with its defaults (as many processes as cores, at most one per framework; "
-        "the compilation caches in a folder of the run's own). Cold: the cache empty; warm: the same run again. "
+        "the compilation caches in a folder of the run's own, which is its temporary folder too, where MLX keeps its "
+        "kernels and inductor its headers). Cold: the folder empty; warm: the same run again. "
         "conformance/report/check_speed.py measures and writes this page.",
         "",
         *_runs_table(runs, suites or {}),
@@ -189,20 +190,15 @@ def page(runs: list[Run], suites: Suites | None, env: dict, machine: dict | None
 
 def _suite_lines(suites: Suites) -> list[str]:
     """What each suite run was: its caches, and the whole `.ci/run` where the log has it."""
-    if not suites:
-        return []
     said = [
         f"{which}, {seconds:.0f} s of pytest"
         + (f" and {whole:.0f} s for the whole `.ci/run`, install included" if whole else "")
         + f", with {SUITE[which]}"
         for which, (seconds, _, whole) in suites.items()
     ]
-    return [
-        "",
-        "The suite from a fresh clone, on two workers (pytest-xdist), each worker's BLAS, OpenMP and TensorFlow "
-        "pools sized to its share of the cores (tests/conftest.py); the suite uses the compilation caches as quartet "
-        f"does: {'; '.join(said)}.",
-    ]
+    sentence = "The suite from a fresh clone, on two workers (pytest-xdist), each worker's BLAS, OpenMP and TensorFlow "
+    sentence += "pools sized to its share of the cores (tests/conftest.py); the suite uses the compilation caches as "
+    return ["", f"{sentence}quartet does: {'; '.join(said)}."] if said else []
 
 
 def _runs_table(runs: list[Run], suites: Suites) -> list[str]:
